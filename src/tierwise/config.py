@@ -1,0 +1,41 @@
+"""Settings from TIERWISE_* environment variables and an optional tierwise.toml."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+Language = Literal["zh_CN", "en"]
+
+
+class Settings(BaseSettings):
+    """Everything an operator may set; the environment wins over tierwise.toml."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TIERWISE_",
+        toml_file="tierwise.toml",
+        extra="ignore",
+    )
+
+    database_url: str = "sqlite:///tierwise.db"
+    lang: Language = "zh_CN"
+    timezone: str = "Asia/Shanghai"
+    import_batch_rows: int = 50_000
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read init args, then the environment, then tierwise.toml in the working directory."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))

@@ -1,0 +1,107 @@
+"""The vocabularies of the customer file: tiering is by value elsewhere, these are attributes."""
+
+from __future__ import annotations
+
+from tierwise.db.choices import Choice
+
+
+class CustomerKind(Choice):
+    """Business customer or a private person."""
+
+    ENTERPRISE = "enterprise", "Enterprise", "企业"
+    INDIVIDUAL = "individual", "Individual", "个人"
+
+
+class CustomerStatus(Choice):
+    """Where the customer stands with us; blacklisted customers always sit lowest in queues."""
+
+    PROSPECT = "prospect", "Prospect", "潜在客户"
+    ACTIVE = "active", "Active", "活跃"
+    DORMANT = "dormant", "Dormant", "休眠"
+    CHURNED = "churned", "Churned", "流失"
+    BLACKLISTED = "blacklisted", "Blacklisted", "黑名单"
+
+
+class MarketingType(Choice):
+    """What the customer buys on: price, loyalty, a tailored offer or convenience."""
+
+    ECONOMIC = "economic", "Economic", "经济型"
+    ETHICAL = "ethical", "Ethical", "道德型"
+    PERSONALISED = "personalised", "Personalised", "个性化"
+    CONVENIENCE = "convenience", "Convenience", "方便型"
+
+
+class ManagementClass(Choice):
+    """How management treats the account, independent of its value tier."""
+
+    REGULAR = "regular", "Regular", "常规"
+    POTENTIAL = "potential", "Potential", "潜力"
+    KEY = "key", "Key", "关键"
+    TEMPORARY = "temporary", "Temporary", "临时"
+
+
+class SalesChannel(Choice):
+    """Served directly by our staff or through an agent/distributor (代理制)."""
+
+    DIRECT = "direct", "Direct", "直销"
+    AGENT = "agent", "Agent", "代理"
+
+
+class EnterpriseNature(Choice):
+    """Ownership of a business, a prospect-grading factor (企业性质)."""
+
+    STATE_OWNED = "state_owned", "State-owned", "国有企业"
+    PRIVATE = "private", "Private", "民营企业"
+    FOREIGN = "foreign", "Foreign-owned", "外资企业"
+    JOINT_VENTURE = "joint_venture", "Joint venture", "合资企业"
+    PUBLIC_INSTITUTION = "public_institution", "Public institution", "事业单位"
+    SOLE_PROPRIETOR = "sole_proprietor", "Sole proprietor", "个体工商户"
+
+
+class AcquisitionSource(Choice):
+    """How the customer first came to us."""
+
+    REFERRAL = "referral", "Referral", "转介绍"
+    ADVERTISING = "advertising", "Advertising", "广告"
+    EXHIBITION = "exhibition", "Exhibition", "展会"
+    WEBSITE = "website", "Website", "网站"
+    COLD_CALL = "cold_call", "Cold call", "陌生拜访"
+    AGENT = "agent", "Agent", "代理商"
+    OTHER = "other", "Other", "其他"
+
+
+class InteractionChannel(Choice):
+    """The medium of a logged contact."""
+
+    PHONE = "phone", "Phone", "电话"
+    VISIT = "visit", "Visit", "拜访"
+    EMAIL = "email", "Email", "邮件"
+    WECHAT = "wechat", "WeChat", "微信"
+    MEETING = "meeting", "Meeting", "会议"
+    OTHER = "other", "Other", "其他"
+
+
+class Direction(Choice):
+    """Who started the contact: CSRs should reach out, not only wait for calls."""
+
+    INBOUND = "inbound", "Inbound", "呼入"
+    OUTBOUND = "outbound", "Outbound", "呼出"
+
+
+class InteractionOutcome(Choice):
+    """What came of a contact."""
+
+    INFORMED = "informed", "Informed", "已告知"
+    RESOLVED = "resolved", "Resolved", "已解决"
+    FOLLOW_UP = "follow_up", "Follow-up needed", "需跟进"
+    ORDER = "order", "Order taken", "已下单"
+    COMPLAINT = "complaint", "Complaint", "投诉"
+    NO_ANSWER = "no_answer", "No answer", "未接通"
+
+
+class ConsentPurpose(Choice):
+    """What personal data may be used for (PIPL/GDPR: consent is per purpose)."""
+
+    SERVICE = "service", "Service", "服务"
+    MARKETING = "marketing", "Marketing", "营销"
+    ANALYTICS = "analytics", "Analytics", "分析"

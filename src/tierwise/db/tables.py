@@ -1,0 +1,8 @@
+"""Imports every capability's tables so Base.metadata is whole (for migrations and tests)."""
+
+from tierwise.accountability import models as accountability_models
+from tierwise.customers import models as customer_models
+from tierwise.db.base import Base
+from tierwise.sales import models as sales_models
+
+__all__ = ["Base", "accountability_models", "customer_models", "sales_models"]
