@@ -1,10 +1,10 @@
-"""Tables of the customer file: customers, their people, profile sections, consents, contacts logged."""
+"""Tables of the customer file: customers, their people, file sections, consents, contacts."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -70,7 +70,7 @@ class Customer(IdMixin, TimestampMixin, Base):
     last_contact_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class Contact(IdMixin, TimestampMixin, Base):

@@ -127,7 +127,7 @@ NON_PERSONAL_SECTIONS = frozenset({ProfileSection.BUSINESS, ProfileSection.PREFE
 
 
 def is_personal(section: ProfileSection) -> bool:
-    """Personal sections are masked for roles that do not need them, exported and erased on request."""
+    """Personal sections are masked from roles that do not need them, and erased on request."""
     return section not in NON_PERSONAL_SECTIONS
 
 

@@ -1,0 +1,33 @@
+"""The one composition root: settings, engine and units of work for the CLI, API, pages and jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from tierwise.config import Settings
+from tierwise.db.session import UnitOfWork, make_engine, session_factory
+
+
+@dataclass
+class App:
+    """Everything a use case needs, wired once."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = session_factory(self.engine)
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work; nothing it does lasts unless it commits."""
+        return UnitOfWork(self.sessions)
+
+
+def bootstrap(settings: Settings | None = None, engine: Engine | None = None) -> App:
+    """Wire the application from settings; tests hand in their own engine."""
+    settings = settings or Settings()
+    return App(settings=settings, engine=engine or make_engine(settings.database_url))

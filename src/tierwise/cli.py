@@ -1,0 +1,38 @@
+"""The `tierwise` command: settings and language first, then each capability's commands."""
+
+from __future__ import annotations
+
+import typer
+
+from tierwise.bootstrap import bootstrap
+from tierwise.config import Settings
+from tierwise.i18n import _, set_language
+
+
+def build() -> typer.Typer:
+    """Assemble the command tree; help texts are translated, so the language is set before."""
+    from tierwise.customers import cli as customers_cli
+    from tierwise.db import cli as db_cli
+    from tierwise.demo import cli as demo_cli
+    from tierwise.ingest import cli as ingest_cli
+
+    app = typer.Typer(
+        help=_("Tierwise: tiered customer management (客户分级管理)."),
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+    )
+
+    @app.callback()
+    def start(ctx: typer.Context) -> None:
+        ctx.obj = bootstrap(settings)
+
+    settings = Settings()
+    for module in (db_cli, ingest_cli, customers_cli, demo_cli):
+        module.register(app)
+    return app
+
+
+def main() -> None:
+    """Console entry point."""
+    set_language(Settings().lang)
+    build()()

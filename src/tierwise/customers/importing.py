@@ -1,0 +1,156 @@
+"""Import files of customers, their contacts, and staff into the customer file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Column as SAColumn
+from sqlalchemy import Connection, String, Table, select
+
+from tierwise.accountability.models import Staff
+from tierwise.customers.choices import (
+    AcquisitionSource,
+    CustomerKind,
+    CustomerStatus,
+    EnterpriseNature,
+    ManagementClass,
+    MarketingType,
+    SalesChannel,
+)
+from tierwise.customers.models import Contact, Customer
+from tierwise.i18n import _
+from tierwise.ingest.columns import Column, Kind
+from tierwise.ingest.pipeline import (
+    Check,
+    ImportOptions,
+    WriteCounts,
+    duplicate_rows,
+    unknown_references,
+)
+from tierwise.ingest.upsert import Reference, link_by_code, upsert_staged
+
+CUSTOMER_COLUMNS = (
+    Column("code", "客户编码", required=True, max_length=64, aliases=("客户代码", "客户号")),
+    Column("name", "客户名称", required=True, aliases=("客户名", "名称")),
+    Column("kind", "客户类型", Kind.CHOICE, choice=CustomerKind),
+    Column("status", "客户状态", Kind.CHOICE, choice=CustomerStatus, aliases=("状态",)),
+    Column("industry", "行业", max_length=100),
+    Column("region", "地区", max_length=100, aliases=("区域",)),
+    Column("marketing_type", "营销类型", Kind.CHOICE, choice=MarketingType),
+    Column("management_class", "管理类别", Kind.CHOICE, choice=ManagementClass),
+    Column("channel", "渠道", Kind.CHOICE, choice=SalesChannel, aliases=("服务渠道",)),
+    Column("credit_rating", "信用等级", max_length=8),
+    Column("credit_limit", "信用额度", Kind.DECIMAL, non_negative=True),
+    Column("acquisition_source", "获客来源", Kind.CHOICE, choice=AcquisitionSource),
+    Column("referred_by", "推荐人编码", max_length=64, aliases=("推荐客户",)),
+    Column("owner", "客户经理", max_length=64, aliases=("负责人",)),
+    Column("csr", "客服代表", max_length=64, aliases=("专属客服",)),
+    Column("acquired_on", "获客日期", Kind.DATE, aliases=("开户日期",)),
+    Column("enterprise_nature", "企业性质", Kind.CHOICE, choice=EnterpriseNature),
+    Column("asset_scale", "资产规模", Kind.DECIMAL, non_negative=True),
+    Column("annual_revenue", "营业额", Kind.DECIMAL, non_negative=True, aliases=("年营业额",)),
+    Column("growth_rate", "发展速度", Kind.DECIMAL, scale=4, aliases=("增长率",)),
+    Column("potential_demand", "潜在需求", Kind.DECIMAL, non_negative=True),
+    Column("phone", "电话", max_length=50, aliases=("手机", "联系电话")),
+    Column("email", "邮箱", max_length=200, aliases=("电子邮件",)),
+    Column("address", "地址", max_length=500),
+)
+CUSTOMER_DEFAULTS = {
+    "kind": CustomerKind.ENTERPRISE.value,
+    "status": CustomerStatus.ACTIVE.value,
+    "channel": SalesChannel.DIRECT.value,
+}
+STAFF_REFERENCES = (
+    Reference("owner", "owner_id", Staff.__table__.c.code),
+    Reference("csr", "csr_id", Staff.__table__.c.code),
+)
+
+
+@dataclass(frozen=True)
+class CustomersImport:
+    """Customers upserted on `code`; columns missing from the file keep their stored values."""
+
+    name: str = "customers"
+    columns: Sequence[Column] = CUSTOMER_COLUMNS
+    extra_stage_columns: Sequence[SAColumn[Any]] = ()
+    cascade_column: str | None = None
+
+    def derive(self, rows: pa.Table) -> pa.Table:
+        return rows
+
+    def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
+        yield duplicate_rows(stage, "code", file)
+        for ref in STAFF_REFERENCES:
+            if ref.column in stage.c:
+                yield unknown_references(
+                    stage,
+                    ref.column,
+                    Staff.code,
+                    file,
+                    _("the code of a staff member (import staff first)"),
+                )
+        if "referred_by" in stage.c:
+            yield unknown_references(
+                stage,
+                "referred_by",
+                Customer.code,
+                file,
+                _("the code of a customer in the database or this file"),
+                also=select(stage.c.code),
+            )
+
+    def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
+        table = Customer.__table__
+        counts = upsert_staged(conn, stage, table, "code", STAFF_REFERENCES, CUSTOMER_DEFAULTS)
+        if "referred_by" in stage.c:
+            link_by_code(conn, stage, table, "referred_by", "referred_by_id")
+        return counts
+
+
+CONTACT_COLUMNS = (
+    Column("customer_code", "客户编码", required=True, max_length=64),
+    Column("name", "联系人", required=True, aliases=("姓名", "联系人姓名")),
+    Column("code", "联系人编码", max_length=130),
+    Column("department", "部门", max_length=100),
+    Column("title", "职务", max_length=100, aliases=("职位",)),
+    Column("phone", "电话", max_length=50, aliases=("手机", "联系电话")),
+    Column("email", "邮箱", max_length=200, aliases=("电子邮件",)),
+    Column("is_primary", "主要联系人", Kind.BOOL),
+)
+
+
+@dataclass(frozen=True)
+class ContactsImport:
+    """People at customers, upserted on their code (default: customer code and name)."""
+
+    name: str = "contacts"
+    columns: Sequence[Column] = CONTACT_COLUMNS
+    extra_stage_columns: Sequence[SAColumn[Any]] = (SAColumn("code", String(130)),)
+    cascade_column: str | None = None
+
+    def derive(self, rows: pa.Table) -> pa.Table:
+        derived = pc.binary_join_element_wise(rows["customer_code"], rows["name"], "-")
+        if "code" not in rows.column_names:
+            return rows.append_column("code", derived)
+        index = rows.column_names.index("code")
+        return rows.set_column(index, "code", pc.coalesce(rows["code"], derived))
+
+    def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
+        yield duplicate_rows(stage, "code", file)
+        yield unknown_references(
+            stage,
+            "customer_code",
+            Customer.code,
+            file,
+            _("the code of a customer (import customers first)"),
+        )
+
+    def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
+        customer = Reference("customer_code", "customer_id", Customer.__table__.c.code)
+        return upsert_staged(
+            conn, stage, Contact.__table__, "code", [customer], {"is_primary": False}
+        )

@@ -1,0 +1,124 @@
+"""`tierwise import KIND FILE`: thin wrapper over the import pipeline."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from tierwise.bootstrap import App
+from tierwise.customers.choices import CustomerKind
+from tierwise.customers.importing import ContactsImport, CustomersImport, StaffImport
+from tierwise.i18n import _
+from tierwise.ingest.columns import read_mapping
+from tierwise.ingest.errors import ImportFileError, ImportRejected
+from tierwise.ingest.pipeline import Entity, ImportOptions, ImportResult, run_import
+from tierwise.sales.importing import OrdersImport, ProductsImport
+from tierwise.terminal import console, errors, progress_bar
+
+SHOWN_ERRORS = 50
+
+
+class ImportKind(StrEnum):
+    """What a file holds."""
+
+    customers = "customers"
+    contacts = "contacts"
+    products = "products"
+    orders = "orders"
+    staff = "staff"
+
+
+def entity_for(kind: ImportKind, new_customer_kind: CustomerKind) -> Entity:
+    """The import definition for one kind of file."""
+    entities: dict[ImportKind, Entity] = {
+        ImportKind.customers: CustomersImport(),
+        ImportKind.contacts: ContactsImport(),
+        ImportKind.products: ProductsImport(),
+        ImportKind.orders: OrdersImport(new_customer_kind=new_customer_kind),
+        ImportKind.staff: StaffImport(),
+    }
+    return entities[kind]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the import command to the root application."""
+
+    @app.command("import", help=_("Import a CSV or XLSX file (headers in English or Chinese)."))
+    def import_file(
+        ctx: typer.Context,
+        kind: ImportKind = typer.Argument(..., help=_("what the file holds")),
+        file: Path = typer.Argument(..., help=_("CSV (UTF-8, UTF-8 BOM, GB18030) or XLSX")),
+        skip_invalid: bool = typer.Option(
+            False, "--skip-invalid", help=_("write good rows; bad ones go to FILE.rejects.csv")
+        ),
+        create_customers: bool = typer.Option(
+            False, "--create-customers", help=_("orders: create customers the file names")
+        ),
+        customer_kind: CustomerKind = typer.Option(
+            CustomerKind.ENTERPRISE, help=_("kind of customers --create-customers makes")
+        ),
+        column_map: list[str] = typer.Option(
+            [], "--map", help=_("'File header=column', repeatable; see docs/import.md")
+        ),
+        mapping: Path | None = typer.Option(None, help=_("TOML file of header = column")),
+        encoding: str | None = typer.Option(None, help=_("force an encoding (default: detect)")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        try:
+            options = ImportOptions(
+                skip_invalid=skip_invalid,
+                mapping=read_mapping(column_map, mapping),
+                encoding=encoding,
+                create_customers=create_customers,
+                batch_rows=tierwise.settings.import_batch_rows,
+            )
+            with (
+                tierwise.uow() as uow,
+                progress_bar(_("Importing {file}").format(file=file.name)) as progress,
+            ):
+                result = run_import(
+                    uow.connection, entity_for(kind, customer_kind), file, options, progress
+                )
+                uow.commit()
+        except ImportFileError as exc:
+            errors.print(f"[red]{_('Cannot import')}[/red] {exc}")
+            raise typer.Exit(2) from exc
+        except ImportRejected as exc:
+            _print_rejection(exc)
+            raise typer.Exit(1) from exc
+        _print_result(result)
+
+
+def _print_rejection(exc: ImportRejected) -> None:
+    for error in exc.log.errors[:SHOWN_ERRORS]:
+        errors.print(str(error), markup=False, highlight=False)
+    if exc.log.count > SHOWN_ERRORS:
+        errors.print(_("… and {n} more").format(n=exc.log.count - SHOWN_ERRORS))
+    errors.print(
+        "[red]"
+        + _("{count} bad values in {rows} rows; nothing was written.").format(
+            count=exc.log.count, rows=len(exc.log.bad_rows)
+        )
+        + "[/red] "
+        + _("Fix the file, or rerun with --skip-invalid to write the good rows.")
+    )
+
+
+def _print_result(result: ImportResult) -> None:
+    table = Table(title=_("Imported {file}").format(file=result.file), show_header=False)
+    table.add_row(_("rows read"), str(result.rows))
+    table.add_row(_("inserted"), str(result.counts.inserted))
+    table.add_row(_("updated"), str(result.counts.updated))
+    table.add_row(_("unchanged"), str(result.counts.unchanged))
+    if result.counts.created_customers:
+        table.add_row(_("customers created"), str(result.counts.created_customers))
+    if result.rejected:
+        table.add_row(_("rejected"), f"{result.rejected} → {result.rejects_file}")
+    console.print(table)
+    if result.ignored_columns:
+        console.print(
+            _("Ignored columns: {columns}").format(columns=", ".join(result.ignored_columns))
+        )

@@ -1,0 +1,62 @@
+"""What goes wrong in an import, said with file, row, column, value and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tierwise.i18n import _
+
+MAX_REPORTED = 1000
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad value: where it is and what would have been accepted."""
+
+    file: str
+    row: int
+    column: str
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        value = "" if self.value is None else self.value
+        return _("{file}, row {row}, column {column}: {value!r} — expected {expected}").format(
+            file=self.file, row=self.row, column=self.column, value=value, expected=self.expected
+        )
+
+
+@dataclass
+class ErrorLog:
+    """Every bad row is counted; the first MAX_REPORTED are kept for the report."""
+
+    errors: list[RowError] = field(default_factory=list)
+    count: int = 0
+    bad_rows: set[int] = field(default_factory=set)
+
+    def add(self, error: RowError) -> None:
+        self.count += 1
+        self.bad_rows.add(error.row)
+        if len(self.errors) < MAX_REPORTED:
+            self.errors.append(error)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read: missing, wrong encoding, missing columns."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+        self.message = message
+
+
+class ImportRejected(Exception):
+    """Some rows are bad and nothing was written; the log says which."""
+
+    def __init__(self, log: ErrorLog) -> None:
+        super().__init__(_("{count} bad values; nothing was written").format(count=log.count))
+        self.log = log

@@ -1,0 +1,144 @@
+"""Turns a batch of text cells into typed columns in bulk, logging every value that does not fit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tierwise.i18n import _
+from tierwise.ingest.columns import Column, Kind
+from tierwise.ingest.errors import ErrorLog, RowError
+
+DATE_PATTERN = r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?(?:[ T].*)?$"
+DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d{0,6})?|\.\d{1,6})$"
+INTEGER_PATTERN = r"^[+-]?\d{1,15}$"
+MONEY_LIMIT = 10**15
+TRUE_WORDS = ("1", "true", "yes", "y", "是", "真")
+FALSE_WORDS = ("0", "false", "no", "n", "否", "假")
+MONEY_NOISE = (",", "，", "¥", "￥", "$", " ")
+
+
+def expected_text(column: Column) -> str:
+    """What a column accepts, said to the user."""
+    if column.kind is Kind.DATE:
+        return _("a date such as 2024-03-31")
+    if column.kind is Kind.DECIMAL:
+        sign = _("a number ≥ 0") if column.non_negative else _("a number")
+        return _("{sign} such as 1234.50").format(sign=sign)
+    if column.kind is Kind.INTEGER:
+        return _("a whole number") if not column.non_negative else _("a whole number ≥ 0")
+    if column.kind is Kind.BOOL:
+        return _("yes/no (是/否)")
+    if column.kind is Kind.CHOICE and column.choice is not None:
+        return _("one of {values}").format(
+            values=", ".join(f"{m.value} ({m.zh})" for m in column.choice)
+        )
+    return _("text of at most {n} characters").format(n=column.max_length)
+
+
+class BatchParser:
+    """Parses the batches of one file against its column specs."""
+
+    def __init__(self, file: str, columns: Sequence[Column], positions: dict[str, int]) -> None:
+        self.file = file
+        self.columns = [c for c in columns if c.name in positions]
+        self.positions = positions
+
+    def parse(
+        self, first_row: int, batch: pa.RecordBatch, log: ErrorLog
+    ) -> tuple[pa.Table, pa.Array]:
+        """Typed columns for the batch, and a boolean mask of its rows that had a bad value."""
+        bad = pa.array([False] * batch.num_rows)
+        out: dict[str, pa.Array] = {
+            "row_no": pa.array(range(first_row, first_row + batch.num_rows), pa.int64())
+        }
+        for column in self.columns:
+            text = pc.utf8_trim_whitespace(batch.column(self.positions[column.name]))
+            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+            values, invalid = self._convert(column, text)
+            if column.required:
+                invalid = pc.or_(invalid, pc.is_null(text))
+            invalid = pc.fill_null(invalid, False)
+            if pc.any(invalid).as_py():
+                self._log(column, first_row, text, invalid, log)
+                bad = pc.or_(bad, invalid)
+            out[column.name] = values
+        return pa.table(out), bad
+
+    def _log(
+        self, column: Column, first_row: int, text: pa.Array, invalid: pa.Array, log: ErrorLog
+    ) -> None:
+        expected = expected_text(column)
+        for index in pc.indices_nonzero(invalid).to_pylist():
+            value = text[index].as_py()
+            what = expected if value is not None else _("a value (the column is required)")
+            log.add(RowError(self.file, first_row + index, column.name, value, what))
+
+    def _convert(self, column: Column, text: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """The column's typed values (null where invalid) and the mask of invalid cells."""
+        present = pc.is_valid(text)
+        if column.kind is Kind.TEXT:
+            too_long = pc.greater(pc.utf8_length(text), column.max_length)
+            return text, pc.and_(present, too_long)
+        if column.kind is Kind.DATE:
+            return _dates(text, present)
+        if column.kind is Kind.DECIMAL:
+            return _decimals(text, present, column.non_negative, column.scale)
+        if column.kind is Kind.INTEGER:
+            ok = pc.match_substring_regex(text, INTEGER_PATTERN)
+            values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.int64())
+            if column.non_negative:
+                ok = pc.and_(ok, pc.greater_equal(values, 0))
+            return values, pc.and_(present, pc.invert(ok))
+        if column.kind is Kind.BOOL:
+            folded = pc.utf8_lower(text)
+            yes, no = (
+                pc.is_in(folded, pa.array(TRUE_WORDS)),
+                pc.is_in(folded, pa.array(FALSE_WORDS)),
+            )
+            return pc.if_else(yes, True, pc.if_else(no, False, None)), pc.and_(
+                present, pc.invert(pc.or_(yes, no))
+            )
+        assert column.choice is not None
+        aliases = column.choice.aliases()
+        spellings = pa.array(list(aliases))
+        keys = pa.array([aliases[s].value for s in aliases])
+        index = pc.index_in(pc.utf8_lower(text), value_set=spellings)
+        return pc.take(keys, index), pc.and_(present, pc.is_null(index))
+
+
+def _dates(text: pa.Array, present: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Accepts 2024-03-31, 2024/3/31, 2024.3.31, 2024年3月31日, with an optional time after it."""
+    parts = pc.extract_regex(text, DATE_PATTERN)
+    year, month, day = (pc.struct_field(parts, name) for name in ("y", "m", "d"))
+    iso = pc.binary_join_element_wise(
+        year, pc.utf8_lpad(month, 2, "0"), pc.utf8_lpad(day, 2, "0"), "-"
+    )
+    stamp = pc.strptime(iso, format="%Y-%m-%d", unit="s", error_is_null=True)
+    # strptime rolls 2024-02-30 over to March; a real date keeps its month and day.
+    real = pc.and_(
+        pc.equal(pc.month(stamp), pc.cast(month, pa.int64())),
+        pc.equal(pc.day(stamp), pc.cast(day, pa.int64())),
+    )
+    real = pc.fill_null(real, False)
+    dates = pc.cast(pc.if_else(real, stamp, None), pa.date32())
+    return dates, pc.and_(present, pc.invert(real))
+
+
+def _decimals(
+    text: pa.Array, present: pa.Array, non_negative: bool, scale: int
+) -> tuple[pa.Array, pa.Array]:
+    """Money and quantities: thousands separators and currency signs are tolerated."""
+    cleaned = text
+    for noise in MONEY_NOISE:
+        cleaned = pc.replace_substring(cleaned, noise, "")
+    ok = pc.fill_null(pc.match_substring_regex(cleaned, DECIMAL_PATTERN), False)
+    exact = pc.cast(pc.if_else(ok, cleaned, pa.scalar(None, pa.string())), pa.decimal128(28, 6))
+    in_range = pc.less(pc.abs(exact), pa.scalar(MONEY_LIMIT, pa.decimal128(28, 6)))
+    if non_negative:
+        in_range = pc.and_(in_range, pc.greater_equal(exact, pa.scalar(0, pa.decimal128(28, 6))))
+    ok = pc.and_(ok, pc.fill_null(in_range, False))
+    values = pc.cast(pc.round(pc.if_else(ok, exact, None), scale), pa.decimal128(18 + scale, scale))
+    return values, pc.and_(present, pc.invert(ok))

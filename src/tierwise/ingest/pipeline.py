@@ -1,0 +1,235 @@
+"""Runs an import: read in batches, parse, stage, check in SQL, upsert — in one transaction."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Column as SAColumn
+from sqlalchemy import Connection, Row, Select, Table, delete, func, select
+
+from tierwise.i18n import _
+from tierwise.ingest import staging
+from tierwise.ingest.columns import Column, match_headers
+from tierwise.ingest.errors import ErrorLog, ImportRejected, RowError
+from tierwise.ingest.parse import BatchParser
+from tierwise.ingest.reader import Progress, open_table
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How the user asked the file to be read and written."""
+
+    skip_invalid: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    create_customers: bool = False
+    batch_rows: int = 50_000
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    """What an upsert did to the target table."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+    created_customers: int = 0
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The closing report of one import."""
+
+    entity: str
+    file: str
+    rows: int
+    counts: WriteCounts
+    rejected: int
+    rejects_file: Path | None
+    ignored_columns: list[str]
+    errors: list[RowError]
+
+
+class Entity(Protocol):
+    """What one kind of import file contributes: its columns, derived keys, checks and writes."""
+
+    name: str
+    columns: Sequence[Column]
+    extra_stage_columns: Sequence[SAColumn[object]]
+    cascade_column: str | None
+
+    def derive(self, rows: pa.Table) -> pa.Table:
+        """Add derived columns (such as keys computed from other fields) before staging."""
+
+    def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
+        """Set-based checks across rows and against the database."""
+
+    def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
+        """Upsert the staged rows into the real tables."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """A query whose every row is a bad row, and how to say what is wrong with it."""
+
+    query: Select[Any]
+    explain: Callable[[Row[Any]], RowError]
+
+
+def duplicate_rows(stage: Table, key: str, file: str) -> Check:
+    """Rows repeating a key already used earlier in the same file."""
+    firsts = (
+        select(stage.c[key], func.min(stage.c.row_no).label("first"))
+        .group_by(stage.c[key])
+        .having(func.count() > 1)
+        .subquery()
+    )
+    query = (
+        select(stage.c.row_no, stage.c[key], firsts.c.first)
+        .join(firsts, stage.c[key] == firsts.c[key])
+        .where(stage.c.row_no > firsts.c.first)
+        .order_by(stage.c.row_no)
+    )
+    message = _("a value not used before in this file (row {row} has it)")
+    return Check(query, lambda r: RowError(file, r[0], key, r[1], message.format(row=r[2])))
+
+
+def unknown_references(
+    stage: Table,
+    column: str,
+    target: SAColumn[Any],
+    file: str,
+    expected: str,
+    also: Select[Any] | None = None,
+) -> Check:
+    """Rows naming a code that neither the database (nor, with `also`, the file) holds."""
+    known = select(target).where(target == stage.c[column]).exists()
+    condition = stage.c[column].is_not(None) & ~known
+    if also is not None:
+        condition &= stage.c[column].not_in(also)
+    query = select(stage.c.row_no, stage.c[column]).where(condition).order_by(stage.c.row_no)
+    return Check(query, lambda r: RowError(file, r[0], column, r[1], expected))
+
+
+class Rejects:
+    """The rejects file beside the input: rows left out, with why, in the input's own columns."""
+
+    def __init__(self, source: Path, headers: list[str]) -> None:
+        self.path = source.with_name(source.name + ".rejects.csv")
+        self.headers = headers
+        self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._handle)
+        self._writer.writerow(["row", "errors", *headers])
+        self.count = 0
+
+    def write(self, row: int, reasons: str, values: list[object]) -> None:
+        self._writer.writerow([row, reasons, *("" if v is None else v for v in values)])
+        self.count += 1
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def run_import(
+    conn: Connection,
+    entity: Entity,
+    path: Path,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one file inside the caller's transaction; raise ImportRejected if rows are bad."""
+    table = open_table(path, options.batch_rows, progress, options.encoding)
+    positions, ignored = match_headers(path, table.headers, entity.columns, options.mapping)
+    parser = BatchParser(path.name, entity.columns, positions)
+    stage = staging.create_stage(conn, entity.name, parser.columns, entity.extra_stage_columns)
+    log = ErrorLog()
+    rejects = Rejects(path, table.headers) if options.skip_invalid else None
+    cascade: set[object] = set()
+    rows = 0
+    for first_row, batch in table.batches:
+        rows += batch.num_rows
+        typed, bad = parser.parse(first_row, batch, log)
+        if pc.any(bad).as_py():
+            if rejects:
+                _reject_raw(rejects, log, first_row, batch, bad)
+            if entity.cascade_column:
+                cascade.update(typed.filter(bad).column(entity.cascade_column).to_pylist())
+            typed = typed.filter(pc.invert(bad))
+        staging.load(conn, stage, entity.derive(typed))
+    for row, reason in table.malformed:
+        log.add(RowError(path.name, row, "*", None, reason))
+    set_errors = list(_run_checks(conn, entity, stage, path.name, options))
+    for error in set_errors:
+        log.add(error)
+    if log and not options.skip_invalid:
+        raise ImportRejected(log)
+    if rejects:
+        _reject_staged(conn, entity, stage, rejects, positions, set_errors, cascade)
+        rejects.close()
+    counts = entity.write(conn, stage, options)
+    staging.drop_stage(conn, stage)
+    return ImportResult(
+        entity=entity.name,
+        file=str(path),
+        rows=rows,
+        counts=counts,
+        rejected=rejects.count if rejects else 0,
+        rejects_file=rejects.path if rejects and rejects.count else None,
+        ignored_columns=ignored,
+        errors=log.errors,
+    )
+
+
+def _run_checks(
+    conn: Connection, entity: Entity, stage: Table, file: str, options: ImportOptions
+) -> Iterable[RowError]:
+    for check in entity.checks(stage, file, options):
+        for row in conn.execute(check.query):
+            yield check.explain(row)
+
+
+def _reject_raw(
+    rejects: Rejects, log: ErrorLog, first_row: int, batch: pa.RecordBatch, bad: pa.Array
+) -> None:
+    reasons: dict[int, list[str]] = {}
+    for error in log.errors:
+        reasons.setdefault(error.row, []).append(str(error))
+    indices = pc.indices_nonzero(bad).to_pylist()
+    for index, values in zip(indices, batch.take(pa.array(indices)).to_pylist(), strict=True):
+        row = first_row + index
+        rejects.write(row, "; ".join(reasons.get(row, [])), list(values.values()))
+
+
+def _reject_staged(
+    conn: Connection,
+    entity: Entity,
+    stage: Table,
+    rejects: Rejects,
+    positions: dict[str, int],
+    errors: list[RowError],
+    cascade: set[object],
+) -> None:
+    """Move rows that failed set-based checks (and rows of the same group) to the rejects file."""
+    reasons: dict[int, list[str]] = {}
+    for error in errors:
+        reasons.setdefault(error.row, []).append(str(error))
+    doomed = stage.c.row_no.in_(list(reasons))
+    if entity.cascade_column:
+        groups = select(stage.c[entity.cascade_column]).where(doomed)
+        doomed = doomed | stage.c[entity.cascade_column].in_(groups)
+        if cascade - {None}:
+            doomed = doomed | stage.c[entity.cascade_column].in_(list(cascade - {None}))
+    order = sorted(positions, key=positions.__getitem__)
+    for row in conn.execute(select(stage).where(doomed).order_by(stage.c.row_no)).mappings():
+        values: list[object] = [""] * len(rejects.headers)
+        for name in order:
+            values[positions[name]] = row[name]
+        why = reasons.get(row["row_no"]) or [_("another row of the same group was rejected")]
+        rejects.write(row["row_no"], "; ".join(why), values)
+    conn.execute(delete(stage).where(doomed))

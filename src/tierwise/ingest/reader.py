@@ -1,0 +1,191 @@
+"""Streams CSV (UTF-8, UTF-8 with BOM, GB18030) and XLSX files as batches of text columns."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from tierwise.i18n import _
+from tierwise.ingest.errors import ImportFileError
+
+SNIFF_BYTES = 1 << 20
+ENCODINGS = ("utf-8", "gb18030")
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Table:
+    """An open import file: its headers, how big it is, and its rows in batches."""
+
+    path: Path
+    headers: list[str]
+    size: int
+    batches: Iterator[tuple[int, pa.RecordBatch]]
+    malformed: list[tuple[int, str]] = field(default_factory=list)
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts bytes as Arrow pulls them, so the progress bar moves with the file."""
+
+    def __init__(self, raw: BinaryIO, progress: Progress | None, size: int) -> None:
+        self._raw, self._progress, self._size, self.done = raw, progress, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        self.done += n or 0
+        if self._progress:
+            self._progress(self.done, self._size)
+        return n  # type: ignore[no-any-return]
+
+
+def detect_encoding(path: Path, sample: bytes) -> str:
+    """UTF-8 (with or without BOM) if the start of the file decodes as it, else GB18030."""
+    for encoding in ENCODINGS:
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise ImportFileError(
+        path, _("the file is neither UTF-8 nor GB18030 text; save it as CSV UTF-8")
+    )
+
+
+def open_table(
+    path: Path, batch_rows: int, progress: Progress | None = None, encoding: str | None = None
+) -> Table:
+    """Open a CSV or XLSX file by its suffix."""
+    if not path.is_file():
+        raise ImportFileError(path, _("no such file"))
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _open_xlsx(path, batch_rows, progress)
+    return _open_csv(path, batch_rows, progress, encoding)
+
+
+def _open_csv(
+    path: Path, batch_rows: int, progress: Progress | None, encoding: str | None
+) -> Table:
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    encoding = encoding or detect_encoding(path, sample)
+    first_line = sample.split(b"\n", 1)[0].decode(encoding, errors="replace").lstrip("\ufeff")
+    headers = next(csv.reader([first_line]), [])
+    if not any(h.strip() for h in headers):
+        raise ImportFileError(path, _("the first line must hold the column headers"))
+    names = [f"c{i}" for i in range(len(headers))]
+    table = Table(path=path, headers=headers, size=size, batches=iter(()))
+
+    def on_invalid(row: Any) -> str:
+        table.malformed.append(
+            (
+                row.number or 0,
+                _("expected {expected} fields, found {actual}").format(
+                    expected=row.expected_columns, actual=row.actual_columns
+                ),
+            )
+        )
+        return "skip"
+
+    def batches() -> Iterator[tuple[int, pa.RecordBatch]]:
+        with path.open("rb") as raw:
+            counting = _CountingReader(raw, progress, size)
+            reader = pacsv.open_csv(
+                io.BufferedReader(counting, buffer_size=1 << 20),
+                read_options=pacsv.ReadOptions(
+                    column_names=names,
+                    skip_rows=1,
+                    encoding=encoding,
+                    block_size=max(1 << 20, batch_rows * 64),
+                    use_threads=False,
+                ),
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=True, invalid_row_handler=on_invalid
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            row = 2
+            try:
+                for batch in reader:
+                    yield row, batch
+                    row += batch.num_rows
+            except pa.ArrowInvalid as exc:
+                raise ImportFileError(
+                    path,
+                    _("unreadable after row {row} as {encoding}: {error}").format(
+                        row=row - 1, encoding=encoding, error=exc
+                    ),
+                ) from exc
+
+    table.batches = batches()
+    return table
+
+
+def _cell_text(value: Any) -> str:
+    """Excel cells arrive typed; turn them into the text a CSV would have held."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _open_xlsx(path: Path, batch_rows: int, progress: Progress | None) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise ImportFileError(
+            path, _("not a readable XLSX workbook: {error}").format(error=exc)
+        ) from exc
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    headers = [_cell_text(v) for v in next(rows, ())]
+    if not any(h.strip() for h in headers):
+        raise ImportFileError(path, _("the first line must hold the column headers"))
+    total = sheet.max_row or 0
+    width = len(headers)
+
+    def batches() -> Iterator[tuple[int, pa.RecordBatch]]:
+        start, chunk = 2, []
+        for values in rows:
+            chunk.append([_cell_text(v) for v in values[:width]] + [""] * (width - len(values)))
+            if len(chunk) == batch_rows:
+                yield start, _to_batch(chunk, width)
+                start += len(chunk)
+                chunk = []
+                if progress:
+                    progress(start - 1, total)
+        if chunk:
+            yield start, _to_batch(chunk, width)
+        if progress:
+            progress(total, total)
+        workbook.close()
+
+    return Table(path=path, headers=headers, size=total, batches=batches())
+
+
+def _to_batch(rows: list[list[str]], width: int) -> pa.RecordBatch:
+    columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(width)]
+    return pa.RecordBatch.from_arrays(columns, names=[f"c{i}" for i in range(width)])

@@ -1,0 +1,296 @@
+"""Import products and orders; orders from other systems may hold only customer, date, amount."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Column as SAColumn
+from sqlalchemy import Connection, String, Table, and_, delete, func, literal, or_, select
+
+from tierwise.customers.choices import CustomerKind, CustomerStatus, SalesChannel
+from tierwise.customers.models import Customer
+from tierwise.db.base import utcnow
+from tierwise.i18n import _
+from tierwise.ingest.columns import Column, Kind
+from tierwise.ingest.errors import RowError
+from tierwise.ingest.pipeline import (
+    Check,
+    ImportOptions,
+    WriteCounts,
+    duplicate_rows,
+    unknown_references,
+)
+from tierwise.ingest.upsert import split_counts, staged_rows, upsert_from_select, upsert_staged
+from tierwise.sales.models import Order, OrderLine, Product
+
+PRODUCT_COLUMNS = (
+    Column("code", "产品编码", required=True, max_length=64, aliases=("产品代码", "商品编码")),
+    Column("name", "产品名称", required=True, aliases=("商品名称",)),
+    Column("category", "产品类别", max_length=100, aliases=("类别", "品类")),
+    Column("list_price", "标准价格", Kind.DECIMAL, non_negative=True, aliases=("单价", "价格")),
+    Column("standard_cost", "标准成本", Kind.DECIMAL, non_negative=True, aliases=("成本",)),
+    Column("active", "在售", Kind.BOOL),
+)
+
+ORDER_COLUMNS = (
+    Column("customer_code", "客户编码", required=True, max_length=64, aliases=("客户代码",)),
+    Column("order_date", "订单日期", Kind.DATE, required=True, aliases=("日期", "下单日期")),
+    Column("amount", "金额", Kind.DECIMAL, required=True, aliases=("销售额", "订单金额")),
+    Column("order_code", "订单编号", max_length=130, aliases=("订单号",)),
+    Column("product_code", "产品编码", max_length=64, aliases=("商品编码",)),
+    Column("quantity", "数量", Kind.DECIMAL, scale=3),
+    Column("cost", "成本", Kind.DECIMAL),
+    Column("channel", "渠道", max_length=50, aliases=("销售渠道",)),
+    Column("department", "部门", max_length=100, aliases=("采购部门",)),
+    Column("returns_order_code", "退货原订单", max_length=130, aliases=("原订单编号",)),
+)
+
+
+@dataclass(frozen=True)
+class ProductsImport:
+    """Products upserted on code."""
+
+    name: str = "products"
+    columns: Sequence[Column] = PRODUCT_COLUMNS
+    extra_stage_columns: Sequence[SAColumn[Any]] = ()
+    cascade_column: str | None = None
+
+    def derive(self, rows: pa.Table) -> pa.Table:
+        return rows
+
+    def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
+        yield duplicate_rows(stage, "code", file)
+
+    def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
+        return upsert_staged(conn, stage, Product.__table__, "code", defaults={"active": True})
+
+
+@dataclass(frozen=True)
+class OrdersImport:
+    """Order lines; lines sharing an order code form one order, and a file's orders replace theirs.
+
+    Without an order code, a customer's lines of one day form one order keyed `CODE@DATE`, so
+    re-importing the same file changes nothing.
+    """
+
+    new_customer_kind: CustomerKind = CustomerKind.ENTERPRISE
+    name: str = "orders"
+    columns: Sequence[Column] = ORDER_COLUMNS
+    extra_stage_columns: Sequence[SAColumn[Any]] = (SAColumn("order_code", String(130)),)
+    cascade_column: str | None = "order_code"
+
+    def derive(self, rows: pa.Table) -> pa.Table:
+        day = pc.cast(rows["order_date"], pa.string())
+        derived = pc.binary_join_element_wise(rows["customer_code"], day, "@")
+        if "order_code" not in rows.column_names:
+            return rows.append_column("order_code", derived)
+        index = rows.column_names.index("order_code")
+        return rows.set_column(index, "order_code", pc.coalesce(rows["order_code"], derived))
+
+    def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
+        if not options.create_customers:
+            yield unknown_references(
+                stage,
+                "customer_code",
+                Customer.code,
+                file,
+                _("the code of a customer (import customers first, or use --create-customers)"),
+            )
+        if "product_code" in stage.c:
+            yield unknown_references(
+                stage,
+                "product_code",
+                Product.code,
+                file,
+                _("the code of a product (import products first)"),
+            )
+        yield from self._return_checks(stage, file)
+        yield self._one_customer_per_order(stage, file)
+
+    @staticmethod
+    def _return_checks(stage: Table, file: str) -> Iterable[Check]:
+        returns = stage.c.returns_order_code if "returns_order_code" in stage.c else None
+        for name in ("quantity", "amount"):
+            if name not in stage.c:
+                continue
+            column = stage.c[name]
+            if returns is None:
+                negative_sale = column < 0
+            else:
+                negative_sale = or_(
+                    and_(column < 0, returns.is_(None)), and_(column > 0, returns.is_not(None))
+                )
+            query = (
+                select(stage.c.row_no, column, returns if returns is not None else literal(None))
+                .where(negative_sale)
+                .order_by(stage.c.row_no)
+            )
+            yield Check(
+                query,
+                lambda r, name=name: RowError(
+                    file,
+                    r[0],
+                    name,
+                    str(r[1]),
+                    _("a positive value; a return is negative and names returns_order_code")
+                    if r[2] is None
+                    else _("a negative value on a return line"),
+                ),
+            )
+        if returns is not None:
+            yield unknown_references(
+                stage,
+                "returns_order_code",
+                Order.code,
+                file,
+                _("the code of an order in the database or this file"),
+                also=select(stage.c.order_code),
+            )
+
+    @staticmethod
+    def _one_customer_per_order(stage: Table, file: str) -> Check:
+        shared = (
+            select(stage.c.order_code)
+            .group_by(stage.c.order_code)
+            .having(func.count(stage.c.customer_code.distinct()) > 1)
+        )
+        first = (
+            select(stage.c.order_code, func.min(stage.c.row_no).label("first"))
+            .group_by(stage.c.order_code)
+            .subquery()
+        )
+        query = (
+            select(stage.c.row_no, stage.c.customer_code, stage.c.order_code)
+            .join(first, first.c.order_code == stage.c.order_code)
+            .where(stage.c.order_code.in_(shared), stage.c.row_no > first.c.first)
+            .order_by(stage.c.row_no)
+        )
+        return Check(
+            query,
+            lambda r: RowError(
+                file,
+                r[0],
+                "customer_code",
+                r[1],
+                _("the same customer as the first line of order {order}").format(order=r[2]),
+            ),
+        )
+
+    def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
+        created = self._create_customers(conn, stage) if options.create_customers else 0
+        lines_per_order = (
+            select(stage.c.order_code, func.count().label("n"))
+            .group_by(stage.c.order_code)
+            .subquery()
+        )
+        orders, lines = Order.__table__, OrderLine.__table__
+        existing = conn.execute(
+            select(func.count())
+            .select_from(lines)
+            .join(orders, orders.c.id == lines.c.order_id)
+            .join(lines_per_order, lines_per_order.c.order_code == orders.c.code)
+            .where(lines.c.line_no <= lines_per_order.c.n)
+        ).scalar_one()
+        self._write_orders(conn, stage)
+        written = self._write_lines(conn, stage)
+        touched = select(orders.c.id).join(
+            lines_per_order, lines_per_order.c.order_code == orders.c.code
+        )
+        staged_count = (
+            select(lines_per_order.c.n)
+            .join(orders, orders.c.code == lines_per_order.c.order_code)
+            .where(orders.c.id == lines.c.order_id)
+            .scalar_subquery()
+        )
+        conn.execute(
+            delete(lines).where(lines.c.order_id.in_(touched), lines.c.line_no > staged_count)
+        )
+        counts = split_counts(staged_rows(conn, stage), existing, written)
+        return WriteCounts(counts.inserted, counts.updated, counts.unchanged, created)
+
+    def _create_customers(self, conn: Connection, stage: Table) -> int:
+        """Customers the orders name but the customer file lacks, named by their code for now."""
+        customers = Customer.__table__
+        now = literal(utcnow(), customers.c.created_at.type)
+        missing = (
+            select(
+                stage.c.customer_code,
+                stage.c.customer_code,
+                literal(self.new_customer_kind.value),
+                literal(CustomerStatus.ACTIVE.value),
+                literal(SalesChannel.DIRECT.value),
+                func.min(stage.c.order_date),
+                literal(1),
+                now,
+                now,
+            )
+            .where(
+                ~select(customers.c.id).where(customers.c.code == stage.c.customer_code).exists()
+            )
+            .group_by(stage.c.customer_code)
+        )
+        names = [
+            "code",
+            "name",
+            "kind",
+            "status",
+            "channel",
+            "acquired_on",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        statement = customers.insert().from_select(names, missing)
+        return int(conn.execute(statement, execution_options={"preserve_rowcount": True}).rowcount)
+
+    @staticmethod
+    def _write_orders(conn: Connection, stage: Table) -> None:
+        """One header per order code, taken from its first line in the file."""
+        customers, orders = Customer.__table__, Order.__table__
+        first_lines = select(func.min(stage.c.row_no)).group_by(stage.c.order_code)
+        optional = [n for n in ("channel", "department") if n in stage.c]
+        query = (
+            select(
+                stage.c.order_code,
+                customers.c.id,
+                stage.c.order_date,
+                *(stage.c[n] for n in optional),
+            )
+            .join(customers, customers.c.code == stage.c.customer_code)
+            .where(stage.c.row_no.in_(first_lines))
+        )
+        upsert_from_select(
+            conn, orders, query, ["code", "customer_id", "order_date", *optional], keys=["code"]
+        )
+
+    @staticmethod
+    def _write_lines(conn: Connection, stage: Table) -> int:
+        orders, products, lines = Order.__table__, Product.__table__, OrderLine.__table__
+        line_no = func.row_number().over(partition_by=stage.c.order_code, order_by=stage.c.row_no)
+        values: dict[str, Any] = {
+            "order_id": orders.c.id,
+            "line_no": line_no,
+            "amount": stage.c.amount,
+            "quantity": func.coalesce(stage.c.quantity, 1) if "quantity" in stage.c else literal(1),
+        }
+        if "cost" in stage.c:
+            values["cost"] = stage.c.cost
+        query = select(stage).join(orders, orders.c.code == stage.c.order_code)
+        if "product_code" in stage.c:
+            query = query.outerjoin(products, products.c.code == stage.c.product_code)
+            values["product_id"] = products.c.id
+        if "returns_order_code" in stage.c:
+            original = orders.alias("original")
+            query = query.outerjoin(original, original.c.code == stage.c.returns_order_code)
+            values["returns_order_id"] = original.c.id
+        return upsert_from_select(
+            conn,
+            lines,
+            query.with_only_columns(*values.values()),
+            list(values),
+            keys=["order_id", "line_no"],
+        )
