@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy import Connection, Engine, make_url
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import sessionmaker
 
 from tierwise.bootstrap import App
@@ -17,31 +15,7 @@ from tierwise.db import migrate
 from tierwise.db.session import make_engine
 from tierwise.i18n import set_language
 
-PG_URL = os.environ.get(
-    "TIERWISE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/tierwise_test"
-)
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _prepare_postgres(url: str) -> str | None:
-    """Create the test database if missing and empty it; None if it is ready, else why not."""
-    parsed = make_url(url)
-    admin = parsed.set(database="postgres").render_as_string(hide_password=False)
-    admin = admin.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)
-            ).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{parsed.database}"')
-    except psycopg.OperationalError as exc:
-        return f"no PostgreSQL answers at {parsed.host}:{parsed.port} ({exc.__class__.__name__})"
-    target = parsed.render_as_string(hide_password=False).replace("+psycopg", "")
-    with psycopg.connect(target, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    return None
+from .postgres import IN_CI, PG_URL, prepare_postgres
 
 
 @pytest.fixture(
@@ -55,7 +29,7 @@ def engine(
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
         url = PG_URL
-        reason = _prepare_postgres(url)
+        reason = prepare_postgres(url)
         if reason:
             if IN_CI:
                 pytest.fail(f"PostgreSQL is required in CI: {reason}")

@@ -1,0 +1,42 @@
+# The two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
+
+.PHONY: install demo test lint clean-demo
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+## Build the embedded SQLite database with demo data and say how to look at it.
+demo: $(STAMP)
+	$(BIN)/tierwise db upgrade
+	$(BIN)/tierwise demo --if-empty
+	# Later capabilities (recompute, tiers, web console) hook in here.
+
+## Install the dev extras and run every test on SQLite and PostgreSQL.
+test: $(DEV)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest
+
+lint: $(DEV)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+
+## Remove the demo database (the default embedded database file).
+clean-demo:
+	rm -f tierwise.db tierwise.db-wal tierwise.db-shm
