@@ -6,7 +6,11 @@ import typer
 
 from tierwise.bootstrap import bootstrap
 from tierwise.config import Settings
+from tierwise.db import migrate
 from tierwise.i18n import _, set_language
+from tierwise.terminal import errors
+
+SETS_UP_ITS_OWN_SCHEMA = {"db", "demo"}
 
 
 def build() -> typer.Typer:
@@ -25,6 +29,15 @@ def build() -> typer.Typer:
     @app.callback()
     def start(ctx: typer.Context) -> None:
         ctx.obj = bootstrap(settings)
+        if ctx.invoked_subcommand not in SETS_UP_ITS_OWN_SCHEMA and not migrate.is_current(
+            settings.database_url
+        ):
+            errors.print(
+                _(
+                    "The database at {url} is not set up for this version; run: tierwise db upgrade"
+                ).format(url=ctx.obj.engine.url.render_as_string(hide_password=True))
+            )
+            raise typer.Exit(2)
 
     settings = Settings()
     for module in (db_cli, ingest_cli, customers_cli, demo_cli):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine
 
 
 def alembic_config(url: str, connection: Connection | None = None) -> Config:
@@ -34,11 +36,15 @@ def check(url: str, connection: Connection | None = None) -> None:
 
 def current(url: str) -> str | None:
     """The revision the database is at, or None if never migrated."""
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine
-
     engine = create_engine(url)
-    with engine.connect() as conn:
-        rev = MigrationContext.configure(conn).get_current_revision()
-    engine.dispose()
-    return rev
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def is_current(url: str) -> bool:
+    """Whether the database has every migration the installed code ships."""
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    return current(url) == head

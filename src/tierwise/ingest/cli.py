@@ -8,9 +8,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from tierwise.accountability.importing import StaffImport
 from tierwise.bootstrap import App
 from tierwise.customers.choices import CustomerKind
-from tierwise.customers.importing import ContactsImport, CustomersImport, StaffImport
+from tierwise.customers.importing import ContactsImport, CustomersImport
 from tierwise.i18n import _
 from tierwise.ingest.columns import read_mapping
 from tierwise.ingest.errors import ImportFileError, ImportRejected
@@ -94,7 +95,7 @@ def register(app: typer.Typer) -> None:
 
 def _print_rejection(exc: ImportRejected) -> None:
     for error in exc.log.errors[:SHOWN_ERRORS]:
-        errors.print(str(error), markup=False, highlight=False)
+        errors.print(str(error), markup=False, highlight=False, soft_wrap=True)
     if exc.log.count > SHOWN_ERRORS:
         errors.print(_("… and {n} more").format(n=exc.log.count - SHOWN_ERRORS))
     errors.print(

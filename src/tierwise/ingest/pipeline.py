@@ -155,13 +155,14 @@ def run_import(
     for first_row, batch in table.batches:
         rows += batch.num_rows
         typed, bad = parser.parse(first_row, batch, log)
+        typed = entity.derive(typed)
         if pc.any(bad).as_py():
             if rejects:
                 _reject_raw(rejects, log, first_row, batch, bad)
             if entity.cascade_column:
                 cascade.update(typed.filter(bad).column(entity.cascade_column).to_pylist())
             typed = typed.filter(pc.invert(bad))
-        staging.load(conn, stage, entity.derive(typed))
+        staging.load(conn, stage, typed)
     for row, reason in table.malformed:
         log.add(RowError(path.name, row, "*", None, reason))
     set_errors = list(_run_checks(conn, entity, stage, path.name, options))
