@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: install demo test lint clean-demo
+.PHONY: install demo test lint clean-demo messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,14 +29,18 @@ demo: $(STAMP)
 
 ## Install the dev extras and run every test on SQLite and PostgreSQL.
 test: $(DEV)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/pytest
 
 lint: $(DEV)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy src
 
 ## Remove the demo database (the default embedded database file).
 clean-demo:
 	rm -f tierwise.db tierwise.db-wal tierwise.db-shm
+
+## Refresh the zh_CN and en catalogues from the code; lists what still needs Chinese.
+messages: $(DEV)
+	$(BIN)/python scripts/messages.py

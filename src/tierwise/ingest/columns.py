@@ -36,6 +36,7 @@ class Column:
     choice: type[Choice] | None = None
     non_negative: bool = False
     scale: int = 2
+    percent: bool = False
     aliases: tuple[str, ...] = ()
 
     def spellings(self) -> tuple[str, ...]:

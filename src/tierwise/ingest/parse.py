@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +26,8 @@ def expected_text(column: Column) -> str:
     if column.kind is Kind.DATE:
         return _("a date such as 2024-03-31")
     if column.kind is Kind.DECIMAL:
+        if column.percent:
+            return _("a share such as 0.15 or 15%")
         sign = _("a number ≥ 0") if column.non_negative else _("a number")
         return _("{sign} such as 1234.50").format(sign=sign)
     if column.kind is Kind.INTEGER:
@@ -85,7 +88,7 @@ class BatchParser:
         if column.kind is Kind.DATE:
             return _dates(text, present)
         if column.kind is Kind.DECIMAL:
-            return _decimals(text, present, column.non_negative, column.scale)
+            return _decimals(text, present, column)
         if column.kind is Kind.INTEGER:
             ok = pc.match_substring_regex(text, INTEGER_PATTERN)
             values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.int64())
@@ -127,18 +130,26 @@ def _dates(text: pa.Array, present: pa.Array) -> tuple[pa.Array, pa.Array]:
     return dates, pc.and_(present, pc.invert(real))
 
 
-def _decimals(
-    text: pa.Array, present: pa.Array, non_negative: bool, scale: int
-) -> tuple[pa.Array, pa.Array]:
+def _decimals(text: pa.Array, present: pa.Array, column: Column) -> tuple[pa.Array, pa.Array]:
     """Money and quantities: thousands separators and currency signs are tolerated."""
     cleaned = text
     for noise in MONEY_NOISE:
         cleaned = pc.replace_substring(cleaned, noise, "")
+    percent = pc.ends_with(cleaned, "%") if column.percent else None
+    if percent is not None:
+        cleaned = pc.replace_substring(cleaned, "%", "")
     ok = pc.fill_null(pc.match_substring_regex(cleaned, DECIMAL_PATTERN), False)
     exact = pc.cast(pc.if_else(ok, cleaned, pa.scalar(None, pa.string())), pa.decimal128(28, 6))
+    if percent is not None:
+        hundredth = pa.scalar(Decimal("0.01"), pa.decimal128(3, 2))
+        share = pc.cast(pc.round(pc.multiply(exact, hundredth), 6), pa.decimal128(28, 6))
+        exact = pc.if_else(percent, share, exact)
     in_range = pc.less(pc.abs(exact), pa.scalar(MONEY_LIMIT, pa.decimal128(28, 6)))
-    if non_negative:
+    if column.non_negative:
         in_range = pc.and_(in_range, pc.greater_equal(exact, pa.scalar(0, pa.decimal128(28, 6))))
     ok = pc.and_(ok, pc.fill_null(in_range, False))
-    values = pc.cast(pc.round(pc.if_else(ok, exact, None), scale), pa.decimal128(18 + scale, scale))
+    values = pc.cast(
+        pc.round(pc.if_else(ok, exact, None), column.scale),
+        pa.decimal128(18 + column.scale, column.scale),
+    )
     return values, pc.and_(present, pc.invert(ok))
