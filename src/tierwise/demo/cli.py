@@ -1,0 +1,70 @@
+"""`tierwise demo`: a database full of realistic customers to explore."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+
+from tierwise.bootstrap import App
+from tierwise.customers.models import Customer
+from tierwise.db import migrate
+from tierwise.i18n import _
+from tierwise.terminal import console, staged_progress
+
+
+def register(app: typer.Typer) -> None:
+    """Add the demo command to the root application."""
+
+    @app.command(help=_("Fill an empty database with deterministic demo data."))
+    def demo(
+        ctx: typer.Context,
+        customers: int = typer.Option(2000, min=100, help=_("how many customers")),
+        seed: int = typer.Option(42, help=_("same seed, same data")),
+        as_of: str = typer.Option("2026-11-01", help=_("the 'today' of the demo data")),
+        if_empty: bool = typer.Option(
+            False, "--if-empty", help=_("leave a database that already has customers as it is")
+        ),
+    ) -> None:
+        tierwise: App = ctx.obj
+        migrate.upgrade(tierwise.settings.database_url)
+        with tierwise.uow() as uow:
+            existing = uow.session.scalar(select(func.count()).select_from(Customer)) or 0
+            if existing and if_empty:
+                console.print(
+                    _("The database already holds {n} customers; left as it is.").format(n=existing)
+                )
+                print_next_steps(uow.session.scalar(select(func.min(Customer.code))))
+                return
+            from tierwise.demo.generator import generate  # Faker loads slowly; only here
+
+            with staged_progress(_("Demo data")) as progress:
+                try:
+                    summary = generate(
+                        uow.connection,
+                        customers=customers,
+                        seed=seed,
+                        as_of=dt.date.fromisoformat(as_of),
+                        progress=progress,
+                    )
+                except ValueError as exc:
+                    console.print(f"[red]{exc}[/red]")
+                    raise typer.Exit(1) from exc
+            uow.commit()
+            first = uow.session.scalar(select(func.min(Customer.code)))
+        table = Table(title=_("Demo data written"), show_header=False)
+        for field, value in vars(summary).items():
+            table.add_row(field, str(value))
+        console.print(table)
+        print_next_steps(first)
+
+
+def print_next_steps(example_code: str | None) -> None:
+    """Tell a new user where to look next."""
+    console.print(_("Look around:"))
+    if example_code:
+        console.print(f"  tierwise customers show {example_code}")
+    console.print("  tierwise export customers --format xlsx")
+    console.print("  tierwise --help")
