@@ -32,3 +32,18 @@ def prepare_postgres(url: str) -> str | None:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
     return None
+
+
+def database_for(kind: str, name: str, folder: str) -> str:
+    """URL of an empty database of its own for tests that must commit (e.g. ADBC reads)."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder}/{name}.db"
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    reason = prepare_postgres(url)
+    if reason:
+        import pytest
+
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI: {reason}")
+        pytest.skip(reason)
+    return url

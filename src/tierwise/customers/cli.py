@@ -130,7 +130,14 @@ def render_summary(summary: service.CustomerSummary, zone: ZoneInfo) -> None:
             ),
         ),
     ]
-    if c.enterprise_nature or c.potential_demand is not None:
+    prospect_factors = (
+        c.enterprise_nature,
+        c.asset_scale,
+        c.annual_revenue,
+        c.growth_rate,
+        c.potential_demand,
+    )
+    if any(factor is not None for factor in prospect_factors):
         rows += [
             (_("Enterprise nature"), label(c.enterprise_nature)),
             (_("Asset scale"), text(c.asset_scale)),

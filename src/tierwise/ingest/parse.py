@@ -13,9 +13,10 @@ from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.errors import ErrorLog, RowError
 
 DATE_PATTERN = r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?(?:[ T].*)?$"
-DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d{0,6})?|\.\d{1,6})$"
+# At most 22 + 6 digits, so every match fits the decimal128(28, 6) it is cast to.
+DECIMAL_PATTERN = r"^[+-]?(\d{1,22}(\.\d{0,6})?|\.\d{1,6})$"
 INTEGER_PATTERN = r"^[+-]?\d{1,15}$"
-MONEY_LIMIT = 10**15
+MONEY_LIMIT = 10**13  # SQLite keeps NUMERIC as a double: exact to the cent below this
 TRUE_WORDS = ("1", "true", "yes", "y", "是", "真")
 FALSE_WORDS = ("0", "false", "no", "n", "否", "假")
 MONEY_NOISE = (",", "，", "¥", "￥", "$", " ")
@@ -50,34 +51,37 @@ class BatchParser:
         self.positions = positions
 
     def parse(
-        self, first_row: int, batch: pa.RecordBatch, log: ErrorLog
+        self, rows: pa.Array, batch: pa.RecordBatch, log: ErrorLog
     ) -> tuple[pa.Table, pa.Array]:
-        """Typed columns for the batch, and a boolean mask of its rows that had a bad value."""
+        """Typed columns for the batch, and a boolean mask of its rows that had a bad value.
+
+        `rows` holds the file row number of each row of the batch.
+        """
         bad = pa.array([False] * batch.num_rows)
-        out: dict[str, pa.Array] = {
-            "row_no": pa.array(range(first_row, first_row + batch.num_rows), pa.int64())
-        }
+        out: dict[str, pa.Array] = {"row_no": rows}
         for column in self.columns:
             text = pc.utf8_trim_whitespace(batch.column(self.positions[column.name]))
             text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
             values, invalid = self._convert(column, text)
+            # Empty cells come out of _convert as null, not False: fill before adding `required`,
+            # since null OR true is null, which would let an empty required cell through.
+            invalid = pc.fill_null(invalid, False)
             if column.required:
                 invalid = pc.or_(invalid, pc.is_null(text))
-            invalid = pc.fill_null(invalid, False)
             if pc.any(invalid).as_py():
-                self._log(column, first_row, text, invalid, log)
+                self._log(column, rows, text, invalid, log)
                 bad = pc.or_(bad, invalid)
             out[column.name] = values
         return pa.table(out), bad
 
     def _log(
-        self, column: Column, first_row: int, text: pa.Array, invalid: pa.Array, log: ErrorLog
+        self, column: Column, rows: pa.Array, text: pa.Array, invalid: pa.Array, log: ErrorLog
     ) -> None:
         expected = expected_text(column)
         for index in pc.indices_nonzero(invalid).to_pylist():
             value = text[index].as_py()
             what = expected if value is not None else _("a value (the column is required)")
-            log.add(RowError(self.file, first_row + index, column.name, value, what))
+            log.add(RowError(self.file, rows[index].as_py(), column.name, value, what))
 
     def _convert(self, column: Column, text: pa.Array) -> tuple[pa.Array, pa.Array]:
         """The column's typed values (null where invalid) and the mask of invalid cells."""
@@ -91,9 +95,11 @@ class BatchParser:
             return _decimals(text, present, column)
         if column.kind is Kind.INTEGER:
             ok = pc.match_substring_regex(text, INTEGER_PATTERN)
-            values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.int64())
+            digits = pc.utf8_ltrim(text, characters="+")  # Arrow's cast refuses a leading +
+            values = pc.cast(pc.if_else(ok, digits, pa.scalar(None, pa.string())), pa.int64())
             if column.non_negative:
-                ok = pc.and_(ok, pc.greater_equal(values, 0))
+                # values is null where the text is not a whole number; that must stay not ok.
+                ok = pc.and_(ok, pc.fill_null(pc.greater_equal(values, 0), False))
             return values, pc.and_(present, pc.invert(ok))
         if column.kind is Kind.BOOL:
             folded = pc.utf8_lower(text)

@@ -19,6 +19,7 @@ from tierwise.ingest.columns import Column, match_headers
 from tierwise.ingest.errors import ErrorLog, ImportRejected, RowError
 from tierwise.ingest.parse import BatchParser
 from tierwise.ingest.reader import Progress, open_table
+from tierwise.ingest.reader import Table as SourceTable
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,10 @@ class Rejects:
         self.count += 1
 
     def close(self) -> None:
+        """Finish the file; remove it if nothing was rejected, so no empty file is left behind."""
         self._handle.close()
+        if not self.count:
+            self.path.unlink()
 
 
 def run_import(
@@ -152,26 +156,31 @@ def run_import(
     rejects = Rejects(path, table.headers) if options.skip_invalid else None
     cascade: set[object] = set()
     rows = 0
-    for first_row, batch in table.batches:
+    for row_numbers, batch in table.batches:
         rows += batch.num_rows
-        typed, bad = parser.parse(first_row, batch, log)
+        typed, bad = parser.parse(row_numbers, batch, log)
         typed = entity.derive(typed)
         if pc.any(bad).as_py():
             if rejects:
-                _reject_raw(rejects, log, first_row, batch, bad)
+                _reject_raw(rejects, log, row_numbers, batch, bad)
             if entity.cascade_column:
                 cascade.update(typed.filter(bad).column(entity.cascade_column).to_pylist())
             typed = typed.filter(pc.invert(bad))
         staging.load(conn, stage, typed)
-    for row, reason in table.malformed:
-        log.add(RowError(path.name, row, "*", None, reason))
+    for row, reason, text in table.malformed:
+        error = RowError(path.name, row, "*", None, reason)
+        log.add(error)
+        if rejects:
+            fields: list[str] = next(csv.reader([text]), [])
+            rejects.write(row, str(error), list(fields))
     set_errors = list(_run_checks(conn, entity, stage, path.name, options))
     for error in set_errors:
         log.add(error)
     if log and not options.skip_invalid:
         raise ImportRejected(log)
     if rejects:
-        _reject_staged(conn, entity, stage, rejects, positions, set_errors, cascade)
+        source = open_table(path, options.batch_rows, None, options.encoding)
+        _reject_staged(conn, entity, stage, rejects, source, set_errors, cascade)
         rejects.close()
     counts = entity.write(conn, stage, options)
     staging.drop_stage(conn, stage)
@@ -196,14 +205,14 @@ def _run_checks(
 
 
 def _reject_raw(
-    rejects: Rejects, log: ErrorLog, first_row: int, batch: pa.RecordBatch, bad: pa.Array
+    rejects: Rejects, log: ErrorLog, row_numbers: pa.Array, batch: pa.RecordBatch, bad: pa.Array
 ) -> None:
     reasons: dict[int, list[str]] = {}
     for error in log.errors:
         reasons.setdefault(error.row, []).append(str(error))
     indices = pc.indices_nonzero(bad).to_pylist()
     for index, values in zip(indices, batch.take(pa.array(indices)).to_pylist(), strict=True):
-        row = first_row + index
+        row = row_numbers[index].as_py()
         rejects.write(row, "; ".join(reasons.get(row, [])), list(values.values()))
 
 
@@ -212,11 +221,15 @@ def _reject_staged(
     entity: Entity,
     stage: Table,
     rejects: Rejects,
-    positions: dict[str, int],
+    source: SourceTable,
     errors: list[RowError],
     cascade: set[object],
 ) -> None:
-    """Move rows that failed set-based checks (and rows of the same group) to the rejects file."""
+    """Move rows that failed set-based checks (and rows of the same group) to the rejects file.
+
+    Their values are read again from the file, so the rejects file holds what the user wrote
+    (not the parsed values), in every column of the input, ready to be fixed and imported again.
+    """
     reasons: dict[int, list[str]] = {}
     for error in errors:
         reasons.setdefault(error.row, []).append(str(error))
@@ -226,11 +239,13 @@ def _reject_staged(
         doomed = doomed | stage.c[entity.cascade_column].in_(groups)
         if cascade - {None}:
             doomed = doomed | stage.c[entity.cascade_column].in_(list(cascade - {None}))
-    order = sorted(positions, key=positions.__getitem__)
-    for row in conn.execute(select(stage).where(doomed).order_by(stage.c.row_no)).mappings():
-        values: list[object] = [""] * len(rejects.headers)
-        for name in order:
-            values[positions[name]] = row[name]
-        why = reasons.get(row["row_no"]) or [_("another row of the same group was rejected")]
-        rejects.write(row["row_no"], "; ".join(why), values)
+    rows = list(conn.execute(select(stage.c.row_no).where(doomed)).scalars())
+    if rows:
+        wanted = pa.array(rows, pa.int64())
+        for row_numbers, batch in source.batches:
+            hit = pc.indices_nonzero(pc.is_in(row_numbers, value_set=wanted))
+            found = zip(row_numbers.take(hit).to_pylist(), batch.take(hit).to_pylist(), strict=True)
+            for row, values in found:
+                why = reasons.get(row) or [_("another row of the same group was rejected")]
+                rejects.write(row, "; ".join(why), list(values.values()))
     conn.execute(delete(stage).where(doomed))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tierwise.i18n import _
@@ -24,13 +25,17 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class Table:
-    """An open import file: its headers, how big it is, and its rows in batches."""
+    """An open import file: its headers, how big it is, and its rows in batches.
+
+    Each batch comes with the file row number of each of its rows (the header is row 1); rows
+    skipped as malformed leave gaps, so the numbers after them still match the file.
+    """
 
     path: Path
     headers: list[str]
     size: int
-    batches: Iterator[tuple[int, pa.RecordBatch]]
-    malformed: list[tuple[int, str]] = field(default_factory=list)
+    batches: Iterator[tuple[pa.Array, pa.RecordBatch]]
+    malformed: list[tuple[int, str, str]] = field(default_factory=list)  # row, why, its text
 
 
 class _CountingReader(io.RawIOBase):
@@ -52,7 +57,8 @@ class _CountingReader(io.RawIOBase):
 
 def detect_encoding(path: Path, sample: bytes) -> str:
     """UTF-8 (with or without BOM) if the start of the file decodes as it, else GB18030."""
-    for encoding in ENCODINGS:
+    # NUL bytes decode as both, yet mean UTF-16/32 without a BOM (or not text at all).
+    for encoding in ENCODINGS if b"\x00" not in sample else ():
         try:
             codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
         except UnicodeDecodeError:
@@ -81,7 +87,16 @@ def _open_csv(
     with path.open("rb") as handle:
         sample = handle.read(SNIFF_BYTES)
     encoding = encoding or detect_encoding(path, sample)
-    first_line = sample.split(b"\n", 1)[0].decode(encoding, errors="replace").lstrip("\ufeff")
+    try:  # strictly, so a forced wrong encoding is named as such, not as garbled headers
+        decoder = codecs.getincrementaldecoder(encoding)()
+        first_line = decoder.decode(sample.split(b"\n", 1)[0]).lstrip("\ufeff")
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise ImportFileError(
+            path,
+            _("unreadable after row {row} as {encoding}: {error}").format(
+                row=0, encoding=encoding, error=exc
+            ),
+        ) from exc
     headers = next(csv.reader([first_line]), [])
     if not any(h.strip() for h in headers):
         raise ImportFileError(path, _("the first line must hold the column headers"))
@@ -92,40 +107,44 @@ def _open_csv(
         table.malformed.append(
             (
                 row.number or 0,
-                _("expected {expected} fields, found {actual}").format(
+                _("{expected} fields (found {actual})").format(
                     expected=row.expected_columns, actual=row.actual_columns
                 ),
+                row.text,
             )
         )
         return "skip"
 
-    def batches() -> Iterator[tuple[int, pa.RecordBatch]]:
+    def batches() -> Iterator[tuple[pa.Array, pa.RecordBatch]]:
         with path.open("rb") as raw:
             counting = _CountingReader(raw, progress, size)
-            reader = pacsv.open_csv(
-                io.BufferedReader(counting, buffer_size=1 << 20),
-                read_options=pacsv.ReadOptions(
-                    column_names=names,
-                    skip_rows=1,
-                    encoding=encoding,
-                    block_size=max(1 << 20, batch_rows * 64),
-                    use_threads=False,
-                ),
-                parse_options=pacsv.ParseOptions(
-                    newlines_in_values=True, invalid_row_handler=on_invalid
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
             row = 2
-            try:
+            try:  # open_csv already reads and converts the first block
+                reader = pacsv.open_csv(
+                    io.BufferedReader(counting, buffer_size=1 << 20),
+                    read_options=pacsv.ReadOptions(
+                        column_names=names,
+                        skip_rows=1,
+                        encoding=encoding,
+                        block_size=max(1 << 20, batch_rows * 64),
+                        use_threads=False,
+                    ),
+                    parse_options=pacsv.ParseOptions(
+                        newlines_in_values=True, invalid_row_handler=on_invalid
+                    ),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types={n: pa.string() for n in names},
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                    ),
+                )
                 for batch in reader:
-                    yield row, batch
-                    row += batch.num_rows
-            except pa.ArrowInvalid as exc:
+                    skipped = [number for number, _, _ in table.malformed]
+                    numbers = _row_numbers(row, batch.num_rows, skipped)
+                    yield numbers, batch
+                    if len(numbers):
+                        row = numbers[-1].as_py() + 1
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
                 raise ImportFileError(
                     path,
                     _("unreadable after row {row} as {encoding}: {error}").format(
@@ -135,6 +154,15 @@ def _open_csv(
 
     table.batches = batches()
     return table
+
+
+def _row_numbers(start: int, count: int, skipped: list[int]) -> pa.Array:
+    """The numbers of `count` rows read from row `start` on, passing over the skipped rows."""
+    later = [n for n in skipped if n >= start]
+    numbers = pa.array(range(start, start + count + len(later)), pa.int64())
+    if later:
+        numbers = numbers.filter(pc.invert(pc.is_in(numbers, pa.array(later, pa.int64()))))
+    return numbers.slice(0, count)
 
 
 def _cell_text(value: Any) -> str:
@@ -167,18 +195,22 @@ def _open_xlsx(path: Path, batch_rows: int, progress: Progress | None) -> Table:
     total = sheet.max_row or 0
     width = len(headers)
 
-    def batches() -> Iterator[tuple[int, pa.RecordBatch]]:
-        start, chunk = 2, []
-        for values in rows:
-            chunk.append([_cell_text(v) for v in values[:width]] + [""] * (width - len(values)))
+    def batches() -> Iterator[tuple[pa.Array, pa.RecordBatch]]:
+        chunk: list[list[str]] = []
+        numbers: list[int] = []
+        for number, values in enumerate(rows, start=2):
+            cells = [_cell_text(v) for v in values[:width]] + [""] * (width - len(values))
+            if not any(cell.strip() for cell in cells):
+                continue  # an empty row (often only formatted), like a CSV's blank line
+            chunk.append(cells)
+            numbers.append(number)
             if len(chunk) == batch_rows:
-                yield start, _to_batch(chunk, width)
-                start += len(chunk)
-                chunk = []
+                yield pa.array(numbers, pa.int64()), _to_batch(chunk, width)
+                chunk, numbers = [], []
                 if progress:
-                    progress(start - 1, total)
+                    progress(number, total)
         if chunk:
-            yield start, _to_batch(chunk, width)
+            yield pa.array(numbers, pa.int64()), _to_batch(chunk, width)
         if progress:
             progress(total, total)
         workbook.close()

@@ -129,6 +129,9 @@ def link_by_code(conn: Connection, stage: Table, table: Table, column: str, targ
         .where(stage.c.code == table.c.code)
         .scalar_subquery()
     )
+    # Only rows whose link changes: an UPDATE stamps updated_at, and re-imports must change nothing.
     conn.execute(
-        update(table).where(table.c.code.in_(select(stage.c.code))).values({target: resolved})
+        update(table)
+        .where(table.c.code.in_(select(stage.c.code)), table.c[target].is_distinct_from(resolved))
+        .values({target: resolved})
     )

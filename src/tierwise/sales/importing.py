@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Column as SAColumn
-from sqlalchemy import Connection, String, Table, and_, delete, func, literal, or_, select
+from sqlalchemy import Connection, String, Table, and_, case, delete, func, literal, or_, select
 
 from tierwise.customers.choices import CustomerKind, CustomerStatus, SalesChannel
 from tierwise.customers.models import Customer
@@ -153,20 +153,18 @@ class OrdersImport:
 
     @staticmethod
     def _one_customer_per_order(stage: Table, file: str) -> Check:
-        shared = (
-            select(stage.c.order_code)
-            .group_by(stage.c.order_code)
-            .having(func.count(stage.c.customer_code.distinct()) > 1)
-        )
+        """Lines naming another customer than the first line of their order."""
         first = (
             select(stage.c.order_code, func.min(stage.c.row_no).label("first"))
             .group_by(stage.c.order_code)
             .subquery()
         )
+        head = stage.alias("head")
         query = (
             select(stage.c.row_no, stage.c.customer_code, stage.c.order_code)
             .join(first, first.c.order_code == stage.c.order_code)
-            .where(stage.c.order_code.in_(shared), stage.c.row_no > first.c.first)
+            .join(head, head.c.row_no == first.c.first)
+            .where(stage.c.customer_code != head.c.customer_code)
             .order_by(stage.c.row_no)
         )
         return Check(
@@ -271,11 +269,12 @@ class OrdersImport:
     def _write_lines(conn: Connection, stage: Table) -> int:
         orders, products, lines = Order.__table__, Product.__table__, OrderLine.__table__
         line_no = func.row_number().over(partition_by=stage.c.order_code, order_by=stage.c.row_no)
+        unit = case((stage.c.amount < 0, -1), else_=1)  # a return without a quantity takes back one
         values: dict[str, Any] = {
             "order_id": orders.c.id,
             "line_no": line_no,
             "amount": stage.c.amount,
-            "quantity": func.coalesce(stage.c.quantity, 1) if "quantity" in stage.c else literal(1),
+            "quantity": func.coalesce(stage.c.quantity, unit) if "quantity" in stage.c else unit,
         }
         if "cost" in stage.c:
             values["cost"] = stage.c.cost
