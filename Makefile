@@ -16,16 +16,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(DEV): pyproject.toml $(STAMP)
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
 	touch $@
 
 install: $(STAMP)
 
 ## Build the embedded SQLite database with demo data and say how to look at it.
+## Each capability that needs a step after the data (recompute, tiers, …) adds its line here.
 demo: $(STAMP)
 	$(BIN)/tierwise db upgrade
 	$(BIN)/tierwise demo --if-empty
-	# Later capabilities (recompute, tiers, web console) hook in here.
+	$(BIN)/tierwise recompute --as-of 2026-11-01
 
 ## Install the dev extras and run every test on SQLite and PostgreSQL.
 test: $(DEV)

@@ -15,6 +15,7 @@ SETS_UP_ITS_OWN_SCHEMA = {"db", "demo"}
 
 def build() -> typer.Typer:
     """Assemble the command tree; help texts are translated, so the language is set before."""
+    from tierwise.analytics import cli as analytics_cli
     from tierwise.customers import cli as customers_cli
     from tierwise.db import cli as db_cli
     from tierwise.demo import cli as demo_cli
@@ -40,7 +41,7 @@ def build() -> typer.Typer:
             raise typer.Exit(2)
 
     settings = Settings()
-    for module in (db_cli, ingest_cli, customers_cli, demo_cli):
+    for module in (db_cli, ingest_cli, customers_cli, analytics_cli, demo_cli):
         module.register(app)
     return app
 

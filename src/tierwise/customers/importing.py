@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Column as SAColumn
 from sqlalchemy import Connection, String, Table, select
 
@@ -24,6 +23,7 @@ from tierwise.customers.choices import (
 from tierwise.customers.models import Contact, Customer
 from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
+from tierwise.ingest.parse import default_key
 from tierwise.ingest.pipeline import (
     Check,
     ImportOptions,
@@ -133,11 +133,7 @@ class ContactsImport:
     cascade_column: str | None = None
 
     def derive(self, rows: pa.Table) -> pa.Table:
-        derived = pc.binary_join_element_wise(rows["customer_code"], rows["name"], "-")
-        if "code" not in rows.column_names:
-            return rows.append_column("code", derived)
-        index = rows.column_names.index("code")
-        return rows.set_column(index, "code", pc.coalesce(rows["code"], derived))
+        return default_key(rows, "code", ("customer_code", "name"), "-")
 
     def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
         yield duplicate_rows(stage, "code", file)

@@ -1,8 +1,17 @@
 """Imports every capability's tables so Base.metadata is whole (for migrations and tests)."""
 
 from tierwise.accountability import models as accountability_models
+from tierwise.analytics import models as analytics_models
 from tierwise.customers import models as customer_models
 from tierwise.db.base import Base
 from tierwise.sales import models as sales_models
+from tierwise.service import models as service_models
 
-__all__ = ["Base", "accountability_models", "customer_models", "sales_models"]
+__all__ = [
+    "Base",
+    "accountability_models",
+    "analytics_models",
+    "customer_models",
+    "sales_models",
+    "service_models",
+]

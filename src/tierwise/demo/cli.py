@@ -47,7 +47,9 @@ def register(app: typer.Typer) -> None:
                         customers=customers,
                         seed=seed,
                         as_of=dt.date.fromisoformat(as_of),
-                        progress=progress,
+                        progress=lambda stage, done, total: progress(
+                            stage_labels().get(stage, stage), done, total
+                        ),
                     )
                 except ValueError as exc:
                     console.print(f"[red]{exc}[/red]")
@@ -56,9 +58,35 @@ def register(app: typer.Typer) -> None:
             first = uow.session.scalar(select(func.min(Customer.code)))
         table = Table(title=_("Demo data written"), show_header=False)
         for field, value in vars(summary).items():
-            table.add_row(field, str(value))
+            table.add_row(summary_labels().get(field, field), str(value))
         console.print(table)
         print_next_steps(first)
+
+
+def stage_labels() -> dict[str, str]:
+    """The generator's stages as the progress bars name them."""
+    return {"staff and products": _("staff and products"), "customers": _("customers")}
+
+
+def summary_labels() -> dict[str, str]:
+    """What each count of the demo summary is called in the user's language."""
+    return {
+        "staff": _("staff"),
+        "customers": _("customers"),
+        "prospects": _("prospects"),
+        "contacts": _("contacts"),
+        "products": _("products"),
+        "orders": _("orders"),
+        "order_lines": _("order lines"),
+        "returns": _("return orders"),
+        "interactions": _("logged contacts"),
+        "referrals": _("referrals"),
+        "profile_entries": _("customer file sections"),
+        "consents": _("consent records"),
+        "surveys": _("surveys"),
+        "revenue": _("net sales"),
+        "profit": _("gross profit"),
+    }
 
 
 def print_next_steps(example_code: str | None) -> None:

@@ -22,8 +22,10 @@ from tierwise.demo.activity import make_consents, make_interactions, make_profil
 from tierwise.demo.company import make_products, make_staff
 from tierwise.demo.customers import Population
 from tierwise.demo.orders import History, make_orders
+from tierwise.demo.surveys import make_surveys
 from tierwise.demo.world import Rows, World, money
 from tierwise.sales.models import Order, OrderLine, Product
+from tierwise.service.models import Survey
 
 Progress = Callable[[str, int, int], None]
 
@@ -41,6 +43,7 @@ TABLES: tuple[Table, ...] = tuple(
         Referral,
         ProfileEntry,
         Consent,
+        Survey,
     )
 )
 CHUNK_CUSTOMERS = 1_000  # customers generated and inserted together: bounds memory at any size
@@ -62,6 +65,7 @@ class DemoSummary:
     referrals: int
     profile_entries: int
     consents: int
+    surveys: int
     revenue: Decimal  # net of returns
     profit: Decimal  # revenue less standard cost
 
@@ -112,6 +116,7 @@ def generate(
         referrals=count("referrals"),
         profile_entries=count("profile_entries"),
         consents=count("consents"),
+        surveys=count("surveys"),
         revenue=money(revenue),
         profit=money(profit),
     )
@@ -130,6 +135,7 @@ def _customer(world: World, population: Population, rows: Rows, cid: int) -> tup
     make_referrals(world, plan, rows)
     make_profile(world, plan, rows, row["industry"], plan.value >= population.v90)
     make_consents(world, plan, history, rows)
+    make_surveys(world, plan, history, rows)
     return history, plan.prospect
 
 

@@ -17,6 +17,7 @@ from tierwise.ingest.columns import read_mapping
 from tierwise.ingest.errors import ImportFileError, ImportRejected
 from tierwise.ingest.pipeline import Entity, ImportOptions, ImportResult, run_import
 from tierwise.sales.importing import OrdersImport, ProductsImport
+from tierwise.service.importing import SurveysImport
 from tierwise.terminal import console, errors, progress_bar
 
 SHOWN_ERRORS = 50
@@ -30,6 +31,7 @@ class ImportKind(StrEnum):
     products = "products"
     orders = "orders"
     staff = "staff"
+    surveys = "surveys"
 
 
 def entity_for(kind: ImportKind, new_customer_kind: CustomerKind) -> Entity:
@@ -40,6 +42,7 @@ def entity_for(kind: ImportKind, new_customer_kind: CustomerKind) -> Entity:
         ImportKind.products: ProductsImport(),
         ImportKind.orders: OrdersImport(new_customer_kind=new_customer_kind),
         ImportKind.staff: StaffImport(),
+        ImportKind.surveys: SurveysImport(),
     }
     return entities[kind]
 

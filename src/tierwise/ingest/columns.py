@@ -37,6 +37,7 @@ class Column:
     non_negative: bool = False
     scale: int = 2
     percent: bool = False
+    bounds: tuple[int, int] | None = None  # whole numbers on a scale, e.g. NPS 0–10
     aliases: tuple[str, ...] = ()
 
     def spellings(self) -> tuple[str, ...]:

@@ -32,6 +32,9 @@ def expected_text(column: Column) -> str:
         sign = _("a number ≥ 0") if column.non_negative else _("a number")
         return _("{sign} such as 1234.50").format(sign=sign)
     if column.kind is Kind.INTEGER:
+        if column.bounds:
+            low, high = column.bounds
+            return _("a whole number from {low} to {high}").format(low=low, high=high)
         return _("a whole number") if not column.non_negative else _("a whole number ≥ 0")
     if column.kind is Kind.BOOL:
         return _("yes/no (是/否)")
@@ -97,9 +100,12 @@ class BatchParser:
             ok = pc.match_substring_regex(text, INTEGER_PATTERN)
             digits = pc.utf8_ltrim(text, characters="+")  # Arrow's cast refuses a leading +
             values = pc.cast(pc.if_else(ok, digits, pa.scalar(None, pa.string())), pa.int64())
-            if column.non_negative:
-                # values is null where the text is not a whole number; that must stay not ok.
-                ok = pc.and_(ok, pc.fill_null(pc.greater_equal(values, 0), False))
+            low, high = column.bounds or (0 if column.non_negative else None, None)
+            # values is null where the text is not a whole number; that must stay not ok.
+            if low is not None:
+                ok = pc.and_(ok, pc.fill_null(pc.greater_equal(values, low), False))
+            if high is not None:
+                ok = pc.and_(ok, pc.fill_null(pc.less_equal(values, high), False))
             return values, pc.and_(present, pc.invert(ok))
         if column.kind is Kind.BOOL:
             folded = pc.utf8_lower(text)
@@ -159,3 +165,15 @@ def _decimals(text: pa.Array, present: pa.Array, column: Column) -> tuple[pa.Arr
         pa.decimal128(18 + column.scale, column.scale),
     )
     return values, pc.and_(present, pc.invert(ok))
+
+
+def default_key(rows: pa.Table, key: str, parts: tuple[str, str], separator: str) -> pa.Table:
+    """Fill `key` where the file left it empty (or lacks the column) from two other columns.
+
+    Derived keys are deterministic, so re-importing the same file finds the same rows.
+    """
+    first, second = (pc.cast(rows[name], pa.string()) for name in parts)
+    derived = pc.binary_join_element_wise(first, second, separator)
+    if key not in rows.column_names:
+        return rows.append_column(key, derived)
+    return rows.set_column(rows.column_names.index(key), key, pc.coalesce(rows[key], derived))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -159,7 +160,7 @@ def _open_csv(
 def _row_numbers(start: int, count: int, skipped: list[int]) -> pa.Array:
     """The numbers of `count` rows read from row `start` on, passing over the skipped rows."""
     later = [n for n in skipped if n >= start]
-    numbers = pa.array(range(start, start + count + len(later)), pa.int64())
+    numbers = pa.array(np.arange(start, start + count + len(later), dtype=np.int64))
     if later:
         numbers = numbers.filter(pc.invert(pc.is_in(numbers, pa.array(later, pa.int64()))))
     return numbers.slice(0, count)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Column as SAColumn
 from sqlalchemy import Connection, String, Table, and_, case, delete, func, literal, or_, select
 
@@ -17,6 +16,7 @@ from tierwise.db.base import utcnow
 from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.errors import RowError
+from tierwise.ingest.parse import default_key
 from tierwise.ingest.pipeline import (
     Check,
     ImportOptions,
@@ -84,12 +84,7 @@ class OrdersImport:
     cascade_column: str | None = "order_code"
 
     def derive(self, rows: pa.Table) -> pa.Table:
-        day = pc.cast(rows["order_date"], pa.string())
-        derived = pc.binary_join_element_wise(rows["customer_code"], day, "@")
-        if "order_code" not in rows.column_names:
-            return rows.append_column("order_code", derived)
-        index = rows.column_names.index("order_code")
-        return rows.set_column(index, "order_code", pc.coalesce(rows["order_code"], derived))
+        return default_key(rows, "order_code", ("customer_code", "order_date"), "@")
 
     def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
         if not options.create_customers:
@@ -154,8 +149,14 @@ class OrdersImport:
     @staticmethod
     def _one_customer_per_order(stage: Table, file: str) -> Check:
         """Lines naming another customer than the first line of their order."""
+        mixed = (
+            select(stage.c.order_code)
+            .group_by(stage.c.order_code)
+            .having(func.min(stage.c.customer_code) != func.max(stage.c.customer_code))
+        )
         first = (
             select(stage.c.order_code, func.min(stage.c.row_no).label("first"))
+            .where(stage.c.order_code.in_(mixed))
             .group_by(stage.c.order_code)
             .subquery()
         )
@@ -204,9 +205,10 @@ class OrdersImport:
             .where(orders.c.id == lines.c.order_id)
             .scalar_subquery()
         )
-        conn.execute(
-            delete(lines).where(lines.c.order_id.in_(touched), lines.c.line_no > staged_count)
-        )
+        if existing:  # only orders that were stored before can have lines the file dropped
+            conn.execute(
+                delete(lines).where(lines.c.order_id.in_(touched), lines.c.line_no > staged_count)
+            )
         counts = split_counts(staged_rows(conn, stage), existing, written)
         return WriteCounts(counts.inserted, counts.updated, counts.unchanged, created)
 

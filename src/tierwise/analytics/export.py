@@ -1,0 +1,61 @@
+"""Export the latest snapshot, customer code and name first, for spreadsheets and data tools."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tierwise.analytics.models import CustomerIndicator
+from tierwise.analytics.service import latest_run
+from tierwise.customers.models import Customer
+
+SKIPPED = {"run_id", "customer_id"}
+
+
+def snapshot_table(session: Session) -> pa.Table:
+    """The latest snapshot as an Arrow table."""
+    run = latest_run(session)
+    indicators = [c for c in CustomerIndicator.__table__.columns if c.name not in SKIPPED]
+    query = (
+        select(Customer.code, Customer.name, *indicators)
+        .join(Customer, Customer.id == CustomerIndicator.customer_id)
+        .where(CustomerIndicator.run_id == run.id)
+        .order_by(Customer.code)
+    )
+    result = session.execute(query)
+    names = list(result.keys())
+    columns: list[list[object]] = [[] for _ in names]
+    for row in result:
+        for i, value in enumerate(row):
+            columns[i].append(float(value) if isinstance(value, Decimal) else value)
+    table = pa.table(dict(zip(names, columns, strict=True)))
+    return table.append_column("as_of", pa.array([run.as_of] * table.num_rows, pa.date32()))
+
+
+def export_snapshot(session: Session, path: Path, fmt: str) -> int:
+    """Write the snapshot as CSV (UTF-8 BOM), Parquet or XLSX; the file appears when complete."""
+    table = snapshot_table(session)
+    tmp = path.with_name(path.name + ".part")
+    if fmt == "parquet":
+        pq.write_table(table, tmp)
+    elif fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("indicators")
+        sheet.append(table.column_names)
+        for row in table.to_pylist():
+            sheet.append(list(row.values()))
+        workbook.save(tmp)
+    else:
+        with tmp.open("wb") as handle:
+            handle.write("\ufeff".encode())
+            pacsv.write_csv(table, handle)
+    tmp.replace(path)
+    return int(table.num_rows)

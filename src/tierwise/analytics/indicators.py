@@ -1,0 +1,124 @@
+"""Per-customer value indicators and the buy-till-you-die summary, as Ibis expressions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from tierwise.analytics.params import DAYS_PER_MONTH, AnalyticsParams
+
+
+def value_indicators(lines: ir.Table, as_of: dt.date) -> ir.Table:
+    """Sales, cost, profit, growth, averages, breadth and recency of every customer with lines."""
+    today = ibis.date(as_of)
+    year_ago = ibis.date(as_of - dt.timedelta(days=365))
+    two_years_ago = ibis.date(as_of - dt.timedelta(days=730))
+    sale = ~lines.is_return
+    costed = lines.cost.notnull()
+    per_customer = lines.group_by("customer_id").aggregate(
+        sales=lines.amount.sum(),
+        gross_sales=lines.amount.sum(where=lines.amount > 0),
+        returned=-lines.amount.sum(where=lines.amount < 0),
+        cost=lines.cost.sum(),
+        costed_sales=lines.amount.sum(where=costed),
+        sales_12m=lines.amount.sum(where=lines.order_date > year_ago),
+        sales_prev_12m=lines.amount.sum(
+            where=(lines.order_date > two_years_ago) & (lines.order_date <= year_ago)
+        ),
+        orders=lines.order_id.nunique(where=sale),
+        product_lines=lines.category.nunique(),
+        products=lines.product_id.nunique(),
+        departments=lines.department.nunique(),
+        first_order=lines.order_date.min(where=sale),
+        last_order=lines.order_date.max(where=sale),
+    )
+    t = per_customer
+    profit = (t.costed_sales - t.cost).cast("float64")
+    active_days = (t.last_order.delta(t.first_order, unit="day") + 1).cast("float64")
+    active_months = active_days / ibis.literal(DAYS_PER_MONTH, type="float64")
+    monthly = t.sales / ibis.greatest(active_months, 1.0)
+    return t.mutate(
+        gross_profit=ibis.ifelse(t.cost.notnull(), profit, ibis.null("float64")),
+        margin=ibis.ifelse(t.costed_sales > 0, profit / t.costed_sales, ibis.null("float64")),
+        cost_coverage=ibis.ifelse(t.sales > 0, t.costed_sales / t.sales, ibis.null("float64")),
+        sales_12m=t.sales_12m.fill_null(0.0),
+        sales_prev_12m=t.sales_prev_12m.fill_null(0.0),
+        growth_12m=ibis.ifelse(
+            t.sales_prev_12m > 0,
+            (t.sales_12m.fill_null(0.0) - t.sales_prev_12m) / t.sales_prev_12m,
+            ibis.null("float64"),
+        ),
+        avg_monthly_sales=monthly,
+        avg_quarterly_sales=monthly * 3,
+        avg_annual_sales=monthly * 12,
+        returns_ratio=ibis.ifelse(
+            t.gross_sales > 0, t.returned.fill_null(0.0) / t.gross_sales, ibis.null("float64")
+        ),
+        recency_days=today.delta(t.last_order, unit="day"),
+        tenure_days=today.delta(t.first_order, unit="day"),
+    ).drop("gross_sales", "returned", "costed_sales")
+
+
+def btyd_summary(lines: ir.Table, as_of: dt.date, params: AnalyticsParams) -> ir.Table:
+    """frequency, recency, T and monetary per customer, as the buy-till-you-die models define them.
+
+    Purchases are sale lines with a positive amount; purchases in the same period (day or week)
+    collapse into one; frequency counts repeat periods, recency is last − first period, T is the
+    as-of period − first period, and monetary is the mean value of the repeat periods.
+    """
+    unit = params.unit_days
+    # Weeks run Monday to Sunday, as pandas' "W" periods do (1970-01-05 was a Monday).
+    offset = 4 if unit == 7 else 0
+    sales = lines.filter((~lines.is_return) & (lines.amount > 0))
+    period = (sales.order_date.epoch_days() - offset) // unit
+    periods = (
+        sales.mutate(period=period)
+        .group_by("customer_id", "period")
+        .aggregate(value=sales.amount.sum())
+    )
+    now = (ibis.date(as_of).epoch_days() - offset) // unit
+    t = periods.group_by("customer_id").aggregate(
+        n=periods.period.count(),
+        first=periods.period.min(),
+        last=periods.period.max(),
+        total=periods.value.sum(),
+        first_value=periods.value.argmin(periods.period),
+    )
+    frequency = t.n - 1
+    return t.select(
+        "customer_id",
+        btyd_frequency=frequency.cast("float64"),
+        btyd_recency=(t.last - t.first).cast("float64"),
+        btyd_t=(now - t.first).cast("float64"),
+        btyd_monetary=ibis.ifelse(
+            frequency > 0, (t.total - t.first_value) / frequency, ibis.literal(0.0)
+        ),
+    )
+
+
+def decision_times(lines: ir.Table, first_contacts: ir.Table) -> ir.Table:
+    """Days from the first logged contact to the first order (挑选时间), where both exist."""
+    sales = lines.filter(~lines.is_return)
+    first_orders = sales.group_by("customer_id").aggregate(first_order_date=sales.order_date.min())
+    joined = first_orders.join(first_contacts, "customer_id")
+    days = joined.first_order_date.delta(joined.first_contact, unit="day")
+    return joined.filter(days >= 0).select("customer_id", decision_days=days)
+
+
+def latest_surveys(surveys: ir.Table) -> ir.Table:
+    """Each customer's newest survey, with the mean perceived − expected gap over its factors."""
+    factors = [c.removesuffix("_expected") for c in surveys.columns if c.endswith("_expected")]
+    gaps = [surveys[f"{f}_perceived"] - surveys[f"{f}_expected"] for f in factors]
+    gap_sum = sum((g.fill_null(0.0) for g in gaps), ibis.literal(0.0))
+    gap_n = sum((g.notnull().cast("float64") for g in gaps), ibis.literal(0.0))
+    ranked = surveys.mutate(
+        satisfaction_gap=ibis.ifelse(gap_n > 0, gap_sum / gap_n, ibis.null("float64")),
+        newest=ibis.row_number().over(
+            group_by="customer_id", order_by=[ibis.desc(surveys.answered_on), ibis.desc("nps")]
+        ),
+    )
+    return ranked.filter(ranked.newest == 0).select(
+        "customer_id", "nps", "csat", "satisfaction_gap"
+    )

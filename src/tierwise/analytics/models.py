@@ -1,0 +1,123 @@
+"""Where the read side writes back: a run per as-of date, an indicator row per customer per run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tierwise.db.base import Base, IdMixin, utcnow
+
+
+class AnalyticsRun(IdMixin, Base):
+    """A recompute as of a date; rerunning the same date replaces it atomically."""
+
+    __tablename__ = "analytics_runs"
+
+    as_of: Mapped[dt.date] = mapped_column(Date, unique=True)
+    engine: Mapped[str] = mapped_column(String(20))
+    time_unit: Mapped[str] = mapped_column(String(10))
+    customers: Mapped[int]
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    headline: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class FittedModel(IdMixin, Base):
+    """A buy-till-you-die model fitted in a run, with how well the fit went."""
+
+    __tablename__ = "fitted_models"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("analytics_runs.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(20))
+    params: Mapped[dict[str, float]] = mapped_column(JSON)
+    log_likelihood: Mapped[float] = mapped_column(Float)
+    n: Mapped[int]
+    converged: Mapped[bool]
+    iterations: Mapped[int]
+    message: Mapped[str] = mapped_column(String(200))
+
+
+class CategoryProfit(IdMixin, Base):
+    """A cell of the customer × product-category profitability matrix."""
+
+    __tablename__ = "category_profits"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("analytics_runs.id", ondelete="CASCADE"))
+    customer_label: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(100))
+    category_label: Mapped[str] = mapped_column(String(20))
+    customers: Mapped[int]
+    profit: Mapped[Decimal]
+
+
+class CustomerIndicator(Base):
+    """Every indicator of one customer as of the run's date (definitions in docs/analytics.md)."""
+
+    __tablename__ = "customer_indicators"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("analytics_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    # Value (existing-customer tiering factors)
+    sales: Mapped[Decimal | None]
+    cost: Mapped[Decimal | None]
+    gross_profit: Mapped[Decimal | None]
+    margin: Mapped[float | None] = mapped_column(Float)
+    cost_coverage: Mapped[float | None] = mapped_column(Float)
+    sales_12m: Mapped[Decimal | None]
+    sales_prev_12m: Mapped[Decimal | None]
+    growth_12m: Mapped[float | None] = mapped_column(Float)
+    avg_monthly_sales: Mapped[Decimal | None]
+    avg_quarterly_sales: Mapped[Decimal | None]
+    avg_annual_sales: Mapped[Decimal | None]
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    returns_ratio: Mapped[float | None] = mapped_column(Float)
+    product_lines: Mapped[int] = mapped_column(Integer, default=0)
+    products: Mapped[int] = mapped_column(Integer, default=0)
+    departments: Mapped[int] = mapped_column(Integer, default=0)
+    first_order: Mapped[dt.date | None] = mapped_column(Date)
+    last_order: Mapped[dt.date | None] = mapped_column(Date)
+    credit_rating: Mapped[str | None] = mapped_column(String(8))
+    # RFM
+    recency_days: Mapped[int | None]
+    r_score: Mapped[int | None]
+    f_score: Mapped[int | None]
+    m_score: Mapped[int | None]
+    rfm_cell: Mapped[str | None] = mapped_column(String(3))
+    rfm_segment: Mapped[str | None] = mapped_column(String(30))
+    # Buy-till-you-die summary, in the run's time unit
+    btyd_frequency: Mapped[float | None] = mapped_column(Float)
+    btyd_recency: Mapped[float | None] = mapped_column(Float)
+    btyd_t: Mapped[float | None] = mapped_column(Float)
+    btyd_monetary: Mapped[float | None] = mapped_column(Float)
+    # ABC and profitability
+    abc_class: Mapped[str | None] = mapped_column(String(10))
+    profit_rank: Mapped[int | None]
+    profit_cum_share: Mapped[float | None] = mapped_column(Float)
+    profit_label: Mapped[str | None] = mapped_column(String(20))
+    # CLV
+    p_alive: Mapped[float | None] = mapped_column(Float)
+    expected_purchases: Mapped[float | None] = mapped_column(Float)
+    expected_spend: Mapped[Decimal | None]
+    clv: Mapped[Decimal | None]
+    # Lifecycle
+    lifecycle_stage: Mapped[str | None] = mapped_column(String(20))
+    development_stage: Mapped[str | None] = mapped_column(String(20))
+    churn_risk: Mapped[float | None] = mapped_column(Float)
+    churned: Mapped[bool | None]
+    # Satisfaction and loyalty
+    nps: Mapped[int | None]
+    csat: Mapped[int | None]
+    satisfaction_gap: Mapped[float | None] = mapped_column(Float)
+    attitude: Mapped[str | None] = mapped_column(String(10))
+    repeat_purchase_rate: Mapped[float | None] = mapped_column(Float)
+    purchase_interval_days: Mapped[float | None] = mapped_column(Float)
+    referrals: Mapped[int] = mapped_column(Integer, default=0)
+    decision_days: Mapped[int | None]
+    loyalty: Mapped[str | None] = mapped_column(String(10))
+    relationship: Mapped[str | None] = mapped_column(String(12))

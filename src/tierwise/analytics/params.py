@@ -1,0 +1,66 @@
+"""The knobs of a recompute, with defaults a manager can defend; stored with every run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+TimeUnit = Literal["day", "week"]
+DAYS_PER_UNIT = {"day": 1, "week": 7}
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True)
+class RfmRule:
+    """A named RFM segment: the R and F score ranges it covers (inclusive)."""
+
+    segment: str
+    r: tuple[int, int]
+    f: tuple[int, int]
+
+
+# First match wins; together they cover all 25 (R, F) cells, so every buyer gets a segment.
+DEFAULT_RFM_RULES = (
+    RfmRule("champions", (4, 5), (4, 5)),
+    RfmRule("cant_lose_them", (1, 1), (4, 5)),
+    RfmRule("at_risk", (1, 2), (3, 5)),
+    RfmRule("loyal", (3, 3), (3, 5)),
+    RfmRule("potential_loyalist", (4, 5), (2, 3)),
+    RfmRule("new", (5, 5), (1, 1)),
+    RfmRule("promising", (4, 4), (1, 1)),
+    RfmRule("need_attention", (3, 3), (2, 2)),
+    RfmRule("about_to_sleep", (2, 3), (1, 2)),
+    RfmRule("lost", (1, 1), (1, 2)),
+)
+
+
+@dataclass(frozen=True)
+class AnalyticsParams:
+    """Everything a run depends on besides the facts and the as-of date."""
+
+    time_unit: TimeUnit = "day"
+    horizon_months: int = 12
+    annual_discount_rate: float = 0.10
+    abc_basis: Literal["profit", "revenue"] = "profit"
+    abc_cutoffs: tuple[float, float, float] = (0.5, 0.8, 0.95)
+    top_share: float = 0.2
+    category_high_margin: float = 0.30
+    category_no_profit_band: float = 0.02
+    promoter_nps: int = 8
+    repeat_high_f_score: int = 3
+    churn_p_alive: float = 0.2
+    rfm_rules: tuple[RfmRule, ...] = field(default=DEFAULT_RFM_RULES)
+
+    def as_json(self) -> dict[str, Any]:
+        """For storing with the run, so any snapshot says how it was made."""
+        return asdict(self)
+
+    @property
+    def monthly_discount_rate(self) -> float:
+        """The annual rate spread over months, compounding."""
+        return float((1 + self.annual_discount_rate) ** (1 / 12) - 1)
+
+    @property
+    def unit_days(self) -> int:
+        """Days in one time unit of the buy-till-you-die summary."""
+        return DAYS_PER_UNIT[self.time_unit]

@@ -1,0 +1,206 @@
+"""The analytics reports: grouped views of the latest snapshot, computed in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tierwise.analytics.models import AnalyticsRun, CategoryProfit, CustomerIndicator
+from tierwise.i18n import _
+
+REPORTS = ("pareto", "abc", "rfm", "lifecycle", "loyalty", "relationship", "profitability")
+DECILES = 10
+
+
+@dataclass(frozen=True)
+class Report:
+    """A titled table: column headers, rows, and lines of commentary under it."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    notes: list[str]
+    percent: frozenset[int] = frozenset()  # positions of columns that hold shares
+
+
+def _share(part: float | None, whole: float | None) -> float | None:
+    return None if not whole or part is None else part / whole
+
+
+def group_report(session: Session, run: AnalyticsRun, column: str, title: str) -> Report:
+    """Buying customers, sales, profit, CLV and their shares per value of one snapshot column."""
+    ci = CustomerIndicator
+    key = getattr(ci, column)
+    rows = session.execute(
+        select(
+            key,
+            func.count(),
+            func.sum(ci.sales),
+            func.sum(ci.gross_profit),
+            func.avg(ci.recency_days),
+            func.sum(ci.clv),
+        )
+        .where(ci.run_id == run.id, ci.orders > 0)
+        .group_by(key)
+        .order_by(func.sum(ci.gross_profit).desc())
+    ).all()
+    customers = sum(r[1] for r in rows)
+    sales = sum(float(r[2] or 0) for r in rows)
+    profit = sum(float(r[3] or 0) for r in rows)
+    return Report(
+        title=title,
+        columns=[
+            _("group"),
+            _("customers"),
+            _("share"),
+            _("sales share"),
+            _("profit"),
+            _("profit share"),
+            _("avg days since purchase"),
+            _("CLV"),
+        ],
+        rows=[
+            [
+                r[0],
+                r[1],
+                _share(r[1], customers),
+                _share(float(r[2] or 0), sales),
+                r[3],
+                _share(float(r[3] or 0), profit),
+                r[4],
+                r[5],
+            ]
+            for r in rows
+        ],
+        notes=[],
+        percent=frozenset({2, 3, 5}),
+    )
+
+
+def pareto_report(session: Session, run: AnalyticsRun) -> Report:
+    """The whale curve by deciles of customers ranked by profit, and when tiering pays."""
+    ci = CustomerIndicator
+    buyers = (
+        session.scalar(select(func.count()).where(ci.run_id == run.id, ci.profit_rank.is_not(None)))
+        or 0
+    )
+    rows = []
+    for decile in range(1, DECILES + 1):
+        upto = max(1, round(buyers * decile / DECILES))
+        share = session.scalar(
+            select(ci.profit_cum_share).where(ci.run_id == run.id, ci.profit_rank == upto)
+        )
+        rows.append([f"{decile * 10}%", upto, share])
+    h = run.headline
+    notes = [
+        _("Top {top:.0%} of customers carry {share:.0%} of profit.").format(
+            top=h["top_share"], share=h["top_profit_share"] or 0
+        ),
+        _(
+            "The curve peaks at {peak:.0%} of total profit after {n} customers; "
+            "{losers} loss-making customers cost {cost:,.0f}."
+        ).format(
+            peak=h["whale_peak_share"] or 0,
+            n=h["whale_peak_customers"],
+            losers=h["loss_makers"],
+            cost=h["loss_makers_cost"],
+        ),
+        *when_tiering_pays(h),
+    ]
+    return Report(
+        _("Whale curve (cumulative profit, customers ranked by profit)"),
+        [_("customers"), _("count"), _("cumulative profit share")],
+        rows,
+        notes,
+    )
+
+
+def when_tiering_pays(headline: dict[str, Any]) -> list[str]:
+    """DOMAIN.md's three conditions, judged on this snapshot."""
+    notes = []
+    largest = headline.get("largest_customer_sales_share") or 0
+    buyers = headline["buyers"]
+    notes.append(
+        _("{n} buying customers: more than one manager can serve equally.").format(n=buyers)
+        if buyers >= 100
+        else _("{n} buying customers: few enough that tiering may not pay yet.").format(n=buyers)
+    )
+    top = headline.get("top_profit_share") or 0
+    notes.append(
+        _("Customer values differ markedly (top 20% carry {share:.0%}): tiering pays.").format(
+            share=top
+        )
+        if top >= 0.5
+        else _("Customer values are fairly even (top 20% carry {share:.0%}).").format(share=top)
+    )
+    notes.append(
+        _(
+            "The largest customer brings {share:.1%} of sales; where no customer reaches about 5%, "
+            "judge by the spread above rather than by single accounts."
+        ).format(share=largest)
+    )
+    return notes
+
+
+def matrix_report(session: Session, run: AnalyticsRun, column: str, title: str) -> Report:
+    """Counts of customers per value of a 2×2 matrix column, unknowns included."""
+    ci = CustomerIndicator
+    key = getattr(ci, column)
+    rows = session.execute(
+        select(key, func.count(), func.sum(ci.gross_profit))
+        .where(ci.run_id == run.id, ci.orders > 0)
+        .group_by(key)
+    ).all()
+    total = sum(r[1] for r in rows)
+    return Report(
+        title,
+        [_("quadrant"), _("customers"), _("share"), _("profit")],
+        [[r[0], r[1], _share(r[1], total), r[2]] for r in rows],
+        [],
+    )
+
+
+def profitability_report(session: Session, run: AnalyticsRun) -> Report:
+    """Profit per customer label × product category (with the category's own label)."""
+    cp = CategoryProfit
+    cells = session.execute(
+        select(cp.category, cp.category_label, cp.customer_label, cp.profit)
+        .where(cp.run_id == run.id)
+        .order_by(cp.category)
+    ).all()
+    labels = ["high_profit", "profitable", "no_profit", "loss_making"]
+    by_category: dict[tuple[str, str], dict[str, Any]] = {}
+    for category, category_label, customer_label, profit in cells:
+        by_category.setdefault((category, category_label), {})[customer_label] = profit
+    rows = [
+        [category, category_label, *(values.get(label) for label in labels)]
+        for (category, category_label), values in by_category.items()
+    ]
+    return Report(
+        _("Profit by product category × customer profitability"),
+        [_("category"), _("category is"), *labels],
+        rows,
+        [],
+    )
+
+
+def build(session: Session, run: AnalyticsRun, name: str) -> Report:
+    """One report by name."""
+    if name == "pareto":
+        return pareto_report(session, run)
+    if name == "abc":
+        return group_report(session, run, "abc_class", _("ABC classes"))
+    if name == "rfm":
+        return group_report(session, run, "rfm_segment", _("RFM segments"))
+    if name == "lifecycle":
+        return group_report(session, run, "lifecycle_stage", _("Lifecycle stages"))
+    if name == "loyalty":
+        return matrix_report(session, run, "loyalty", _("Loyalty matrix"))
+    if name == "relationship":
+        return matrix_report(session, run, "relationship", _("Relationship-quality matrix"))
+    if name == "profitability":
+        return profitability_report(session, run)
+    raise ValueError(name)

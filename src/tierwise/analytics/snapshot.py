@@ -1,0 +1,222 @@
+"""One recompute: facts → Ibis indicators → models and rules → a snapshot, written atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tierwise.analytics import clv, lifecycle, segments
+from tierwise.analytics.engines import EngineName, connect, load
+from tierwise.analytics.extract import Facts
+from tierwise.analytics.indicators import (
+    btyd_summary,
+    decision_times,
+    latest_surveys,
+    value_indicators,
+)
+from tierwise.analytics.params import DAYS_PER_MONTH, AnalyticsParams
+
+Stage = Callable[[str], None]
+COUNTS = ("orders", "product_lines", "products", "departments", "referrals")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a run produces, before it is written."""
+
+    as_of: dt.date
+    engine: EngineName
+    params: AnalyticsParams
+    indicators: pa.Table
+    category_profits: pa.Table
+    fits: list[clv.Fit]
+    headline: dict[str, Any]
+
+
+def compute(
+    facts: Facts,
+    params: AnalyticsParams,
+    engine: EngineName = "duckdb",
+    stage: Stage | None = None,
+) -> Snapshot:
+    """Compute every indicator of every customer as of `facts.as_of`; writes nothing."""
+    step = stage or (lambda _name: None)
+    backend = connect(engine)
+    step("indicators")
+    lines = load(backend, "lines", facts.lines)
+    customers = load(backend, "customers", facts.customers)
+    referrals = load(backend, "referrals", facts.referrals)
+    contacts = load(backend, "first_contacts", facts.first_contacts)
+    surveys = load(backend, "surveys", facts.surveys)
+    value = value_indicators(lines, facts.as_of)
+    buyers = value.filter(value.orders > 0)
+    labels = segments.profit_labels(buyers, params)
+    joined = customers
+    for part in (
+        value,
+        btyd_summary(lines, facts.as_of, params),
+        segments.rfm(buyers, params),
+        segments.abc(buyers, params),
+        labels,
+        referrals,
+        decision_times(lines, contacts),
+        latest_surveys(surveys),
+    ):
+        joined = joined.left_join(part, "customer_id").drop("customer_id_right")
+    table = backend.to_pyarrow(joined.order_by("customer_id"))
+    matrix = backend.to_pyarrow(segments.category_matrix(lines, labels, params))
+    step("models")
+    table, fits = _apply_models(table, params)
+    step("rules")
+    table = _apply_rules(table, params)
+    return Snapshot(
+        as_of=facts.as_of,
+        engine=engine,
+        params=params,
+        indicators=table,
+        category_profits=matrix,
+        fits=fits,
+        headline=headline(table, params),
+    )
+
+
+def _column(table: pa.Table, name: str) -> np.ndarray:
+    return table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+
+
+def _apply_models(table: pa.Table, params: AnalyticsParams) -> tuple[pa.Table, list[clv.Fit]]:
+    """Fit BG/NBD and Gamma-Gamma on buyers; add P(alive), expected purchases, spend and CLV."""
+    freq, rec, age = (_column(table, f"btyd_{n}") for n in ("frequency", "recency", "t"))
+    monetary = _column(table, "btyd_monetary")
+    buyer = ~np.isnan(freq)
+    n = len(table)
+    out = {
+        name: np.full(n, np.nan)
+        for name in ("p_alive", "expected_purchases", "expected_spend", "clv")
+    }
+    fits: list[clv.Fit] = []
+    if buyer.sum() >= 10:
+        f, r, t, m = freq[buyer], rec[buyer], age[buyer], monetary[buyer]
+        bg = clv.fit_bg_nbd(f, r, t)
+        fits.append(bg)
+        month = DAYS_PER_MONTH / params.unit_days
+        horizon = params.horizon_months * month
+        out["p_alive"][buyer] = clv.p_alive(bg.params, f, r, t)
+        out["expected_purchases"][buyer] = clv.expected_purchases(bg.params, horizon, f, r, t)
+        if (f > 0).sum() >= 10:
+            gg = clv.fit_gamma_gamma(f, m)
+            fits.append(gg)
+            margins = _column(table, "margin")[buyer]
+            overall = np.nanmedian(margins) if np.isfinite(margins).any() else 0.0
+            margin = np.clip(np.where(np.isnan(margins), overall, margins), 0.0, 1.0)
+            # With q ≤ 1 the model's population mean is infinite; one-time buyers then get the
+            # mean spend of repeat buyers instead (docs/analytics.md).
+            population = float(np.mean(m[f > 0]))
+            out["expected_spend"][buyer] = clv.expected_spend(
+                gg.params, f, m, population_mean=population
+            )
+            out["clv"][buyer] = clv.discounted_clv(
+                bg.params,
+                gg.params,
+                f,
+                r,
+                t,
+                m,
+                margin,
+                horizon_periods=params.horizon_months,
+                period_length=month,
+                discount_rate_per_period=params.monthly_discount_rate,
+                population_mean=population,
+            )
+    for name, values in out.items():
+        table = table.append_column(name, pa.array(values, mask=np.isnan(values)))
+    return table, fits
+
+
+def _apply_rules(table: pa.Table, params: AnalyticsParams) -> pa.Table:
+    """Stages, churn, loyalty and relationship from the indicators (docs/analytics.md)."""
+    orders = _column(table, "orders")
+    tenure = _column(table, "tenure_days")
+    recency = _column(table, "recency_days")
+    freq = _column(table, "btyd_frequency")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        interval = np.where(
+            freq > 0, _column(table, "btyd_recency") * params.unit_days / freq, np.nan
+        )
+        repeat_rate = freq / (freq + 1)
+    p_alive = _column(table, "p_alive")
+    status = np.asarray(table.column("status").to_pylist(), dtype=object)
+    gone = lifecycle.churned(status, p_alive, params) & ~np.isnan(orders)
+    attitudes = lifecycle.attitude(_column(table, "nps"), _column(table, "csat"), params)
+    loyalties = lifecycle.loyalty(attitudes, _column(table, "f_score"), params)
+    abc_class = np.asarray(table.column("abc_class").to_pylist(), dtype=object)
+    management = np.asarray(table.column("management_class").to_pylist(), dtype=object)
+    promoter = attitudes == "high"
+    referrals = _column(table, "referrals")
+    added = {
+        "lifecycle_stage": lifecycle.lifecycle_stage(
+            orders, tenure, recency, interval, _column(table, "growth_12m"), p_alive, gone
+        ),
+        "development_stage": lifecycle.development_stage(
+            orders, tenure, referrals, management, promoter, gone
+        ),
+        "churn_risk": 1 - p_alive,
+        "churned": np.where(np.isnan(orders), None, gone).astype(object),
+        "attitude": attitudes,
+        "repeat_purchase_rate": repeat_rate,
+        "purchase_interval_days": interval,
+        "loyalty": loyalties,
+        "relationship": lifecycle.relationship(abc_class, loyalties),
+    }
+    for name, values in added.items():
+        if values.dtype == object:
+            array = pa.array(list(values))
+        else:
+            array = pa.array(values, mask=np.isnan(values))
+        table = table.append_column(name, array)
+    for name in COUNTS:  # a customer without orders bought nothing, rather than unknown
+        table = table.set_column(
+            table.column_names.index(name), name, pc.fill_null(table.column(name), 0)
+        )
+    return table
+
+
+def headline(table: pa.Table, params: AnalyticsParams) -> dict[str, Any]:
+    """What `make demo` and the reports lead with, including when tiering pays (DOMAIN.md)."""
+    profit = np.nan_to_num(_column(table, "gross_profit"))
+    sales = np.nan_to_num(_column(table, "sales"))
+    buyers = np.nan_to_num(_column(table, "orders")) > 0
+    ranked = np.sort(profit[buyers])[::-1]
+    top_n = max(1, round(len(ranked) * params.top_share))
+    total_profit = float(ranked.sum())
+    abc_class = np.asarray(table.column("abc_class").to_pylist(), dtype=object)
+    shares = {}
+    for klass in ("vip", "major", "normal", "small"):
+        member = abc_class == klass
+        shares[klass] = {
+            "customers": int(member.sum()),
+            "profit_share": float(profit[member].sum() / total_profit) if total_profit else None,
+        }
+    cumulative = np.cumsum(ranked)
+    equity = np.nansum(_column(table, "clv"))
+    return {
+        "customers": len(table),
+        "buyers": int(buyers.sum()),
+        "total_sales": float(sales.sum()),
+        "total_profit": total_profit,
+        "top_share": params.top_share,
+        "top_profit_share": float(ranked[:top_n].sum() / total_profit) if total_profit else None,
+        "abc": shares,
+        "whale_peak_share": float(cumulative.max() / total_profit) if total_profit else None,
+        "whale_peak_customers": int(cumulative.argmax() + 1) if len(cumulative) else 0,
+        "loss_makers": int((ranked < 0).sum()),
+        "loss_makers_cost": float(-ranked[ranked < 0].sum()),
+        "largest_customer_sales_share": float(sales.max() / sales.sum()) if sales.sum() else None,
+        "customer_equity": float(equity),
+    }

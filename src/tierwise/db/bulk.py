@@ -1,0 +1,39 @@
+"""Bulk inserts of Arrow tables: COPY on PostgreSQL, executemany on SQLite."""
+
+from __future__ import annotations
+
+import io
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy import Connection
+
+
+def insert_arrow(conn: Connection, table_name: str, rows: pa.Table) -> None:
+    """Append `rows` to `table_name` inside the connection's transaction; columns match by name."""
+    if rows.num_rows == 0:
+        return
+    names = ", ".join(rows.column_names)
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if conn.dialect.name == "postgresql":
+        buffer = io.BytesIO()
+        pacsv.write_csv(rows, buffer, pacsv.WriteOptions(include_header=False))
+        statement = f"COPY {table_name} ({names}) FROM STDIN WITH (FORMAT csv)"
+        with dbapi.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+            copy.write(buffer.getbuffer())
+        return
+    columns = [_sqlite_values(rows.column(i)) for i in range(rows.num_columns)]
+    marks = ", ".join("?" * rows.num_columns)
+    cursor = dbapi.cursor()
+    insert = f"INSERT INTO {table_name} ({names}) VALUES ({marks})"
+    cursor.executemany(insert, zip(*columns, strict=True))
+    cursor.close()
+
+
+def _sqlite_values(column: pa.ChunkedArray) -> list[object]:
+    """SQLite takes text for dates and decimals, stored the way SQLAlchemy reads them back."""
+    if pa.types.is_decimal(column.type) or pa.types.is_date(column.type):
+        return pc.cast(column, pa.string()).to_pylist()  # type: ignore[no-any-return]
+    return column.to_pylist()  # type: ignore[no-any-return]
