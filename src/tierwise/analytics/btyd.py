@@ -352,8 +352,9 @@ def _purchases_if_alive_quad(
         def f(p: float, s: float = s, ui: float = ui) -> float:
             return s * ui if p <= 0.0 else float(-np.expm1(-s * np.log1p(p * ui)) / p)
 
-        with warnings.catch_warnings():
-            # Accuracy is judged from the error estimates below, not from QUADPACK's warnings.
+        with warnings.catch_warnings(), np.errstate(over="ignore"):
+            # Accuracy is judged from the error estimates below, not from QUADPACK's warnings;
+            # an overflowing weight is caught there too and falls back to the bounded integrand.
             warnings.simplefilter("ignore", integrate.IntegrationWarning)
             value, error = integrate.quad(
                 f, 0.0, 1.0, weight="alg", wvar=(a - 1.0, b + xi - 1.0), **_QUAD
