@@ -69,6 +69,17 @@ def fmt(value: Any) -> str:
     return value_label(value)
 
 
+def stage_labels() -> dict[str, str]:
+    """The recompute's stages as the progress bars name them."""
+    return {
+        "extract": _("extract facts"),
+        "indicators": _("indicators"),
+        "models": _("models"),
+        "rules": _("rules"),
+        "store": _("store"),
+    }
+
+
 def print_headline(headline: dict[str, Any]) -> None:
     """The few numbers a manager asks first."""
     table = Table(title=_("Headline"), show_header=False)
@@ -110,10 +121,10 @@ def register(app: typer.Typer) -> None:
 
             def stage(name: str) -> None:
                 if started:
-                    progress(started[-1], 1, 1)
+                    progress(stage_labels().get(started[-1], started[-1]), 1, 1)
                 started.append(name)
                 if name != "done":
-                    progress(name, 0, 1)
+                    progress(stage_labels().get(name, name), 0, 1)
 
             result = service.recompute(tierwise, day, params, cast(EngineName, engine.value), stage)
         console.print(
@@ -125,6 +136,7 @@ def register(app: typer.Typer) -> None:
             )
         )
         print_headline(result.headline)
+        console.print(_("Look closer: tierwise analytics report pareto|abc|rfm|lifecycle|loyalty"))
 
     @analytics.command(help=_("One customer's indicators with their meaning."))
     def show(ctx: typer.Context, code: str) -> None:
