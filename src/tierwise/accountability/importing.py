@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import pyarrow as pa
-from sqlalchemy import Column as SAColumn
 from sqlalchemy import Connection, Table, select
 
 from tierwise.accountability.models import Staff, StaffLevel, StaffRole
@@ -15,6 +12,7 @@ from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.pipeline import (
     Check,
+    Import,
     ImportOptions,
     WriteCounts,
     duplicate_rows,
@@ -36,16 +34,11 @@ STAFF_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class StaffImport:
+class StaffImport(Import):
     """Staff upserted on code; managers may appear later in the same file."""
 
     name: str = "staff"
     columns: Sequence[Column] = STAFF_COLUMNS
-    extra_stage_columns: Sequence[SAColumn[Any]] = ()
-    cascade_column: str | None = None
-
-    def derive(self, rows: pa.Table) -> pa.Table:
-        return rows
 
     def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
         yield duplicate_rows(stage, "code", file)

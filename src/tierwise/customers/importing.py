@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow as pa
 from sqlalchemy import Column as SAColumn
@@ -26,6 +26,7 @@ from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.parse import default_key
 from tierwise.ingest.pipeline import (
     Check,
+    Import,
     ImportOptions,
     WriteCounts,
     duplicate_rows,
@@ -71,16 +72,11 @@ STAFF_REFERENCES = (
 
 
 @dataclass(frozen=True)
-class CustomersImport:
+class CustomersImport(Import):
     """Customers upserted on `code`; columns missing from the file keep their stored values."""
 
     name: str = "customers"
     columns: Sequence[Column] = CUSTOMER_COLUMNS
-    extra_stage_columns: Sequence[SAColumn[Any]] = ()
-    cascade_column: str | None = None
-
-    def derive(self, rows: pa.Table) -> pa.Table:
-        return rows
 
     def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
         yield duplicate_rows(stage, "code", file)
@@ -124,16 +120,17 @@ CONTACT_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class ContactsImport:
-    """People at customers, upserted on their code (default: customer code and name)."""
+class CustomerRecordsImport(Import):
+    """Rows that belong to a customer named by code, keyed by their own code or a derived one."""
 
-    name: str = "contacts"
-    columns: Sequence[Column] = CONTACT_COLUMNS
     extra_stage_columns: Sequence[SAColumn[Any]] = (SAColumn("code", String(130)),)
-    cascade_column: str | None = None
+    table: ClassVar[Table]
+    key_from: ClassVar[str]
+    separator: ClassVar[str]
+    defaults: ClassVar[dict[str, Any]] = {}
 
     def derive(self, rows: pa.Table) -> pa.Table:
-        return default_key(rows, "code", ("customer_code", "name"), "-")
+        return default_key(rows, "code", ("customer_code", self.key_from), self.separator)
 
     def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
         yield duplicate_rows(stage, "code", file)
@@ -147,6 +144,16 @@ class ContactsImport:
 
     def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
         customer = Reference("customer_code", "customer_id", Customer.__table__.c.code)
-        return upsert_staged(
-            conn, stage, Contact.__table__, "code", [customer], {"is_primary": False}
-        )
+        return upsert_staged(conn, stage, self.table, "code", [customer], self.defaults)
+
+
+@dataclass(frozen=True)
+class ContactsImport(CustomerRecordsImport):
+    """People at customers, upserted on their code (default: customer code and name)."""
+
+    name: str = "contacts"
+    columns: Sequence[Column] = CONTACT_COLUMNS
+    table: ClassVar[Table] = Contact.__table__
+    key_from: ClassVar[str] = "name"
+    separator: ClassVar[str] = "-"
+    defaults: ClassVar[dict[str, Any]] = {"is_primary": False}

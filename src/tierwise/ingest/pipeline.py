@@ -76,6 +76,18 @@ class Entity(Protocol):
 
 
 @dataclass(frozen=True)
+class Import:
+    """What most imports share: no derived columns, and bad rows are rejected one by one."""
+
+    extra_stage_columns: Sequence[SAColumn[Any]] = ()
+    cascade_column: str | None = None
+
+    def derive(self, rows: pa.Table) -> pa.Table:
+        """No derived columns unless an import adds them."""
+        return rows
+
+
+@dataclass(frozen=True)
 class Check:
     """A query whose every row is a bad row, and how to say what is wrong with it."""
 

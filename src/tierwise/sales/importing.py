@@ -19,6 +19,7 @@ from tierwise.ingest.errors import RowError
 from tierwise.ingest.parse import default_key
 from tierwise.ingest.pipeline import (
     Check,
+    Import,
     ImportOptions,
     WriteCounts,
     duplicate_rows,
@@ -51,16 +52,11 @@ ORDER_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class ProductsImport:
+class ProductsImport(Import):
     """Products upserted on code."""
 
     name: str = "products"
     columns: Sequence[Column] = PRODUCT_COLUMNS
-    extra_stage_columns: Sequence[SAColumn[Any]] = ()
-    cascade_column: str | None = None
-
-    def derive(self, rows: pa.Table) -> pa.Table:
-        return rows
 
     def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
         yield duplicate_rows(stage, "code", file)
@@ -70,7 +66,7 @@ class ProductsImport:
 
 
 @dataclass(frozen=True)
-class OrdersImport:
+class OrdersImport(Import):
     """Order lines; lines sharing an order code form one order, and a file's orders replace theirs.
 
     Without an order code, a customer's lines of one day form one order keyed `CODE@DATE`, so

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
-import pyarrow as pa
-from sqlalchemy import Column as SAColumn
-from sqlalchemy import Connection, String, Table
+from sqlalchemy import Table
 
-from tierwise.customers.models import Customer
-from tierwise.i18n import _
+from tierwise.customers.importing import CustomerRecordsImport
 from tierwise.ingest.columns import Column, Kind
-from tierwise.ingest.parse import default_key
-from tierwise.ingest.pipeline import (
-    Check,
-    ImportOptions,
-    WriteCounts,
-    duplicate_rows,
-    unknown_references,
-)
-from tierwise.ingest.upsert import Reference, upsert_staged
 from tierwise.service.models import SatisfactionFactor, Survey
 
 SURVEY_COLUMNS = (
@@ -39,27 +27,11 @@ SURVEY_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class SurveysImport:
+class SurveysImport(CustomerRecordsImport):
     """Surveys upserted on their code (default: customer code and date)."""
 
     name: str = "surveys"
     columns: Sequence[Column] = SURVEY_COLUMNS
-    extra_stage_columns: Sequence[SAColumn[Any]] = (SAColumn("code", String(130)),)
-    cascade_column: str | None = None
-
-    def derive(self, rows: pa.Table) -> pa.Table:
-        return default_key(rows, "code", ("customer_code", "answered_on"), "@")
-
-    def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
-        yield duplicate_rows(stage, "code", file)
-        yield unknown_references(
-            stage,
-            "customer_code",
-            Customer.code,
-            file,
-            _("the code of a customer (import customers first)"),
-        )
-
-    def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
-        customer = Reference("customer_code", "customer_id", Customer.__table__.c.code)
-        return upsert_staged(conn, stage, Survey.__table__, "code", [customer])
+    table: ClassVar[Table] = Survey.__table__
+    key_from: ClassVar[str] = "answered_on"
+    separator: ClassVar[str] = "@"
