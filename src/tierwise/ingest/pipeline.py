@@ -21,6 +21,8 @@ from tierwise.ingest.parse import BatchParser
 from tierwise.ingest.reader import Progress, open_table
 from tierwise.ingest.reader import Table as SourceTable
 
+DELETE_CHUNK = 10_000  # row numbers per DELETE, well under SQLite's bound-parameter limit
+
 
 @dataclass(frozen=True)
 class ImportOptions:
@@ -179,6 +181,7 @@ def run_import(
                 cascade.update(typed.filter(bad).column(entity.cascade_column).to_pylist())
             typed = typed.filter(pc.invert(bad))
         staging.load(conn, stage, typed)
+    staging.ready(conn, stage, entity.cascade_column)
     for row, reason, text in table.malformed:
         error = RowError(path.name, row, "*", None, reason)
         log.add(error)
@@ -260,4 +263,7 @@ def _reject_staged(
             for row, values in found:
                 why = reasons.get(row) or [_("another row of the same group was rejected")]
                 rejects.write(row, "; ".join(why), list(values.values()))
-    conn.execute(delete(stage).where(doomed))
+    # Delete by the row numbers found above: a DELETE whose condition reads the same table
+    # may see it half deleted.
+    for start in range(0, len(rows), DELETE_CHUNK):
+        conn.execute(delete(stage).where(stage.c.row_no.in_(rows[start : start + DELETE_CHUNK])))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -22,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
+from tierwise.db.bulk import insert_arrow
 from tierwise.ingest.columns import Column as Spec
 from tierwise.ingest.columns import Kind
 
@@ -58,34 +56,20 @@ def drop_stage(conn: Connection, stage: Table) -> None:
 
 def load(conn: Connection, stage: Table, rows: pa.Table) -> None:
     """Append rows in bulk: COPY on PostgreSQL, executemany on SQLite."""
-    if rows.num_rows == 0:
-        return
-    rows = rows.select([c.name for c in stage.columns if c.name in rows.column_names])
-    names = ", ".join(rows.column_names)
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    if conn.dialect.name == "postgresql":
-        buffer = io.BytesIO()
-        pacsv.write_csv(rows, buffer, pacsv.WriteOptions(include_header=False))
-        with (
-            dbapi.cursor() as cursor,
-            cursor.copy(  # type: ignore[attr-defined]
-                f"COPY {stage.name} ({names}) FROM STDIN WITH (FORMAT csv)"
-            ) as copy,
-        ):
-            copy.write(buffer.getbuffer())
-        return
-    columns = [_sqlite_values(rows.column(i)) for i in range(rows.num_columns)]
-    marks = ", ".join("?" * rows.num_columns)
-    cursor = dbapi.cursor()
-    cursor.executemany(
-        f"INSERT INTO {stage.name} ({names}) VALUES ({marks})", zip(*columns, strict=True)
+    insert_arrow(
+        conn,
+        stage.name,
+        rows.select([c.name for c in stage.columns if c.name in rows.column_names]),
     )
-    cursor.close()
 
 
-def _sqlite_values(column: pa.ChunkedArray) -> list[object]:
-    """SQLite takes text for dates and decimals, which it stores as SQLAlchemy expects."""
-    if pa.types.is_decimal(column.type) or pa.types.is_date(column.type):
-        return pc.cast(column, pa.string()).to_pylist()
-    return column.to_pylist()
+def ready(conn: Connection, stage: Table, grouped_by: str | None) -> None:
+    """After loading: index the grouping key, and give PostgreSQL statistics for its plans.
+
+    A temporary table has no statistics until analysed, and the planner's guesses for the
+    upsert joins are then off by orders of magnitude.
+    """
+    if grouped_by:
+        conn.execute(text(f"CREATE INDEX ix_{stage.name}_group ON {stage.name} ({grouped_by})"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {stage.name}"))

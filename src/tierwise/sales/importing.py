@@ -192,19 +192,14 @@ class OrdersImport(Import):
         ).scalar_one()
         self._write_orders(conn, stage)
         written = self._write_lines(conn, stage)
-        touched = select(orders.c.id).join(
-            lines_per_order, lines_per_order.c.order_code == orders.c.code
-        )
-        staged_count = (
-            select(lines_per_order.c.n)
-            .join(orders, orders.c.code == lines_per_order.c.order_code)
-            .where(orders.c.id == lines.c.order_id)
-            .scalar_subquery()
-        )
-        if existing:  # only orders that were stored before can have lines the file dropped
-            conn.execute(
-                delete(lines).where(lines.c.order_id.in_(touched), lines.c.line_no > staged_count)
+        if existing:  # only orders stored before can have lines the file no longer has
+            stale = (
+                select(lines.c.id)
+                .join(orders, orders.c.id == lines.c.order_id)
+                .join(lines_per_order, lines_per_order.c.order_code == orders.c.code)
+                .where(lines.c.line_no > lines_per_order.c.n)
             )
+            conn.execute(delete(lines).where(lines.c.id.in_(stale)))
         counts = split_counts(staged_rows(conn, stage), existing, written)
         return WriteCounts(counts.inserted, counts.updated, counts.unchanged, created)
 
