@@ -30,12 +30,12 @@ demo: $(STAMP)
 
 ## Install the dev extras and run every test on SQLite and PostgreSQL.
 test: $(DEV)
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 lint: $(DEV)
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy src
 
 ## Remove the demo database (the default embedded database file).
