@@ -17,7 +17,7 @@ from tierwise.analytics import reports, service
 from tierwise.analytics.engines import EngineName
 from tierwise.analytics.export import export_snapshot
 from tierwise.analytics.labels import indicator_names, value_label
-from tierwise.analytics.params import AnalyticsParams
+from tierwise.analytics.params import AnalyticsParams, load_params
 from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
@@ -111,11 +111,22 @@ def register(app: typer.Typer) -> None:
         as_of: str = typer.Option(None, help=_("YYYY-MM-DD; default: today")),
         engine: Engine = typer.Option(Engine.duckdb),
         time_unit: TimeUnit = typer.Option(TimeUnit.day),
+        params_file: Path = typer.Option(
+            None, "--params", help=_("TOML file of analytics parameters (docs/analytics.md)")
+        ),
     ) -> None:
         tierwise: App = ctx.obj
         zone = ZoneInfo(tierwise.settings.timezone)
         day = dt.date.fromisoformat(as_of) if as_of else dt.datetime.now(zone).date()
-        params = AnalyticsParams(time_unit=time_unit.value)
+        try:
+            params = (
+                load_params(params_file, time_unit.value)
+                if params_file
+                else AnalyticsParams(time_unit=time_unit.value)
+            )
+        except ValueError as exc:
+            errors.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
         with staged_progress(_("Recompute")) as progress:
             started: list[str] = []
 

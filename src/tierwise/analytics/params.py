@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any, Literal
 
 TimeUnit = Literal["day", "week"]
@@ -64,3 +66,32 @@ class AnalyticsParams:
     def unit_days(self) -> int:
         """Days in one time unit of the buy-till-you-die summary."""
         return DAYS_PER_UNIT[self.time_unit]
+
+
+def load_params(path: Path, time_unit: TimeUnit) -> AnalyticsParams:
+    """Parameters from a TOML file (any field of AnalyticsParams; `[[rfm_rules]]` tables)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read analytics parameters: {exc}") from exc
+    known = {f.name for f in fields(AnalyticsParams)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown parameters {unknown}; known: {sorted(known)}")
+    if "rfm_rules" in data:
+        try:
+            data["rfm_rules"] = tuple(
+                RfmRule(
+                    str(r["segment"]),
+                    (int(r["r"][0]), int(r["r"][1])),
+                    (int(r["f"][0]), int(r["f"][1])),
+                )
+                for r in data["rfm_rules"]
+            )
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{path}: each [[rfm_rules]] needs segment, r = [low, high], f = [low, high]"
+            ) from exc
+    if "abc_cutoffs" in data:
+        data["abc_cutoffs"] = tuple(float(c) for c in data["abc_cutoffs"])
+    return AnalyticsParams(**{"time_unit": time_unit, **data})
