@@ -41,3 +41,8 @@ def load(backend: BaseBackend, name: str, table: pa.Table) -> Any:
         frame.createOrReplaceTempView(name)
         return backend.table(name)
     return backend.create_table(name, table, overwrite=True)
+
+
+def materialise(backend: BaseBackend, name: str, expression: Any) -> Any:
+    """Compute an expression once into a table of the backend, for reuse by later expressions."""
+    return backend.create_table(name, expression, overwrite=True)

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tierwise.analytics import clv, lifecycle, segments
-from tierwise.analytics.engines import EngineName, connect, load
+from tierwise.analytics.engines import EngineName, connect, load, materialise
 from tierwise.analytics.extract import Facts
 from tierwise.analytics.indicators import (
     btyd_summary,
@@ -54,13 +54,16 @@ def compute(
     referrals = load(backend, "referrals", facts.referrals)
     contacts = load(backend, "first_contacts", facts.first_contacts)
     surveys = load(backend, "surveys", facts.surveys)
-    value = value_indicators(lines, facts.as_of)
+    # Each per-customer table is materialised once: the engines would otherwise recompute a
+    # shared expression for every place it is used (four scans of the lines for `value`).
+    value = materialise(backend, "value", value_indicators(lines, facts.as_of))
+    summary = materialise(backend, "btyd", btyd_summary(lines, facts.as_of, params))
     buyers = value.filter(value.orders > 0)
-    labels = segments.profit_labels(buyers, params)
+    labels = materialise(backend, "labels", segments.profit_labels(buyers, params))
     joined = customers
     for part in (
         value,
-        btyd_summary(lines, facts.as_of, params),
+        summary,
         segments.rfm(buyers, params),
         segments.abc(buyers, params),
         labels,
