@@ -173,3 +173,16 @@ def test_btyd_summary_equals_the_reference_implementation(demo_app: App, unit: s
             atol=1e-6,
             err_msg=theirs,
         )
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_recompute_on_an_empty_database_stores_an_empty_snapshot(
+    kind: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = database_for(kind, "tierwise_test_empty", str(tmp_path_factory.mktemp("e")))
+    migrate.upgrade(url)
+    app = bootstrap(Settings(database_url=url))
+    result = service.recompute(app, AS_OF, AnalyticsParams())
+    assert result.customers == 0
+    assert result.headline["buyers"] == 0
+    app.engine.dispose()

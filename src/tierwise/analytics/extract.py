@@ -146,6 +146,8 @@ def _without_nulls(query: Select[Any], schema: pa.Schema) -> Select[Any]:
 
 def _conform(table: pa.Table, schema: pa.Schema, stand_ins: bool) -> pa.Table:
     """Name and type columns the same whichever database they came from."""
+    if table.num_rows == 0:  # SQLite's driver cannot type the columns of an empty result
+        return schema.empty_table()
     columns = []
     for column, field in zip(table.columns, schema, strict=True):
         if stand_ins:
