@@ -186,3 +186,29 @@ def test_recompute_on_an_empty_database_stores_an_empty_snapshot(
     assert result.customers == 0
     assert result.headline["buyers"] == 0
     app.engine.dispose()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_snapshot_exports_one_row_per_customer(
+    demo_app: App, fmt: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from tierwise.analytics.export import export_snapshot
+
+    service.recompute(demo_app, AS_OF, AnalyticsParams())
+    path = tmp_path_factory.mktemp("x") / f"indicators.{fmt}"
+    with demo_app.uow() as uow:
+        written = export_snapshot(uow.session, path, fmt)
+    assert written == 400
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        assert table.num_rows == 400 and {"code", "clv", "abc_class"} <= set(table.column_names)
+    elif fmt == "csv":
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        assert len(lines) == 401 and lines[0].startswith('"code","name"')
+    else:
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True).worksheets[0]
+        assert sum(1 for _ in sheet.iter_rows()) == 401
