@@ -76,6 +76,11 @@ def facts(draw: st.DrawFn) -> Facts:
             "credit_rating": ["A"] * n,
             "management_class": ["regular"] * n,
             "acquired_on": pa.array([None] * n, pa.date32()),
+            "enterprise_nature": pa.array([None] * n, pa.string()),
+            **{
+                factor: pa.array([None] * n, pa.float64())
+                for factor in ("asset_scale", "annual_revenue", "growth_rate", "potential_demand")
+            },
         },
         schema=SCHEMAS["customers"],
     )

@@ -20,8 +20,13 @@ from tierwise.analytics.labels import indicator_names, value_label
 from tierwise.analytics.params import AnalyticsParams, load_params
 from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
-from tierwise.i18n import _
+from tierwise.i18n import _, current_language
 from tierwise.terminal import console, errors, staged_progress
+from tierwise.tiering.cli import shares_table
+from tierwise.tiering.engine import EvaluatedLater
+from tierwise.tiering.models import TierReason
+from tierwise.tiering.service import TierStep
+from tierwise.tiering.simulate import distribution
 
 
 class Engine(StrEnum):
@@ -76,6 +81,7 @@ def stage_labels() -> dict[str, str]:
         "indicators": _("indicators"),
         "models": _("models"),
         "rules": _("rules"),
+        "tiers": _("tiers"),
         "store": _("store"),
     }
 
@@ -98,6 +104,25 @@ def print_headline(headline: dict[str, Any]) -> None:
         )
     table.add_row(_("customer equity (sum of CLV)"), f"{headline['customer_equity']:,.0f}")
     console.print(table)
+
+
+def print_tier_summary(app: App, tiers: TierStep) -> None:
+    """Tiers with their value shares and what moved, or how to start grading."""
+    summary = tiers.summary()
+    if summary is None:
+        console.print(_("No tier policy yet: tierwise tiers policy apply FILE"))
+        return
+    policy, shares, as_of = distribution(app)
+    console.print(shares_table(policy, shares, _("Tiers as of {d}").format(d=as_of)))
+    changes = ", ".join(
+        f"{TierReason(reason).label(current_language())} {n:,}"
+        for reason, n in sorted(summary["changes"].items())
+    )
+    console.print(
+        _(
+            "Policy version {version}: tier changes: {changes}; downgrades at risk: {at_risk}."
+        ).format(version=summary["version"], changes=changes or "0", at_risk=summary["at_risk"])
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -137,7 +162,19 @@ def register(app: typer.Typer) -> None:
                 if name != "done":
                     progress(stage_labels().get(name, name), 0, 1)
 
-            result = service.recompute(tierwise, day, params, cast(EngineName, engine.value), stage)
+            tiers = TierStep()
+            try:
+                result = service.recompute(
+                    tierwise, day, params, cast(EngineName, engine.value), stage, (tiers,)
+                )
+            except EvaluatedLater as exc:
+                errors.print(
+                    _(
+                        "[red]Tiers were evaluated as of {latest}; they only move forward in time. "
+                        "Recompute as of {latest} or later.[/red]"
+                    ).format(latest=exc.args[0])
+                )
+                raise typer.Exit(2) from exc
         console.print(
             _("Snapshot as of {as_of}: {n} customers, in {seconds:.1f} s ({stages}).").format(
                 as_of=result.as_of,
@@ -147,6 +184,7 @@ def register(app: typer.Typer) -> None:
             )
         )
         print_headline(result.headline)
+        print_tier_summary(tierwise, tiers)
         console.print(_("Look closer: tierwise analytics report pareto|abc|rfm|lifecycle|loyalty"))
 
     @analytics.command(help=_("One customer's indicators with their meaning."))

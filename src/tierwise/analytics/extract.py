@@ -56,6 +56,11 @@ SCHEMAS = {
             ("credit_rating", pa.string()),
             ("management_class", pa.string()),
             ("acquired_on", pa.date32()),
+            ("enterprise_nature", pa.string()),
+            ("asset_scale", pa.float64()),
+            ("annual_revenue", pa.float64()),
+            ("growth_rate", pa.float64()),
+            ("potential_demand", pa.float64()),
         ]
     ),
     "referrals": pa.schema([("customer_id", pa.int64()), ("referrals", pa.int64())]),
@@ -104,6 +109,11 @@ def queries(as_of: dt.date) -> dict[str, Select[Any]]:
             c.c.credit_rating,
             c.c.management_class,
             c.c.acquired_on,
+            c.c.enterprise_nature,
+            cast(c.c.asset_scale, Float),
+            cast(c.c.annual_revenue, Float),
+            cast(c.c.growth_rate, Float),
+            cast(c.c.potential_demand, Float),
         ),
         "referrals": select(r.c.referrer_id, func.count())
         .where(r.c.referred_on <= as_of)
@@ -159,6 +169,12 @@ def _conform(table: pa.Table, schema: pa.Schema, stand_ins: bool) -> pa.Table:
 
 def extract(url: str, as_of: dt.date) -> Facts:
     """Read every fact table in one consistent read transaction."""
+    wanted = {name: (query, SCHEMAS[name]) for name, query in queries(as_of).items()}
+    return Facts(as_of=as_of, **fetch(url, wanted))
+
+
+def fetch(url: str, wanted: dict[str, tuple[Select[Any], pa.Schema]]) -> dict[str, pa.Table]:
+    """Run each SELECT in one read transaction and return Arrow tables typed by their schemas."""
     parsed = make_url(url)
     dialect = parsed.get_dialect()()
     sqlite = parsed.get_backend_name() == "sqlite"
@@ -176,12 +192,11 @@ def extract(url: str, as_of: dt.date) -> Facts:
         with connection.cursor() as cursor:
             if not sqlite:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            for name, query in queries(as_of).items():
-                schema = SCHEMAS[name]
+            for name, (query, schema) in wanted.items():
                 statement = _without_nulls(query, schema) if sqlite else query
                 cursor.execute(_sql(statement, dialect))
                 tables[name] = _conform(cursor.fetch_arrow_table(), schema, stand_ins=sqlite)
         connection.rollback()
     finally:
         connection.close()
-    return Facts(as_of=as_of, **tables)
+    return tables

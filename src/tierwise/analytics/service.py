@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
-from sqlalchemy import select
+import pyarrow as pa
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from tierwise.analytics.engines import EngineName
@@ -24,6 +25,16 @@ class NoSnapshot(LookupError):
 
     def __init__(self) -> None:
         super().__init__(_("no analytics yet; run: tierwise recompute"))
+
+
+class SnapshotStep(Protocol):
+    """A later capability's step in the recompute transaction (the tier engine grades here)."""
+
+    def prepare(self, conn: Connection, table: pa.Table, as_of: dt.date) -> pa.Table:
+        """Read what it needs and return the snapshot table with its columns added."""
+
+    def finish(self, conn: Connection, run_id: int) -> None:
+        """Write its own tables once the run is stored."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +54,10 @@ def recompute(
     params: AnalyticsParams,
     engine: EngineName = "duckdb",
     stage: Callable[[str], None] | None = None,
+    steps: tuple[SnapshotStep, ...] = (),
 ) -> RecomputeResult:
-    """Extract, compute and store one snapshot; a failure leaves the previous snapshot in place."""
+    """Extract, compute and store one snapshot, with each step in the same transaction; a failure
+    leaves the previous snapshot in place."""
     # The engines load slowly; only a recompute needs them.
     from tierwise.analytics.extract import extract
     from tierwise.analytics.snapshot import compute
@@ -65,9 +78,17 @@ def recompute(
         stage("extract")
     facts = extract(app.settings.database_url, as_of)
     snapshot = compute(facts, params, engine, stage=timed)
-    timed("store")
     with app.uow() as uow:
+        if steps:
+            timed("tiers")
+            table = snapshot.indicators
+            for step in steps:
+                table = step.prepare(uow.connection, table, as_of)
+            snapshot = replace(snapshot, indicators=table)
+        timed("store")
         run_id = replace_run(uow.connection, snapshot)
+        for step in steps:
+            step.finish(uow.connection, run_id)
         uow.commit()
     timed("done")
     return RecomputeResult(run_id, as_of, snapshot.indicators.num_rows, snapshot.headline, seconds)

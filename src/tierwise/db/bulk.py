@@ -33,7 +33,11 @@ def insert_arrow(conn: Connection, table_name: str, rows: pa.Table) -> None:
 
 
 def _sqlite_values(column: pa.ChunkedArray) -> list[object]:
-    """SQLite takes text for dates and decimals, stored the way SQLAlchemy reads them back."""
+    """SQLite takes text for dates, timestamps and decimals, stored the way SQLAlchemy reads them
+    back (timestamps as naive UTC, which UTCDateTime tags on the way out)."""
     if pa.types.is_decimal(column.type) or pa.types.is_date(column.type):
         return pc.cast(column, pa.string()).to_pylist()  # type: ignore[no-any-return]
+    if pa.types.is_timestamp(column.type):
+        utc = pc.cast(column, pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
+        return pc.strftime(utc, "%Y-%m-%d %H:%M:%S").to_pylist()  # type: ignore[no-any-return]
     return column.to_pylist()  # type: ignore[no-any-return]

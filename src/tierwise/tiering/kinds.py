@@ -50,19 +50,33 @@ class Kind(StrEnum):
         }[self]
 
 
-CUSTOMER_FILE_COLUMNS = ("kind", "status", "credit_rating", "management_class")
+CUSTOMER_FILE_COLUMNS = (
+    "kind",
+    "status",
+    "credit_rating",
+    "management_class",
+    "enterprise_nature",
+)
 """Text columns of the customer file that the indicator snapshot carries."""
+
+PROSPECT_FACTORS = ("asset_scale", "annual_revenue", "growth_rate", "potential_demand")
+"""Numeric prospect factors of the customer file (enterprise_nature is text)."""
+
+TIER_COLUMNS = ("tier_score", "qualified_tier", "tier", "tier_basis")
+"""Columns the tier engine writes into the snapshot; a condition cannot grade on them."""
 
 
 @cache
 def _schema() -> tuple[tuple[str, Kind], ...]:
     kinds: dict[str, Kind] = {}
     for column in CustomerIndicator.__table__.columns:
-        if column.primary_key or column.foreign_keys:
+        if column.primary_key or column.foreign_keys or column.name in TIER_COLUMNS:
             continue  # run_id and customer_id identify the row; they are not indicators
         kinds[column.name] = _kind_of(column.type, column.name)
     for name in CUSTOMER_FILE_COLUMNS:
         kinds.setdefault(name, Kind.TEXT)
+    for name in PROSPECT_FACTORS:
+        kinds.setdefault(name, Kind.NUMBER)
     return tuple(kinds.items())
 
 
@@ -79,8 +93,8 @@ def _kind_of(sql_type: object, name: str) -> Kind:
 
 
 def indicator_schema() -> dict[str, Kind]:
-    """Every name a condition can use and its kind, from the `CustomerIndicator` columns plus
-    the customer-file columns kind, status, credit_rating and management_class."""
+    """Every name a condition can use and its kind: the `CustomerIndicator` columns plus the
+    customer-file columns and prospect factors the snapshot carries."""
     return dict(_schema())
 
 

@@ -1,0 +1,183 @@
+"""The tier step of a recompute: grade the snapshot, move tiers by the policy, keep the evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from sqlalchemy import Connection, or_, select
+
+from tierwise.tiering import dynamics
+from tierwise.tiering.grading import Grades, grade
+from tierwise.tiering.models import CustomerTier, TierEvaluation, TierOverride, TierPolicy
+from tierwise.tiering.policy import Policy, load_policy
+
+
+class EvaluatedLater(RuntimeError):
+    """Tiers move forward in time only: an older as-of date cannot be evaluated again."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A policy applied to one snapshot: grades, moves, and everyone's state before and after."""
+
+    policy_id: int
+    version: int
+    policy: Policy
+    as_of: dt.date
+    customer_ids: np.ndarray
+    grades: Grades
+    before: dynamics.State
+    outcome: dynamics.Outcome
+    codes: list[str]
+
+    def tier_codes(self, positions: np.ndarray) -> np.ndarray:
+        """Tier positions as codes (None where there is none)."""
+        lookup = np.array([*self.codes, None], dtype=object)
+        return lookup[np.where(positions == dynamics.NONE, len(self.codes), positions)]
+
+
+def active_policy(conn: Connection) -> tuple[TierPolicy, Policy] | None:
+    """The policy in force, if one has been applied."""
+    policies = TierPolicy.__table__
+    row = conn.execute(select(policies).where(policies.c.active)).mappings().first()
+    if row is None:
+        return None
+    policy = load_policy(row["source"], f"version {row['version']}")
+    return TierPolicy(**row), policy
+
+
+def evaluate(
+    conn: Connection, table: pa.Table, as_of: dt.date, backend: Any | None = None
+) -> Evaluation | None:
+    """Grade a snapshot table (sorted by customer_id) and move tiers; writes nothing."""
+    found = active_policy(conn)
+    if found is None:
+        return None
+    row, policy = found
+    evaluations = TierEvaluation.__table__
+    latest = conn.execute(select(evaluations.c.as_of).order_by(evaluations.c.as_of.desc())).scalar()
+    if latest is not None and as_of < latest:
+        raise EvaluatedLater(latest)
+    before = conn.execute(
+        select(evaluations.c.as_of)
+        .where(evaluations.c.as_of < as_of)
+        .order_by(evaluations.c.as_of.desc())
+    ).scalar()
+    grades = grade(policy, table, as_of, backend)
+    return evaluate_rows(conn, row, policy, table, grades, as_of, before, allow_downgrade=True)
+
+
+def evaluate_rows(
+    conn: Connection,
+    row: TierPolicy,
+    policy: Policy,
+    table: pa.Table,
+    grades: Grades,
+    as_of: dt.date,
+    evaluated_before: dt.date | None = None,
+    allow_downgrade: bool = False,
+) -> Evaluation:
+    """Move the tiers of the graded customers in `table` (sorted by customer_id); writes nothing.
+
+    Without `allow_downgrade` only what takes effect at once moves: upgrades, overrides and the
+    blacklist (a manual change or an order recorded between two recomputes)."""
+    codes = [t.code for t in policy.tiers]
+    ids = table.column("customer_id").to_numpy(zero_copy_only=False)
+    position = {code: i for i, code in enumerate(codes)}
+    qualified = np.array([position[c] for c in grades.qualified], dtype=np.int64)
+    status = np.asarray(table.column("status").to_pylist(), dtype=object)
+    fixed, floor, expired = overrides(conn, ids, as_of, position)
+    state = load_state(conn, ids, position)
+    blacklist = policy.blacklist
+    inputs = dynamics.Inputs(
+        qualified=qualified,
+        listed=(status == "blacklisted") & (blacklist is not None),
+        fixed=fixed,
+        floor=floor,
+        expired=expired,
+    )
+    outcome = dynamics.step(
+        state,
+        inputs,
+        as_of,
+        policy.document.downgrade,
+        policy.document.return_window_days,
+        position[blacklist.code] if blacklist else len(codes),
+        evaluated_before,
+        allow_downgrade,
+    )
+    return Evaluation(row.id, row.version, policy, as_of, ids, grades, state, outcome, codes)
+
+
+def _positions(ids: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Where each of `found` (customer ids) sits in the sorted `ids`; -1 when absent."""
+    at = np.searchsorted(ids, found)
+    inside = at < len(ids)
+    at[~inside] = 0
+    return np.where(inside & (ids[at] == found), at, -1)
+
+
+def load_state(conn: Connection, ids: np.ndarray, position: dict[str, int]) -> dynamics.State:
+    """Every customer's current tier and downgrade clock, aligned with `ids`."""
+    state = dynamics.State.empty(len(ids))
+    t = CustomerTier.__table__
+    rows = conn.execute(
+        select(
+            t.c.customer_id,
+            t.c.tier,
+            t.c.since,
+            t.c.reason,
+            t.c.below_since,
+            t.c.below_count,
+            t.c.warned_on,
+            t.c.upgraded_from,
+        )
+    ).all()
+    if not rows:
+        return state
+    columns = list(zip(*rows, strict=True))
+    at = _positions(ids, np.array(columns[0], dtype=np.int64))
+    keep = at >= 0
+    at = at[keep]
+
+    def pick(values: tuple[Any, ...], kind: Any = object) -> np.ndarray:
+        return np.array(values, dtype=kind)[keep]
+
+    state.tier[at] = [position.get(c, dynamics.NONE) for c in pick(columns[1])]
+    state.since[at] = pick(columns[2], "datetime64[D]")
+    state.reason[at] = pick(columns[3])
+    state.below_since[at] = pick(columns[4], "datetime64[D]")
+    state.below_count[at] = pick(columns[5], np.int64)
+    state.warned_on[at] = pick(columns[6], "datetime64[D]")
+    state.upgraded_from[at] = [position.get(c, dynamics.NONE) for c in pick(columns[7])]
+    return state
+
+
+def overrides(
+    conn: Connection, ids: np.ndarray, as_of: dt.date, position: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fixed and floor tiers in force, and who has one that ran out by `as_of` (still open)."""
+    n = len(ids)
+    fixed, floor = np.full(n, dynamics.NONE), np.full(n, dynamics.NONE)
+    expired = np.zeros(n, dtype=bool)
+    o = TierOverride.__table__
+    open_ = o.c.ended_on.is_(None)
+    lapsed = conn.execute(select(o.c.customer_id).where(open_, o.c.until < as_of)).scalars()
+    gone = _positions(ids, np.array(list(lapsed), dtype=np.int64))
+    expired[gone[gone >= 0]] = True
+    current = conn.execute(
+        select(o.c.customer_id, o.c.tier, o.c.floor)
+        .where(open_, or_(o.c.until.is_(None), o.c.until >= as_of))
+        .order_by(o.c.created_at, o.c.id)
+    ).all()
+    for customer_id, tier, is_floor in current:  # the latest override of a customer wins
+        at = _positions(ids, np.array([customer_id]))[0]
+        if at < 0 or tier not in position:
+            continue
+        (floor if is_floor else fixed)[at] = position[tier]
+        (fixed if is_floor else floor)[at] = dynamics.NONE
+    return fixed, floor, expired

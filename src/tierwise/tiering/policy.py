@@ -1,0 +1,407 @@
+"""Tier policies: a TOML document of ordered tiers, scorecards, quotas and downgrade rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tierwise.i18n import _
+from tierwise.tiering.expressions import (
+    ConditionError,
+    Kind,
+    check,
+    evaluate,
+    indicator_schema,
+    parse,
+)
+from tierwise.tiering.nodes import Node, referenced_indicators, suggest
+
+NO_DATE = dt.date(2000, 1, 1)
+"""A condition without indicators has no dates either; any day evaluates it."""
+
+SCORE = "score"
+"""What a quota ranks by when it ranks by the policy's scorecard score."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Factor(_Strict):
+    """One weighted factor of a scorecard, worth 0–100 points.
+
+    Numbers score by `bands` ([at least, points] pairs, the highest band reached counts) or, without
+    bands, by percentile rank in the graded population (`higher_is_better = false` turns it round);
+    text scores by `points` per value. A missing value scores 0.
+    """
+
+    indicator: str
+    weight: float = Field(gt=0)
+    bands: list[tuple[float, float]] | None = None
+    points: dict[str, float] | None = None
+    higher_is_better: bool = True
+
+    @field_validator("bands")
+    @classmethod
+    def _ascending(
+        cls, bands: list[tuple[float, float]] | None
+    ) -> list[tuple[float, float]] | None:
+        if bands is not None:
+            thresholds = [b[0] for b in bands]
+            if not bands or thresholds != sorted(set(thresholds)):
+                raise ValueError(_("bands must be listed with their thresholds strictly rising"))
+            if any(not 0 <= b[1] <= 100 for b in bands):
+                raise ValueError(_("band points must be between 0 and 100"))
+        return bands
+
+    @property
+    def method(self) -> Literal["bands", "points", "percentile"]:
+        """How the factor turns a value into points."""
+        if self.bands is not None:
+            return "bands"
+        return "points" if self.points is not None else "percentile"
+
+
+class Scorecard(_Strict):
+    """Weighted factors combined into a 0–100 score."""
+
+    factors: list[Factor] = Field(min_length=1)
+
+
+class Prospects(Scorecard):
+    """How customers without enough history are graded: a scorecard over the prospect factors."""
+
+    min_orders: int = Field(default=1, ge=0)
+    min_days: int = Field(default=90, ge=0)
+
+
+class Downgrade(_Strict):
+    """When and how far a customer who no longer qualifies goes down."""
+
+    mode: Literal["immediate", "period", "consecutive"] = "period"
+    period: Literal["monthly", "quarterly", "yearly"] = "quarterly"
+    evaluations: int = Field(default=3, ge=1)
+    steps: Literal["one", "fit"] = "one"
+    grace_days: int = Field(default=0, ge=0)
+    warn_days: int = Field(default=14, ge=0)
+
+
+class Tier(_Strict):
+    """One tier: who qualifies (all given criteria must hold), and what it is called."""
+
+    code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")
+    name_zh: str = Field(min_length=1, max_length=50)
+    name_en: str = Field(min_length=1, max_length=50)
+    rank: int = Field(ge=1)
+    when: str | None = None
+    min_score: float | None = Field(default=None, ge=0, le=100)
+    top_percent: float | None = Field(default=None, gt=0, le=100)
+    top_n: int | None = Field(default=None, ge=1)
+    by: str | None = None
+    prospect_min_score: float | None = Field(default=None, ge=0, le=100)
+    blacklist: bool = False
+
+    @property
+    def has_criteria(self) -> bool:
+        """Whether the tier asks anything of a customer graded on value."""
+        return any(x is not None for x in (self.when, self.min_score, self.top_percent, self.top_n))
+
+    def name(self, language: str) -> str:
+        """The tier's name in the interface language."""
+        return self.name_zh if language.startswith("zh") else self.name_en
+
+
+class Document(_Strict):
+    """The policy as written in TOML."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    return_window_days: int = Field(default=30, ge=0)
+    downgrade: Downgrade = Downgrade()
+    scorecard: Scorecard | None = None
+    prospects: Prospects | None = None
+    tiers: list[Tier] = Field(min_length=2)
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be applied; every problem is listed with where it is."""
+
+    def __init__(self, source_name: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            _("{file}: the policy cannot be applied:").format(file=source_name)
+            + "".join(f"\n  - {p}" for p in problems)
+        )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated policy: tiers from the top, parsed conditions, and the text it came from."""
+
+    document: Document
+    source: str
+
+    @cached_property
+    def tiers(self) -> list[Tier]:
+        """Tiers from the best (rank 1) to the blacklist."""
+        return sorted(self.document.tiers, key=lambda t: (t.blacklist, t.rank))
+
+    @cached_property
+    def conditions(self) -> dict[str, Node]:
+        """The parsed condition of every tier that has one, by tier code."""
+        return {t.code: parse(t.when) for t in self.tiers if t.when}
+
+    @property
+    def value_tiers(self) -> list[Tier]:
+        """The tiers a customer can reach by value, best first."""
+        return [t for t in self.tiers if not t.blacklist]
+
+    @property
+    def blacklist(self) -> Tier | None:
+        """The tier of blacklisted customers, if the policy has one."""
+        return next((t for t in self.tiers if t.blacklist), None)
+
+    def tier(self, code: str) -> Tier:
+        """The tier with this code."""
+        for tier in self.tiers:
+            if tier.code == code:
+                return tier
+        raise KeyError(code)
+
+    def position(self, code: str) -> int:
+        """0 for the best tier, counting down; the blacklist is always last."""
+        return [t.code for t in self.tiers].index(code)
+
+    def indicators(self) -> set[str]:
+        """Every indicator the policy reads."""
+        names = {n for node in self.conditions.values() for n in referenced_indicators(node)}
+        for card in (self.document.scorecard, self.document.prospects):
+            names |= {f.indicator for f in card.factors} if card else set()
+        names |= {t.by for t in self.tiers if t.by and t.by != SCORE}
+        if self.document.prospects:
+            names |= {"orders", "tenure_days"}
+        return names
+
+
+def default_policy_text() -> str:
+    """The policy shipped for the demo (A 关键客户 … D 小客户 and 黑名单)."""
+    return resources.files("tierwise.tiering").joinpath("default_policy.toml").read_text("utf-8")
+
+
+def load_policy(source: str, source_name: str = "policy.toml") -> Policy:
+    """Parse and validate a policy document; PolicyError lists every problem found."""
+    try:
+        raw = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError(source_name, [str(error)]) from None
+    try:
+        document = Document.model_validate(raw)
+    except ValidationError as error:
+        raise PolicyError(source_name, [_pydantic_problem(e) for e in error.errors()]) from None
+    problems = _Validator(document, source).problems()
+    if problems:
+        raise PolicyError(source_name, problems)
+    return Policy(document, source)
+
+
+def _pydantic_problem(error: Mapping[str, object]) -> str:
+    location = ".".join(str(part) for part in error["loc"])  # type: ignore[attr-defined]
+    return f"{location}: {error['msg']}"
+
+
+class _Validator:
+    """The checks no schema can express: conditions, names, reachability, overlapping quotas."""
+
+    def __init__(self, document: Document, source: str) -> None:
+        self.document = document
+        self.source = source
+        self.schema = indicator_schema()
+        self.found: list[str] = []
+
+    def problems(self) -> list[str]:
+        tiers = self.document.tiers
+        self._unique([t.code for t in tiers], "code")
+        self._unique([t.rank for t in tiers], "rank")
+        for card, key in (
+            (self.document.scorecard, "scorecard"),
+            (self.document.prospects, "prospects"),
+        ):
+            for i, factor in enumerate(card.factors if card else []):
+                self._factor(factor, f"{key}.factors[{i}]")
+        for tier in tiers:
+            self._tier(tier)
+        self._order()
+        return self.found
+
+    def _unique(self, values: list[object], field: str) -> None:
+        repeated = sorted({str(v) for v in values if values.count(v) > 1})
+        if repeated:
+            self.found.append(
+                _("tiers: {field} {values} is used by more than one tier").format(
+                    field=field, values=", ".join(repeated)
+                )
+            )
+
+    def _known(self, name: str, where: str, kinds: tuple[Kind, ...]) -> bool:
+        if name not in self.schema:
+            message = _("unknown indicator {name}").format(name=name)
+            self.found.append(f"{where}: " + suggest(message, name, sorted(self.schema)))
+            return False
+        if self.schema[name] not in kinds:
+            self.found.append(
+                _("{where}: {name} is {kind}, which cannot be scored or ranked this way").format(
+                    where=where, name=name, kind=self.schema[name].shown()
+                )
+            )
+            return False
+        return True
+
+    def _factor(self, factor: Factor, where: str) -> None:
+        wanted = (Kind.TEXT,) if factor.method == "points" else (Kind.NUMBER,)
+        self._known(factor.indicator, f"{where}.indicator", wanted)
+        if factor.bands is not None and factor.points is not None:
+            self.found.append(_("{where}: give bands or points, not both").format(where=where))
+
+    def _tier(self, tier: Tier) -> None:
+        where = f"tiers[{tier.code}]"
+        if tier.blacklist and (tier.has_criteria or tier.prospect_min_score is not None):
+            self.found.append(
+                _("{where}: the blacklist tier is set by hand and takes no criteria").format(
+                    where=where
+                )
+            )
+        if tier.when is not None:
+            self._condition(tier, where)
+        if tier.min_score is not None and self.document.scorecard is None:
+            self.found.append(_("{where}: min_score needs a [scorecard]").format(where=where))
+        if tier.prospect_min_score is not None and self.document.prospects is None:
+            self.found.append(
+                _("{where}: prospect_min_score needs a [prospects] scorecard").format(where=where)
+            )
+        quota = tier.top_percent is not None or tier.top_n is not None
+        if tier.top_percent is not None and tier.top_n is not None:
+            self.found.append(_("{where}: give top_percent or top_n, not both").format(where=where))
+        if quota != (tier.by is not None):
+            self.found.append(
+                _("{where}: a quota needs both `by` and top_percent or top_n").format(where=where)
+            )
+        elif tier.by == SCORE and self.document.scorecard is None:
+            self.found.append(_('{where}: by = "score" needs a [scorecard]').format(where=where))
+        elif tier.by and tier.by != SCORE:
+            self._known(tier.by, f"{where}.by", (Kind.NUMBER,))
+
+    def _condition(self, tier: Tier, where: str) -> None:
+        assert tier.when is not None
+        try:
+            node = parse(tier.when)
+            check(node, self.schema)
+        except ConditionError as error:
+            line, column = self._locate(tier, error)
+            self.found.append(
+                _("{where}.when, line {line}, column {column}: {message}").format(
+                    where=where, line=line, column=column, message=error.message
+                )
+                + "\n"
+                + str(error).split("\n", 1)[-1]
+            )
+            return
+        if not referenced_indicators(node) and not evaluate(node, {}, as_of=NO_DATE):
+            self.found.append(
+                _("{where}: the condition never holds, so the tier is unreachable").format(
+                    where=where
+                )
+            )
+
+    def _locate(self, tier: Tier, error: ConditionError) -> tuple[int, int]:
+        """The error's line and column in the policy file (the condition's own when not found)."""
+        assert tier.when is not None
+        start = self.source.find(f'"{tier.code}"')
+        at = self.source.find(tier.when, max(start, 0))
+        if at < 0:
+            return error.line, error.column
+        line = self.source.count("\n", 0, at) + error.line
+        if error.line == 1:
+            return line, at - (self.source.rfind("\n", 0, at) + 1) + error.column
+        return line, error.column
+
+    def _order(self) -> None:
+        tiers = sorted(self.document.tiers, key=lambda t: (t.blacklist, t.rank))
+        value = [t for t in tiers if not t.blacklist]
+        blacklists = [t for t in tiers if t.blacklist]
+        if len(blacklists) > 1:
+            self.found.append(_("tiers: only one tier can be the blacklist"))
+        if blacklists and value and blacklists[0].rank < value[-1].rank:
+            self.found.append(
+                _("tiers[{code}]: the blacklist tier must rank lowest").format(
+                    code=blacklists[0].code
+                )
+            )
+        if len(value) < 2:
+            self.found.append(_("tiers: a policy needs at least two tiers graded by value"))
+            return
+        if value[-1].has_criteria:
+            self.found.append(
+                _(
+                    "tiers[{code}]: the lowest tier takes everyone left and asks nothing; "
+                    "remove its criteria or add a tier below"
+                ).format(code=value[-1].code)
+            )
+        for i, tier in enumerate(value[:-1]):
+            if not tier.has_criteria:
+                below = ", ".join(t.code for t in value[i + 1 :])
+                self.found.append(
+                    _(
+                        "tiers[{code}] asks nothing, so every customer stops there and "
+                        "{below} are unreachable"
+                    ).format(code=tier.code, below=below)
+                )
+        self._quotas(value)
+
+    def _quotas(self, value: list[Tier]) -> None:
+        """Quotas count from the top of the population, so each must exceed the one above it."""
+        previous: dict[tuple[str, str], Tier] = {}
+        for tier in value:
+            if tier.by is None:
+                continue
+            size_kind = "percent" if tier.top_percent is not None else "n"
+            key = (tier.by, size_kind)
+            above = previous.get(key)
+            if above is not None and _size(tier) <= _size(above):
+                self.found.append(
+                    _(
+                        "tiers[{code}]: its quota overlaps tier {above}'s: top {size} by {by} "
+                        "is not more than the top {above_size} taken above, so the quota can "
+                        "never admit anyone"
+                    ).format(
+                        code=tier.code,
+                        above=above.code,
+                        size=_shown_size(tier),
+                        above_size=_shown_size(above),
+                        by=tier.by,
+                    )
+                )
+            previous[key] = tier
+
+
+def _size(tier: Tier) -> float:
+    return tier.top_percent if tier.top_percent is not None else float(tier.top_n or 0)
+
+
+def _shown_size(tier: Tier) -> str:
+    return f"{tier.top_percent:g}%" if tier.top_percent is not None else str(tier.top_n)
+
+
+def quota_size(tier: Tier, population: int) -> int:
+    """How many places a quota has in a population (top X% rounds up, so 1% of 50 is 1)."""
+    if tier.top_n is not None:
+        return tier.top_n
+    assert tier.top_percent is not None
+    return math.ceil(population * tier.top_percent / 100 - 1e-9)

@@ -1,0 +1,276 @@
+"""Use cases of the tier engine: apply a policy, grade in the recompute, explain, override."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.orm import Session
+
+from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
+from tierwise.analytics.service import latest_run
+from tierwise.bootstrap import App
+from tierwise.customers.choices import CustomerStatus
+from tierwise.customers.models import Customer
+from tierwise.customers.service import get_customer
+from tierwise.i18n import _
+from tierwise.tiering import engine, store
+from tierwise.tiering.explain import Explanation, tier_checks
+from tierwise.tiering.grading import Context, Grades
+from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
+from tierwise.tiering.models import (
+    CustomerTier,
+    TierEvaluation,
+    TierEvent,
+    TierHistory,
+    TierOverride,
+    TierPolicy,
+)
+from tierwise.tiering.policy import Policy, load_policy
+
+
+class NoPolicy(LookupError):
+    """No tier policy has been applied."""
+
+    def __init__(self) -> None:
+        super().__init__(_("no tier policy yet; apply one: tierwise tiers policy apply FILE"))
+
+
+@dataclass
+class TierStep:
+    """The tier step of a recompute: grade before the snapshot is stored, write after."""
+
+    engine_backend: Any | None = None
+    evaluation: engine.Evaluation | None = None
+    table: pa.Table | None = None
+
+    def prepare(self, conn: Connection, table: pa.Table, as_of: dt.date) -> pa.Table:
+        """Grade the snapshot and add the tier columns; unchanged when no policy is active."""
+        self.evaluation = engine.evaluate(conn, table, as_of, self.engine_backend)
+        if self.evaluation is None:
+            return table
+        self.table = store.with_tiers(table, self.evaluation)
+        return self.table
+
+    def finish(self, conn: Connection, run_id: int) -> None:
+        """Write state, history and events for the stored run."""
+        if self.evaluation is not None and self.table is not None:
+            store.write(conn, self.evaluation, self.table, run_id)
+
+    def summary(self) -> dict[str, Any] | None:
+        """Customers per tier and changes per reason, for the closing message."""
+        ev = self.evaluation
+        if ev is None:
+            return None
+        out = ev.outcome
+        return {
+            "version": ev.version,
+            "tiers": Counter(ev.tier_codes(out.state.tier).tolist()),
+            "changes": Counter(str(r) for r in out.state.reason[out.changed]),
+            "at_risk": int(out.at_risk.sum()),
+        }
+
+
+def apply_policy(app: App, source: str, source_name: str, author: str | None) -> TierPolicy:
+    """Validate a policy document and make it the active version (PolicyError if invalid)."""
+    policy = load_policy(source, source_name)
+    with app.uow() as uow:
+        policies = TierPolicy.__table__
+        latest = uow.session.scalar(select(func.max(TierPolicy.version))) or 0
+        uow.connection.execute(update(policies).where(policies.c.active).values(active=False))
+        row = TierPolicy(
+            version=latest + 1,
+            name=policy.document.name,
+            source=source,
+            document=policy.document.model_dump(mode="json"),
+            applied_by=author,
+            active=True,
+        )
+        uow.session.add(row)
+        uow.commit()
+        return row
+
+
+def policy_version(session: Session, version: int | None = None) -> tuple[TierPolicy, Policy]:
+    """The active policy, or the given version."""
+    query = select(TierPolicy)
+    query = (
+        query.where(TierPolicy.version == version) if version else query.where(TierPolicy.active)
+    )
+    row = session.scalar(query)
+    if row is None:
+        if version:
+            raise LookupError(_("there is no policy version {version}").format(version=version))
+        raise NoPolicy()
+    return row, load_policy(row.source, f"version {row.version}")
+
+
+def policy_versions(session: Session) -> list[TierPolicy]:
+    """Every version applied, newest first."""
+    return list(session.scalars(select(TierPolicy).order_by(TierPolicy.version.desc())))
+
+
+def _evidence_row(session: Session, run: AnalyticsRun, customer: Customer) -> dict[str, object]:
+    """A customer's indicators of a run plus the customer-file columns the policy can read."""
+    row = session.get(CustomerIndicator, (run.id, customer.id))
+    values: dict[str, object] = {}
+    if row is not None:
+        values = {c.name: getattr(row, c.name) for c in CustomerIndicator.__table__.columns}
+    for name in (*CUSTOMER_FILE_COLUMNS, *PROSPECT_FACTORS):
+        values.setdefault(name, getattr(customer, name))
+        if hasattr(values[name], "value"):
+            values[name] = values[name].value  # type: ignore[union-attr]
+    values["status"] = customer.status.value
+    return values
+
+
+def explanation(session: Session, code: str) -> tuple[Policy, Explanation, CustomerTier | None]:
+    """Why the customer holds its tier as of the latest evaluation, and what the next tier needs."""
+    customer = get_customer(session, code)
+    run = latest_run(session)
+    evaluation = session.scalar(select(TierEvaluation).where(TierEvaluation.run_id == run.id))
+    if evaluation is None:
+        raise NoPolicy()
+    row = session.get(TierPolicy, evaluation.policy_id)
+    assert row is not None
+    policy = load_policy(row.source, f"version {row.version}")
+    values = _evidence_row(session, run, customer)
+    basis = str(values.get("tier_basis") or "value")
+    score = values.get("tier_score")
+    score = float(score) if isinstance(score, int | float) else None
+    checks = tier_checks(policy, values, run.as_of, evaluation.context, basis, score)
+    state = session.get(CustomerTier, customer.id)
+    qualified = str(values.get("qualified_tier") or policy.value_tiers[-1].code)
+    current = state.tier if state else None
+    result = Explanation(current, qualified, basis, score, run.as_of, row.version, checks)
+    return policy, result, state
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One tier a customer held, from when until when, and why."""
+
+    row: TierHistory
+    effective_to: dt.date | None
+
+
+def history(session: Session, code: str) -> list[HistoryEntry]:
+    """The customer's tiers, newest first, with the date each one ended."""
+    customer = get_customer(session, code)
+    rows = list(
+        session.scalars(
+            select(TierHistory)
+            .where(TierHistory.customer_id == customer.id)
+            .order_by(TierHistory.effective_from, TierHistory.id)
+        )
+    )
+    ends = [r.effective_from for r in rows[1:]] + [None]
+    return [HistoryEntry(r, end) for r, end in zip(rows, ends, strict=True)][::-1]
+
+
+def override(
+    app: App,
+    code: str,
+    tier: str,
+    reason: str,
+    author: str,
+    today: dt.date,
+    until: dt.date | None = None,
+    floor: bool = False,
+) -> str:
+    """Set a customer's tier by hand (fixed, or a floor) and apply it at once; the new tier."""
+    if not reason.strip():
+        raise ValueError(_("an override needs a reason"))
+    with app.uow() as uow:
+        _row, policy = policy_version(uow.session)
+        if tier not in [t.code for t in policy.value_tiers]:
+            known = ", ".join(t.code for t in policy.value_tiers)
+            raise ValueError(
+                _(
+                    "tier {tier!r} is not a tier of the policy ({known}); "
+                    "blacklisting is done with `tiers blacklist`"
+                ).format(tier=tier, known=known)
+            )
+        if until is not None and until < today:
+            raise ValueError(_("--until {until} is in the past").format(until=until))
+        customer = get_customer(uow.session, code)
+        _end_overrides(uow.connection, customer.id, today)
+        uow.session.add(
+            TierOverride(
+                customer_id=customer.id,
+                tier=tier,
+                floor=floor,
+                reason=reason.strip(),
+                author=author,
+                until=until,
+            )
+        )
+        uow.session.flush()
+        new_tier = _regrade_one(uow.connection, customer.id, today, author, reason.strip())
+        uow.commit()
+        return new_tier
+
+
+def blacklist(app: App, code: str, reason: str, author: str, today: dt.date, lift: bool) -> str:
+    """Put a customer on the blacklist (a manual status) or take them off; the new tier."""
+    if not reason.strip():
+        raise ValueError(_("blacklisting needs a reason"))
+    with app.uow() as uow:
+        customer = get_customer(uow.session, code)
+        customer.status = CustomerStatus.ACTIVE if lift else CustomerStatus.BLACKLISTED
+        customer.version += 1
+        uow.session.flush()
+        new_tier = _regrade_one(uow.connection, customer.id, today, author, reason.strip())
+        uow.commit()
+        return new_tier
+
+
+def _end_overrides(conn: Connection, customer_id: int, today: dt.date) -> None:
+    o = TierOverride.__table__
+    conn.execute(
+        update(o)
+        .where(o.c.customer_id == customer_id, o.c.ended_on.is_(None))
+        .values(ended_on=today)
+    )
+
+
+def _regrade_one(conn: Connection, customer_id: int, today: dt.date, author: str, note: str) -> str:
+    """Apply overrides and the blacklist to one customer now, on its latest grade."""
+    found = engine.active_policy(conn)
+    if found is None:
+        raise NoPolicy()
+    row, policy = found
+    c, ci, runs = Customer.__table__, CustomerIndicator.__table__, AnalyticsRun.__table__
+    latest = conn.execute(select(runs.c.id).order_by(runs.c.as_of.desc())).scalar()
+    qualified, basis = conn.execute(
+        select(ci.c.qualified_tier, ci.c.tier_basis).where(
+            ci.c.run_id == latest, ci.c.customer_id == customer_id
+        )
+    ).first() or (None, None)
+    status = conn.execute(select(c.c.status).where(c.c.id == customer_id)).scalar()
+    ids = np.array([customer_id])
+    grades = Grades(
+        qualified=np.array([qualified or policy.value_tiers[-1].code], dtype=object),
+        basis=np.array([basis or "value"], dtype=object),
+        score=np.array([np.nan]),
+        prospect_score=np.array([np.nan]),
+        context=Context(population=0),
+    )
+    table = pa.table({"customer_id": ids, "status": [status]})
+    ev = engine.evaluate_rows(conn, row, policy, table, grades, today)
+    store.write(conn, ev, table, None, author=author, note=note)
+    return str(ev.tier_codes(ev.outcome.state.tier)[0])
+
+
+def events_since(session: Session, after_id: int = 0, limit: int = 1000) -> list[TierEvent]:
+    """Tier events after the id a consumer last read, oldest first."""
+    return list(
+        session.scalars(
+            select(TierEvent).where(TierEvent.id > after_id).order_by(TierEvent.id).limit(limit)
+        )
+    )
