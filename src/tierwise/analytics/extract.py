@@ -182,7 +182,9 @@ def fetch(url: str, wanted: dict[str, tuple[Select[Any], pa.Schema]]) -> dict[st
     if sqlite:
         import adbc_driver_sqlite.dbapi as adbc
 
-        connection = adbc.connect(parsed.database or ":memory:")
+        # Read-only: closing a writable connection of this second SQLite library would delete the
+        # write-ahead log under the application's own connections ("disk I/O error").
+        connection = adbc.connect(f"file:{parsed.database}?mode=ro")
     else:
         import adbc_driver_postgresql.dbapi as adbc  # type: ignore[no-redef]
 

@@ -80,6 +80,7 @@ class CustomerIndicator(Base):
     product_lines: Mapped[int] = mapped_column(Integer, default=0)
     products: Mapped[int] = mapped_column(Integer, default=0)
     departments: Mapped[int] = mapped_column(Integer, default=0)
+    tenure_days: Mapped[int | None]
     first_order: Mapped[dt.date | None] = mapped_column(Date)
     last_order: Mapped[dt.date | None] = mapped_column(Date)
     credit_rating: Mapped[str | None] = mapped_column(String(8))

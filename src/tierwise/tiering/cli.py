@@ -221,7 +221,7 @@ def register(app: typer.Typer) -> None:
                 ),
                 highlight=False,
             )
-            basis = _("value") if result.basis == "value" else _("prospect scorecard")
+            basis = _("value indicators") if result.basis == "value" else _("prospect scorecard")
             score = "—" if result.score is None else f"{result.score:.1f}"
             console.print(
                 _("Graded on {basis}: qualifies for {tier}, score {score}").format(

@@ -16,6 +16,7 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.service import NoSnapshot
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
+from tierwise.db.session import settle
 from tierwise.i18n import _
 from tierwise.tiering.engine import overrides
 from tierwise.tiering.grading import grade
@@ -81,6 +82,7 @@ def snapshot_table(app: App, run: AnalyticsRun) -> pa.Table:
         .order_by(ci.c.customer_id)
     )
     schema = pa.schema([(col.name, _arrow_type(col.type)) for col in columns])
+    settle(app.engine)
     return fetch(app.settings.database_url, {"run": (query, schema)})["run"]
 
 
@@ -101,12 +103,13 @@ def simulate(app: App, source: str, source_name: str, as_of: dt.date | None = No
     policy = load_policy(source, source_name)
     with app.uow() as uow:
         run = _run(uow.session, as_of)
-        table = snapshot_table(app, run)
-        grades = grade(policy, table, run.as_of)
-        proposed = grades.qualified.copy()
-        codes = [t.code for t in policy.tiers]
-        position = {code: i for i, code in enumerate(codes)}
-        ids = table.column("customer_id").to_numpy(zero_copy_only=False)
+    table = snapshot_table(app, run)
+    grades = grade(policy, table, run.as_of)
+    proposed = grades.qualified.copy()
+    codes = [t.code for t in policy.tiers]
+    position = {code: i for i, code in enumerate(codes)}
+    ids = table.column("customer_id").to_numpy(zero_copy_only=False)
+    with app.uow() as uow:
         fixed, floor, _expired = overrides(uow.connection, ids, run.as_of, position)
     lookup = np.array(codes, dtype=object)
     held = floor >= 0
@@ -188,6 +191,7 @@ def distribution(app: App) -> tuple[Policy, list[TierShare], dt.date]:
     policy = load_policy(policy_row.source, f"version {policy_row.version}")
     query = select(ci.c.tier, *(ci.c[n] for n in VALUE_COLUMNS)).where(ci.c.run_id == run.id)
     schema = pa.schema([("tier", pa.string()), *((n, pa.float64()) for n in VALUE_COLUMNS)])
+    settle(app.engine)
     table = fetch(app.settings.database_url, {"tiers": (query, schema)})["tiers"]
     tiers = np.asarray(table.column("tier").to_pylist(), dtype=object)
     return policy, value_shares(tiers, table, [t.code for t in policy.tiers]), run.as_of

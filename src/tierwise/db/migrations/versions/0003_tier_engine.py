@@ -188,6 +188,7 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("customer_indicators", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("tenure_days", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("tier_score", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("qualified_tier", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("tier", sa.String(length=16), nullable=True))
@@ -203,6 +204,7 @@ def downgrade() -> None:
         batch_op.drop_column("tier")
         batch_op.drop_column("qualified_tier")
         batch_op.drop_column("tier_score")
+        batch_op.drop_column("tenure_days")
 
     with op.batch_alter_table("tier_overrides", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tier_overrides_customer_id"))

@@ -1,0 +1,238 @@
+"""The tier engine on demo data, on both databases: grading in the recompute, idempotent reruns,
+explanations, overrides and their expiry, the blacklist, simulation and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from tierwise.analytics import service as analytics
+from tierwise.analytics.models import CustomerIndicator
+from tierwise.analytics.params import AnalyticsParams
+from tierwise.bootstrap import App, bootstrap
+from tierwise.cli import build
+from tierwise.config import Settings
+from tierwise.customers.models import Customer
+from tierwise.db import migrate
+from tierwise.demo.generator import generate
+from tierwise.i18n import set_language
+from tierwise.tiering import service
+from tierwise.tiering.engine import EvaluatedLater
+from tierwise.tiering.models import (
+    CustomerTier,
+    TierEvent,
+    TierHistory,
+    TierOverride,
+    TierPolicy,
+    TierReason,
+)
+from tierwise.tiering.policy import default_policy_text
+from tierwise.tiering.simulate import simulate
+
+from ..postgres import database_for
+
+AS_OF = dt.date(2026, 11, 1)
+TODAY = dt.date(2026, 11, 3)
+
+
+def recompute(app: App, as_of: dt.date = AS_OF) -> service.TierStep:
+    """A recompute with the tier step, as `tierwise recompute` runs it."""
+    step = service.TierStep()
+    analytics.recompute(app, as_of, AnalyticsParams(), steps=(step,))
+    return step
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def graded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[App]:
+    """Demo data graded once by the default policy (the tests run in order on it)."""
+    url = database_for(request.param, "tierwise_test_tiers", str(tmp_path_factory.mktemp("t")))
+    migrate.upgrade(url)
+    app = bootstrap(Settings(database_url=url))
+    with app.uow() as uow:
+        generate(uow.connection, customers=400, seed=11, as_of=AS_OF)
+        uow.commit()
+    service.apply_policy(app, default_policy_text(), "default", "test")
+    recompute(app)
+    yield app
+    app.engine.dispose()
+
+
+def counts(app: App) -> dict[str, int]:
+    """Rows in each tier table."""
+    with app.uow() as uow:
+        return {
+            model.__tablename__: uow.session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (CustomerTier, TierHistory, TierEvent, TierOverride, TierPolicy)
+        }
+
+
+def code_in(app: App, tier: str) -> str:
+    """A customer currently in the tier."""
+    with app.uow() as uow:
+        return uow.session.scalars(
+            select(Customer.code)
+            .join(CustomerTier, CustomerTier.customer_id == Customer.id)
+            .where(CustomerTier.tier == tier, Customer.status != "blacklisted")
+            .order_by(Customer.code)
+        ).first()
+
+
+def test_every_customer_has_a_tier_and_every_assignment_its_explanation(graded: App) -> None:
+    with graded.uow() as uow:
+        customers = uow.session.scalar(select(func.count()).select_from(Customer))
+        history = list(uow.session.scalars(select(TierHistory)))
+        tiers = {t.customer_id: t.tier for t in uow.session.scalars(select(CustomerTier))}
+        indicated = dict(
+            uow.session.execute(select(CustomerIndicator.customer_id, CustomerIndicator.tier)).all()
+        )
+        listed = set(
+            uow.session.scalars(select(Customer.id).where(Customer.status == "blacklisted"))
+        )
+    assert len(tiers) == customers == len(history)
+    assert tiers == indicated
+    assert all(tiers[i] == "X" for i in listed) and listed
+    for row in history:
+        assert row.reason in (TierReason.NEW, TierReason.BLACKLIST)
+        assert row.explanation["version"] == 1 and row.explanation["as_of"] == str(AS_OF)
+        assert row.explanation["qualified"] in "ABCD" and "sales_12m" in row.explanation["values"]
+    assert counts(graded)["tier_events"] == customers
+
+
+def test_a_few_top_customers_carry_a_large_share_of_profit(graded: App) -> None:
+    policy, shares, _as_of = __import__("tierwise.tiering.simulate").tiering.simulate.distribution(
+        graded
+    )
+    top = next(s for s in shares if s.tier == "A")
+    total = sum(s.customers for s in shares)
+    assert 0 < top.customers < 0.1 * total
+    assert top.profit_share is not None and top.profit_share > 0.25
+    assert [s.tier for s in shares] == [t.code for t in policy.tiers]
+
+
+def test_rerunning_with_no_new_facts_changes_nothing(graded: App) -> None:
+    before = counts(graded)
+    with graded.uow() as uow:
+        state = [
+            (t.customer_id, t.tier, t.since) for t in uow.session.scalars(select(CustomerTier))
+        ]
+    step = recompute(graded)
+    assert step.summary() is not None and not step.summary()["changes"]
+    assert counts(graded) == before
+    with graded.uow() as uow:
+        again = [
+            (t.customer_id, t.tier, t.since) for t in uow.session.scalars(select(CustomerTier))
+        ]
+    assert sorted(again) == sorted(state)
+
+
+def test_explanation_lists_criteria_and_the_gap_to_the_next_tier(graded: App) -> None:
+    code = code_in(graded, "B")
+    with graded.uow() as uow:
+        policy, result, state = service.explanation(uow.session, code)
+    assert result.tier == "B" == result.qualified and state is not None
+    own = next(c for c in result.checks if c.tier.code == "B")
+    assert own.passed and own.criteria[0].subject == "score"
+    up = result.next_up(policy)
+    assert up is not None and up.tier.code == "A" and not up.passed
+    failed = [c for c in up.criteria if not c.passed]
+    assert failed and all(c.value is None or c.gap is not None or c.operator for c in failed)
+
+
+def test_explain_and_history_read_in_both_languages(
+    graded: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIERWISE_DATABASE_URL", graded.settings.database_url)
+    code = code_in(graded, "B")
+    runner = CliRunner()
+    for lang, words in (
+        ("en", ("Service-upgrade plan", "Major")),
+        ("zh_CN", ("服务升级规划", "主要客户")),
+    ):
+        set_language(lang)
+        result = runner.invoke(build(), ["tiers", "explain", code])
+        assert result.exit_code == 0, result.output
+        assert all(w in result.output for w in words), result.output
+    set_language("en")
+    result = runner.invoke(build(), ["tiers", "history", code])
+    assert result.exit_code == 0 and "New" in result.output
+    missing = runner.invoke(build(), ["tiers", "explain", "NO-SUCH"])
+    assert missing.exit_code == 1 and "NO-SUCH" in missing.output
+
+
+def test_simulate_writes_nothing_and_accounts_for_everyone(graded: App, tmp_path: Path) -> None:
+    before = counts(graded)
+    stricter = default_policy_text().replace("min_score = 75", "min_score = 90")
+    result = simulate(graded, stricter, "stricter.toml")
+    assert counts(graded) == before
+    assert sum(result.matrix.values()) == sum(s.customers for s in result.current)
+    assert result.matrix.get(("B", "C"), 0) + result.matrix.get(("B", "D"), 0) > 0
+    assert result.movers.num_rows == sum(n for (a, b), n in result.matrix.items() if a != b)
+    assert set(result.movers.column("direction").to_pylist()) <= {"up", "down", "new"}
+
+
+def test_a_fixed_override_applies_at_once_and_ends_at_its_date(graded: App) -> None:
+    code = code_in(graded, "D")
+    tier = service.override(
+        graded, code, "A", "战略合作", "wang", TODAY, until=dt.date(2026, 11, 20)
+    )
+    assert tier == "A"
+    with graded.uow() as uow:
+        latest = service.history(uow.session, code)[0].row
+    assert (latest.tier, latest.reason, latest.author, latest.note) == (
+        "A",
+        "manual",
+        "wang",
+        "战略合作",
+    )
+    recompute(graded, dt.date(2026, 12, 1))
+    with graded.uow() as uow:
+        entries = service.history(uow.session, code)
+        override = uow.session.scalars(select(TierOverride)).one()
+    assert entries[0].row.reason == TierReason.EXPIRY and entries[0].row.tier != "A"
+    assert override.ended_on == dt.date(2026, 12, 1)
+    assert entries[1].effective_to == dt.date(2026, 12, 1)
+
+
+def test_override_refuses_unknown_tier_and_past_dates(graded: App) -> None:
+    code = code_in(graded, "C")
+    with pytest.raises(ValueError, match="not a tier"):
+        service.override(graded, code, "Q", "why", "wang", TODAY)
+    with pytest.raises(ValueError, match="in the past"):
+        service.override(graded, code, "A", "why", "wang", TODAY, until=dt.date(2026, 1, 1))
+    with pytest.raises(ValueError, match="reason"):
+        service.override(graded, code, "A", "  ", "wang", TODAY)
+
+
+def test_blacklisting_is_manual_with_a_reason_and_can_be_lifted(graded: App) -> None:
+    code = code_in(graded, "C")
+    assert service.blacklist(graded, code, "拖欠货款", "li", TODAY, lift=False) == "X"
+    assert service.blacklist(graded, code, "已结清", "li", TODAY, lift=True) == "C"
+    with graded.uow() as uow:
+        reasons = [e.row.reason for e in service.history(uow.session, code)][:2]
+    assert reasons == [TierReason.MANUAL, TierReason.BLACKLIST]
+
+
+def test_an_earlier_date_cannot_be_evaluated_after_a_later_one(graded: App) -> None:
+    with pytest.raises(EvaluatedLater):
+        recompute(graded, AS_OF)
+
+
+def test_no_assignment_exists_without_an_explanation(graded: App) -> None:
+    with graded.uow() as uow:
+        history = list(uow.session.scalars(select(TierHistory)))
+        states = uow.session.scalar(select(func.count()).select_from(CustomerTier))
+    assert history and all(
+        isinstance(h.explanation, dict) and "basis" in h.explanation for h in history
+    )
+    assert states and len({h.customer_id for h in history}) == states
+    assert np.all([h.effective_from <= dt.date(2026, 12, 1) for h in history])
