@@ -20,6 +20,7 @@ def build() -> typer.Typer:
     from tierwise.db import cli as db_cli
     from tierwise.demo import cli as demo_cli
     from tierwise.ingest import cli as ingest_cli
+    from tierwise.sales import cli as sales_cli
     from tierwise.tiering import cli as tiering_cli
 
     app = typer.Typer(
@@ -42,7 +43,15 @@ def build() -> typer.Typer:
             raise typer.Exit(2)
 
     settings = Settings()
-    for module in (db_cli, ingest_cli, customers_cli, analytics_cli, tiering_cli, demo_cli):
+    for module in (
+        db_cli,
+        ingest_cli,
+        customers_cli,
+        analytics_cli,
+        tiering_cli,
+        sales_cli,
+        demo_cli,
+    ):
         module.register(app)
     return app
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,10 @@ from tierwise.customers.models import Customer
 from tierwise.db import migrate
 from tierwise.demo.generator import generate
 from tierwise.i18n import set_language
+from tierwise.sales.service import record_order
 from tierwise.tiering import service
 from tierwise.tiering.engine import EvaluatedLater
+from tierwise.tiering.explain import RETURN_NOTE
 from tierwise.tiering.models import (
     CustomerTier,
     TierEvent,
@@ -33,7 +36,8 @@ from tierwise.tiering.models import (
     TierReason,
 )
 from tierwise.tiering.policy import default_policy_text
-from tierwise.tiering.simulate import simulate
+from tierwise.tiering.regrade import grade_now, regrade
+from tierwise.tiering.simulate import distribution, simulate
 
 from ..postgres import database_for
 
@@ -109,9 +113,7 @@ def test_every_customer_has_a_tier_and_every_assignment_its_explanation(graded: 
 
 
 def test_a_few_top_customers_carry_a_large_share_of_profit(graded: App) -> None:
-    policy, shares, _as_of = __import__("tierwise.tiering.simulate").tiering.simulate.distribution(
-        graded
-    )
+    policy, shares, _as_of = distribution(graded)
     top = next(s for s in shares if s.tier == "A")
     total = sum(s.customers for s in shares)
     assert 0 < top.customers < 0.1 * total
@@ -178,6 +180,54 @@ def test_simulate_writes_nothing_and_accounts_for_everyone(graded: App, tmp_path
     assert result.matrix.get(("B", "C"), 0) + result.matrix.get(("B", "D"), 0) > 0
     assert result.movers.num_rows == sum(n for (a, b), n in result.matrix.items() if a != b)
     assert set(result.movers.column("direction").to_pylist()) <= {"up", "down", "new"}
+
+
+def test_grading_one_customer_agrees_with_the_recompute(graded: App) -> None:
+    """The single-customer path (fresh values from the customer's own lines, population from the
+    stored snapshot) gives every customer the grade the bulk path gave it."""
+    with graded.uow() as uow:
+        _row, policy = service.policy_version(uow.session)
+        stored = uow.session.execute(
+            select(CustomerIndicator.customer_id, CustomerIndicator.qualified_tier)
+        ).all()
+        for customer_id, qualified in stored[::4]:  # a DuckDB query each: a quarter suffices
+            _values, one, _context = grade_now(uow.connection, policy, customer_id, AS_OF)
+            assert one.qualified == qualified, customer_id
+
+
+def test_an_order_upgrades_at_once_and_a_return_in_the_window_undoes_it(graded: App) -> None:
+    code = code_in(graded, "D")
+    with graded.uow() as uow:
+        order = record_order(uow.session, code, TODAY, Decimal(90_000), Decimal(40_000))
+        assert regrade(uow.connection, order.customer_id, TODAY, None, order.code) == "A"
+        back = record_order(
+            uow.session, code, TODAY, Decimal(90_000), Decimal(40_000), returns=order.code
+        )
+        assert regrade(uow.connection, order.customer_id, TODAY, None, back.code) == "D"
+        uow.commit()
+    with graded.uow() as uow:
+        entries = service.history(uow.session, code)
+        events = uow.session.scalars(
+            select(TierEvent)
+            .where(TierEvent.customer_id == order.customer_id)
+            .order_by(TierEvent.id)
+        ).all()
+    assert [(e.row.tier, e.row.reason) for e in entries[:2]] == [
+        ("D", TierReason.DOWNGRADE),
+        ("A", TierReason.UPGRADE),
+    ]
+    assert entries[0].row.note == RETURN_NOTE and entries[1].row.note == order.code
+    assert [(e.kind, e.tier) for e in events[-2:]] == [("tier_changed", "A"), ("tier_changed", "D")]
+
+
+def test_an_order_that_does_not_earn_a_tier_moves_nothing(graded: App) -> None:
+    code = code_in(graded, "C")
+    before = counts(graded)
+    with graded.uow() as uow:
+        order = record_order(uow.session, code, TODAY, Decimal(10))
+        assert regrade(uow.connection, order.customer_id, TODAY, None, order.code) == "C"
+        uow.commit()
+    assert counts(graded) == before
 
 
 def test_a_fixed_override_applies_at_once_and_ends_at_its_date(graded: App) -> None:

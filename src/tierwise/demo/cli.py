@@ -13,6 +13,9 @@ from tierwise.customers.models import Customer
 from tierwise.db import migrate
 from tierwise.i18n import _
 from tierwise.terminal import console, staged_progress
+from tierwise.tiering.models import TierPolicy
+from tierwise.tiering.policy import default_policy_text
+from tierwise.tiering.service import apply_policy
 
 
 def register(app: typer.Typer) -> None:
@@ -56,6 +59,13 @@ def register(app: typer.Typer) -> None:
                     raise typer.Exit(1) from exc
             uow.commit()
             first = uow.session.scalar(select(func.min(Customer.code)))
+        with tierwise.uow() as uow:
+            has_policy = uow.session.scalar(select(func.count()).select_from(TierPolicy))
+        if not has_policy:
+            row = apply_policy(tierwise, default_policy_text(), "default_policy.toml", "demo")
+            console.print(
+                _("Default tier policy applied as version {version}.").format(version=row.version)
+            )
         table = Table(title=_("Demo data written"), show_header=False)
         for field, value in vars(summary).items():
             table.add_row(summary_labels().get(field, field), str(value))
@@ -94,5 +104,9 @@ def print_next_steps(example_code: str | None) -> None:
     console.print(_("Look around:"))
     if example_code:
         console.print(f"  tierwise customers show {example_code}")
+        console.print(f"  tierwise tiers explain {example_code}")
+    console.print("  tierwise tiers show")
+    console.print("  tierwise tiers policy show > my-policy.toml")
+    console.print("  tierwise tiers simulate my-policy.toml")
     console.print("  tierwise export customers --format xlsx")
     console.print("  tierwise --help")

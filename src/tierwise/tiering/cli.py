@@ -17,7 +17,7 @@ from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _, current_language
 from tierwise.terminal import console, errors
 from tierwise.tiering import service
-from tierwise.tiering.explain import TierCheck, shown_gap, shown_value, tier_name
+from tierwise.tiering.explain import TierCheck, note_text, shown_gap, shown_value, tier_name
 from tierwise.tiering.models import TierReason
 from tierwise.tiering.policy import Policy, PolicyError
 from tierwise.tiering.simulate import TierShare, distribution, simulate
@@ -260,17 +260,10 @@ def register(app: typer.Typer) -> None:
             except FAILURES as exc:
                 raise _fail(exc) from exc
             table = Table(title=_("Tier history of {code}").format(code=code))
-            for header in (
-                _("From"),
-                _("To"),
-                _("Tier"),
-                _("Was"),
-                _("Reason"),
-                _("Policy"),
-                _("By"),
-                _("Note"),
-            ):
-                table.add_column(header)
+            for header in (_("From"), _("To"), _("Tier"), _("Was"), _("Reason"), _("Policy")):
+                table.add_column(header, no_wrap=True)
+            table.add_column(_("By"))
+            table.add_column(_("Note"))
             for entry in entries:
                 row = entry.row
                 table.add_row(
@@ -281,7 +274,7 @@ def register(app: typer.Typer) -> None:
                     TierReason(row.reason).label(current_language()),
                     str(row.explanation.get("version", "—")),
                     row.author or _("system"),
-                    row.note or "",
+                    note_text(row.note),
                 )
             console.print(table)
 

@@ -89,7 +89,10 @@ def step(
     evaluated_before: dt.date | None,
     allow_downgrade: bool = True,
 ) -> Outcome:
-    """One evaluation as of `as_of`; `evaluated_before` is the previous evaluation's date."""
+    """One evaluation as of `as_of`; `evaluated_before` is the previous evaluation's date.
+
+    Without `allow_downgrade` (one customer between recomputes) the downgrade clocks stand still;
+    everything that takes effect at once (rules 2 and 3) still does."""
     today = np.datetime64(as_of, "D")
     n = len(inputs.qualified)
     target = inputs.qualified.copy()
@@ -138,11 +141,8 @@ def step(
             inputs.expired[at_once] & ~has_fixed[at_once], TierReason.EXPIRY, TierReason.MANUAL
         ),
     )
-    if allow_downgrade:
-        moved[returned] = np.minimum(target[returned], upgraded_from[returned])
-        why[returned] = TierReason.DOWNGRADE
-    else:
-        returned = np.zeros(n, dtype=bool)
+    moved[returned] = np.minimum(target[returned], upgraded_from[returned])
+    why[returned] = TierReason.DOWNGRADE
 
     due = np.full(n, NAT)
     at_risk = np.zeros(n, dtype=bool)

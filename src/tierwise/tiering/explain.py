@@ -16,6 +16,9 @@ from tierwise.tiering.expressions import Criterion, explain
 from tierwise.tiering.grading import PROSPECT
 from tierwise.tiering.policy import SCORE, Policy, Tier
 
+RETURN_NOTE = "returned within the return window"
+"""The note on a downgrade that undoes a recent upgrade (store writes it, note_text reads it)."""
+
 MONEY_COLUMNS = frozenset(
     {c.name for c in CustomerIndicator.__table__.columns if isinstance(c.type, Numeric)}
     | {"asset_scale", "annual_revenue", "potential_demand"}
@@ -143,3 +146,10 @@ def tier_name(policy: Policy, code: str | None) -> str:
         return f"{code} {policy.tier(code).name(current_language())}"
     except KeyError:
         return code
+
+
+def note_text(note: str | None) -> str:
+    """A history note as read; the engine's own notes are translated."""
+    if note == RETURN_NOTE:
+        return _("returns within the return window undid the upgrade")
+    return note or ""

@@ -236,6 +236,12 @@ class _Validator:
         ):
             for i, factor in enumerate(card.factors if card else []):
                 self._factor(factor, f"{key}.factors[{i}]")
+                if key == "prospects" and factor.method == "percentile":
+                    self.found.append(
+                        _(
+                            "prospects.factors[{i}]: prospect factors score by bands or points"
+                        ).format(i=i)
+                    )
         for tier in tiers:
             self._tier(tier)
         self._order()

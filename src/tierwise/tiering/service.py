@@ -7,7 +7,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
@@ -21,7 +20,6 @@ from tierwise.customers.service import get_customer
 from tierwise.i18n import _
 from tierwise.tiering import engine, store
 from tierwise.tiering.explain import Explanation, tier_checks
-from tierwise.tiering.grading import Context, Grades
 from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
 from tierwise.tiering.models import (
     CustomerTier,
@@ -32,6 +30,7 @@ from tierwise.tiering.models import (
     TierPolicy,
 )
 from tierwise.tiering.policy import Policy, load_policy
+from tierwise.tiering.regrade import regrade
 
 
 class NoPolicy(LookupError):
@@ -211,7 +210,7 @@ def override(
             )
         )
         uow.session.flush()
-        new_tier = _regrade_one(uow.connection, customer.id, today, author, reason.strip())
+        new_tier = _regrade(uow.connection, customer.id, today, author, reason.strip())
         uow.commit()
         return new_tier
 
@@ -225,9 +224,16 @@ def blacklist(app: App, code: str, reason: str, author: str, today: dt.date, lif
         customer.status = CustomerStatus.ACTIVE if lift else CustomerStatus.BLACKLISTED
         customer.version += 1
         uow.session.flush()
-        new_tier = _regrade_one(uow.connection, customer.id, today, author, reason.strip())
+        new_tier = _regrade(uow.connection, customer.id, today, author, reason.strip())
         uow.commit()
         return new_tier
+
+
+def _regrade(conn: Connection, customer_id: int, today: dt.date, author: str, note: str) -> str:
+    tier = regrade(conn, customer_id, today, author, note)
+    if tier is None:
+        raise NoPolicy()
+    return tier
 
 
 def _end_overrides(conn: Connection, customer_id: int, today: dt.date) -> None:
@@ -237,34 +243,6 @@ def _end_overrides(conn: Connection, customer_id: int, today: dt.date) -> None:
         .where(o.c.customer_id == customer_id, o.c.ended_on.is_(None))
         .values(ended_on=today)
     )
-
-
-def _regrade_one(conn: Connection, customer_id: int, today: dt.date, author: str, note: str) -> str:
-    """Apply overrides and the blacklist to one customer now, on its latest grade."""
-    found = engine.active_policy(conn)
-    if found is None:
-        raise NoPolicy()
-    row, policy = found
-    c, ci, runs = Customer.__table__, CustomerIndicator.__table__, AnalyticsRun.__table__
-    latest = conn.execute(select(runs.c.id).order_by(runs.c.as_of.desc())).scalar()
-    qualified, basis = conn.execute(
-        select(ci.c.qualified_tier, ci.c.tier_basis).where(
-            ci.c.run_id == latest, ci.c.customer_id == customer_id
-        )
-    ).first() or (None, None)
-    status = conn.execute(select(c.c.status).where(c.c.id == customer_id)).scalar()
-    ids = np.array([customer_id])
-    grades = Grades(
-        qualified=np.array([qualified or policy.value_tiers[-1].code], dtype=object),
-        basis=np.array([basis or "value"], dtype=object),
-        score=np.array([np.nan]),
-        prospect_score=np.array([np.nan]),
-        context=Context(population=0),
-    )
-    table = pa.table({"customer_id": ids, "status": [status]})
-    ev = engine.evaluate_rows(conn, row, policy, table, grades, today)
-    store.write(conn, ev, table, None, author=author, note=note)
-    return str(ev.tier_codes(ev.outcome.state.tier)[0])
 
 
 def events_since(session: Session, after_id: int = 0, limit: int = 1000) -> list[TierEvent]:

@@ -13,6 +13,7 @@ from tierwise.db.base import utcnow
 from tierwise.db.bulk import insert_arrow
 from tierwise.tiering.dynamics import NONE, State
 from tierwise.tiering.engine import Evaluation
+from tierwise.tiering.explain import RETURN_NOTE
 from tierwise.tiering.models import (
     CustomerTier,
     TierEvaluation,
@@ -23,7 +24,6 @@ from tierwise.tiering.models import (
 )
 
 CHUNK = 10_000
-RETURN_NOTE = "returns within the return window undid the upgrade"
 
 
 def with_tiers(table: pa.Table, evaluation: Evaluation) -> pa.Table:

@@ -1,0 +1,89 @@
+"""Recording one order by hand (imports do the bulk): a sale, or a return of an earlier order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tierwise.customers.service import get_customer
+from tierwise.i18n import _
+from tierwise.ingest.parse import MONEY_LIMIT
+from tierwise.sales.models import Order, OrderLine, Product
+
+
+def money(text: str, field: str) -> Decimal:
+    """An amount as typed, to the cent; ValueError naming the field and value otherwise."""
+    try:
+        value = Decimal(text.replace(",", "").replace("¥", "").strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if (
+        not value.is_finite()
+        or abs(value) >= MONEY_LIMIT
+        or value != value.quantize(Decimal("0.01"))
+    ):
+        raise ValueError(
+            _("{field}: {value!r} is not an amount in yuan with at most two decimals").format(
+                field=field, value=text
+            )
+        )
+    return value
+
+
+def record_order(
+    session: Session,
+    customer_code: str,
+    order_date: dt.date,
+    amount: Decimal,
+    cost: Decimal | None = None,
+    product_code: str | None = None,
+    order_code: str | None = None,
+    returns: str | None = None,
+) -> Order:
+    """Record a one-line order (or, with `returns`, a return of that earlier order)."""
+    customer = get_customer(session, customer_code)
+    if amount <= 0:
+        raise ValueError(_("--amount must be positive; a return is recorded with --returns ORDER"))
+    returned = None
+    if returns is not None:
+        returned = session.scalar(select(Order).where(Order.code == returns))
+        if returned is None or returned.customer_id != customer.id:
+            raise ValueError(
+                _("{customer} has no order {order!r} to return").format(
+                    customer=customer_code, order=returns
+                )
+            )
+    product_id = None
+    if product_code is not None:
+        product_id = session.scalar(select(Product.id).where(Product.code == product_code))
+        if product_id is None:
+            raise ValueError(_("no product with code {code!r}").format(code=product_code))
+    code = order_code or _next_code(session, customer_code, order_date)
+    if session.scalar(select(Order.id).where(Order.code == code)) is not None:
+        raise ValueError(_("an order with code {code!r} already exists").format(code=code))
+    order = Order(code=code, customer_id=customer.id, order_date=order_date)
+    session.add(order)
+    session.flush()
+    sign = -1 if returned is not None else 1
+    session.add(
+        OrderLine(
+            order_id=order.id,
+            line_no=1,
+            product_id=product_id,
+            amount=sign * amount,
+            cost=None if cost is None else sign * cost,
+            returns_order_id=returned.id if returned is not None else None,
+        )
+    )
+    session.flush()
+    return order
+
+
+def _next_code(session: Session, customer_code: str, order_date: dt.date) -> str:
+    """CUSTOMER@DATE as imports key orders without a code, numbered when the day has one."""
+    base = f"{customer_code}@{order_date.isoformat()}"
+    taken = session.scalar(select(func.count()).where(Order.code.like(f"{base}%"))) or 0
+    return base if taken == 0 else f"{base}#{taken + 1}"
