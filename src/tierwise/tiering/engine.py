@@ -40,24 +40,33 @@ class Evaluation:
         return lookup[np.where(positions == dynamics.NONE, len(self.codes), positions)]
 
 
-def active_policy(conn: Connection) -> tuple[TierPolicy, Policy] | None:
+@dataclass(frozen=True)
+class ActivePolicy:
+    """The policy in force: its row id, version number and parsed document."""
+
+    id: int
+    version: int
+    policy: Policy
+
+
+def active_policy(conn: Connection) -> ActivePolicy | None:
     """The policy in force, if one has been applied."""
     policies = TierPolicy.__table__
-    row = conn.execute(select(policies).where(policies.c.active)).mappings().first()
+    row = conn.execute(
+        select(policies.c.id, policies.c.version, policies.c.source).where(policies.c.active)
+    ).first()
     if row is None:
         return None
-    policy = load_policy(row["source"], f"version {row['version']}")
-    return TierPolicy(**row), policy
+    return ActivePolicy(row.id, row.version, load_policy(row.source, f"version {row.version}"))
 
 
 def evaluate(
     conn: Connection, table: pa.Table, as_of: dt.date, backend: Any | None = None
 ) -> Evaluation | None:
     """Grade a snapshot table (sorted by customer_id) and move tiers; writes nothing."""
-    found = active_policy(conn)
-    if found is None:
+    active = active_policy(conn)
+    if active is None:
         return None
-    row, policy = found
     evaluations = TierEvaluation.__table__
     latest = conn.execute(select(evaluations.c.as_of).order_by(evaluations.c.as_of.desc())).scalar()
     if latest is not None and as_of < latest:
@@ -67,14 +76,13 @@ def evaluate(
         .where(evaluations.c.as_of < as_of)
         .order_by(evaluations.c.as_of.desc())
     ).scalar()
-    grades = grade(policy, table, as_of, backend)
-    return evaluate_rows(conn, row, policy, table, grades, as_of, before, allow_downgrade=True)
+    grades = grade(active.policy, table, as_of, backend)
+    return evaluate_rows(conn, active, table, grades, as_of, before, allow_downgrade=True)
 
 
 def evaluate_rows(
     conn: Connection,
-    row: TierPolicy,
-    policy: Policy,
+    active: ActivePolicy,
     table: pa.Table,
     grades: Grades,
     as_of: dt.date,
@@ -85,6 +93,7 @@ def evaluate_rows(
 
     Without `allow_downgrade` only what takes effect at once moves: upgrades, overrides and the
     blacklist (a manual change or an order recorded between two recomputes)."""
+    policy = active.policy
     codes = [t.code for t in policy.tiers]
     ids = table.column("customer_id").to_numpy(zero_copy_only=False)
     position = {code: i for i, code in enumerate(codes)}
@@ -110,7 +119,7 @@ def evaluate_rows(
         evaluated_before,
         allow_downgrade,
     )
-    return Evaluation(row.id, row.version, policy, as_of, ids, grades, state, outcome, codes)
+    return Evaluation(active.id, active.version, policy, as_of, ids, grades, state, outcome, codes)
 
 
 def _positions(ids: np.ndarray, found: np.ndarray) -> np.ndarray:

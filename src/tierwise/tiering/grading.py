@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from tierwise.analytics.engines import load
-from tierwise.tiering.expressions import compile_condition, evaluate
+from tierwise.tiering.expressions import compile_condition, evaluate, indicator_schema
 from tierwise.tiering.policy import SCORE, Factor, Policy, Scorecard, Tier, quota_size
 
 VALUE, PROSPECT = "value", "prospect"
@@ -113,8 +113,6 @@ def _conditions(
     """Every tier condition as a boolean column, from one query on the analytics engine."""
     if not policy.conditions:
         return {}
-    from tierwise.tiering.kinds import indicator_schema
-
     names = sorted({c for c in policy.indicators() if c in table.column_names})
     rows = table.select(names).append_column("_row", pa.array(np.arange(table.num_rows)))
     relation = load(backend or ibis.duckdb.connect(), "tier_input", rows)

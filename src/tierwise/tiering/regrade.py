@@ -56,10 +56,10 @@ def regrade(
     conn: Connection, customer_id: int, today: dt.date, author: str | None, note: str | None
 ) -> str | None:
     """Move one customer's tier for what takes effect at once; its tier now (None: no policy)."""
-    found = engine.active_policy(conn)
-    if found is None:
+    active = engine.active_policy(conn)
+    if active is None:
         return None
-    policy_row, policy = found
+    policy = active.policy
     row, graded, context = grade_now(conn, policy, customer_id, today)
     grades = Grades(
         qualified=np.array([graded.qualified], dtype=object),
@@ -72,7 +72,7 @@ def regrade(
     )
     names = sorted(policy.indicators() | {"customer_id", "status"})
     table = pa.Table.from_pylist([{n: row.get(n) for n in names}])
-    ev = engine.evaluate_rows(conn, policy_row, policy, table, grades, today)
+    ev = engine.evaluate_rows(conn, active, table, grades, today)
     store.write(conn, ev, table, None, author=author, note=note)
     return str(ev.tier_codes(ev.outcome.state.tier)[0])
 

@@ -134,7 +134,11 @@ def explanation(session: Session, code: str) -> tuple[Policy, Explanation, Custo
     run = latest_run(session)
     evaluation = session.scalar(select(TierEvaluation).where(TierEvaluation.run_id == run.id))
     if evaluation is None:
-        raise NoPolicy()
+        raise LookupError(
+            _("the snapshot of {as_of} has no tiers; apply a policy and recompute").format(
+                as_of=run.as_of
+            )
+        )
     row = session.get(TierPolicy, evaluation.policy_id)
     assert row is not None
     policy = load_policy(row.source, f"version {row.version}")
