@@ -127,4 +127,5 @@ def indicator_names() -> dict[str, str]:
         "growth_rate": _("Growth rate"),
         "potential_demand": _("Potential demand"),
         "score": _("Score"),
+        "prospect_score": _("Prospect score"),
     }

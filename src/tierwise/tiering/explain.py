@@ -85,7 +85,7 @@ def _criteria(
             if tier is policy.value_tiers[-1]:
                 return []
             return [Criterion(_("prospects do not reach this tier"), False)]
-        return [_at_least(_("prospect score"), "score", score, tier.prospect_min_score)]
+        return [_at_least(_("prospect score"), "prospect_score", score, tier.prospect_min_score)]
     criteria: list[Criterion] = []
     node = policy.conditions.get(tier.code)
     if node is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Boolean, Date, Float, Integer, Numeric, select
 from sqlalchemy.orm import Session
 
@@ -167,7 +168,7 @@ def _movers(
             "current_tier": pa.array(current[moved[order]].tolist(), pa.string()),
             "proposed_tier": pa.array(proposed[moved[order]].tolist(), pa.string()),
             "direction": pa.array(direction.tolist(), pa.string()),
-            **{n: table.column(n).take(picked) for n in VALUE_COLUMNS},
+            **{n: pc.round(table.column(n).take(picked), 2) for n in VALUE_COLUMNS},
         }
     )
 
