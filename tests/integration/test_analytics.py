@@ -18,9 +18,9 @@ from tierwise.analytics.snapshot import compute
 from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
 from tierwise.db import migrate
-from tierwise.demo.generator import generate
 
 from ..postgres import database_for
+from .demo_db import committed_demo
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -33,11 +33,7 @@ def demo_app(
 ) -> Iterator[App]:
     """A committed demo database of its own (the extract reads through a separate connection)."""
     url = database_for(request.param, "tierwise_test_analytics", str(tmp_path_factory.mktemp("a")))
-    migrate.upgrade(url)
-    app = bootstrap(Settings(database_url=url))
-    with app.uow() as uow:
-        generate(uow.connection, customers=400, seed=7, as_of=AS_OF)
-        uow.commit()
+    app = committed_demo(url, customers=400, seed=7, as_of=AS_OF)
     yield app
     app.engine.dispose()
 

@@ -9,13 +9,14 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from tierwise.analytics.engines import connect
 from tierwise.analytics.extract import extract
 from tierwise.analytics.params import AnalyticsParams
 from tierwise.analytics.snapshot import compute
-from tierwise.bootstrap import bootstrap
-from tierwise.config import Settings
-from tierwise.db import migrate
-from tierwise.demo.generator import generate
+from tierwise.tiering.grading import grade
+from tierwise.tiering.policy import default_policy_text, load_policy
+
+from .demo_db import committed_demo
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed")
 
@@ -24,11 +25,7 @@ AS_OF = dt.date(2026, 11, 1)
 
 def test_duckdb_and_spark_agree(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'engines.db'}"
-    migrate.upgrade(url)
-    app = bootstrap(Settings(database_url=url))
-    with app.uow() as uow:
-        generate(uow.connection, customers=250, seed=11, as_of=AS_OF)
-        uow.commit()
+    committed_demo(url, customers=250, seed=11, as_of=AS_OF)
     facts = extract(url, AS_OF)
     params = AnalyticsParams()
     # The JVM is forked first: a process that already holds DuckDB's memory may not fork.
@@ -50,3 +47,10 @@ def test_duckdb_and_spark_agree(tmp_path: Path) -> None:
 
     for a, b in zip(cells(duck.category_profits), cells(spark.category_profits), strict=True):
         assert a == {**b, "profit": pytest.approx(b["profit"], rel=1e-9)}
+
+    # The tier policy's conditions run on either engine and grade alike.
+    policy = load_policy(default_policy_text())
+    on_spark = grade(policy, spark.indicators, AS_OF, connect("spark"))
+    on_duck = grade(policy, spark.indicators, AS_OF, connect("duckdb"))
+    assert list(on_spark.qualified) == list(on_duck.qualified)
+    assert len(set(on_duck.qualified)) >= 3

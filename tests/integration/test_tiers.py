@@ -16,12 +16,9 @@ from typer.testing import CliRunner
 from tierwise.analytics import service as analytics
 from tierwise.analytics.models import CustomerIndicator
 from tierwise.analytics.params import AnalyticsParams
-from tierwise.bootstrap import App, bootstrap
+from tierwise.bootstrap import App
 from tierwise.cli import build
-from tierwise.config import Settings
 from tierwise.customers.models import Customer
-from tierwise.db import migrate
-from tierwise.demo.generator import generate
 from tierwise.i18n import set_language
 from tierwise.sales.service import record_order
 from tierwise.tiering import service
@@ -40,6 +37,7 @@ from tierwise.tiering.regrade import grade_now, regrade
 from tierwise.tiering.simulate import distribution, simulate
 
 from ..postgres import database_for
+from .demo_db import committed_demo
 
 AS_OF = dt.date(2026, 11, 1)
 TODAY = dt.date(2026, 11, 3)
@@ -60,11 +58,7 @@ def graded(
 ) -> Iterator[App]:
     """Demo data graded once by the default policy (the tests run in order on it)."""
     url = database_for(request.param, "tierwise_test_tiers", str(tmp_path_factory.mktemp("t")))
-    migrate.upgrade(url)
-    app = bootstrap(Settings(database_url=url))
-    with app.uow() as uow:
-        generate(uow.connection, customers=400, seed=11, as_of=AS_OF)
-        uow.commit()
+    app = committed_demo(url, customers=400, seed=11, as_of=AS_OF)
     service.apply_policy(app, default_policy_text(), "default", "test")
     recompute(app)
     yield app
