@@ -26,7 +26,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/tierwise db upgrade
 	$(BIN)/tierwise demo --if-empty
+	$(BIN)/tierwise recompute --as-of 2026-10-01 > /dev/null
+	$(BIN)/tierwise accountability run --today 2026-10-01 > /dev/null
 	$(BIN)/tierwise recompute --as-of 2026-11-01
+	$(BIN)/tierwise accountability run --today 2026-11-01
 
 ## Install the dev extras and run every test on SQLite and PostgreSQL.
 test: $(DEV)

@@ -15,6 +15,7 @@ SETS_UP_ITS_OWN_SCHEMA = {"db", "demo"}
 
 def build() -> typer.Typer:
     """Assemble the command tree; help texts are translated, so the language is set before."""
+    from tierwise.accountability import cli as accountability_cli
     from tierwise.analytics import cli as analytics_cli
     from tierwise.customers import cli as customers_cli
     from tierwise.db import cli as db_cli
@@ -50,6 +51,7 @@ def build() -> typer.Typer:
         analytics_cli,
         tiering_cli,
         sales_cli,
+        accountability_cli,
         demo_cli,
     ):
         module.register(app)

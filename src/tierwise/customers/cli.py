@@ -12,6 +12,7 @@ from rich.columns import Columns
 from rich.panel import Panel
 from rich.table import Table
 
+from tierwise.accountability.tasks import satisfy_logged
 from tierwise.bootstrap import App
 from tierwise.customers import service
 from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
@@ -70,7 +71,7 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
             try:
-                service.log_interaction(
+                interaction = service.log_interaction(
                     uow,
                     code,
                     dt.datetime.now(dt.UTC),
@@ -83,8 +84,12 @@ def register(app: typer.Typer) -> None:
             except LookupError as exc:
                 errors.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc
+            uow.session.flush()
+            done = satisfy_logged(uow.connection, interaction.customer_id)
             uow.commit()
         console.print(_("Logged."))
+        if done:
+            console.print(_("{n} open task(s) done by this contact.").format(n=done))
 
     @export.command("customers", help=_("Write the customer list (columns as the import)."))
     def export_customer_list(

@@ -8,6 +8,8 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
+from tierwise.accountability.rules import default_rules_text
+from tierwise.accountability.service import apply_rules
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.db import migrate
@@ -65,6 +67,12 @@ def register(app: typer.Typer) -> None:
             row = apply_policy(tierwise, default_policy_text(), "default_policy.toml", "demo")
             console.print(
                 _("Default tier policy applied as version {version}.").format(version=row.version)
+            )
+            rules = apply_rules(tierwise, default_rules_text(), "default_org_policy.toml", "demo")
+            console.print(
+                _("Default organisation rules applied as version {version}.").format(
+                    version=rules.version
+                )
             )
         table = Table(title=_("Demo data written"), show_header=False)
         for field, value in vars(summary).items():

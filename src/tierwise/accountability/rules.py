@@ -1,0 +1,105 @@
+"""The organisation rules per tier as a TOML document: owners, capacity weights, obligations."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tierwise.accountability.models import StaffLevel, StaffRole, TaskKind
+from tierwise.customers.choices import InteractionChannel
+from tierwise.i18n import _
+
+OBLIGATION_CHANNELS: dict[str, tuple[InteractionChannel, ...]] = {
+    TaskKind.CALL: (InteractionChannel.PHONE, InteractionChannel.WECHAT),
+    TaskKind.VISIT: (InteractionChannel.VISIT,),
+    TaskKind.BUSINESS_REVIEW: (InteractionChannel.MEETING,),
+}
+"""Which logged contacts satisfy each obligation."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OwnerRule(_Strict):
+    """Who may own a customer of the tier and how one is picked among them."""
+
+    roles: list[StaffRole] = Field(min_length=1)
+    level: StaffLevel | None = None
+    team: str | None = None
+    pick: Literal["least_loaded", "round_robin"] = "least_loaded"
+
+
+class Obligation(_Strict):
+    """A contact the owner must make every so many days."""
+
+    kind: Literal["call", "visit", "business_review"]
+    every_days: int = Field(ge=1, le=3660)
+
+
+class TierRules(_Strict):
+    """The organisation of one tier."""
+
+    tier: str
+    owner: OwnerRule | None = None
+    csr: bool = False
+    weight: float = Field(default=1.0, gt=0)
+    obligations: list[Obligation] = []
+
+
+class OrgRules(_Strict):
+    """The whole document."""
+
+    name: str = Field(min_length=1, max_length=200)
+    tolerance_days: int = Field(default=7, ge=0)
+    lookback_days: int = Field(default=90, ge=1)
+    key_tiers: list[str] = []
+    p_alive_drop: float = Field(default=0.2, gt=0, le=1)
+    complaint_days: int = Field(default=14, ge=1)
+    handover_days: int = Field(default=7, ge=0)
+    tiers: list[TierRules] = Field(min_length=1)
+
+    def for_tier(self, tier: str | None) -> TierRules | None:
+        """The rules of a tier; None when the tier has none (e.g. the blacklist)."""
+        return next((t for t in self.tiers if t.tier == tier), None)
+
+
+class RulesError(ValueError):
+    """An organisation document that cannot be applied, with every problem."""
+
+
+def default_rules_text() -> str:
+    """The rules shipped for the demo."""
+    files = resources.files("tierwise.accountability")
+    return files.joinpath("default_org_policy.toml").read_text("utf-8")
+
+
+def load_rules(source: str, source_name: str, tier_codes: list[str] | None = None) -> OrgRules:
+    """Parse and validate; `tier_codes` (the active tier policy's) must name every tier used."""
+    try:
+        rules = OrgRules.model_validate(tomllib.loads(source))
+    except tomllib.TOMLDecodeError as error:
+        raise RulesError(f"{source_name}: {error}") from None
+    except ValidationError as error:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        raise RulesError(f"{source_name}: " + "; ".join(problems)) from None
+    named = [t.tier for t in rules.tiers] + rules.key_tiers
+    unknown = sorted({t for t in named if tier_codes is not None and t not in tier_codes})
+    repeated = sorted(
+        {t.tier for t in rules.tiers if [r.tier for r in rules.tiers].count(t.tier) > 1}
+    )
+    if unknown or repeated:
+        problems = []
+        if unknown:
+            problems.append(
+                _("tiers not in the active tier policy ({known}): {unknown}").format(
+                    known=", ".join(tier_codes or []), unknown=", ".join(unknown)
+                )
+            )
+        if repeated:
+            problems.append(_("tiers given twice: {tiers}").format(tiers=", ".join(repeated)))
+        raise RulesError(f"{source_name}: " + "; ".join(problems))
+    return rules

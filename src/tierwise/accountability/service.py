@@ -1,0 +1,234 @@
+"""Use cases of the organisation: rules, the daily run, manual and bulk assignment, absences,
+tasks and accountability items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.orm import Session
+
+from tierwise.accountability import assignment, items, tasks
+from tierwise.accountability.models import (
+    AccountabilityItem,
+    AssignmentReason,
+    ItemStatus,
+    OrgPolicy,
+    Staff,
+    StaffAbsence,
+    Task,
+    TaskStatus,
+)
+from tierwise.accountability.rules import OrgRules, load_rules
+from tierwise.bootstrap import App
+from tierwise.customers.models import Customer
+from tierwise.customers.service import get_customer
+from tierwise.i18n import _
+from tierwise.tiering.engine import active_policy
+from tierwise.tiering.models import CustomerTier
+
+
+class NoRules(LookupError):
+    """No organisation rules have been applied."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("no organisation rules yet; apply them: tierwise assign rules apply FILE")
+        )
+
+
+def apply_rules(app: App, source: str, source_name: str, author: str | None) -> OrgPolicy:
+    """Validate the rules against the active tier policy and make them the active version."""
+    with app.uow() as uow:
+        tier_policy = active_policy(uow.connection)
+        codes = [t.code for t in tier_policy.policy.tiers] if tier_policy else None
+        rules = load_rules(source, source_name, codes)
+        latest = uow.session.scalar(select(func.max(OrgPolicy.version))) or 0
+        table = OrgPolicy.__table__
+        uow.connection.execute(update(table).where(table.c.active).values(active=False))
+        row = OrgPolicy(
+            version=latest + 1, name=rules.name, source=source, applied_by=author, active=True
+        )
+        uow.session.add(row)
+        uow.commit()
+        return row
+
+
+def active_rules(conn: Connection) -> OrgRules:
+    """The organisation rules in force."""
+    table = OrgPolicy.__table__
+    row = conn.execute(select(table.c.source, table.c.version).where(table.c.active)).first()
+    if row is None:
+        raise NoRules()
+    return load_rules(row.source, f"version {row.version}")
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    """What one daily run did."""
+
+    assigned: assignment.RunResult
+    tasks: Counter[str]
+    items: Counter[str]
+
+
+def run_daily(app: App, today: dt.date, author: str | None = None) -> DailyResult:
+    """Owners by the rules, then tasks from cadence and events, then accountability items."""
+    with app.uow() as uow:
+        rules = active_rules(uow.connection)
+        assigned = assignment.run(uow.connection, rules, today, author)
+        made = tasks.generate(uow.connection, rules, today)
+        raised = items.raise_items(uow.connection, rules, today)
+        uow.commit()
+    return DailyResult(assigned, made, raised)
+
+
+def _staff(session: Session, code: str) -> Staff:
+    person = session.scalar(select(Staff).where(Staff.code == code))
+    if person is None:
+        raise LookupError(_("no staff member with code {code!r}").format(code=code))
+    return person
+
+
+def set_owner(
+    app: App, code: str, staff_code: str, reason: str, author: str, today: dt.date, force: bool
+) -> None:
+    """Make a staff member a customer's owner by hand; refuses the unavailable or the full."""
+    if not reason.strip():
+        raise ValueError(_("a re-assignment needs a reason"))
+    with app.uow() as uow:
+        rules = active_rules(uow.connection)
+        assignment.lock(uow.connection)
+        customer = get_customer(uow.session, code)
+        people = assignment.staff(uow.connection, today)
+        new = people[_staff(uow.session, staff_code).id]
+        if not new.active or new.absent:
+            raise ValueError(_("{code} is inactive or away today").format(code=staff_code))
+        tier = uow.session.get(CustomerTier, customer.id)
+        rules_of = rules.for_tier(tier.tier if tier else None)
+        weight = rules_of.weight if rules_of else 1.0
+        new.load = assignment.load_of(uow.connection, rules, new.id)
+        if not force and not new.room(weight):
+            raise ValueError(
+                _(
+                    "{code} is at capacity ({load:g} of {capacity}); use --force to exceed it"
+                ).format(code=staff_code, load=new.load, capacity=new.capacity)
+            )
+        old = people.get(customer.owner_id) if customer.owner_id else None
+        assignment.move_owner(
+            uow.connection,
+            customer.id,
+            old,
+            new,
+            today,
+            AssignmentReason.MANUAL,
+            reason.strip(),
+            author,
+            rules.handover_days,
+        )
+        uow.commit()
+
+
+def move_all(
+    app: App,
+    from_code: str,
+    reason: str,
+    author: str,
+    today: dt.date,
+    to_code: str | None = None,
+    tier: str | None = None,
+) -> int:
+    """Re-assign all of a person's customers (of a tier) to one person, or by the rules."""
+    if not reason.strip():
+        raise ValueError(_("a re-assignment needs a reason"))
+    with app.uow() as uow:
+        rules = active_rules(uow.connection)
+        assignment.lock(uow.connection)
+        source = _staff(uow.session, from_code)
+        people = assignment.staff(uow.connection, today)
+        c, ct = Customer.__table__, CustomerTier.__table__
+        query = (
+            select(c.c.id, ct.c.tier)
+            .select_from(c.outerjoin(ct, ct.c.customer_id == c.c.id))
+            .where(c.c.owner_id == source.id)
+        )
+        if tier:
+            query = query.where(ct.c.tier == tier)
+        moved = 0
+        target = people[_staff(uow.session, to_code).id] if to_code else None
+        turn: dict[str, int] = {}
+        for customer_id, customer_tier in uow.connection.execute(query).all():
+            tier_rules = rules.for_tier(customer_tier)
+            new = target
+            if new is None and tier_rules and tier_rules.owner:
+                people[source.id].active = False  # never back to the person being relieved
+                new = assignment.pick(
+                    people, tier_rules.owner, tier_rules.weight, customer_tier, turn
+                )
+            if new is None:
+                continue
+            assignment.move_owner(
+                uow.connection,
+                customer_id,
+                people[source.id],
+                new,
+                today,
+                AssignmentReason.BULK,
+                reason.strip(),
+                author,
+                rules.handover_days,
+            )
+            new.load += tier_rules.weight if tier_rules else 1.0
+            moved += 1
+        uow.commit()
+        return moved
+
+
+def add_absence(app: App, code: str, starts: dt.date, ends: dt.date, reason: str | None) -> None:
+    """Record a period a staff member is away."""
+    if ends < starts:
+        raise ValueError(_("the absence ends before it starts"))
+    with app.uow() as uow:
+        person = _staff(uow.session, code)
+        uow.session.add(
+            StaffAbsence(staff_id=person.id, starts_on=starts, ends_on=ends, reason=reason)
+        )
+        uow.commit()
+
+
+def open_tasks(
+    session: Session, staff_code: str | None, today: dt.date, overdue: bool
+) -> list[Task]:
+    """Open tasks, oldest due first; of one person, or only the overdue ones."""
+    query = select(Task).where(Task.status == TaskStatus.OPEN).order_by(Task.due_on, Task.id)
+    if staff_code:
+        query = query.where(Task.staff_id == _staff(session, staff_code).id)
+    if overdue:
+        query = query.where(Task.due_on < today)
+    return list(session.scalars(query.limit(500)))
+
+
+def complete_task(session: Session, task_id: int, today: dt.date) -> Task:
+    """Mark an open task done by hand (obligations are done by logging the contact)."""
+    task = session.get(Task, task_id)
+    if task is None or task.status != TaskStatus.OPEN:
+        raise ValueError(_("no open task {id}").format(id=task_id))
+    task.status = TaskStatus.DONE
+    task.done_on = today
+    return task
+
+
+def list_items(
+    session: Session, staff_code: str | None, status: ItemStatus | None
+) -> list[AccountabilityItem]:
+    """Accountability items, newest first."""
+    query = select(AccountabilityItem).order_by(
+        AccountabilityItem.raised_on.desc(), AccountabilityItem.id
+    )
+    if staff_code:
+        query = query.where(AccountabilityItem.staff_id == _staff(session, staff_code).id)
+    if status:
+        query = query.where(AccountabilityItem.status == status)
+    return list(session.scalars(query.limit(500)))
