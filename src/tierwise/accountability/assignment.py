@@ -2,7 +2,7 @@
 
 Capacity is counted in tier weights over the customers a person owns whose status is active;
 inactive staff keep nothing and absent staff get nothing new. A run takes a transaction-wide lock
-(PostgreSQL advisory lock; SQLite serialises writers), so concurrent runs never double-assign.
+(`lock`), so concurrent runs never double-assign.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tierwise.accountability.models import (
     Assignment,
     AssignmentReason,
     AssignmentRole,
+    EventCursor,
     Staff,
     StaffAbsence,
     StaffRole,
@@ -72,9 +73,13 @@ class RunResult:
 
 
 def lock(conn: Connection) -> None:
-    """Serialise assignment runs (PostgreSQL); SQLite already serialises writers."""
+    """Serialise assignment runs: an advisory lock on PostgreSQL; on SQLite, a write before any
+    read, so a second run waits for the first to commit instead of reading what it replaces."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+    else:
+        cursors = EventCursor.__table__
+        conn.execute(update(cursors).where(cursors.c.consumer == "assignment").values(last_id=0))
 
 
 def staff(conn: Connection, today: dt.date) -> dict[int, Person]:

@@ -168,12 +168,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         tierwise: App = ctx.obj
         try:
-            n = service.move_all(
+            moved, skipped = service.move_all(
                 tierwise, from_code, reason, author, _day(tierwise, None), to_code, tier
             )
         except FAILURES as exc:
             raise _fail(exc) from exc
-        console.print(_("{n} customers re-assigned.").format(n=n))
+        console.print(
+            _("{n} customers re-assigned; {skipped} found nobody with room.").format(
+                n=moved, skipped=skipped
+            )
+        )
 
     @assign.command("history", help=_("Every owner and CSR a customer has had."))
     def assign_history(ctx: typer.Context, code: str) -> None:

@@ -42,7 +42,7 @@ def raise_items(conn: Connection, rules: OrgRules, today: dt.date) -> Counter[st
         *_complaints(conn, rules, today),
     ]
     a = AccountabilityItem.__table__
-    existing = set(conn.execute(select(a.c.kind, a.c.source_ref)).tuples())
+    existing = {tuple(row) for row in conn.execute(select(a.c.kind, a.c.source_ref))}
     fresh = [c for c in candidates if (c["kind"], c["source_ref"]) not in existing]
     if fresh:
         conn.execute(insert(a), fresh)

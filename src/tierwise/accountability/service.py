@@ -77,6 +77,7 @@ class DailyResult:
 def run_daily(app: App, today: dt.date, author: str | None = None) -> DailyResult:
     """Owners by the rules, then tasks from cadence and events, then accountability items."""
     with app.uow() as uow:
+        assignment.lock(uow.connection)
         rules = active_rules(uow.connection)
         assigned = assignment.run(uow.connection, rules, today, author)
         made = tasks.generate(uow.connection, rules, today)
@@ -99,8 +100,8 @@ def set_owner(
     if not reason.strip():
         raise ValueError(_("a re-assignment needs a reason"))
     with app.uow() as uow:
-        rules = active_rules(uow.connection)
         assignment.lock(uow.connection)
+        rules = active_rules(uow.connection)
         customer = get_customer(uow.session, code)
         people = assignment.staff(uow.connection, today)
         new = people[_staff(uow.session, staff_code).id]
@@ -139,15 +140,18 @@ def move_all(
     today: dt.date,
     to_code: str | None = None,
     tier: str | None = None,
-) -> int:
-    """Re-assign all of a person's customers (of a tier) to one person, or by the rules."""
+) -> tuple[int, int]:
+    """Re-assign a person's customers (of a tier) to one person or by the rules, within capacity;
+    returns how many moved and how many found nobody with room."""
     if not reason.strip():
         raise ValueError(_("a re-assignment needs a reason"))
     with app.uow() as uow:
-        rules = active_rules(uow.connection)
         assignment.lock(uow.connection)
+        rules = active_rules(uow.connection)
         source = _staff(uow.session, from_code)
         people = assignment.staff(uow.connection, today)
+        for person in people.values():
+            person.load = assignment.load_of(uow.connection, rules, person.id)
         c, ct = Customer.__table__, CustomerTier.__table__
         query = (
             select(c.c.id, ct.c.tier)
@@ -156,18 +160,18 @@ def move_all(
         )
         if tier:
             query = query.where(ct.c.tier == tier)
-        moved = 0
+        moved = skipped = 0
         target = people[_staff(uow.session, to_code).id] if to_code else None
+        people[source.id].active = False  # never back to the person being relieved
         turn: dict[str, int] = {}
         for customer_id, customer_tier in uow.connection.execute(query).all():
             tier_rules = rules.for_tier(customer_tier)
+            weight = tier_rules.weight if tier_rules else 1.0
             new = target
             if new is None and tier_rules and tier_rules.owner:
-                people[source.id].active = False  # never back to the person being relieved
-                new = assignment.pick(
-                    people, tier_rules.owner, tier_rules.weight, customer_tier, turn
-                )
-            if new is None:
+                new = assignment.pick(people, tier_rules.owner, weight, customer_tier, turn)
+            if new is None or not new.room(weight):
+                skipped += 1
                 continue
             assignment.move_owner(
                 uow.connection,
@@ -180,10 +184,10 @@ def move_all(
                 author,
                 rules.handover_days,
             )
-            new.load += tier_rules.weight if tier_rules else 1.0
+            new.load += weight
             moved += 1
         uow.commit()
-        return moved
+        return moved, skipped
 
 
 def add_absence(app: App, code: str, starts: dt.date, ends: dt.date, reason: str | None) -> None:

@@ -1,9 +1,10 @@
 """Tasks for owners: from each tier's contact cadence and from events; a logged contact does them.
 
 An obligation's clock starts at the last matching contact (or the day the customer entered its
-tier) and a task is opened `LEAD_DAYS` before it falls due; an obligation already missed when first
-seen falls due that day, so nobody is held to account for the time before it was tracked. Events add tasks: a coming downgrade,
-P(alive) falling between two snapshots, a complaint. Open tasks follow the customer's owner.
+tier) and a task is opened `LEAD_DAYS` before it falls due; an obligation already missed when
+first seen falls due that day, so nobody answers for the time before it was tracked. Events add
+tasks: a coming downgrade, P(alive) falling between two snapshots, a complaint. Open tasks follow
+the customer's owner; a contact logged after a task opened does it.
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ def _cadence(conn: Connection, rules: OrgRules, today: dt.date) -> Counter[str]:
             contact = last.get(customer_id)
             base = contact.date() if contact else since
             due = max(base + dt.timedelta(days=every), today)  # never overdue before tracked
+            opened = base + dt.timedelta(days=1) if contact else base  # later contacts do it
             if due - dt.timedelta(days=LEAD_DAYS) <= today:
-                rows.append(_task(customer_id, owner_id, kind, base, due, "cadence"))
+                rows.append(_task(customer_id, owner_id, kind, opened, due, "cadence"))
         _add(conn, rows)
         made[kind] += len(rows)
     return made
