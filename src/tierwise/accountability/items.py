@@ -25,7 +25,7 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
 from tierwise.db.base import utcnow
-from tierwise.i18n import _
+from tierwise.i18n import _, current_language
 from tierwise.tiering.models import TierEvent, TierEventKind, TierReason
 
 
@@ -88,7 +88,7 @@ def _overdue(conn: Connection, rules: OrgRules, today: dt.date) -> list[dict[str
             row.customer_id,
             today,
             _("{task} due {due}, {days} days overdue").format(
-                task=TaskKind(row.kind).label("en"), due=row.due_on, days=(today - row.due_on).days
+                task=TaskKind(row.kind).label(current_language()), due=row.due_on, days=(today - row.due_on).days
             ),
         )
         for row in late
@@ -217,7 +217,7 @@ def answer(
     if item.status not in (ItemStatus.OPEN, ItemStatus.ACTION_REQUIRED):
         raise ItemError(
             _("item {id} is {status}; only open items or items sent back can be answered").format(
-                id=item_id, status=ItemStatus(item.status).label("en")
+                id=item_id, status=ItemStatus(item.status).label(current_language())
             )
         )
     if not explanation.strip():
