@@ -88,7 +88,9 @@ def _overdue(conn: Connection, rules: OrgRules, today: dt.date) -> list[dict[str
             row.customer_id,
             today,
             _("{task} due {due}, {days} days overdue").format(
-                task=TaskKind(row.kind).label(current_language()), due=row.due_on, days=(today - row.due_on).days
+                task=TaskKind(row.kind).label(current_language()),
+                due=row.due_on,
+                days=(today - row.due_on).days,
             ),
         )
         for row in late
