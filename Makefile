@@ -28,6 +28,7 @@ demo: $(STAMP)
 	$(BIN)/tierwise demo --if-empty
 	$(BIN)/tierwise recompute --as-of 2026-10-01 > /dev/null
 	$(BIN)/tierwise accountability run --today 2026-10-01 > /dev/null
+	$(BIN)/tierwise demo-work --from 2026-10-01 --until 2026-10-31 > /dev/null
 	$(BIN)/tierwise recompute --as-of 2026-11-01
 	$(BIN)/tierwise accountability run --today 2026-11-01
 

@@ -340,12 +340,16 @@ def _purchases_if_alive_quad(
 
     QUADPACK's QAWS integrates the Beta weight's endpoint singularities exactly; where it fails
     (its Chebyshev moments break down for very large b + x) the same expectation is integrated
-    over the Beta quantile, E[f(p)] = ∫₀¹ f(I⁻¹(v; a, b+x)) dv, whose integrand is bounded.
+    over the Beta quantile, E[f(p)] = ∫₀¹ f(I⁻¹(v; a, b+x)) dv, whose integrand is bounded. When
+    both Beta parameters are large (a fit with almost no dropout), the Beta is a narrow normal and
+    `_narrow_beta_expectation` does all those customers at once (the other two take seconds each).
     """
-    out = np.empty(len(x))
+    out = np.zeros(len(x))
+    narrow = (a > _NARROW) & (b + x > _NARROW) & (u > 0)
+    if narrow.any():
+        out[narrow] = _narrow_beta_expectation(r, a, b, x[narrow], u[narrow])
     for i, (xi, ui) in enumerate(zip(x.tolist(), u.tolist(), strict=True)):
-        if ui <= 0:
-            out[i] = 0.0
+        if ui <= 0 or narrow[i]:
             continue
         s = r + xi
 
@@ -367,3 +371,23 @@ def _purchases_if_alive_quad(
                 )
         out[i] = value
     return out
+
+
+_NARROW = 1e4
+"""Beta parameters above which the Beta is treated as a normal (skewness < 0.02)."""
+
+_GH_X, _GH_W = np.polynomial.hermite.hermgauss(48)
+
+
+def _narrow_beta_expectation(
+    r: float, a: float, b: float, x: np.ndarray, u: np.ndarray
+) -> np.ndarray:
+    """E[(1 − (1+pu)^−(r+x))/p] for p ~ Beta(a, b+x) with both parameters large, by Gauss–Hermite
+    over the normal with the Beta's mean and variance, vectorised over customers."""
+    bx = b + x
+    mean = a / (a + bx)
+    sd = np.sqrt(a * bx / ((a + bx) ** 2 * (a + bx + 1.0)))
+    p = np.clip(mean[:, None] + np.sqrt(2.0) * sd[:, None] * _GH_X[None, :], 1e-300, 1.0)
+    s = (r + x)[:, None]
+    f = -np.expm1(-s * np.log1p(p * u[:, None])) / p
+    return (f @ _GH_W) / np.sqrt(np.pi)

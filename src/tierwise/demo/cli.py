@@ -13,6 +13,7 @@ from tierwise.accountability.service import apply_rules
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.db import migrate
+from tierwise.demo.work import work_tasks
 from tierwise.i18n import _
 from tierwise.terminal import console, staged_progress
 from tierwise.tiering.models import TierPolicy
@@ -21,7 +22,8 @@ from tierwise.tiering.service import apply_policy
 
 
 def register(app: typer.Typer) -> None:
-    """Add the demo command to the root application."""
+    """Add the demo commands to the root application."""
+    register_work(app)
 
     @app.command(help=_("Fill an empty database with deterministic demo data."))
     def demo(
@@ -79,6 +81,25 @@ def register(app: typer.Typer) -> None:
             table.add_row(summary_labels().get(field, field), str(value))
         console.print(table)
         print_next_steps(first)
+
+
+def register_work(app: typer.Typer) -> None:
+    """Add the command that plays the demo's owners doing their tasks."""
+
+    @app.command("demo-work", help=_("Demo only: owners log the contacts most open tasks ask for."))
+    def demo_work(
+        ctx: typer.Context,
+        start: str = typer.Option(..., "--from", help="YYYY-MM-DD"),
+        until: str = typer.Option(..., help="YYYY-MM-DD"),
+        seed: int = typer.Option(42, help=_("same seed, same data")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
+            logged = work_tasks(
+                uow.connection, dt.date.fromisoformat(start), dt.date.fromisoformat(until), seed
+            )
+            uow.commit()
+        console.print(_("{n} contacts logged by the demo's owners.").format(n=logged))
 
 
 def stage_labels() -> dict[str, str]:

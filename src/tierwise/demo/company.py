@@ -100,7 +100,7 @@ def make_staff(world: World, rows: Rows, customers: int) -> Staffing:
         manager, region, name = teams[j * n_teams // n_am]
         level = StaffLevel.SENIOR if j % 4 == 0 else StaffLevel.JUNIOR
         capacity = (
-            60 + int(rng.random() * 40)
+            160 + int(rng.random() * 60)
             if level is StaffLevel.SENIOR
             else 150 + int(rng.random() * 80)
         )

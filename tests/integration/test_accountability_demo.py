@@ -1,0 +1,99 @@
+"""The organisation on demo data: every active customer owned as its tier says, within capacity,
+and a key account's downgrade raised against its owner."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from tierwise.accountability import assignment, service
+from tierwise.accountability.models import AccountabilityItem, ItemKind
+from tierwise.accountability.rules import default_rules_text
+from tierwise.analytics import service as analytics
+from tierwise.analytics.params import AnalyticsParams
+from tierwise.bootstrap import App
+from tierwise.customers.models import Customer
+from tierwise.tiering.models import CustomerTier
+from tierwise.tiering.policy import default_policy_text
+from tierwise.tiering.service import TierStep, apply_policy
+
+from ..postgres import database_for
+from .demo_db import committed_demo
+
+AS_OF = dt.date(2026, 11, 1)
+
+
+def recompute(app: App, as_of: dt.date) -> None:
+    """A recompute with the tier step."""
+    analytics.recompute(app, as_of, AnalyticsParams(), steps=(TierStep(),))
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def organised(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[App]:
+    """Demo data graded, owned and tasked once."""
+    url = database_for(request.param, "tierwise_test_org", str(tmp_path_factory.mktemp("o")))
+    app = committed_demo(url, customers=500, seed=7, as_of=AS_OF)
+    apply_policy(app, default_policy_text(), "default", "test")
+    service.apply_rules(app, default_rules_text(), "default", "test")
+    recompute(app, AS_OF)
+    service.run_daily(app, AS_OF)
+    yield app
+    app.engine.dispose()
+
+
+def test_every_active_customer_is_owned_as_its_tier_says_within_capacity(organised: App) -> None:
+    with organised.uow() as uow:
+        conn = uow.connection
+        rules = service.active_rules(conn)
+        people = assignment.staff(conn, AS_OF)
+        rows = conn.execute(
+            select(Customer.id, Customer.owner_id, CustomerTier.tier)
+            .join(CustomerTier, CustomerTier.customer_id == Customer.id)
+            .where(Customer.status == "active")
+        ).all()
+        loads = {p.id: assignment.load_of(conn, rules, p.id) for p in people.values()}
+    checked = 0
+    for _customer, owner, tier in rows:
+        tier_rules = rules.for_tier(tier)
+        if tier_rules is None or tier_rules.owner is None:
+            continue
+        assert owner is not None and people[owner].fits(tier_rules.owner) and people[owner].active
+        checked += 1
+    assert checked > 200
+    for person in people.values():
+        assert person.capacity is None or loads[person.id] <= person.capacity, person.code
+
+
+def test_a_key_account_downgrade_is_raised_against_its_owner(organised: App) -> None:
+    with organised.uow() as uow:
+        key, owner = uow.connection.execute(
+            select(Customer.id, Customer.owner_id)
+            .join(CustomerTier, CustomerTier.customer_id == Customer.id)
+            .where(CustomerTier.tier == "A", Customer.status == "active")
+            .order_by(Customer.id)
+        ).first()
+    stricter = (
+        default_policy_text()
+        .replace("sales_12m >= 40_000", "sales_12m >= 40_000_000")
+        .replace('mode = "period"', 'mode = "immediate"')
+        .replace("grace_days = 30", "grace_days = 0")
+    )
+    apply_policy(organised, stricter, "stricter", "test")
+    recompute(organised, dt.date(2026, 12, 1))
+    result = service.run_daily(organised, dt.date(2026, 12, 1))
+    assert result.items[ItemKind.KEY_ACCOUNT_DOWNGRADED] > 0
+    with organised.uow() as uow:
+        item = uow.session.scalars(
+            select(AccountabilityItem).where(
+                AccountabilityItem.customer_id == key,
+                AccountabilityItem.kind == ItemKind.KEY_ACCOUNT_DOWNGRADED,
+            )
+        ).one()
+    assert item.staff_id == owner and item.detail.startswith("downgraded from A")
