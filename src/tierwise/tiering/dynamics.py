@@ -40,6 +40,7 @@ class State:
     reason: np.ndarray
     below_since: np.ndarray
     below_count: np.ndarray
+    counted_on: np.ndarray
     warned_on: np.ndarray
     upgraded_from: np.ndarray
 
@@ -52,6 +53,7 @@ class State:
             reason=np.full(n, None, dtype=object),
             below_since=np.full(n, NAT),
             below_count=np.zeros(n, dtype=np.int64),
+            counted_on=np.full(n, NAT),
             warned_on=np.full(n, NAT),
             upgraded_from=np.full(n, NONE),
         )
@@ -86,10 +88,9 @@ def step(
     downgrade: Downgrade,
     return_window_days: int,
     blacklist: int,
-    evaluated_before: dt.date | None,
     allow_downgrade: bool = True,
 ) -> Outcome:
-    """One evaluation as of `as_of`; `evaluated_before` is the previous evaluation's date.
+    """One evaluation as of `as_of`; evaluating the same date again changes nothing.
 
     Without `allow_downgrade` (one customer between recomputes) the downgrade clocks stand still;
     everything that takes effect at once (rules 2 and 3) still does."""
@@ -109,6 +110,7 @@ def step(
     upgraded_from = state.upgraded_from.copy()
     below_since = state.below_since.copy()
     below_count = state.below_count.copy()
+    counted_on = state.counted_on.copy()
     warned_on = state.warned_on.copy()
 
     new = tier == NONE
@@ -144,27 +146,18 @@ def step(
     moved[returned] = np.minimum(target[returned], upgraded_from[returned])
     why[returned] = TierReason.DOWNGRADE
 
-    due = np.full(n, NAT)
-    at_risk = np.zeros(n, dtype=bool)
     if allow_downgrade:
-        counted = evaluated_before is None or as_of > evaluated_before
         starting = clocked & np.isnat(below_since)
         below_since[starting] = today
-        if counted:
-            below_count[clocked] += 1
-        ready, due[clocked] = _clock(downgrade, below_since[clocked], below_count[clocked], today)
+        counting = clocked & ~(counted_on >= today)  # once per customer per date, reruns too
+        below_count[counting] += 1
+        counted_on[counting] = today
+        ready, _due = _clock(downgrade, below_since[clocked], below_count[clocked], today)
         go = np.zeros(n, dtype=bool)
-        go[clocked] = ready & (since[clocked] < today)
+        go[clocked] = ready & (since[clocked] < today)  # never twice on one date
         one = downgrade.steps == "one"
         moved[go] = np.minimum(tier[go] + 1, target[go]) if one else target[go]
         why[go] = TierReason.DOWNGRADE
-        pending = clocked & ~go
-        if downgrade.mode == "consecutive":
-            near = below_count >= downgrade.evaluations - 1
-        else:
-            near = (due - today) <= np.timedelta64(downgrade.warn_days, "D")
-        at_risk = pending & near & np.isnat(warned_on)
-        warned_on[at_risk] = today
 
     changed = moved != NONE
     upgraded = changed & (why == TierReason.UPGRADE)
@@ -174,11 +167,26 @@ def step(
     reason[changed] = why[changed]
     since[changed] = today
     settled = changed | (~new & ~worse)
-    still_below = changed & (target > tier)
     below_since[settled] = NAT
     below_count[settled] = 0
     warned_on[settled] = NAT
-    below_since[still_below] = today  # a one-step downgrade restarts the clock for the next step
+    counted_on[settled] = NAT
+    # Still above the target after a one-step downgrade: the next step's clock starts today.
+    still_below = changed & (target > tier)
+    below_since[still_below] = today
+    counted_on[still_below] = today
+
+    due = np.full(n, NAT)
+    at_risk = np.zeros(n, dtype=bool)
+    pending = (target > tier) & ~np.isnat(below_since)
+    if allow_downgrade and pending.any():
+        _ready, due[pending] = _clock(downgrade, below_since[pending], below_count[pending], today)
+        if downgrade.mode == "consecutive":
+            near = below_count >= downgrade.evaluations - 1
+        else:
+            near = (due - today) <= np.timedelta64(downgrade.warn_days, "D")
+        at_risk = pending & near & np.isnat(warned_on)
+        warned_on[at_risk] = today
     new_state = replace(
         state,
         tier=tier,
@@ -186,6 +194,7 @@ def step(
         reason=reason,
         below_since=below_since,
         below_count=below_count,
+        counted_on=counted_on,
         warned_on=warned_on,
         upgraded_from=upgraded_from,
     )

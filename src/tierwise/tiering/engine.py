@@ -71,13 +71,8 @@ def evaluate(
     latest = conn.execute(select(evaluations.c.as_of).order_by(evaluations.c.as_of.desc())).scalar()
     if latest is not None and as_of < latest:
         raise EvaluatedLater(latest)
-    before = conn.execute(
-        select(evaluations.c.as_of)
-        .where(evaluations.c.as_of < as_of)
-        .order_by(evaluations.c.as_of.desc())
-    ).scalar()
     grades = grade(active.policy, table, as_of, backend)
-    return evaluate_rows(conn, active, table, grades, as_of, before, allow_downgrade=True)
+    return evaluate_rows(conn, active, table, grades, as_of, allow_downgrade=True)
 
 
 def evaluate_rows(
@@ -86,7 +81,6 @@ def evaluate_rows(
     table: pa.Table,
     grades: Grades,
     as_of: dt.date,
-    evaluated_before: dt.date | None = None,
     allow_downgrade: bool = False,
 ) -> Evaluation:
     """Move the tiers of the graded customers in `table` (sorted by customer_id); writes nothing.
@@ -116,7 +110,6 @@ def evaluate_rows(
         policy.document.downgrade,
         policy.document.return_window_days,
         position[blacklist.code] if blacklist else len(codes),
-        evaluated_before,
         allow_downgrade,
     )
     return Evaluation(active.id, active.version, policy, as_of, ids, grades, state, outcome, codes)
@@ -142,6 +135,7 @@ def load_state(conn: Connection, ids: np.ndarray, position: dict[str, int]) -> d
             t.c.reason,
             t.c.below_since,
             t.c.below_count,
+            t.c.counted_on,
             t.c.warned_on,
             t.c.upgraded_from,
         )
@@ -161,8 +155,9 @@ def load_state(conn: Connection, ids: np.ndarray, position: dict[str, int]) -> d
     state.reason[at] = pick(columns[3])
     state.below_since[at] = pick(columns[4], "datetime64[D]")
     state.below_count[at] = pick(columns[5], np.int64)
-    state.warned_on[at] = pick(columns[6], "datetime64[D]")
-    state.upgraded_from[at] = [position.get(c, dynamics.NONE) for c in pick(columns[7])]
+    state.counted_on[at] = pick(columns[6], "datetime64[D]")
+    state.warned_on[at] = pick(columns[7], "datetime64[D]")
+    state.upgraded_from[at] = [position.get(c, dynamics.NONE) for c in pick(columns[8])]
     return state
 
 

@@ -72,6 +72,7 @@ class CustomerTier(Base):
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("tier_policies.id"))
     below_since: Mapped[dt.date | None] = mapped_column(Date)
     below_count: Mapped[int] = mapped_column(default=0)
+    counted_on: Mapped[dt.date | None] = mapped_column(Date)
     warned_on: Mapped[dt.date | None] = mapped_column(Date)
     upgraded_from: Mapped[str | None] = mapped_column(String(16))
 

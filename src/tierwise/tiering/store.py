@@ -93,7 +93,16 @@ def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _state_changed(before: State, after: State) -> np.ndarray:
-    fields = ("tier", "since", "reason", "below_since", "below_count", "warned_on", "upgraded_from")
+    fields = (
+        "tier",
+        "since",
+        "reason",
+        "below_since",
+        "below_count",
+        "counted_on",
+        "warned_on",
+        "upgraded_from",
+    )
     changed = np.zeros(len(before.tier), dtype=bool)
     for name in fields:
         changed |= _differs(getattr(before, name), getattr(after, name))
@@ -123,6 +132,7 @@ def _write_state(conn: Connection, ev: Evaluation, changed: np.ndarray) -> None:
             "policy_id": pa.array(np.full(len(at), ev.policy_id), pa.int64()),
             "below_since": _dates(s.below_since[at]),
             "below_count": pa.array(s.below_count[at], pa.int64()),
+            "counted_on": _dates(s.counted_on[at]),
             "warned_on": _dates(s.warned_on[at]),
             "upgraded_from": pa.array(list(ev.tier_codes(s.upgraded_from[at])), pa.string()),
         }

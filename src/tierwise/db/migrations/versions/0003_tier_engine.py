@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("policy_id", sa.Integer(), nullable=True),
         sa.Column("below_since", sa.Date(), nullable=True),
         sa.Column("below_count", sa.Integer(), nullable=False),
+        sa.Column("counted_on", sa.Date(), nullable=True),
         sa.Column("warned_on", sa.Date(), nullable=True),
         sa.Column("upgraded_from", sa.String(length=16), nullable=True),
         sa.ForeignKeyConstraint(
