@@ -16,6 +16,7 @@ SETS_UP_ITS_OWN_SCHEMA = {"db", "demo"}
 def build() -> typer.Typer:
     """Assemble the command tree; help texts are translated, so the language is set before."""
     from tierwise.accountability import cli as accountability_cli
+    from tierwise.accountability import scorecard_cli
     from tierwise.analytics import cli as analytics_cli
     from tierwise.customers import cli as customers_cli
     from tierwise.db import cli as db_cli
@@ -52,6 +53,7 @@ def build() -> typer.Typer:
         tiering_cli,
         sales_cli,
         accountability_cli,
+        scorecard_cli,
         demo_cli,
     ):
         module.register(app)
