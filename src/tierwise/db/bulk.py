@@ -1,13 +1,15 @@
-"""Bulk inserts of Arrow tables: COPY on PostgreSQL, executemany on SQLite."""
+"""Bulk reads and inserts of Arrow tables inside the caller's transaction: COPY on PostgreSQL,
+the plain cursor on SQLite."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
 
 
 def insert_arrow(conn: Connection, table_name: str, rows: pa.Table) -> None:
@@ -41,3 +43,39 @@ def _sqlite_values(column: pa.ChunkedArray) -> list[object]:
         utc = pc.cast(column, pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
         return pc.strftime(utc, "%Y-%m-%d %H:%M:%S").to_pylist()  # type: ignore[no-any-return]
     return column.to_pylist()  # type: ignore[no-any-return]
+
+
+def select_arrow(conn: Connection, query: Select[Any], schema: pa.Schema) -> pa.Table:
+    """The rows of `query`, typed by `schema` (one field per selected column, in order)."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    if conn.dialect.name == "postgresql":
+        buffer = io.BytesIO()
+        statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+        with dbapi.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+            for block in copy:
+                buffer.write(block)
+        if buffer.tell() == 0:
+            return schema.empty_table()
+        buffer.seek(0)
+        return pacsv.read_csv(
+            buffer,
+            read_options=pacsv.ReadOptions(column_names=schema.names),
+            convert_options=pacsv.ConvertOptions(
+                column_types=schema, strings_can_be_null=True, null_values=[""]
+            ),
+        )
+    cursor = dbapi.cursor()
+    try:
+        rows = cursor.execute(sql).fetchall()
+    finally:
+        cursor.close()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+    arrays = [
+        pa.array(list(values), pa.string()).cast(field.type)
+        if pa.types.is_date(field.type)
+        else pa.array(list(values), field.type)
+        for values, field in zip(columns, schema, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)

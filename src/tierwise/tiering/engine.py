@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 from sqlalchemy import Connection, or_, select
 
+from tierwise.db.bulk import select_arrow
 from tierwise.tiering import dynamics
 from tierwise.tiering.grading import Grades, grade
 from tierwise.tiering.models import CustomerTier, TierEvaluation, TierOverride, TierPolicy
@@ -123,41 +124,44 @@ def _positions(ids: np.ndarray, found: np.ndarray) -> np.ndarray:
     return np.where(inside & (ids[at] == found), at, -1)
 
 
+STATE_SCHEMA = pa.schema(
+    [
+        ("customer_id", pa.int64()),
+        ("tier", pa.string()),
+        ("since", pa.date32()),
+        ("reason", pa.string()),
+        ("below_since", pa.date32()),
+        ("below_count", pa.int64()),
+        ("counted_on", pa.date32()),
+        ("warned_on", pa.date32()),
+        ("upgraded_from", pa.string()),
+    ]
+)
+
+
 def load_state(conn: Connection, ids: np.ndarray, position: dict[str, int]) -> dynamics.State:
-    """Every customer's current tier and downgrade clock, aligned with `ids`."""
+    """Every customer's current tier and downgrade clock, aligned with `ids` (read in bulk)."""
     state = dynamics.State.empty(len(ids))
     t = CustomerTier.__table__
-    rows = conn.execute(
-        select(
-            t.c.customer_id,
-            t.c.tier,
-            t.c.since,
-            t.c.reason,
-            t.c.below_since,
-            t.c.below_count,
-            t.c.counted_on,
-            t.c.warned_on,
-            t.c.upgraded_from,
-        )
-    ).all()
-    if not rows:
+    table = select_arrow(conn, select(*(t.c[n] for n in STATE_SCHEMA.names)), STATE_SCHEMA)
+    if table.num_rows == 0:
         return state
-    columns = list(zip(*rows, strict=True))
-    at = _positions(ids, np.array(columns[0], dtype=np.int64))
+    at = _positions(ids, table.column("customer_id").to_numpy())
     keep = at >= 0
     at = at[keep]
 
-    def pick(values: tuple[Any, ...], kind: Any = object) -> np.ndarray:
-        return np.array(values, dtype=kind)[keep]
+    def column(name: str) -> np.ndarray:
+        return table.column(name).to_numpy(zero_copy_only=False)[keep]
 
-    state.tier[at] = [position.get(c, dynamics.NONE) for c in pick(columns[1])]
-    state.since[at] = pick(columns[2], "datetime64[D]")
-    state.reason[at] = pick(columns[3])
-    state.below_since[at] = pick(columns[4], "datetime64[D]")
-    state.below_count[at] = pick(columns[5], np.int64)
-    state.counted_on[at] = pick(columns[6], "datetime64[D]")
-    state.warned_on[at] = pick(columns[7], "datetime64[D]")
-    state.upgraded_from[at] = [position.get(c, dynamics.NONE) for c in pick(columns[8])]
+    def positions(name: str) -> list[int]:
+        return [position.get(c, dynamics.NONE) if c else dynamics.NONE for c in column(name)]
+
+    state.tier[at] = positions("tier")
+    state.reason[at] = column("reason")
+    state.upgraded_from[at] = positions("upgraded_from")
+    state.below_count[at] = column("below_count")
+    for name in ("since", "below_since", "counted_on", "warned_on"):
+        getattr(state, name)[at] = column(name).astype("datetime64[D]")
     return state
 
 
