@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from tierwise.accountability import assignment, service
-from tierwise.accountability.models import AccountabilityItem, ItemKind
+from tierwise.accountability.models import AccountabilityItem, ItemKind, Staff
 from tierwise.accountability.rules import default_rules_text
+from tierwise.accountability.scorecard import scorecards
 from tierwise.analytics import service as analytics
 from tierwise.analytics.params import AnalyticsParams
 from tierwise.bootstrap import App
@@ -97,3 +98,8 @@ def test_a_key_account_downgrade_is_raised_against_its_owner(organised: App) -> 
             )
         ).one()
     assert item.staff_id == owner and item.detail.startswith("downgraded from A")
+    with organised.uow() as uow:
+        staff_code = uow.session.get(Staff, owner).code
+        cards = scorecards(uow.connection, "2026-12", ["A", "B", "C", "D"], dt.date(2026, 12, 1))
+    card = next(c for c in cards.owners if c.code == staff_code)
+    assert card.down >= 1  # the downgrade shows on the owner's scorecard
