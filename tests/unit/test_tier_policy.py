@@ -46,7 +46,7 @@ def test_default_policy_loads_with_its_tiers_in_order() -> None:
     assert [t.code for t in policy.tiers] == ["A", "B", "C", "D", "X"]
     assert policy.blacklist is not None and policy.blacklist.code == "X"
     assert policy.tier("A").name_zh == "关键客户"
-    assert policy.position("X") == 4
+    assert [t.code for t in policy.value_tiers] == ["A", "B", "C", "D"]
 
 
 def test_a_minimal_policy_loads() -> None:

@@ -176,10 +176,6 @@ class Policy:
                 return tier
         raise KeyError(code)
 
-    def position(self, code: str) -> int:
-        """0 for the best tier, counting down; the blacklist is always last."""
-        return [t.code for t in self.tiers].index(code)
-
     def indicators(self) -> set[str]:
         """Every indicator the policy reads."""
         names = {n for node in self.conditions.values() for n in referenced_indicators(node)}

@@ -24,7 +24,6 @@ from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
 from tierwise.tiering.models import (
     CustomerTier,
     TierEvaluation,
-    TierEvent,
     TierHistory,
     TierOverride,
     TierPolicy,
@@ -246,13 +245,4 @@ def _end_overrides(conn: Connection, customer_id: int, today: dt.date) -> None:
         update(o)
         .where(o.c.customer_id == customer_id, o.c.ended_on.is_(None))
         .values(ended_on=today)
-    )
-
-
-def events_since(session: Session, after_id: int = 0, limit: int = 1000) -> list[TierEvent]:
-    """Tier events after the id a consumer last read, oldest first."""
-    return list(
-        session.scalars(
-            select(TierEvent).where(TierEvent.id > after_id).order_by(TierEvent.id).limit(limit)
-        )
     )
