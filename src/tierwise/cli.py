@@ -23,6 +23,7 @@ def build() -> typer.Typer:
     from tierwise.demo import cli as demo_cli
     from tierwise.ingest import cli as ingest_cli
     from tierwise.sales import cli as sales_cli
+    from tierwise.service import cli as service_cli
     from tierwise.tiering import cli as tiering_cli
 
     app = typer.Typer(
@@ -54,6 +55,7 @@ def build() -> typer.Typer:
         sales_cli,
         accountability_cli,
         scorecard_cli,
+        service_cli,
         demo_cli,
     ):
         module.register(app)

@@ -40,11 +40,22 @@ class Obligation(_Strict):
     every_days: int = Field(ge=1, le=3660)
 
 
+class ServiceLevel(_Strict):
+    """How the contact centre serves the tier (DOMAIN.md, "What tiers change")."""
+
+    answer_seconds: int = Field(default=20, ge=1)
+    answer_target: float = Field(default=0.85, gt=0, le=1)
+    queue: Literal["green", "normal", "last"] = "normal"
+    callback_hours: int | None = Field(default=None, ge=1)
+    handle_seconds: int = Field(default=240, ge=1, description="average handle time (staffing)")
+
+
 class TierRules(_Strict):
     """The organisation of one tier."""
 
     tier: str
     owner: OwnerRule | None = None
+    service: ServiceLevel = ServiceLevel()
     csr: bool = False
     weight: float = Field(default=1.0, gt=0)
     obligations: list[Obligation] = []
@@ -60,6 +71,7 @@ class OrgRules(_Strict):
     p_alive_drop: float = Field(default=0.2, gt=0, le=1)
     complaint_days: int = Field(default=14, ge=1)
     handover_days: int = Field(default=7, ge=0)
+    green_desk: int = Field(default=0, ge=0, description="agents who answer only the green channel")
     tiers: list[TierRules] = Field(min_length=1)
 
     def for_tier(self, tier: str | None) -> TierRules | None:

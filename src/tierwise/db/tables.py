@@ -6,6 +6,7 @@ from tierwise.customers import models as customer_models
 from tierwise.db.base import Base
 from tierwise.sales import models as sales_models
 from tierwise.service import models as service_models
+from tierwise.service import queue_models
 from tierwise.tiering import models as tiering_models
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "accountability_models",
     "analytics_models",
     "customer_models",
+    "queue_models",
     "sales_models",
     "service_models",
     "tiering_models",

@@ -9,10 +9,11 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from tierwise.accountability.rules import default_rules_text
-from tierwise.accountability.service import apply_rules
+from tierwise.accountability.service import active_rules, apply_rules
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.db import migrate
+from tierwise.demo.contacts import a_day
 from tierwise.demo.work import work_tasks
 from tierwise.i18n import _
 from tierwise.terminal import console, staged_progress
@@ -24,6 +25,7 @@ from tierwise.tiering.service import apply_policy
 def register(app: typer.Typer) -> None:
     """Add the demo commands to the root application."""
     register_work(app)
+    register_contacts(app)
 
     @app.command(help=_("Fill an empty database with deterministic demo data."))
     def demo(
@@ -100,6 +102,35 @@ def register_work(app: typer.Typer) -> None:
             )
             uow.commit()
         console.print(_("{n} contacts logged by the demo's owners.").format(n=logged))
+
+
+def register_contacts(app: typer.Typer) -> None:
+    """Add the command that plays a day at the demo's contact centre."""
+
+    @app.command("demo-contacts", help=_("Demo only: a simulated day of calls through the queue."))
+    def demo_contacts(
+        ctx: typer.Context,
+        day: str = typer.Option(..., help="YYYY-MM-DD"),
+        agents: int = typer.Option(4, min=1, help=_("CSRs on duty")),
+        seed: int = typer.Option(42, help=_("same seed, same data")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
+            rules = active_rules(uow.connection)
+            calls = a_day(
+                uow.connection,
+                rules,
+                dt.date.fromisoformat(day),
+                tierwise.settings.timezone,
+                seed,
+                agents,
+            )
+            uow.commit()
+        console.print(
+            _("{n} calls on {day}; see: tierwise service report --date {day}").format(
+                n=calls, day=day
+            )
+        )
 
 
 def stage_labels() -> dict[str, str]:

@@ -1,0 +1,138 @@
+"""A realistic day at the demo's contact centre: calls by tier through the priority queue.
+
+Calls arrive 08:00–20:00 (Poisson, busier mid-morning and mid-afternoon) from customers of every
+tier and some unknown numbers; the demo's CSRs answer the best lane and tier first; callers give
+up after an exponential patience; callbacks fall due per tier and most are made on time. The
+queue is simulated event by event and written to `queue_contacts` as if it had happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import random
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, insert, select
+
+from tierwise.accountability.models import Staff, StaffRole
+from tierwise.accountability.rules import OrgRules
+from tierwise.customers.models import Customer
+from tierwise.service.queue import Caller, treatment
+from tierwise.service.queue_models import ContactStatus, QueueContact
+from tierwise.tiering.models import CustomerTier
+
+PER_HOUR = 75.0
+PATIENCE = 300.0
+HANDLE = 240.0
+UNKNOWN_SHARE = 0.07
+BUSY_HOURS = {9: 1.4, 10: 1.5, 11: 1.2, 14: 1.3, 15: 1.4, 16: 1.2, 19: 0.6}
+
+
+def a_day(
+    conn: Connection, rules: OrgRules, day: dt.date, zone: str, seed: int, agents: int
+) -> int:
+    """Simulate one day of calls with `agents` CSRs and write them; returns how many."""
+    rng = random.Random(seed)
+    c, ct = Customer.__table__, CustomerTier.__table__
+    callers = conn.execute(
+        select(c.c.id, c.c.code, ct.c.tier).join(ct, ct.c.customer_id == c.c.id)
+    ).all()
+    csrs = list(
+        conn.execute(select(Staff.id).where(Staff.role == StaffRole.CSR, Staff.active)).scalars()
+    )[:agents] or [None]
+    opening = dt.datetime.combine(day, dt.time(8), ZoneInfo(zone)).astimezone(dt.UTC)
+    calls = []
+    t = 0.0
+    while t < 12 * 3600:
+        hour = 8 + int(t // 3600)
+        t += rng.expovariate(PER_HOUR * BUSY_HOURS.get(hour, 1.0) / 3600.0)
+        if rng.random() < UNKNOWN_SHARE:
+            calls.append(
+                (t, treatment(conn, rules, f"1{rng.randrange(10**9, 10**10)}", None, None))
+            )
+        else:
+            customer_id, code, tier = callers[rng.randrange(len(callers))]
+            calls.append((t, treatment(conn, rules, code, customer_id, tier)))
+    gives_up = {i: at + rng.expovariate(1 / PATIENCE) for i, (at, _who) in enumerate(calls)}
+    served = _serve(calls, gives_up, csrs, rng, min(rules.green_desk, len(csrs) - 1))
+    rows = []
+    for i, (at, who) in enumerate(calls):
+        arrived = opening + dt.timedelta(seconds=at)
+        row = {
+            "caller": who.caller,
+            "customer_id": who.customer_id,
+            "tier": who.tier,
+            "lane": who.lane,
+            "priority": who.priority,
+            "answer_seconds": who.level.answer_seconds,
+            "arrived_at": arrived,
+        }
+        if i in served:
+            start, agent = served[i]
+            row |= {
+                "status": ContactStatus.TAKEN,
+                "taken_by": agent,
+                "taken_at": opening + dt.timedelta(seconds=start),
+            }
+        else:
+            gave_up = opening + dt.timedelta(seconds=gives_up[i])
+            hours = who.level.callback_hours if who.customer_id else None
+            due = gave_up + dt.timedelta(hours=hours) if hours else None
+            done = None
+            if due is not None and rng.random() < 0.8:
+                done = gave_up + (due - gave_up) * rng.random()
+            row |= {
+                "status": ContactStatus.ABANDONED,
+                "abandoned_at": gave_up,
+                "callback_due": due,
+                "callback_done_at": done,
+                "callback_by": csrs[0] if done else None,
+            }
+        rows.append(row)
+    if rows:
+        columns = {k for row in rows for k in row}
+        conn.execute(insert(QueueContact.__table__), [{k: r.get(k) for k in columns} for r in rows])
+    return len(rows)
+
+
+def _serve(
+    calls: list[tuple[float, Caller]],
+    gives_up: dict[int, float],
+    agents: list[int | None],
+    rng: random.Random,
+    reserved: int,
+) -> dict[int, tuple[float, int | None]]:
+    """Event by event: at every arrival or agent freed, free agents take the best waiting caller
+    still on the line (lane, tier rank, first come); the first `reserved` agents are the green
+    channel's desk and take only its callers. Returns who was answered when, by whom."""
+    events: list[tuple[float, int, int]] = [(at, 1, i) for i, (at, _who) in enumerate(calls)]
+    heapq.heapify(events)
+    free = list(range(len(agents)))
+    green: list[tuple[int, int, float, int]] = []
+    others: list[tuple[int, int, float, int]] = []
+    served: dict[int, tuple[float, int | None]] = {}
+
+    def next_caller(desk: bool, now: float) -> int | None:
+        for heap in (green,) if desk else (green, others):
+            while heap:
+                caller = heapq.heappop(heap)[3]
+                if gives_up[caller] >= now:
+                    return caller
+        return None
+
+    while events:
+        now, kind, index = heapq.heappop(events)
+        if kind == 1:
+            who = calls[index][1]
+            heapq.heappush(green if who.lane == 0 else others, (who.lane, who.priority, now, index))
+        else:
+            free.append(index)
+        for agent in sorted(free, reverse=True):  # the general agents first, the desk last
+            caller = next_caller(agent < reserved, now)
+            if caller is None:
+                continue
+            free.remove(agent)
+            served[caller] = (now, agents[agent])
+            heapq.heappush(events, (now + rng.expovariate(1 / HANDLE), 0, agent))
+    return served

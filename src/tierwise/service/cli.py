@@ -1,0 +1,264 @@
+"""`tierwise service queue|take|abandon|callbacks|report|staffing`: the contact centre by tier."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from tierwise.accountability.models import Staff
+from tierwise.accountability.service import active_rules
+from tierwise.bootstrap import App
+from tierwise.i18n import _
+from tierwise.service import queue
+from tierwise.service.queue_models import ContactStatus, QueueContact
+from tierwise.service.report import report, staffing, streams
+from tierwise.service.staffing import simulate
+from tierwise.terminal import console, errors
+from tierwise.tiering.engine import active_policy
+
+FAILURES = (LookupError, ValueError)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    errors.print(f"[red]{exc}[/red]", highlight=False)
+    return typer.Exit(1)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _agent(app: App, code: str) -> int:
+    with app.uow() as uow:
+        found = uow.session.scalar(select(Staff.id).where(Staff.code == code))
+    if found is None:
+        raise LookupError(_("no staff member with code {code!r}").format(code=code))
+    return found
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the service group."""
+    service = typer.Typer(help=_("The contact centre: queue, callbacks, service levels."))
+    app.add_typer(service, name="service")
+
+    @service.command("queue", help=_("Show the waiting contacts in the order agents take them."))
+    def show_queue(
+        ctx: typer.Context,
+        add: str = typer.Option(None, "--add", help=_("queue a contact: customer code or phone")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
+            try:
+                rules = active_rules(uow.connection)
+                queue.follow_tiers(uow.connection, rules)
+                if add:
+                    contact_id, who = queue.enqueue(uow.connection, rules, add, _now())
+                    console.print(
+                        _("Contact {id} queued: tier {tier}, lane {lane}.").format(
+                            id=contact_id, tier=who.tier or _("unknown"), lane=who.lane
+                        )
+                    )
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            uow.commit()
+            q = QueueContact.__table__
+            waiting = uow.connection.execute(
+                select(q.c.id, q.c.caller, q.c.tier, q.c.lane, q.c.arrived_at)
+                .where(q.c.status == ContactStatus.WAITING)
+                .order_by(q.c.lane, q.c.priority, q.c.arrived_at, q.c.id)
+                .limit(50)
+            ).all()
+        table = Table(title=_("Waiting ({n} shown)").format(n=len(waiting)))
+        for header in ("#", _("Caller"), _("Tier"), _("Lane"), _("Waiting since")):
+            table.add_column(header)
+        for row in waiting:
+            table.add_row(
+                str(row.id),
+                row.caller,
+                row.tier or "?",
+                str(row.lane),
+                f"{row.arrived_at:%H:%M:%S}",
+            )
+        console.print(table)
+
+    @service.command("take", help=_("Answer the next contact in the queue."))
+    def take(
+        ctx: typer.Context,
+        agent: str = typer.Option(..., help=_("staff code of the agent")),
+        memo: str = typer.Option(None, help=_("what was said")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        try:
+            agent_id = _agent(tierwise, agent)
+        except FAILURES as exc:
+            raise _fail(exc) from exc
+        with tierwise.uow() as uow:
+            row = queue.take_next(uow.connection, agent_id, _now(), memo)
+            uow.commit()
+        if row is None:
+            console.print(_("Nobody is waiting."))
+            return
+        console.print(
+            _("Answered contact {id}: {caller} (tier {tier}).").format(
+                id=row["id"], caller=row["caller"], tier=row["tier"] or _("unknown")
+            )
+        )
+
+    @service.command("abandon", help=_("The caller gave up: queue a callback if the tier has one."))
+    def abandon(ctx: typer.Context, contact_id: int) -> None:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
+            try:
+                due = queue.abandon(
+                    uow.connection, active_rules(uow.connection), contact_id, _now()
+                )
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            uow.commit()
+        if due is None:
+            console.print(
+                _("Contact {id} abandoned; its tier has no callback.").format(id=contact_id)
+            )
+        else:
+            console.print(
+                _("Contact {id} abandoned; call back by {due:%Y-%m-%d %H:%M} UTC.").format(
+                    id=contact_id, due=due
+                )
+            )
+
+    @service.command("callbacks", help=_("Callbacks to make, soonest due first (or --done one)."))
+    def callbacks(
+        ctx: typer.Context,
+        done: int = typer.Option(None, help=_("the contact whose callback was made")),
+        agent: str = typer.Option(None, help=_("staff code of the agent")),
+        memo: str = typer.Option(None, help=_("what was said")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        if done is not None:
+            try:
+                agent_id = _agent(tierwise, agent or "")
+                with tierwise.uow() as uow:
+                    queue.call_back(
+                        uow.connection, done, agent_id, _now(), memo or _("called back")
+                    )
+                    uow.commit()
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            console.print(_("Callback for contact {id} recorded.").format(id=done))
+            return
+        with tierwise.uow() as uow:
+            due = queue.callbacks_due(uow.connection)
+        table = Table(title=_("Callbacks due ({n})").format(n=len(due)))
+        for header in ("#", _("Due"), _("Customer"), _("Tier"), _("Phone"), _("Last contact")):
+            table.add_column(header)
+        for row in due:
+            table.add_row(
+                str(row["id"]),
+                f"{row['callback_due']:%m-%d %H:%M}",
+                f"{row['code']} {row['name']}",
+                row["tier"] or "?",
+                row["phone"] or "—",
+                f"{row['last_contact_at']:%Y-%m-%d}" if row["last_contact_at"] else "—",
+            )
+        console.print(table)
+
+    @service.command("report", help=_("Service level per tier against its target."))
+    def service_report(
+        ctx: typer.Context,
+        day: str = typer.Option(None, "--date", help=_("YYYY-MM-DD; default: today")),
+        hours: int = typer.Option(24, help=_("interval length in hours")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        start, end = _day(tierwise, day)
+        with tierwise.uow() as uow:
+            try:
+                rules = active_rules(uow.connection)
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            lines = report(uow.connection, rules, start, end, hours)
+        zone = ZoneInfo(tierwise.settings.timezone)
+        table = Table(
+            title=_("Service levels, {day}").format(day=f"{start.astimezone(zone):%Y-%m-%d}")
+        )
+        for header in (
+            _("From"),
+            _("Tier"),
+            _("Offered"),
+            _("Answered"),
+            _("Service level"),
+            _("Target"),
+            _("ASA"),
+            _("Abandoned"),
+            _("Callbacks on time"),
+        ):
+            table.add_column(header)
+        for line in lines:
+            met = line.level is not None and line.level >= line.target
+            table.add_row(
+                f"{line.interval.astimezone(zone):%H:%M}",
+                line.tier,
+                str(line.offered),
+                str(line.answered),
+                f"[{'green' if met else 'red'}]{_share(line.level)}[/]",
+                f"{line.target:.0%} / {line.answer_seconds}s",
+                "—" if line.speed is None else f"{line.speed:.0f}s",
+                _share(line.abandonment),
+                f"{line.callbacks_on_time}/{line.callbacks_due}" if line.callbacks_due else "—",
+            )
+        console.print(table)
+
+    @service.command(
+        "staffing", help=_("Agents needed per tier (Erlang C) and for the pooled queue.")
+    )
+    def service_staffing(
+        ctx: typer.Context,
+        day: str = typer.Option(None, "--date", help=_("YYYY-MM-DD; default: today")),
+        hours: int = typer.Option(1, help=_("interval length in hours")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        start, end = _day(tierwise, day)
+        with tierwise.uow() as uow:
+            try:
+                rules = active_rules(uow.connection)
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            policy = active_policy(uow.connection)
+            order = [t.code for t in policy.policy.tiers] if policy else []
+            lines = report(uow.connection, rules, start, end, hours)
+        by_interval = staffing(lines, rules, hours, order)
+        zone = ZoneInfo(tierwise.settings.timezone)
+        for interval, needs in sorted(by_interval.items()):
+            mine = [line for line in lines if line.interval == interval]
+            pooled = _pooled(streams(mine, rules, hours, order), mine)
+            console.print(
+                _(
+                    "{start:%H:%M}: per tier {needs}; all tiers in one queue: {pooled} agents."
+                ).format(start=interval.astimezone(zone), needs=needs, pooled=pooled)
+            )
+
+
+def _pooled(streams_: list, lines: list) -> int:
+    """The fewest pooled agents whose simulated priority queue meets every tier's target."""
+    targets = {line.tier: line.target for line in lines}
+    agents = 1
+    while agents < 500:
+        result = simulate(streams_, agents, hours=200)
+        if all(result[t].level >= targets[t] for t in targets if result[t].offered):
+            return agents
+        agents += 1
+    return agents
+
+
+def _day(app: App, day: str | None) -> tuple[dt.datetime, dt.datetime]:
+    zone = ZoneInfo(app.settings.timezone)
+    date = dt.date.fromisoformat(day) if day else dt.datetime.now(zone).date()
+    start = dt.datetime.combine(date, dt.time(), zone).astimezone(dt.UTC)
+    return start, start + dt.timedelta(days=1)

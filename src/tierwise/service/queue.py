@@ -1,0 +1,235 @@
+"""The contact queue: identify the caller, queue by tier, take the next, call back who gave up.
+
+Order: the lane first (0 green channel, 1 normal, 2 last = blacklist), then the tier's rank within
+the lane, then first come first served. On PostgreSQL agents take contacts with
+`FOR UPDATE SKIP LOCKED`, so no contact is taken twice and none is skipped for long; SQLite
+serialises writers. Every answered contact and every callback is logged on the customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+
+from tierwise.accountability.cursors import advance_cursor, read_cursor
+from tierwise.accountability.rules import OrgRules, ServiceLevel
+from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
+from tierwise.customers.models import Contact, Customer, Interaction
+from tierwise.i18n import _
+from tierwise.service.queue_models import ContactStatus, QueueContact
+from tierwise.tiering.engine import active_policy
+from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind
+
+LANES = {"green": 0, "normal": 1, "last": 2}
+UNKNOWN = ServiceLevel(answer_seconds=60, answer_target=0.8)
+"""How an unknown caller is served: normal lane, after every known tier."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as far as the queue can tell, and how their tier is served."""
+
+    caller: str
+    customer_id: int | None
+    tier: str | None
+    lane: int
+    priority: int
+    level: ServiceLevel
+
+
+def identify(conn: Connection, rules: OrgRules, caller: str) -> Caller:
+    """A customer code, or a phone number of a customer or one of its contacts; else unknown."""
+    c, ct, contact = Customer.__table__, CustomerTier.__table__, Contact.__table__
+    found = conn.execute(
+        select(c.c.id).where(or_(c.c.code == caller, c.c.phone == caller)).limit(1)
+    ).scalar()
+    if found is None:
+        found = conn.execute(
+            select(contact.c.customer_id).where(contact.c.phone == caller).limit(1)
+        ).scalar()
+    tier = None
+    if found is not None:
+        tier = conn.execute(select(ct.c.tier).where(ct.c.customer_id == found)).scalar()
+    return treatment(conn, rules, caller, found, tier)
+
+
+def treatment(
+    conn: Connection, rules: OrgRules, caller: str, customer_id: int | None, tier: str | None
+) -> Caller:
+    """How a caller of this tier is served: lane, rank and service level."""
+    policy = active_policy(conn)
+    order = [t.code for t in policy.policy.tiers] if policy else []
+    tier_rules = rules.for_tier(tier)
+    level = tier_rules.service if tier_rules else UNKNOWN
+    priority = order.index(tier) if tier in order else len(order)
+    return Caller(caller, customer_id, tier, LANES[level.queue], priority, level)
+
+
+def enqueue(conn: Connection, rules: OrgRules, caller: str, now: dt.datetime) -> tuple[int, Caller]:
+    """Put an incoming contact in the queue; returns its id and how it is treated."""
+    who = identify(conn, rules, caller)
+    contact_id = conn.execute(
+        insert(QueueContact.__table__)
+        .values(
+            caller=caller,
+            customer_id=who.customer_id,
+            tier=who.tier,
+            lane=who.lane,
+            priority=who.priority,
+            answer_seconds=who.level.answer_seconds,
+            status=ContactStatus.WAITING,
+            arrived_at=now,
+        )
+        .returning(QueueContact.__table__.c.id)
+    ).scalar_one()
+    return int(contact_id), who
+
+
+def take_next(
+    conn: Connection, agent_id: int, now: dt.datetime, memo: str | None = None
+) -> dict[str, object] | None:
+    """Answer the next contact: best lane, best tier, longest waiting; None when nobody waits."""
+    q = QueueContact.__table__
+    nxt = (
+        select(q.c.id)
+        .where(q.c.status == ContactStatus.WAITING)
+        .order_by(q.c.lane, q.c.priority, q.c.arrived_at, q.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    row = (
+        conn.execute(
+            update(q)
+            .where(q.c.id == nxt, q.c.status == ContactStatus.WAITING)
+            .values(status=ContactStatus.TAKEN, taken_at=now, taken_by=agent_id, memo=memo)
+            .returning(q.c.id, q.c.caller, q.c.customer_id, q.c.tier, q.c.arrived_at)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    if row["customer_id"] is not None:
+        _log(conn, row["customer_id"], agent_id, now, Direction.INBOUND, memo or _("call answered"))
+    return dict(row)
+
+
+def abandon(
+    conn: Connection, rules: OrgRules, contact_id: int, now: dt.datetime
+) -> dt.datetime | None:
+    """The caller gave up; a callback falls due within the tier's window, if it has one."""
+    q = QueueContact.__table__
+    row = conn.execute(
+        select(q.c.tier, q.c.status, q.c.customer_id).where(q.c.id == contact_id)
+    ).first()
+    if row is None or row.status != ContactStatus.WAITING:
+        raise ValueError(_("contact {id} is not waiting in the queue").format(id=contact_id))
+    tier_rules = rules.for_tier(row.tier)
+    hours = tier_rules.service.callback_hours if tier_rules else None
+    due = now + dt.timedelta(hours=hours) if hours and row.customer_id is not None else None
+    conn.execute(
+        update(q)
+        .where(q.c.id == contact_id)
+        .values(status=ContactStatus.ABANDONED, abandoned_at=now, callback_due=due)
+    )
+    return due
+
+
+def callbacks_due(conn: Connection) -> list[dict[str, object]]:
+    """Callbacks not yet made, the soonest due first, with the customer's summary."""
+    q, c, ct = QueueContact.__table__, Customer.__table__, CustomerTier.__table__
+    return [
+        dict(r)
+        for r in conn.execute(
+            select(
+                q.c.id,
+                q.c.callback_due,
+                q.c.abandoned_at,
+                c.c.code,
+                c.c.name,
+                c.c.phone,
+                ct.c.tier,
+                c.c.last_contact_at,
+            )
+            .join(c, c.c.id == q.c.customer_id)
+            .outerjoin(ct, ct.c.customer_id == c.c.id)
+            .where(q.c.callback_due.is_not(None), q.c.callback_done_at.is_(None))
+            .order_by(q.c.callback_due)
+        ).mappings()
+    ]
+
+
+def call_back(
+    conn: Connection, contact_id: int, agent_id: int, now: dt.datetime, memo: str
+) -> None:
+    """Record the callback as made, and log it on the customer."""
+    q = QueueContact.__table__
+    row = conn.execute(
+        select(q.c.customer_id, q.c.callback_due, q.c.callback_done_at).where(q.c.id == contact_id)
+    ).first()
+    if row is None or row.callback_due is None or row.callback_done_at is not None:
+        raise ValueError(_("contact {id} has no callback to make").format(id=contact_id))
+    conn.execute(
+        update(q).where(q.c.id == contact_id).values(callback_done_at=now, callback_by=agent_id)
+    )
+    _log(conn, row.customer_id, agent_id, now, Direction.OUTBOUND, memo)
+
+
+def _log(
+    conn: Connection,
+    customer_id: int,
+    agent_id: int,
+    now: dt.datetime,
+    direction: Direction,
+    memo: str,
+) -> None:
+    conn.execute(
+        insert(Interaction.__table__).values(
+            customer_id=customer_id,
+            staff_id=agent_id,
+            occurred_at=now,
+            channel=InteractionChannel.PHONE,
+            direction=direction,
+            outcome=InteractionOutcome.INFORMED,
+            memo=memo,
+        )
+    )
+    c = Customer.__table__
+    conn.execute(
+        update(c)
+        .where(c.c.id == customer_id, or_(c.c.last_contact_at.is_(None), c.c.last_contact_at < now))
+        .values(last_contact_at=now)
+    )
+
+
+def follow_tiers(conn: Connection, rules: OrgRules) -> int:
+    """Re-queue waiting contacts of customers whose tier changed: new lane, rank and threshold
+    (their place in time is kept); returns how many moved."""
+    e, q = TierEvent.__table__, QueueContact.__table__
+    after = read_cursor(conn, "service:tier_events")
+    changes = conn.execute(
+        select(e.c.customer_id, e.c.tier)
+        .where(e.c.id > after, e.c.kind == TierEventKind.TIER_CHANGED)
+        .order_by(e.c.id)
+    ).all()
+    latest = conn.execute(select(func.max(e.c.id))).scalar() or after
+    moved = 0
+    for customer_id, tier in dict(changes).items():
+        who = treatment(conn, rules, "", customer_id, tier)
+        result = conn.execute(
+            update(q)
+            .where(q.c.customer_id == customer_id, q.c.status == ContactStatus.WAITING)
+            .values(
+                tier=tier,
+                lane=who.lane,
+                priority=who.priority,
+                answer_seconds=who.level.answer_seconds,
+            ),
+            execution_options={"preserve_rowcount": True},
+        )
+        moved += result.rowcount or 0
+    advance_cursor(conn, "service:tier_events", latest)
+    return moved

@@ -1,0 +1,135 @@
+"""The service-level report per tier and interval, and the agents each interval needed.
+
+Per tier and interval (by arrival): offered contacts; answered; answered within the tier's
+threshold; service level = answered within threshold ÷ offered (abandoned contacts count against
+it); the target; average speed of answer over answered contacts; abandonment = abandoned ÷
+offered; callbacks made by their due time ÷ callbacks due. Staffing sizes each tier with Erlang C
+from its observed arrival rate and handle time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from tierwise.accountability.rules import OrgRules
+from tierwise.service.queue import UNKNOWN
+from tierwise.service.queue_models import ContactStatus, QueueContact
+from tierwise.service.staffing import Stream, agents_needed
+
+
+@dataclass
+class Line:
+    """One tier in one interval."""
+
+    tier: str
+    interval: dt.datetime
+    target: float
+    answer_seconds: int
+    offered: int = 0
+    answered: int = 0
+    within: int = 0
+    abandoned: int = 0
+    wait_total: float = 0.0
+    callbacks_due: int = 0
+    callbacks_on_time: int = 0
+    waits: list[float] = field(default_factory=list)
+
+    @property
+    def level(self) -> float | None:
+        """Answered within the threshold, over offered."""
+        return self.within / self.offered if self.offered else None
+
+    @property
+    def speed(self) -> float | None:
+        """Average speed of answer, seconds."""
+        return self.wait_total / self.answered if self.answered else None
+
+    @property
+    def abandonment(self) -> float | None:
+        """Abandoned over offered."""
+        return self.abandoned / self.offered if self.offered else None
+
+
+def report(
+    conn: Connection, rules: OrgRules, start: dt.datetime, end: dt.datetime, hours: int = 24
+) -> list[Line]:
+    """Lines per tier and interval (of `hours` hours) for contacts that arrived in [start, end)."""
+    q = QueueContact.__table__
+    rows = conn.execute(
+        select(
+            q.c.tier,
+            q.c.arrived_at,
+            q.c.taken_at,
+            q.c.status,
+            q.c.answer_seconds,
+            q.c.callback_due,
+            q.c.callback_done_at,
+        ).where(q.c.arrived_at >= start, q.c.arrived_at < end)
+    ).all()
+    lines: dict[tuple[str, dt.datetime], Line] = {}
+    step = dt.timedelta(hours=hours)
+    for row in rows:
+        arrived = _aware(row.arrived_at)
+        interval = start + step * int((arrived - start) / step)
+        tier = row.tier or "?"
+        tier_rules = rules.for_tier(row.tier)
+        level = tier_rules.service if tier_rules else UNKNOWN
+        line = lines.setdefault(
+            (tier, interval), Line(tier, interval, level.answer_target, level.answer_seconds)
+        )
+        line.offered += 1
+        if row.status == ContactStatus.TAKEN and row.taken_at is not None:
+            wait = (_aware(row.taken_at) - arrived).total_seconds()
+            line.answered += 1
+            line.wait_total += wait
+            line.within += wait <= row.answer_seconds
+        elif row.status == ContactStatus.ABANDONED:
+            line.abandoned += 1
+        if row.callback_due is not None:
+            line.callbacks_due += 1
+            done = row.callback_done_at
+            line.callbacks_on_time += done is not None and _aware(done) <= _aware(row.callback_due)
+    return sorted(lines.values(), key=lambda line: (line.interval, line.tier))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def staffing(
+    lines: list[Line], rules: OrgRules, hours: int, tier_order: list[str]
+) -> dict[dt.datetime, dict[str, int]]:
+    """Per interval, the agents each tier needs on its own (Erlang C) to meet its target."""
+    out: dict[dt.datetime, dict[str, int]] = defaultdict(dict)
+    for line in lines:
+        tier_rules = rules.for_tier(line.tier)
+        level = tier_rules.service if tier_rules else UNKNOWN
+        out[line.interval][line.tier] = agents_needed(
+            line.offered / hours, level.handle_seconds, level.answer_seconds, level.answer_target
+        )
+    return dict(out)
+
+
+def streams(lines: list[Line], rules: OrgRules, hours: int, tier_order: list[str]) -> list[Stream]:
+    """The observed calls of one interval as simulation streams, in queue order."""
+    out = []
+    for line in lines:
+        tier_rules = rules.for_tier(line.tier)
+        level = tier_rules.service if tier_rules else UNKNOWN
+        lane = {"green": 0, "normal": 1, "last": 2}[level.queue]
+        rank = tier_order.index(line.tier) if line.tier in tier_order else len(tier_order)
+        out.append(
+            Stream(
+                line.tier,
+                line.offered / hours,
+                level.handle_seconds,
+                level.answer_seconds,
+                lane,
+                rank,
+            )
+        )
+    return out
