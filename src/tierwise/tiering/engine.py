@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -58,7 +59,13 @@ def active_policy(conn: Connection) -> ActivePolicy | None:
     ).first()
     if row is None:
         return None
-    return ActivePolicy(row.id, row.version, load_policy(row.source, f"version {row.version}"))
+    return ActivePolicy(row.id, row.version, _parsed(row.source, row.version))
+
+
+@lru_cache(maxsize=8)
+def _parsed(source: str, version: int) -> Policy:
+    """Versions never change once applied, so each is parsed and validated once per process."""
+    return load_policy(source, f"version {version}")
 
 
 def evaluate(
