@@ -24,6 +24,7 @@ def build() -> typer.Typer:
     from tierwise.ingest import cli as ingest_cli
     from tierwise.sales import cli as sales_cli
     from tierwise.service import cli as service_cli
+    from tierwise.service import tickets_cli
     from tierwise.tiering import cli as tiering_cli
 
     app = typer.Typer(
@@ -56,6 +57,7 @@ def build() -> typer.Typer:
         accountability_cli,
         scorecard_cli,
         service_cli,
+        tickets_cli,
         demo_cli,
     ):
         module.register(app)

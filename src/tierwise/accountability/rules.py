@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from importlib import resources
 from typing import Literal
@@ -48,6 +49,18 @@ class ServiceLevel(_Strict):
     queue: Literal["green", "normal", "last"] = "normal"
     callback_hours: int | None = Field(default=None, ge=1)
     handle_seconds: int = Field(default=240, ge=1, description="average handle time (staffing)")
+    first_response_hours: float = Field(default=8, gt=0)
+    resolution_hours: float = Field(default=40, gt=0)
+
+
+class BusinessHours(_Strict):
+    """When SLA clocks run: working days (Monday = 0), hours, holidays, make-up working days."""
+
+    days: list[int] = [0, 1, 2, 3, 4]
+    opens: dt.time = dt.time(9)
+    closes: dt.time = dt.time(18)
+    holidays: list[dt.date] = []
+    workdays: list[dt.date] = []
 
 
 class TierRules(_Strict):
@@ -72,6 +85,7 @@ class OrgRules(_Strict):
     complaint_days: int = Field(default=14, ge=1)
     handover_days: int = Field(default=7, ge=0)
     green_desk: int = Field(default=0, ge=0, description="agents who answer only the green channel")
+    business_hours: BusinessHours = BusinessHours()
     tiers: list[TierRules] = Field(min_length=1)
 
     def for_tier(self, tier: str | None) -> TierRules | None:

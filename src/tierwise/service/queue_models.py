@@ -1,14 +1,15 @@
-"""The contact queue: every incoming contact, its priority by tier, and what became of it."""
+"""The contact centre's records: queued contacts, tickets with their steps, and SLA breaches."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierwise.db.base import Base, IdMixin
 from tierwise.db.choices import Choice, choice_column
+from tierwise.service.workflow import TicketKind, TicketStatus
 
 
 class ContactStatus(Choice):
@@ -42,3 +43,52 @@ class QueueContact(IdMixin, Base):
     callback_done_at: Mapped[dt.datetime | None]
     callback_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     memo: Mapped[str | None] = mapped_column(Text)
+
+
+class Ticket(IdMixin, Base):
+    """A service request or complaint with its tier's priority and its SLA clocks."""
+
+    __tablename__ = "tickets"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[TicketKind] = mapped_column(choice_column(TicketKind))
+    channel: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    status: Mapped[TicketStatus] = mapped_column(choice_column(TicketStatus), index=True)
+    tier: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(doc="lane × 100 + tier rank: lower is more urgent")
+    department: Mapped[str | None] = mapped_column(String(100))
+    opened_at: Mapped[dt.datetime]
+    first_response_due: Mapped[dt.datetime]
+    resolution_due: Mapped[dt.datetime]
+    first_response_at: Mapped[dt.datetime | None]
+    resolved_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    paused_since: Mapped[dt.datetime | None]
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class TicketStep(IdMixin, Base):
+    """Every move of a ticket: when, from and to, who, and why."""
+
+    __tablename__ = "ticket_steps"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[dt.datetime]
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class SlaBreach(IdMixin, Base):
+    """A ticket that missed a clock: raised once per ticket and clock, for accountability."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (UniqueConstraint("ticket_id", "clock"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    clock: Mapped[str] = mapped_column(String(20), doc="first_response or resolution")
+    due: Mapped[dt.datetime]
+    noticed_at: Mapped[dt.datetime]

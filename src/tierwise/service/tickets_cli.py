@@ -1,0 +1,188 @@
+"""`tierwise tickets open|move|show|list`: requests and complaints with their SLA clocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from tierwise.accountability.service import active_rules
+from tierwise.bootstrap import App
+from tierwise.customers.models import Customer
+from tierwise.customers.service import CustomerNotFound
+from tierwise.i18n import _, current_language
+from tierwise.service import tickets
+from tierwise.service.queue_models import Ticket, TicketStep
+from tierwise.service.workflow import IllegalMove, TicketKind, TicketStatus
+from tierwise.terminal import console, errors
+
+FAILURES = (IllegalMove, CustomerNotFound, LookupError, ValueError)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    errors.print(f"[red]{exc}[/red]", highlight=False)
+    return typer.Exit(1)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _due(moment: dt.datetime | None, met: dt.datetime | None, now: dt.datetime) -> str:
+    """A due time, in red when it was (or is being) missed."""
+    if moment is None:
+        return "—"
+    due = _aware(moment)
+    text = f"{due:%m-%d %H:%M}"
+    return f"[red]{text}[/red]" if (_aware(met) if met else now) > due else text
+
+
+def register(app: typer.Typer) -> None:
+    """Add the tickets group."""
+    group = typer.Typer(help=_("Service requests and complaints."), no_args_is_help=True)
+    app.add_typer(group, name="tickets")
+    author = typer.Option(getpass.getuser, "--author", help=_("who acts"))
+
+    @group.command("open", help=_("Record a service request or a complaint."))
+    def open_(
+        ctx: typer.Context,
+        code: str,
+        subject: str = typer.Option(..., help=_("what it is about")),
+        kind: TicketKind = typer.Option(TicketKind.REQUEST),
+        channel: str = typer.Option("phone"),
+        actor: str = author,
+    ) -> None:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
+            try:
+                rules = active_rules(uow.connection)
+                cal = tickets.calendar(rules, tierwise.settings.timezone)
+                ticket_id = tickets.open_ticket(
+                    uow.connection,
+                    rules,
+                    cal,
+                    code,
+                    kind,
+                    subject,
+                    channel,
+                    dt.datetime.now(dt.UTC),
+                    actor,
+                )
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            uow.commit()
+        console.print(_("Ticket {id} recorded.").format(id=ticket_id))
+
+    @group.command("move", help=_("Move a ticket along its workflow."))
+    def move(
+        ctx: typer.Context,
+        ticket_id: int,
+        status: TicketStatus,
+        note: str = typer.Option(None, help=_("why; required when judging a complaint")),
+        department: str = typer.Option(None, help=_("the responsible department")),
+        csat: int = typer.Option(None, help=_("on closing: the customer's CSAT, 1–5")),
+        nps: int = typer.Option(None, help=_("on closing: the customer's NPS answer, 0–10")),
+        actor: str = author,
+    ) -> None:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
+            try:
+                rules = active_rules(uow.connection)
+                cal = tickets.calendar(rules, tierwise.settings.timezone)
+                tickets.move(
+                    uow.connection,
+                    cal,
+                    ticket_id,
+                    status,
+                    dt.datetime.now(dt.UTC),
+                    actor,
+                    note,
+                    department,
+                    (csat, nps),
+                )
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            uow.commit()
+        console.print(
+            _("Ticket {id}: {status}.").format(
+                id=ticket_id, status=status.label(current_language())
+            )
+        )
+
+    @group.command("show", help=_("One ticket with its clocks and every step."))
+    def show(ctx: typer.Context, ticket_id: int) -> None:
+        tierwise: App = ctx.obj
+        now = dt.datetime.now(dt.UTC)
+        with tierwise.uow() as uow:
+            ticket = uow.session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise _fail(LookupError(_("no ticket {id}").format(id=ticket_id)))
+            steps = uow.session.scalars(
+                select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.id)
+            ).all()
+            code = uow.session.get(Customer, ticket.customer_id).code
+            language = current_language()
+            kind = TicketKind(ticket.kind).label(language)
+            status = TicketStatus(ticket.status).label(language)
+            console.print(
+                f"#{ticket.id} {kind} · {code} · {ticket.tier or '?'} · {status} · "
+                f"{ticket.subject}",
+                highlight=False,
+            )
+            console.print(
+                _("First response due {due}; resolution due {resolution}.").format(
+                    due=_due(ticket.first_response_due, ticket.first_response_at, now),
+                    resolution=_due(ticket.resolution_due, ticket.resolved_at, now),
+                )
+            )
+            table = Table()
+            for header in (_("When"), _("From"), _("To"), _("By"), _("Note")):
+                table.add_column(header)
+            for step in steps:
+                table.add_row(
+                    f"{step.at:%m-%d %H:%M}",
+                    step.from_status or "—",
+                    step.to_status,
+                    step.actor or "—",
+                    step.note or "",
+                )
+            console.print(table)
+
+    @group.command("list", help=_("Open tickets, most urgent first."))
+    def list_(ctx: typer.Context, status: TicketStatus = typer.Option(None)) -> None:
+        tierwise: App = ctx.obj
+        now = dt.datetime.now(dt.UTC)
+        with tierwise.uow() as uow:
+            query = select(Ticket).order_by(Ticket.priority, Ticket.resolution_due).limit(200)
+            query = (
+                query.where(Ticket.status == status)
+                if status
+                else query.where(Ticket.status != TicketStatus.CLOSED)
+            )
+            found = uow.session.scalars(query).all()
+            table = Table(title=_("Tickets ({n})").format(n=len(found)))
+            for header in (
+                "#",
+                _("Kind"),
+                _("Tier"),
+                _("Status"),
+                _("First response due"),
+                _("Resolution due"),
+                _("Subject"),
+            ):
+                table.add_column(header)
+            language = current_language()
+            for t in found:
+                table.add_row(
+                    str(t.id),
+                    TicketKind(t.kind).label(language),
+                    t.tier or "?",
+                    TicketStatus(t.status).label(language),
+                    _due(t.first_response_due, t.first_response_at, now),
+                    _due(t.resolution_due, t.resolved_at, now),
+                    t.subject,
+                )
+            console.print(table)

@@ -1,0 +1,85 @@
+"""The states a ticket moves through, and which moves are allowed (DOMAIN.md: complaints are
+recorded → judged → assigned to the responsible department → handled → answered → the effect
+evaluated with the customer → closed; an invalid complaint closes at once)."""
+
+from __future__ import annotations
+
+from tierwise.db.choices import Choice
+from tierwise.i18n import _
+
+
+class TicketKind(Choice):
+    """A service request or a complaint."""
+
+    REQUEST = "request", "Service request", "服务请求"
+    COMPLAINT = "complaint", "Complaint", "投诉"
+
+
+class TicketStatus(Choice):
+    """Every state of either workflow."""
+
+    RECORDED = "recorded", "Recorded", "已登记"
+    JUDGED = "judged", "Judged valid", "已判定有效"
+    ASSIGNED = "assigned", "Assigned to a department", "已分派责任部门"
+    IN_PROGRESS = "in_progress", "In progress", "处理中"
+    WAITING = "waiting_customer", "Waiting on the customer", "等待客户"
+    HANDLED = "handled", "Handled", "已处理"
+    ANSWERED = "answered", "Answered", "已答复"
+    EVALUATED = "evaluated", "Effect evaluated", "已评估效果"
+    RESOLVED = "resolved", "Resolved", "已解决"
+    CLOSED = "closed", "Closed", "已关闭"
+
+
+S = TicketStatus
+MOVES: dict[TicketKind, dict[TicketStatus, tuple[TicketStatus, ...]]] = {
+    TicketKind.COMPLAINT: {
+        S.RECORDED: (S.JUDGED, S.CLOSED),  # closed here = judged invalid, with a reason
+        S.JUDGED: (S.ASSIGNED,),
+        S.ASSIGNED: (S.HANDLED, S.WAITING),
+        S.WAITING: (S.ASSIGNED,),
+        S.HANDLED: (S.ANSWERED,),
+        S.ANSWERED: (S.EVALUATED,),
+        S.EVALUATED: (S.CLOSED,),
+        S.CLOSED: (),
+    },
+    TicketKind.REQUEST: {
+        S.RECORDED: (S.IN_PROGRESS, S.CLOSED),
+        S.IN_PROGRESS: (S.WAITING, S.RESOLVED),
+        S.WAITING: (S.IN_PROGRESS,),
+        S.RESOLVED: (S.CLOSED, S.IN_PROGRESS),
+        S.CLOSED: (),
+    },
+}
+"""Allowed moves per kind: from a status to the statuses it may go to."""
+
+RESPONDED = frozenset({S.JUDGED, S.IN_PROGRESS, S.CLOSED})
+"""Reaching one of these is the first response."""
+
+DONE = frozenset({S.RESOLVED, S.EVALUATED, S.CLOSED})
+"""Reaching one of these stops the resolution clock."""
+
+
+class IllegalMove(ValueError):
+    """A move the workflow does not allow, naming the ones it does."""
+
+
+def check_move(
+    kind: TicketKind,
+    current: TicketStatus,
+    target: TicketStatus,
+    reason: str | None,
+    department: str | None,
+) -> None:
+    """Refuse a move the workflow does not allow, or that lacks what it needs."""
+    allowed = MOVES[kind][current]
+    if target not in allowed:
+        names = ", ".join(s.value for s in allowed) or _("none: the ticket is closed")
+        raise IllegalMove(
+            _("a {kind} cannot go from {current} to {target}; allowed: {allowed}").format(
+                kind=kind.value, current=current.value, target=target.value, allowed=names
+            )
+        )
+    if kind is TicketKind.COMPLAINT and current is S.RECORDED and not (reason or "").strip():
+        raise IllegalMove(_("judging a complaint needs the reason it is valid or not"))
+    if target is S.ASSIGNED and current is S.JUDGED and not (department or "").strip():
+        raise IllegalMove(_("assigning a complaint needs the responsible department"))
