@@ -11,10 +11,12 @@ from openpyxl import load_workbook
 from sqlalchemy import Connection, insert
 
 from tierwise.accountability.models import Assignment, Staff, Task
-from tierwise.accountability.scorecard import period_bounds, previous_period, scorecards, write_xlsx
+from tierwise.accountability.scorecard import period_bounds, previous_period, scorecards
+from tierwise.accountability.scorecard_export import write_xlsx
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.models import Customer, Interaction, Referral
 from tierwise.service.models import Survey
+from tierwise.service.queue_models import Ticket
 from tierwise.tiering.models import TierHistory
 
 ORDER = ["A", "B", "C", "D"]
@@ -155,6 +157,22 @@ def world(connection: Connection) -> Connection:
             csat=csat,
             nps=nps,
         )
+    for due, resolved in ((D(2026, 10, 15), D(2026, 10, 16)), (D(2026, 10, 20), D(2026, 10, 19))):
+        add(
+            c,
+            Ticket,
+            customer_id=ids["C1"],
+            kind="request",
+            channel="phone",
+            subject="x",
+            status="closed",
+            priority=1,
+            opened_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+            first_response_due=dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC),
+            resolution_due=dt.datetime.combine(due, dt.time(9), dt.UTC),
+            resolved_at=dt.datetime.combine(resolved, dt.time(9), dt.UTC),
+            paused_seconds=0.0,
+        )
     add(
         c,
         Referral,
@@ -188,7 +206,7 @@ def test_owner_team_previous_period_and_peers_are_as_computed_by_hand(world: Con
     assert (s1.churned, s1.lost_value) == (1, 80.0)  # C2, its September CLV
     assert (s1.obligations_due, s1.obligations_on_time, s1.compliance) == (3, 1, 1 / 3)
     assert (s1.complaints, s1.mean_csat, s1.mean_nps, s1.referrals_won) == (1, 3.0, 6.0, 1)
-    assert s1.sla_compliance is None
+    assert (s1.sla_due, s1.sla_on_time, s1.sla_compliance) == (2, 1, 0.5)  # one ticket late
     # September: S1 held C1, C2 and C5: 200 + 60 + 50.
     assert result.previous_owners["S1"].profit == 310.0
     s2 = next(c for c in result.owners if c.code == "S2")

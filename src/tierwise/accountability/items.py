@@ -26,6 +26,7 @@ from tierwise.customers.choices import InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
 from tierwise.db.base import utcnow
 from tierwise.i18n import _, current_language
+from tierwise.service.queue_models import SlaBreach
 from tierwise.tiering.models import TierEvent, TierEventKind, TierReason
 
 
@@ -40,6 +41,7 @@ def raise_items(conn: Connection, rules: OrgRules, today: dt.date) -> Counter[st
         *_key_downgrades(conn, rules, today),
         *_key_churn(conn, rules, today),
         *_complaints(conn, rules, today),
+        *_sla_breaches(conn, today),
     ]
     a = AccountabilityItem.__table__
     existing = {tuple(row) for row in conn.execute(select(a.c.kind, a.c.source_ref))}
@@ -206,6 +208,31 @@ def _complaints(conn: Connection, rules: OrgRules, today: dt.date) -> list[dict[
             row.customer_id,
             today,
             _("complaint of {day} still unresolved").format(day=row.occurred_at.date()),
+        )
+        for row in rows
+    ]
+
+
+def _sla_breaches(conn: Connection, today: dt.date) -> list[dict[str, object]]:
+    """A ticket of an owned customer that missed its first response or resolution clock."""
+    b, c = SlaBreach.__table__, Customer.__table__
+    rows = conn.execute(
+        select(b.c.id, b.c.ticket_id, b.c.clock, b.c.due, b.c.customer_id, c.c.owner_id).join(
+            c, c.c.id == b.c.customer_id
+        )
+    ).all()
+    return [
+        _item(
+            ItemKind.SLA_BREACH,
+            f"sla:{row.id}",
+            row.owner_id,
+            row.customer_id,
+            today,
+            _("ticket {ticket} missed its {clock} time ({due:%Y-%m-%d %H:%M} UTC)").format(
+                ticket=row.ticket_id,
+                clock=_("first response") if row.clock == "first_response" else _("resolution"),
+                due=row.due,
+            ),
         )
         for row in rows
     ]

@@ -12,7 +12,8 @@ Definitions (docs/accountability.md):
   value is their CLV in the previous period's snapshot.
 - obligation compliance: obligation tasks due in the period (up to today) done on or before
   their due date, over all of them (none due: no figure).
-- SLA compliance: no figure until the service desk keeps SLA clocks.
+- SLA compliance: tickets of the portfolio due for resolution in the period (up to today)
+  resolved by then, over all of them.
 - complaints: contacts with outcome complaint in the period; satisfaction: mean CSAT and NPS of
   surveys answered in the period; referrals won: referrals in the period that became customers.
 - teams: the same figures over the team's portfolios (means over the team's rows); peers: the
@@ -26,7 +27,6 @@ import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import Connection, and_, func, or_, select
 
@@ -36,6 +36,7 @@ from tierwise.customers.choices import InteractionOutcome
 from tierwise.customers.models import Customer, Interaction, Referral
 from tierwise.i18n import _
 from tierwise.service.models import Survey
+from tierwise.service.queue_models import Ticket
 from tierwise.tiering.models import TierHistory, TierReason
 
 OBLIGATIONS = (TaskKind.CALL, TaskKind.VISIT, TaskKind.BUSINESS_REVIEW)
@@ -95,12 +96,18 @@ class Card:
     csat: list[float] = field(default_factory=list)
     nps: list[float] = field(default_factory=list)
     referrals_won: int = 0
-    sla_compliance: float | None = None
+    sla_due: int = 0
+    sla_on_time: int = 0
 
     @property
     def compliance(self) -> float | None:
         """Obligations done on time, as a share of those due."""
         return self.obligations_on_time / self.obligations_due if self.obligations_due else None
+
+    @property
+    def sla_compliance(self) -> float | None:
+        """Tickets resolved by their due time, as a share of those due."""
+        return self.sla_on_time / self.sla_due if self.sla_due else None
 
     @property
     def mean_csat(self) -> float | None:
@@ -119,7 +126,15 @@ class Card:
             self.by_tier[tier] = self.by_tier.get(tier, 0) + n
         for name in ("sales_12m", "profit", "clv", "lost_value"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("up", "down", "churned", "obligations_due", "obligations_on_time"):
+        for name in (
+            "up",
+            "down",
+            "churned",
+            "obligations_due",
+            "obligations_on_time",
+            "sla_due",
+            "sla_on_time",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.complaints += other.complaints
         self.referrals_won += other.referrals_won
@@ -217,6 +232,7 @@ def _cards(conn: Connection, period: str, tier_order: list[str], today: dt.date)
     _value(conn, cards, owner_of, end, start)
     _migrations(conn, cards, owner_of, start, end, tier_order)
     _obligations(conn, cards, start, min(end, today))
+    _sla(conn, cards, owner_of, start, min(end, today))
     _service(conn, cards, owner_of, start, end)
     return sorted(cards.values(), key=lambda c: (c.team or "", c.code))
 
@@ -296,6 +312,21 @@ def _obligations(conn: Connection, cards: dict[int, Card], start: dt.date, end: 
             cards[staff_id].obligations_on_time = on_time
 
 
+def _sla(
+    conn: Connection, cards: dict[int, Card], owner_of: dict[int, int], start: dt.date, end: dt.date
+) -> None:
+    t = Ticket.__table__
+    begin = dt.datetime.combine(start, dt.time(), dt.UTC)
+    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
+    due = select(t.c.customer_id, t.c.resolution_due, t.c.resolved_at).where(
+        t.c.resolution_due >= begin, t.c.resolution_due < finish
+    )
+    for customer_id, deadline, resolved in conn.execute(due):
+        if (card := cards.get(owner_of.get(customer_id, -1))) is not None:
+            card.sla_due += 1
+            card.sla_on_time += resolved is not None and resolved <= deadline
+
+
 def _service(
     conn: Connection, cards: dict[int, Card], owner_of: dict[int, int], start: dt.date, end: dt.date
 ) -> None:
@@ -325,73 +356,3 @@ def _service(
     for (customer_id,) in conn.execute(won):
         if (card := cards.get(owner_of.get(customer_id, -1))) is not None:
             card.referrals_won += 1
-
-
-def write_xlsx(result: Scorecards, path: Path, tier_order: list[str]) -> None:
-    """Owners and teams on two sheets, with the previous period's profit and the change."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheets = ((book.active, result.owners, result.previous_owners, _("Owners")),)
-    sheets += ((book.create_sheet(), result.teams, result.previous_teams, _("Teams")),)
-    for sheet, cards, previous, title in sheets:
-        sheet.title = title
-        sheet.append(_headers(tier_order))
-        for card in cards:
-            before = previous.get(card.code)
-            sheet.append(_row(card, tier_order, before.profit if before else None))
-    book.save(path)
-
-
-def _headers(tier_order: list[str]) -> list[str]:
-    return [
-        _("Code"),
-        _("Name"),
-        _("Team"),
-        _("Customers"),
-        *[_("Tier {tier}").format(tier=t) for t in tier_order],
-        _("12-month sales"),
-        _("Profit"),
-        _("CLV"),
-        _("Up"),
-        _("Down"),
-        _("Churned"),
-        _("Lost value"),
-        _("Obligations due"),
-        _("On time"),
-        _("Compliance"),
-        _("SLA compliance"),
-        _("Complaints"),
-        _("CSAT"),
-        _("NPS"),
-        _("Referrals won"),
-        _("Previous profit"),
-        _("Profit change"),
-    ]
-
-
-def _row(card: Card, tier_order: list[str], previous_profit: float | None) -> list[object]:
-    return [
-        card.code,
-        card.name,
-        card.team,
-        card.customers,
-        *[card.by_tier.get(t, 0) for t in tier_order],
-        round(card.sales_12m, 2),
-        round(card.profit, 2),
-        round(card.clv, 2),
-        card.up,
-        card.down,
-        card.churned,
-        round(card.lost_value, 2),
-        card.obligations_due,
-        card.obligations_on_time,
-        card.compliance,
-        card.sla_compliance,
-        card.complaints,
-        card.mean_csat,
-        card.mean_nps,
-        card.referrals_won,
-        previous_profit,
-        None if previous_profit is None else round(card.profit - previous_profit, 2),
-    ]

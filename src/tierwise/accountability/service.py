@@ -26,6 +26,7 @@ from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
 from tierwise.i18n import _
+from tierwise.service import queue, tickets
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier
 
@@ -75,13 +76,19 @@ class DailyResult:
 
 
 def run_daily(app: App, today: dt.date, author: str | None = None) -> DailyResult:
-    """Owners by the rules, then tasks from cadence and events, then accountability items."""
+    """Owners by the rules; the service desk follows tier changes and notes missed SLA clocks;
+    then tasks from cadence and events, then accountability items."""
     with app.uow() as uow:
-        assignment.lock(uow.connection)
-        rules = active_rules(uow.connection)
-        assigned = assignment.run(uow.connection, rules, today, author)
-        made = tasks.generate(uow.connection, rules, today)
-        raised = items.raise_items(uow.connection, rules, today)
+        conn = uow.connection
+        assignment.lock(conn)
+        rules = active_rules(conn)
+        assigned = assignment.run(conn, rules, today, author)
+        calendar = tickets.calendar(rules, app.settings.timezone)
+        queue.follow_tiers(conn, rules)
+        tickets.follow_tiers(conn, rules, calendar)
+        tickets.breaches(conn, dt.datetime.combine(today, dt.time(), dt.UTC))
+        made = tasks.generate(conn, rules, today)
+        raised = items.raise_items(conn, rules, today)
         uow.commit()
     return DailyResult(assigned, made, raised)
 

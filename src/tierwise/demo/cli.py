@@ -13,7 +13,7 @@ from tierwise.accountability.service import active_rules, apply_rules
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.db import migrate
-from tierwise.demo.contacts import a_day
+from tierwise.demo.contacts import a_backlog, a_day
 from tierwise.demo.work import work_tasks
 from tierwise.i18n import _
 from tierwise.terminal import console, staged_progress
@@ -107,7 +107,10 @@ def register_work(app: typer.Typer) -> None:
 def register_contacts(app: typer.Typer) -> None:
     """Add the command that plays a day at the demo's contact centre."""
 
-    @app.command("demo-contacts", help=_("Demo only: a simulated day of calls through the queue."))
+    @app.command(
+        "demo-contacts",
+        help=_("Demo only: a simulated day of calls through the queue, and a ticket backlog."),
+    )
     def demo_contacts(
         ctx: typer.Context,
         day: str = typer.Option(..., help="YYYY-MM-DD"),
@@ -124,6 +127,9 @@ def register_contacts(app: typer.Typer) -> None:
                 tierwise.settings.timezone,
                 seed,
                 agents,
+            )
+            a_backlog(
+                uow.connection, rules, dt.date.fromisoformat(day), tierwise.settings.timezone, seed
             )
             uow.commit()
         console.print(

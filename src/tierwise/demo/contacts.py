@@ -1,4 +1,4 @@
-"""A realistic day at the demo's contact centre: calls by tier through the priority queue.
+"""A realistic day at the demo's contact centre, and its backlog of tickets.
 
 Calls arrive 08:00–20:00 (Poisson, busier mid-morning and mid-afternoon) from customers of every
 tier and some unknown numbers; the demo's CSRs answer the best lane and tier first; callers give
@@ -18,8 +18,10 @@ from sqlalchemy import Connection, insert, select
 from tierwise.accountability.models import Staff, StaffRole
 from tierwise.accountability.rules import OrgRules
 from tierwise.customers.models import Customer
+from tierwise.service import tickets
 from tierwise.service.queue import Caller, treatment
 from tierwise.service.queue_models import ContactStatus, QueueContact
+from tierwise.service.workflow import TicketKind, TicketStatus
 from tierwise.tiering.models import CustomerTier
 
 PER_HOUR = 75.0
@@ -136,3 +138,69 @@ def _serve(
             served[caller] = (now, agents[agent])
             heapq.heappush(events, (now + rng.expovariate(1 / HANDLE), 0, agent))
     return served
+
+
+SUBJECTS = {
+    TicketKind.REQUEST: [
+        "开具增值税发票",
+        "修改收货地址",
+        "申请延长账期",
+        "索取产品资料",
+        "预约上门安装",
+    ],
+    TicketKind.COMPLAINT: ["到货破损", "发货延迟", "产品质量问题", "客服态度差", "价格与合同不符"],
+}
+PATHS = {
+    TicketKind.REQUEST: [TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, TicketStatus.CLOSED],
+    TicketKind.COMPLAINT: [
+        TicketStatus.JUDGED,
+        TicketStatus.ASSIGNED,
+        TicketStatus.HANDLED,
+        TicketStatus.ANSWERED,
+        TicketStatus.EVALUATED,
+        TicketStatus.CLOSED,
+    ],
+}
+
+
+def a_backlog(
+    conn: Connection, rules: OrgRules, until: dt.date, zone: str, seed: int, count: int = 60
+) -> int:
+    """Tickets opened over the two weeks before `until`, each some way along its workflow: most
+    on time, some late, some still open, an invalid complaint or two; returns how many."""
+    rng = random.Random(seed)
+    cal = tickets.calendar(rules, zone)
+    codes = list(conn.execute(select(Customer.code).where(Customer.status == "active")).scalars())
+    for _ in range(count):
+        kind = TicketKind.COMPLAINT if rng.random() < 0.4 else TicketKind.REQUEST
+        day = until - dt.timedelta(days=rng.randint(0, 14))
+        opened = dt.datetime.combine(day, dt.time(9 + rng.randint(0, 8)), ZoneInfo(zone))
+        moment = opened.astimezone(dt.UTC)
+        ticket_id = tickets.open_ticket(
+            conn,
+            rules,
+            cal,
+            rng.choice(codes),
+            kind,
+            rng.choice(SUBJECTS[kind]),
+            rng.choice(["phone", "wechat", "email"]),
+            moment,
+            "demo",
+        )
+        path = PATHS[kind][: rng.randint(0, len(PATHS[kind]))]
+        if kind is TicketKind.COMPLAINT and path and rng.random() < 0.15:
+            path = [TicketStatus.CLOSED]  # judged not valid
+        for step, target in enumerate(path):
+            hours = rng.uniform(0.2, 3.0) if step == 0 else rng.uniform(1.0, 10.0)
+            moment = cal.add(moment, hours * 3600)
+            if moment.date() > until:
+                break
+            note = "判定属实" if target is TicketStatus.JUDGED else None
+            if path == [TicketStatus.CLOSED] and kind is TicketKind.COMPLAINT:
+                note = "不属实：按合同执行"
+            department = "物流部" if target is TicketStatus.ASSIGNED else None
+            survey = (
+                (rng.randint(3, 5), rng.randint(6, 10)) if target is TicketStatus.CLOSED else None
+            )
+            tickets.move(conn, cal, ticket_id, target, moment, "demo", note, department, survey)
+    return count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -31,12 +32,14 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _due(moment: dt.datetime | None, met: dt.datetime | None, now: dt.datetime) -> str:
-    """A due time, in red when it was (or is being) missed."""
+def _due(
+    moment: dt.datetime | None, met: dt.datetime | None, now: dt.datetime, zone: ZoneInfo
+) -> str:
+    """A due time in the company's zone, in red when it was (or is being) missed."""
     if moment is None:
         return "—"
     due = _aware(moment)
-    text = f"{due:%m-%d %H:%M}"
+    text = f"{due.astimezone(zone):%m-%d %H:%M}"
     return f"[red]{text}[/red]" if (_aware(met) if met else now) > due else text
 
 
@@ -116,6 +119,7 @@ def register(app: typer.Typer) -> None:
     def show(ctx: typer.Context, ticket_id: int) -> None:
         tierwise: App = ctx.obj
         now = dt.datetime.now(dt.UTC)
+        zone = ZoneInfo(tierwise.settings.timezone)
         with tierwise.uow() as uow:
             ticket = uow.session.get(Ticket, ticket_id)
             if ticket is None:
@@ -134,8 +138,8 @@ def register(app: typer.Typer) -> None:
             )
             console.print(
                 _("First response due {due}; resolution due {resolution}.").format(
-                    due=_due(ticket.first_response_due, ticket.first_response_at, now),
-                    resolution=_due(ticket.resolution_due, ticket.resolved_at, now),
+                    due=_due(ticket.first_response_due, ticket.first_response_at, now, zone),
+                    resolution=_due(ticket.resolution_due, ticket.resolved_at, now, zone),
                 )
             )
             table = Table()
@@ -155,6 +159,7 @@ def register(app: typer.Typer) -> None:
     def list_(ctx: typer.Context, status: TicketStatus = typer.Option(None)) -> None:
         tierwise: App = ctx.obj
         now = dt.datetime.now(dt.UTC)
+        zone = ZoneInfo(tierwise.settings.timezone)
         with tierwise.uow() as uow:
             query = select(Ticket).order_by(Ticket.priority, Ticket.resolution_due).limit(200)
             query = (
@@ -181,8 +186,8 @@ def register(app: typer.Typer) -> None:
                     TicketKind(t.kind).label(language),
                     t.tier or "?",
                     TicketStatus(t.status).label(language),
-                    _due(t.first_response_due, t.first_response_at, now),
-                    _due(t.resolution_due, t.resolved_at, now),
+                    _due(t.first_response_due, t.first_response_at, now, zone),
+                    _due(t.resolution_due, t.resolved_at, now, zone),
                     t.subject,
                 )
             console.print(table)
