@@ -234,3 +234,16 @@ def test_eight_concurrent_agents_take_every_contact_exactly_once_in_order(busy: 
     # moment of its place in the ideal order (lane, tier, arrival); SQLite's is exact.
     worst = max(abs(place[contact] - i) for i, contact in enumerate(taken))
     assert worst < (2 * len(agents) if postgres else 1)
+
+
+def test_ageing_lifts_long_waiters_within_the_normal_lane_but_never_above_green(
+    connection: Connection,
+) -> None:
+    setup(connection, {"A1": "A", "B1": "B", "C1": "C"})
+    ageing = RULES.model_copy(update={"ageing_seconds": 60})
+    queue.enqueue(connection, ageing, "C1", seconds(0))  # C: rank 2, 130 s before B
+    queue.enqueue(connection, ageing, "B1", seconds(130))  # B: rank 1 is worth 60 s of waiting
+    queue.enqueue(connection, ageing, "A1", seconds(500))  # green, last to arrive
+    me = agent(connection)
+    order = [queue.take_next(connection, me, seconds(600 + n))["caller"] for n in range(3)]
+    assert order == ["A1", "C1", "B1"]  # C waited 130 s > 60 s longer than B; green first

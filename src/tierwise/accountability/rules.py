@@ -86,6 +86,7 @@ class OrgRules(_Strict):
     handover_days: int = Field(default=7, ge=0)
     green_desk: int = Field(default=0, ge=0, description="agents who answer only the green channel")
     business_hours: BusinessHours = BusinessHours()
+    ageing_seconds: int | None = Field(default=None, ge=1, description="queue ageing, normal lane")
     tiers: list[TierRules] = Field(min_length=1)
 
     def for_tier(self, tier: str | None) -> TierRules | None:

@@ -19,7 +19,7 @@ from tierwise.accountability.models import Staff, StaffRole
 from tierwise.accountability.rules import OrgRules
 from tierwise.customers.models import Customer
 from tierwise.service import tickets
-from tierwise.service.queue import Caller, treatment
+from tierwise.service.queue import Caller, queue_key, treatment
 from tierwise.service.queue_models import ContactStatus, QueueContact
 from tierwise.service.workflow import TicketKind, TicketStatus
 from tierwise.tiering.models import CustomerTier
@@ -67,6 +67,7 @@ def a_day(
             "tier": who.tier,
             "lane": who.lane,
             "priority": who.priority,
+            "queue_key": queue_key(rules, who.lane, who.priority, arrived),
             "answer_seconds": who.level.answer_seconds,
             "arrived_at": arrived,
         }

@@ -67,6 +67,17 @@ def treatment(
     return Caller(caller, customer_id, tier, LANES[level.queue], priority, level)
 
 
+def queue_key(rules: OrgRules, lane: int, priority: int, arrived: dt.datetime) -> float:
+    """The order within a lane. Without ageing: rank first, then arrival. With `ageing_seconds`
+    (normal lane only), each rank is worth that much waiting: a contact that has waited longer
+    than the one a rank better by more than `ageing_seconds` goes first; lanes never mix, so
+    ageing can never lift a contact above the green channel."""
+    stamp = arrived.timestamp()
+    if rules.ageing_seconds and lane == LANES["normal"]:
+        return stamp + priority * rules.ageing_seconds
+    return priority * 1e11 + stamp
+
+
 def enqueue(conn: Connection, rules: OrgRules, caller: str, now: dt.datetime) -> tuple[int, Caller]:
     """Put an incoming contact in the queue; returns its id and how it is treated."""
     who = identify(conn, rules, caller)
@@ -78,6 +89,7 @@ def enqueue(conn: Connection, rules: OrgRules, caller: str, now: dt.datetime) ->
             tier=who.tier,
             lane=who.lane,
             priority=who.priority,
+            queue_key=queue_key(rules, who.lane, who.priority, now),
             answer_seconds=who.level.answer_seconds,
             status=ContactStatus.WAITING,
             arrived_at=now,
@@ -95,7 +107,7 @@ def take_next(
     nxt = (
         select(q.c.id)
         .where(q.c.status == ContactStatus.WAITING)
-        .order_by(q.c.lane, q.c.priority, q.c.arrived_at, q.c.id)
+        .order_by(q.c.lane, q.c.queue_key, q.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
@@ -205,6 +217,10 @@ def _log(
     )
 
 
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def follow_tiers(conn: Connection, rules: OrgRules) -> int:
     """Re-queue waiting contacts of customers whose tier changed: new lane, rank and threshold
     (their place in time is kept); returns how many moved."""
@@ -219,17 +235,24 @@ def follow_tiers(conn: Connection, rules: OrgRules) -> int:
     moved = 0
     for customer_id, tier in dict(changes).items():
         who = treatment(conn, rules, "", customer_id, tier)
-        result = conn.execute(
-            update(q)
-            .where(q.c.customer_id == customer_id, q.c.status == ContactStatus.WAITING)
-            .values(
-                tier=tier,
-                lane=who.lane,
-                priority=who.priority,
-                answer_seconds=who.level.answer_seconds,
-            ),
-            execution_options={"preserve_rowcount": True},
-        )
-        moved += result.rowcount or 0
+        waiting = conn.execute(
+            select(q.c.id, q.c.arrived_at).where(
+                q.c.customer_id == customer_id, q.c.status == ContactStatus.WAITING
+            )
+        ).all()
+        for contact_id, arrived in waiting:
+            key = queue_key(rules, who.lane, who.priority, _aware(arrived))
+            conn.execute(
+                update(q)
+                .where(q.c.id == contact_id)
+                .values(
+                    tier=tier,
+                    lane=who.lane,
+                    priority=who.priority,
+                    queue_key=key,
+                    answer_seconds=who.level.answer_seconds,
+                )
+            )
+        moved += len(waiting)
     advance_cursor(conn, "service:tier_events", latest)
     return moved

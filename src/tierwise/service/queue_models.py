@@ -24,13 +24,16 @@ class QueueContact(IdMixin, Base):
     """A contact in the queue: who (if known), its tier's treatment, and its timeline."""
 
     __tablename__ = "queue_contacts"
-    __table_args__ = (Index("ix_queue_contacts_next", "status", "lane", "priority", "arrived_at"),)
+    __table_args__ = (Index("ix_queue_contacts_next", "status", "lane", "queue_key"),)
 
     caller: Mapped[str] = mapped_column(String(64))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     tier: Mapped[str | None] = mapped_column(String(16))
     lane: Mapped[int] = mapped_column(doc="0 green channel, 1 normal, 2 last (blacklist)")
     priority: Mapped[int] = mapped_column(doc="the tier's rank within the lane; lower first")
+    queue_key: Mapped[float] = mapped_column(
+        Float, doc="order within the lane: by rank then arrival, or arrival plus rank × ageing"
+    )
     answer_seconds: Mapped[int]
     status: Mapped[ContactStatus] = mapped_column(
         choice_column(ContactStatus), default=ContactStatus.WAITING

@@ -1,8 +1,8 @@
-"""contact centre
+"""service desk
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-23 07:02:11.478387
+Create Date: 2026-11-23 07:07:17.929469
 """
 
 from collections.abc import Sequence
@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("tier", sa.String(length=16), nullable=True),
         sa.Column("lane", sa.Integer(), nullable=False),
         sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("queue_key", sa.Float(), nullable=False),
         sa.Column("answer_seconds", sa.Integer(), nullable=False),
         sa.Column(
             "status",
@@ -65,7 +66,7 @@ def upgrade() -> None:
             batch_op.f("ix_queue_contacts_customer_id"), ["customer_id"], unique=False
         )
         batch_op.create_index(
-            "ix_queue_contacts_next", ["status", "lane", "priority", "arrived_at"], unique=False
+            "ix_queue_contacts_next", ["status", "lane", "queue_key"], unique=False
         )
 
     op.create_table(
