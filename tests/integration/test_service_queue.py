@@ -247,3 +247,17 @@ def test_ageing_lifts_long_waiters_within_the_normal_lane_but_never_above_green(
     me = agent(connection)
     order = [queue.take_next(connection, me, seconds(600 + n))["caller"] for n in range(3)]
     assert order == ["A1", "C1", "B1"]  # C waited 130 s > 60 s longer than B; green first
+
+
+def test_callers_waiting_past_the_threshold_are_called_back_when_the_tier_says_so(
+    connection: Connection,
+) -> None:
+    setup(connection, {"B1": "B", "C1": "C", "B2": "B"})
+    for n, code in enumerate(("B1", "C1")):
+        queue.enqueue(connection, RULES, code, seconds(n))
+    queue.enqueue(connection, RULES, "B2", seconds(25))
+    assert queue.offer_callbacks(connection, RULES, seconds(30)) == 1  # B1: 30 s > 20 s
+    assert [row["code"] for row in queue.callbacks_due(connection)] == ["B1"]
+    me = agent(connection)
+    assert queue.take_next(connection, me, seconds(31))["caller"] == "B2"  # C has no callback
+    assert queue.take_next(connection, me, seconds(32))["caller"] == "C1"

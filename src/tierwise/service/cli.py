@@ -59,6 +59,7 @@ def register(app: typer.Typer) -> None:
             try:
                 rules = active_rules(uow.connection)
                 queue.follow_tiers(uow.connection, rules)
+                queue.offer_callbacks(uow.connection, rules, _now())
                 if add:
                     contact_id, who = queue.enqueue(uow.connection, rules, add, _now())
                     console.print(

@@ -150,6 +150,34 @@ def abandon(
     return due
 
 
+def offer_callbacks(conn: Connection, rules: OrgRules, now: dt.datetime) -> int:
+    """Known callers who have waited past their tier's answer threshold leave the queue with a
+    callback due within the tier's window, when the tier has one; returns how many."""
+    q = QueueContact.__table__
+    waiting = conn.execute(
+        select(q.c.id, q.c.tier, q.c.arrived_at, q.c.answer_seconds).where(
+            q.c.status == ContactStatus.WAITING, q.c.customer_id.is_not(None)
+        )
+    ).all()
+    offered = 0
+    for contact_id, tier, arrived, threshold in waiting:
+        tier_rules = rules.for_tier(tier)
+        hours = tier_rules.service.callback_hours if tier_rules else None
+        if hours and (now - _aware(arrived)).total_seconds() > threshold:
+            conn.execute(
+                update(q)
+                .where(q.c.id == contact_id, q.c.status == ContactStatus.WAITING)
+                .values(
+                    status=ContactStatus.ABANDONED,
+                    abandoned_at=now,
+                    callback_due=now + dt.timedelta(hours=hours),
+                    memo=_("waited past the threshold: called back instead"),
+                )
+            )
+            offered += 1
+    return offered
+
+
 def callbacks_due(conn: Connection) -> list[dict[str, object]]:
     """Callbacks not yet made, the soonest due first, with the customer's summary."""
     q, c, ct = QueueContact.__table__, Customer.__table__, CustomerTier.__table__
