@@ -42,6 +42,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A timestamp read through Core: SQLite gives naive UTC back, PostgreSQL aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def utcnow() -> dt.datetime:
     """The write side's clock; the read side never calls it (it takes as_of)."""
     return dt.datetime.now(dt.UTC)

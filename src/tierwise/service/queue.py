@@ -17,6 +17,7 @@ from tierwise.accountability.cursors import advance_cursor, read_cursor
 from tierwise.accountability.rules import OrgRules, ServiceLevel
 from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
 from tierwise.customers.models import Contact, Customer, Interaction
+from tierwise.db.base import as_utc
 from tierwise.i18n import _
 from tierwise.service.queue_models import ContactStatus, QueueContact
 from tierwise.tiering.engine import active_policy
@@ -163,7 +164,7 @@ def offer_callbacks(conn: Connection, rules: OrgRules, now: dt.datetime) -> int:
     for contact_id, tier, arrived, threshold in waiting:
         tier_rules = rules.for_tier(tier)
         hours = tier_rules.service.callback_hours if tier_rules else None
-        if hours and (now - _aware(arrived)).total_seconds() > threshold:
+        if hours and (now - as_utc(arrived)).total_seconds() > threshold:
             conn.execute(
                 update(q)
                 .where(q.c.id == contact_id, q.c.status == ContactStatus.WAITING)
@@ -245,10 +246,6 @@ def _log(
     )
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def follow_tiers(conn: Connection, rules: OrgRules) -> int:
     """Re-queue waiting contacts of customers whose tier changed: new lane, rank and threshold
     (their place in time is kept); returns how many moved."""
@@ -269,7 +266,7 @@ def follow_tiers(conn: Connection, rules: OrgRules) -> int:
             )
         ).all()
         for contact_id, arrived in waiting:
-            key = queue_key(rules, who.lane, who.priority, _aware(arrived))
+            key = queue_key(rules, who.lane, who.priority, as_utc(arrived))
             conn.execute(
                 update(q)
                 .where(q.c.id == contact_id)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 
 from tierwise.accountability.rules import OrgRules
+from tierwise.db.base import as_utc
 from tierwise.service.queue import UNKNOWN
 from tierwise.service.queue_models import ContactStatus, QueueContact
 from tierwise.service.staffing import Stream, agents_needed
@@ -73,7 +74,7 @@ def report(
     lines: dict[tuple[str, dt.datetime], Line] = {}
     step = dt.timedelta(hours=hours)
     for row in rows:
-        arrived = _aware(row.arrived_at)
+        arrived = as_utc(row.arrived_at)
         interval = start + step * int((arrived - start) / step)
         tier = row.tier or "?"
         tier_rules = rules.for_tier(row.tier)
@@ -83,7 +84,7 @@ def report(
         )
         line.offered += 1
         if row.status == ContactStatus.TAKEN and row.taken_at is not None:
-            wait = (_aware(row.taken_at) - arrived).total_seconds()
+            wait = (as_utc(row.taken_at) - arrived).total_seconds()
             line.answered += 1
             line.wait_total += wait
             line.within += wait <= row.answer_seconds
@@ -92,12 +93,8 @@ def report(
         if row.callback_due is not None:
             line.callbacks_due += 1
             done = row.callback_done_at
-            line.callbacks_on_time += done is not None and _aware(done) <= _aware(row.callback_due)
+            line.callbacks_on_time += done is not None and as_utc(done) <= as_utc(row.callback_due)
     return sorted(lines.values(), key=lambda line: (line.interval, line.tier))
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def staffing(

@@ -19,6 +19,7 @@ from tierwise.accountability.rules import OrgRules, ServiceLevel
 from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.service import CustomerNotFound
+from tierwise.db.base import as_utc
 from tierwise.i18n import _, current_language
 from tierwise.service.calendar import Calendar
 from tierwise.service.models import Survey
@@ -116,13 +117,13 @@ def move(
     if target is TicketStatus.WAITING:
         values["paused_since"] = now
     if current is TicketStatus.WAITING and row["paused_since"] is not None:
-        paused = cal.between(_aware(row["paused_since"]), now)
+        paused = cal.between(as_utc(row["paused_since"]), now)
         values["paused_since"] = None
         values["paused_seconds"] = row["paused_seconds"] + paused
         if row["first_response_at"] is None:
-            values["first_response_due"] = cal.add(_aware(row["first_response_due"]), paused)
+            values["first_response_due"] = cal.add(as_utc(row["first_response_due"]), paused)
         if row["resolved_at"] is None:
-            values["resolution_due"] = cal.add(_aware(row["resolution_due"]), paused)
+            values["resolution_due"] = cal.add(as_utc(row["resolution_due"]), paused)
     if target in RESPONDED and row["first_response_at"] is None:
         values["first_response_at"] = now
     if target in DONE and row["resolved_at"] is None:
@@ -160,10 +161,6 @@ def move(
                 nps=nps,
             )
         )
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _step(
@@ -231,7 +228,7 @@ def follow_tiers(conn: Connection, rules: OrgRules, cal: Calendar) -> int:
         .all()
     ):
         tier, priority, level = _targets(conn, rules, ticket["customer_id"])
-        opened, paused = _aware(ticket["opened_at"]), ticket["paused_seconds"]
+        opened, paused = as_utc(ticket["opened_at"]), ticket["paused_seconds"]
         values: dict[str, object] = {"tier": tier, "priority": priority}
         if ticket["first_response_at"] is None:
             values["first_response_due"] = cal.add(

@@ -14,6 +14,7 @@ from tierwise.accountability.service import active_rules
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound
+from tierwise.db.base import as_utc
 from tierwise.i18n import _, current_language
 from tierwise.service import tickets
 from tierwise.service.queue_models import Ticket, TicketStep
@@ -28,19 +29,15 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _due(
     moment: dt.datetime | None, met: dt.datetime | None, now: dt.datetime, zone: ZoneInfo
 ) -> str:
     """A due time in the company's zone, in red when it was (or is being) missed."""
     if moment is None:
         return "—"
-    due = _aware(moment)
+    due = as_utc(moment)
     text = f"{due.astimezone(zone):%m-%d %H:%M}"
-    return f"[red]{text}[/red]" if (_aware(met) if met else now) > due else text
+    return f"[red]{text}[/red]" if (as_utc(met) if met else now) > due else text
 
 
 def register(app: typer.Typer) -> None:
