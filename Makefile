@@ -26,12 +26,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/tierwise db upgrade
 	$(BIN)/tierwise demo --if-empty
-	$(BIN)/tierwise recompute --as-of 2026-10-01 > /dev/null
-	$(BIN)/tierwise accountability run --today 2026-10-01 > /dev/null
-	$(BIN)/tierwise demo-work --from 2026-10-01 --until 2026-10-31 > /dev/null
-	$(BIN)/tierwise demo-contacts --day 2026-10-30 --agents 5 > /dev/null
-	$(BIN)/tierwise recompute --as-of 2026-11-01
-	$(BIN)/tierwise accountability run --today 2026-11-01
+	$(BIN)/tierwise tiers show
 	$(BIN)/tierwise service report --date 2026-10-30
 
 ## Install the dev extras and run every test on SQLite and PostgreSQL.

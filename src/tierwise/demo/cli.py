@@ -8,26 +8,22 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
-from tierwise.accountability.rules import default_rules_text
-from tierwise.accountability.service import active_rules, apply_rules
+from tierwise.analytics.cli import print_headline
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.db import migrate
-from tierwise.demo.contacts import a_backlog, a_day
-from tierwise.demo.work import work_tasks
+from tierwise.demo.scenario import play
 from tierwise.i18n import _
 from tierwise.terminal import console, staged_progress
 from tierwise.tiering.models import TierPolicy
-from tierwise.tiering.policy import default_policy_text
-from tierwise.tiering.service import apply_policy
 
 
 def register(app: typer.Typer) -> None:
-    """Add the demo commands to the root application."""
-    register_work(app)
-    register_contacts(app)
+    """Add the demo command to the root application."""
 
-    @app.command(help=_("Fill an empty database with deterministic demo data."))
+    @app.command(
+        help=_("Fill an empty database with deterministic demo data and two months at work.")
+    )
     def demo(
         ctx: typer.Context,
         customers: int = typer.Option(2000, min=100, help=_("how many customers")),
@@ -68,14 +64,23 @@ def register(app: typer.Typer) -> None:
         with tierwise.uow() as uow:
             has_policy = uow.session.scalar(select(func.count()).select_from(TierPolicy))
         if not has_policy:
-            row = apply_policy(tierwise, default_policy_text(), "default_policy.toml", "demo")
+            with staged_progress(_("Two months at work")) as progress:
+                started: list[str] = []
+
+                def stage(name: str) -> None:
+                    if started:
+                        progress(scenario_labels().get(started[-1], started[-1]), 1, 1)
+                    started.append(name)
+                    progress(scenario_labels().get(name, name), 0, 1)
+
+                result, daily = play(tierwise, dt.date.fromisoformat(as_of), seed, stage)
+                progress(scenario_labels().get(started[-1], started[-1]), 1, 1)
+            print_headline(result.headline)
             console.print(
-                _("Default tier policy applied as version {version}.").format(version=row.version)
-            )
-            rules = apply_rules(tierwise, default_rules_text(), "default_org_policy.toml", "demo")
-            console.print(
-                _("Default organisation rules applied as version {version}.").format(
-                    version=rules.version
+                _(
+                    "Daily run of {day}: {tasks} tasks opened, {items} accountability items raised."
+                ).format(
+                    day=as_of, tasks=sum(daily.tasks.values()), items=sum(daily.items.values())
                 )
             )
         table = Table(title=_("Demo data written"), show_header=False)
@@ -85,58 +90,14 @@ def register(app: typer.Typer) -> None:
         print_next_steps(first)
 
 
-def register_work(app: typer.Typer) -> None:
-    """Add the command that plays the demo's owners doing their tasks."""
-
-    @app.command("demo-work", help=_("Demo only: owners log the contacts most open tasks ask for."))
-    def demo_work(
-        ctx: typer.Context,
-        start: str = typer.Option(..., "--from", help="YYYY-MM-DD"),
-        until: str = typer.Option(..., help="YYYY-MM-DD"),
-        seed: int = typer.Option(42, help=_("same seed, same data")),
-    ) -> None:
-        tierwise: App = ctx.obj
-        with tierwise.uow() as uow:
-            logged = work_tasks(
-                uow.connection, dt.date.fromisoformat(start), dt.date.fromisoformat(until), seed
-            )
-            uow.commit()
-        console.print(_("{n} contacts logged by the demo's owners.").format(n=logged))
-
-
-def register_contacts(app: typer.Typer) -> None:
-    """Add the command that plays a day at the demo's contact centre."""
-
-    @app.command(
-        "demo-contacts",
-        help=_("Demo only: a simulated day of calls through the queue, and a ticket backlog."),
-    )
-    def demo_contacts(
-        ctx: typer.Context,
-        day: str = typer.Option(..., help="YYYY-MM-DD"),
-        agents: int = typer.Option(4, min=1, help=_("CSRs on duty")),
-        seed: int = typer.Option(42, help=_("same seed, same data")),
-    ) -> None:
-        tierwise: App = ctx.obj
-        with tierwise.uow() as uow:
-            rules = active_rules(uow.connection)
-            calls = a_day(
-                uow.connection,
-                rules,
-                dt.date.fromisoformat(day),
-                tierwise.settings.timezone,
-                seed,
-                agents,
-            )
-            a_backlog(
-                uow.connection, rules, dt.date.fromisoformat(day), tierwise.settings.timezone, seed
-            )
-            uow.commit()
-        console.print(
-            _("{n} calls on {day}; see: tierwise service report --date {day}").format(
-                n=calls, day=day
-            )
-        )
+def scenario_labels() -> dict[str, str]:
+    """The scenario's stages as the progress bars name them."""
+    return {
+        "policies": _("tier policy and organisation rules"),
+        "a month before": _("analytics, tiers and daily run a month before"),
+        "owners at work": _("owners at work, a day of calls, tickets"),
+        "today": _("analytics, tiers and daily run today"),
+    }
 
 
 def stage_labels() -> dict[str, str]:
