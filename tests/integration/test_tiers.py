@@ -280,3 +280,21 @@ def test_no_assignment_exists_without_an_explanation(graded: App) -> None:
     )
     assert states and len({h.customer_id for h in history}) == states
     assert np.all([h.effective_from <= dt.date(2026, 12, 1) for h in history])
+
+
+def test_a_manual_change_elsewhere_does_not_end_another_customers_lapsed_override(
+    graded: App,
+) -> None:
+    first, second = code_in(graded, "D"), code_in(graded, "C")
+    service.override(graded, first, "B", "试用期", "wang", TODAY, until=dt.date(2026, 12, 5))
+    service.override(graded, second, "A", "战略", "wang", dt.date(2026, 12, 10))
+    with graded.uow() as uow:
+        ended = dict(
+            uow.session.execute(
+                select(Customer.code, TierOverride.ended_on)
+                .join(Customer, Customer.id == TierOverride.customer_id)
+                .where(Customer.code.in_([first, second]))
+                .order_by(TierOverride.id)
+            ).all()
+        )
+    assert ended == {first: None, second: None}  # the lapsed one waits for its own evaluation

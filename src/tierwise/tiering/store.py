@@ -52,7 +52,7 @@ def write(
     """Store state changes, history rows (with evidence), events and, for a recompute's run, the
     evaluation record; `author` and `note` mark a change made by hand."""
     ev, out = evaluation, evaluation.outcome
-    _close_lapsed(conn, ev)
+    _close_lapsed(conn, ev, everyone=run_id is not None)
     changed_state = _state_changed(ev.before, out.state)
     _write_state(conn, ev, changed_state)
     changed = np.flatnonzero(out.changed)
@@ -79,11 +79,14 @@ def write(
     )
 
 
-def _close_lapsed(conn: Connection, ev: Evaluation) -> None:
+def _close_lapsed(conn: Connection, ev: Evaluation, everyone: bool) -> None:
+    """End the overrides that ran out, of the customers just evaluated (all of them in a
+    recompute): an override ended elsewhere would lose its expiry at the next recompute."""
     o = TierOverride.__table__
-    conn.execute(
-        update(o).where(o.c.ended_on.is_(None), o.c.until < ev.as_of).values(ended_on=ev.as_of)
-    )
+    query = update(o).where(o.c.ended_on.is_(None), o.c.until < ev.as_of)
+    if not everyone:
+        query = query.where(o.c.customer_id.in_([int(i) for i in ev.customer_ids]))
+    conn.execute(query.values(ended_on=ev.as_of))
 
 
 def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
