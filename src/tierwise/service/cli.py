@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tierwise.accountability.models import Staff
 from tierwise.accountability.service import active_rules
 from tierwise.bootstrap import App
+from tierwise.db.base import as_utc
 from tierwise.i18n import _
 from tierwise.service import queue
 from tierwise.service.queue_models import ContactStatus, QueueContact
@@ -38,6 +39,11 @@ def _agent(app: App, code: str) -> int:
     if found is None:
         raise LookupError(_("no staff member with code {code!r}").format(code=code))
     return found
+
+
+def _local(app: App, moment: dt.datetime) -> dt.datetime:
+    """A stored timestamp in the company's time zone."""
+    return as_utc(moment).astimezone(ZoneInfo(app.settings.timezone))
 
 
 def _share(value: float | None) -> str:
@@ -86,7 +92,7 @@ def register(app: typer.Typer) -> None:
                 row.caller,
                 row.tier or "?",
                 str(row.lane),
-                f"{row.arrived_at:%H:%M:%S}",
+                f"{_local(tierwise, row.arrived_at):%H:%M:%S}",
             )
         console.print(table)
 
@@ -163,7 +169,7 @@ def register(app: typer.Typer) -> None:
         for row in due:
             table.add_row(
                 str(row["id"]),
-                f"{row['callback_due']:%m-%d %H:%M}",
+                f"{_local(tierwise, row['callback_due']):%m-%d %H:%M}",
                 f"{row['code']} {row['name']}",
                 row["tier"] or "?",
                 row["phone"] or "—",
