@@ -181,6 +181,8 @@ def step(
     pending = (target > tier) & ~np.isnat(below_since)
     if allow_downgrade and pending.any():
         _ready, due[pending] = _clock(downgrade, below_since[pending], below_count[pending], today)
+        moved_today = pending & (since >= today)  # never twice on one date: tomorrow at the soonest
+        due[moved_today] = np.maximum(due[moved_today], today + np.timedelta64(1, "D"))
         if downgrade.mode == "consecutive":
             near = below_count >= downgrade.evaluations - 1
         else:
