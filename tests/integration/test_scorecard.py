@@ -1,5 +1,6 @@
 """Scorecards against a hand-computed fixture: two teams, three owners, five customers, two
-snapshots, tier moves, tasks, complaints, surveys and referrals; on SQLite and PostgreSQL."""
+snapshots, tier moves, tasks, complaints, surveys and referrals; on SQLite and PostgreSQL; and
+`tierwise scorecard` on a database file of its own."""
 
 from __future__ import annotations
 
@@ -9,17 +10,22 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Connection, insert
+from typer.testing import CliRunner
 
 from tierwise.accountability.models import Assignment, Staff, Task
 from tierwise.accountability.scorecard import period_bounds, previous_period, scorecards
 from tierwise.accountability.scorecard_export import write_xlsx
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
+from tierwise.cli import build as build_cli
 from tierwise.customers.models import Customer, Interaction, Referral
+from tierwise.db.session import make_engine
+from tierwise.i18n import set_language
 from tierwise.service.models import Survey
 from tierwise.service.queue_models import Ticket
 from tierwise.tiering.models import TierHistory
+from tierwise.tiering.policy import default_policy_text
 
-ORDER = ["A", "B", "C", "D"]
+ORDER = ["A", "B", "C", "D", "X"]  # as the CLI passes it: every tier, the blacklist last
 TODAY = dt.date(2026, 11, 20)
 D = dt.date
 
@@ -33,7 +39,12 @@ def add(conn: Connection, model: type, **values: object) -> int:
 @pytest.fixture
 def world(connection: Connection) -> Connection:
     """The fixture every figure below is computed from by hand."""
-    c = connection
+    build(connection)
+    return connection
+
+
+def build(c: Connection) -> None:
+    """Insert the hand-made organisation and its October 2026."""
     s1 = add(c, Staff, code="S1", name="王芳", role="account_manager", level="senior", team="T1")
     s2 = add(c, Staff, code="S2", name="李雷", role="account_manager", level="junior", team="T1")
     s3 = add(c, Staff, code="S3", name="张伟", role="sales", level="junior", team="T2")
@@ -102,6 +113,7 @@ def world(connection: Connection) -> Connection:
         ("C1", "A", "B", D(2026, 10, 5), "upgrade"),
         ("C2", "B", "A", D(2026, 10, 20), "downgrade"),
         ("C3", "C", None, D(2026, 10, 2), "new"),
+        ("C4", "X", "D", D(2026, 10, 25), "blacklist"),  # onto the blacklist: down
     ):
         add(
             c,
@@ -189,7 +201,6 @@ def world(connection: Connection) -> Connection:
         referred_name="某公司",
         referred_on=D(2026, 10, 9),
     )
-    return c
 
 
 def test_owner_team_previous_period_and_peers_are_as_computed_by_hand(world: Connection) -> None:
@@ -232,15 +243,137 @@ def test_quarters_and_bad_periods(world: Connection) -> None:
     assert next(c for c in quarter.owners if c.code == "S1").obligations_due == 3
 
 
-def test_the_xlsx_holds_the_same_figures(world: Connection, tmp_path: Path) -> None:
+def test_every_team_figure_changes_and_peer_medians(world: Connection) -> None:
+    result = scorecards(world, "2026-10", ORDER, TODAY)
+    t1 = next(t for t in result.teams if t.code == "T1")
+    # T1 = S1 (C1 A, C2 B) + S2 (C3 C, C5 B) in the October snapshot.
+    assert (t1.customers, t1.by_tier) == (4, {"A": 1, "B": 2, "C": 1})
+    assert (t1.sales_12m, t1.profit, t1.clv) == (
+        1760.0,  # 4×(300+50) + 4×(−10+100) = 1400 + 360
+        440.0,  # 350 + 90
+        770.0,  # 600 + 170
+    )
+    assert (t1.up, t1.down, t1.churned, t1.lost_value) == (1, 1, 1, 80.0)  # all S1's
+    assert (t1.obligations_due, t1.obligations_on_time, t1.compliance) == (3, 1, 1 / 3)
+    assert (t1.sla_due, t1.sla_on_time, t1.sla_compliance) == (2, 1, 0.5)
+    # complaints: C1 on 10-12 (S1) + C3 on 10-01 (S2); CSAT (4+2)/2, NPS (9+3)/2 over the rows
+    assert (t1.complaints, t1.mean_csat, t1.mean_nps, t1.referrals_won) == (2, 3.0, 6.0, 1)
+    s3 = next(c for c in result.owners if c.code == "S3")
+    t2 = next(t for t in result.teams if t.code == "T2")
+    # C4 D→X (reason blacklist) counts as down; C4 is S3's only customer: profit 1, CLV 2.
+    assert (s3.down, t2.down, t2.customers, t2.profit, t2.clv) == (1, 1, 1, 1.0, 2.0)
+    assert s3.compliance is None and s3.mean_csat is None  # nothing due, no survey
+
+    # September: S1 held C1, C2, C5 (profit 200+60+50, CLV 400+80+90); S2 held C3, not in the
+    # September snapshot (profit 0); T1 = 310 + 0.
+    assert result.change("S1", "profit") == 40.0  # 350 − 310
+    assert result.change("S1", "clv") == 30.0  # 600 − 570
+    assert result.change("S1", "customers") == -1  # 2 − 3
+    assert result.change("S1", "complaints") == 0  # October 1, September 1 (C1 on 09-30)
+    assert result.change("S1", "mean_csat") is None  # no September survey
+    assert result.change("S2", "profit") == 90.0  # 90 − 0
+    assert result.change("T1", "profit", team=True) == 130.0  # 440 − 310
+    assert result.change("NOBODY", "profit") is None
+
+    peers = result.team_medians["T1"]  # medians over S1 and S2; None figures left out
+    assert (peers["customers"], peers["sales_12m"], peers["profit"], peers["clv"]) == (
+        2,  # median(2, 2)
+        880.0,  # (1400 + 360) / 2
+        220.0,  # (350 + 90) / 2
+        385.0,  # (600 + 170) / 2
+    )
+    assert (peers["up"], peers["down"], peers["churned"], peers["lost_value"]) == (
+        0.5,
+        0.5,
+        0.5,
+        40.0,
+    )
+    assert (peers["compliance"], peers["mean_csat"], peers["complaints"]) == (1 / 3, 3.0, 1)
+    assert result.team_medians["T2"]["profit"] == 1.0  # S3 alone
+
+
+def test_the_xlsx_holds_every_figure(world: Connection, tmp_path: Path) -> None:
     result = scorecards(world, "2026-10", ORDER, TODAY)
     path = tmp_path / "scorecard.xlsx"
     write_xlsx(result, path, ORDER)
     book = load_workbook(path)
-    owners = list(book.worksheets[0].values)
-    header, rows = owners[0], {row[0]: dict(zip(owners[0], row, strict=True)) for row in owners[1:]}
-    assert "Profit" in header and "Previous profit" in header
-    assert rows["S1"]["Profit"] == 350 and rows["S1"]["Previous profit"] == 310
-    assert rows["S1"]["Profit change"] == 40 and rows["S1"]["Tier A"] == 1
-    teams = {row[0]: row for row in list(book.worksheets[1].values)[1:]}
-    assert set(teams) == {"T1", "T2"}
+    assert book.sheetnames == ["Owners", "Teams"]
+    owners = list(book["Owners"].values)
+    s1 = next(dict(zip(owners[0], row, strict=True)) for row in owners[1:] if row[0] == "S1")
+    assert s1 == {
+        "Code": "S1",
+        "Name": "王芳",
+        "Team": "T1",
+        "Customers": 2,
+        "Tier A": 1,
+        "Tier B": 1,
+        "Tier C": 0,
+        "Tier D": 0,
+        "Tier X": 0,
+        "12-month sales": 1400,
+        "Profit": 350,
+        "CLV": 600,
+        "Up": 1,
+        "Down": 1,
+        "Churned": 1,
+        "Lost value": 80,
+        "Obligations due": 3,
+        "On time": 1,
+        "Compliance": pytest.approx(1 / 3),
+        "SLA compliance": 0.5,
+        "Complaints": 1,
+        "CSAT": 3,
+        "NPS": 6,
+        "Referrals won": 1,
+        "Previous profit": 310,
+        "Profit change": 40,
+    }
+    teams = list(book["Teams"].values)
+    assert {row[0] for row in teams[1:]} == {"T1", "T2"}
+    t1 = next(dict(zip(teams[0], row, strict=True)) for row in teams[1:] if row[0] == "T1")
+    assert (t1["Customers"], t1["Profit"], t1["Previous profit"], t1["Profit change"]) == (
+        4,
+        440,
+        310,
+        130,
+    )
+
+
+def test_the_command_prints_and_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIERWISE_DATABASE_URL", url)
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        set_language("en")
+        result = runner.invoke(build_cli(), list(args))
+        return result.exit_code, result.output
+
+    assert run("db", "upgrade")[0] == 0
+    policy = tmp_path / "policy.toml"
+    policy.write_text(default_policy_text(), encoding="utf-8")
+    code, out = run("tiers", "policy", "apply", str(policy))
+    assert code == 0, out
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        build(conn)
+    engine.dispose()
+
+    code, out = run("scorecard", "--period", "2026-10", "--out", "sc.xlsx")
+    assert code == 0, out
+    assert "Owners, 2026-10" in out and "Teams, 2026-10" in out
+    assert "S1" in out and "S3" in out and "440" in out  # T1's profit
+    book = load_workbook(tmp_path / "sc.xlsx")
+    owners = {row[0]: row for row in list(book["Owners"].values)[1:]}
+    header = next(book["Owners"].values)
+    assert owners["S1"][header.index("Profit")] == 350
+    assert owners["S3"][header.index("Down")] == 1  # the blacklist move, with the policy's order
+
+    code, out = run("scorecard", "--period", "2026-10", "--team", "T2")
+    assert code == 0, out
+    assert "S3" in out and "S1" not in out
+
+    code, out = run("scorecard", "--period", "2026-13")
+    assert code == 1
+    assert "2026-13" in out

@@ -6,18 +6,20 @@ Definitions (docs/accountability.md):
   owner when it has no assignment history).
 - value: 12-month sales, gross profit and CLV of the portfolio from the latest snapshot on or
   before the period's end, and customers per tier in it.
-- migrations: tier changes with an effective date in the period, up or down by tier rank (first
-  gradings do not count).
+- migrations: tier changes with an effective date in the period, up or down by position in
+  `tier_order` (best first, the blacklist last), whatever the reason (upgrade, downgrade, manual,
+  expiry, blacklist); first gradings (reason new) do not count.
 - churned: portfolio customers that snapshot calls churned and the previous period's did not; lost
-  value is their CLV in the previous period's snapshot.
+  value is their CLV in the previous period's snapshot (no such snapshot or row: not counted).
 - obligation compliance: obligation tasks due in the period (up to today) done on or before
   their due date, over all of them (none due: no figure).
 - SLA compliance: tickets of the portfolio due for resolution in the period (up to today)
   resolved by then, over all of them.
 - complaints: contacts with outcome complaint in the period; satisfaction: mean CSAT and NPS of
   surveys answered in the period; referrals won: referrals in the period that became customers.
-- teams: the same figures over the team's portfolios (means over the team's rows); peers: the
-  team's median profit per owner and the owner's rank in the team by profit.
+- teams: the same figures over the team's portfolios (means over the team's rows, not means of
+  the owners' means); peers: the team's per-owner median of each figure (`FIGURES`) and the
+  owner's rank in the team by profit; changes: a figure now minus the previous period's.
 """
 
 from __future__ import annotations
@@ -40,6 +42,15 @@ from tierwise.service.queue_models import Ticket
 from tierwise.tiering.models import TierHistory, TierReason
 
 OBLIGATIONS = (TaskKind.CALL, TaskKind.VISIT, TaskKind.BUSINESS_REVIEW)
+FIGURES = (  # the figures with a team median
+    *("customers", "sales_12m", "profit", "clv", "up", "down", "churned", "lost_value"),
+    *("compliance", "sla_compliance", "complaints", "mean_csat", "mean_nps", "referrals_won"),
+)
+SUMMED = (  # what a team's card adds up
+    *("customers", "sales_12m", "profit", "clv", "up", "down", "churned", "lost_value"),
+    *("obligations_due", "obligations_on_time", "sla_due", "sla_on_time", "complaints"),
+    "referrals_won",
+)
 
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
@@ -121,23 +132,10 @@ class Card:
 
     def add(self, other: Card) -> None:
         """Fold another card into this one (a team's total)."""
-        self.customers += other.customers
         for tier, n in other.by_tier.items():
             self.by_tier[tier] = self.by_tier.get(tier, 0) + n
-        for name in ("sales_12m", "profit", "clv", "lost_value"):
+        for name in SUMMED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in (
-            "up",
-            "down",
-            "churned",
-            "obligations_due",
-            "obligations_on_time",
-            "sla_due",
-            "sla_on_time",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.complaints += other.complaints
-        self.referrals_won += other.referrals_won
         self.csat += other.csat
         self.nps += other.nps
 
@@ -153,6 +151,22 @@ class Scorecards:
     previous_teams: dict[str, Card]
     team_median_profit: dict[str | None, float]
     rank_in_team: dict[str, int]
+    team_medians: dict[str | None, dict[str, float | None]] = field(default_factory=dict)
+
+    def change(self, code: str, figure: str, team: bool = False) -> float | None:
+        """An owner's (or team's) figure minus the previous period's; None when either is."""
+        cards = self.teams if team else self.owners
+        now = next((c for c in cards if c.code == code), None)
+        before = (self.previous_teams if team else self.previous_owners).get(code)
+        if now is None or before is None:
+            return None
+        a, b = getattr(now, figure), getattr(before, figure)
+        return None if a is None or b is None else a - b
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 def scorecards(conn: Connection, period: str, tier_order: list[str], today: dt.date) -> Scorecards:
@@ -170,6 +184,10 @@ def scorecards(conn: Connection, period: str, tier_order: list[str], today: dt.d
         for cards in by_team.values()
         for i, card in enumerate(sorted(cards, key=lambda c: -c.profit))
     }
+    peers = {
+        team: {name: _median([getattr(c, name) for c in cards]) for name in FIGURES}
+        for team, cards in by_team.items()
+    }
     return Scorecards(
         period,
         now,
@@ -178,6 +196,7 @@ def scorecards(conn: Connection, period: str, tier_order: list[str], today: dt.d
         previous_teams,
         medians,
         ranks,
+        peers,
     )
 
 

@@ -24,6 +24,18 @@ def _change(card: Card, before: Card | None) -> str:
     return "—" if before is None else f"{card.profit - before.profit:+,.0f}"
 
 
+def _churned(card: Card) -> str:
+    return f"{card.churned} (¥{_money(card.lost_value)})" if card.churned else "0"
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _mean(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
 def register(app: typer.Typer) -> None:
     """Add `tierwise scorecard`."""
 
@@ -40,7 +52,8 @@ def register(app: typer.Typer) -> None:
         with tierwise.uow() as uow:
             try:
                 policy = active_policy(uow.connection)
-                order = [t.code for t in policy.policy.value_tiers] if policy else []
+                # every tier, the blacklist last, so a move onto the blacklist counts as down
+                order = [t.code for t in policy.policy.tiers] if policy else []
                 result = scorecards(uow.connection, period, order, today)
             except FAILURES as exc:
                 raise _fail(exc) from exc
@@ -48,13 +61,17 @@ def register(app: typer.Typer) -> None:
         owners = Table(title=_("Owners, {period}").format(period=period))
         for header in (
             _("Owner"),
+            _("Team"),
             _("Customers") + f" ({tiers})",
             _("Profit"),
+            _("CLV"),
             _("Change"),
             _("Up/down"),
             _("Churned"),
             _("Compliance"),
             _("Complaints"),
+            _("CSAT"),
+            _("Referrals won"),
             _("Rank in team"),
         ):
             owners.add_column(header)
@@ -63,18 +80,34 @@ def register(app: typer.Typer) -> None:
                 continue
             owners.add_row(
                 f"{card.code} {card.name}",
+                card.team or "—",
                 "/".join(str(card.by_tier.get(t, 0)) for t in order),
                 _money(card.profit),
+                _money(card.clv),
                 _change(card, result.previous_owners.get(card.code)),
                 f"+{card.up}/−{card.down}",
-                f"{card.churned} (¥{_money(card.lost_value)})" if card.churned else "0",
-                "—" if card.compliance is None else f"{card.compliance:.0%}",
+                _churned(card),
+                _share(card.compliance),
                 str(card.complaints),
+                _mean(card.mean_csat),
+                str(card.referrals_won),
                 f"{result.rank_in_team.get(card.code, '—')}",
             )
         console.print(owners)
         teams = Table(title=_("Teams, {period}").format(period=period))
-        for header in (_("Team"), _("Customers"), _("Profit"), _("Change"), _("Compliance")):
+        for header in (
+            _("Team"),
+            _("Customers"),
+            _("Profit"),
+            _("CLV"),
+            _("Change"),
+            _("Up/down"),
+            _("Churned"),
+            _("Compliance"),
+            _("Complaints"),
+            _("CSAT"),
+            _("Referrals won"),
+        ):
             teams.add_column(header)
         for card in result.teams:
             if team is not None and card.team != team:
@@ -83,8 +116,14 @@ def register(app: typer.Typer) -> None:
                 card.code,
                 f"{card.customers:,}",
                 _money(card.profit),
+                _money(card.clv),
                 _change(card, result.previous_teams.get(card.code)),
-                "—" if card.compliance is None else f"{card.compliance:.0%}",
+                f"+{card.up}/−{card.down}",
+                _churned(card),
+                _share(card.compliance),
+                str(card.complaints),
+                _mean(card.mean_csat),
+                str(card.referrals_won),
             )
         console.print(teams)
         if out is not None:
