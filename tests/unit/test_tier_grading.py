@@ -163,3 +163,9 @@ def test_bulk_grading_equals_grading_one_customer_at_a_time(rows: list[dict[str,
         ):
             assert (single is None and math.isnan(many)) or single == many
     assert set(np.unique(bulk.qualified)) <= {t.code for t in policy.value_tiers}
+
+
+def test_quota_values_equal_to_the_cent_tie_whatever_their_last_bits() -> None:
+    source = HEAD + tiers('by = "gross_profit"\ntop_n = 1')
+    data = table(gross_profit=[78.0, 77.99999999999999, 77.5])
+    assert graded(source, data) == ["A", "A", "Z"]  # a float sum's noise never splits a tie

@@ -79,7 +79,7 @@ def grade(policy: Policy, table: pa.Table, as_of: dt.date, backend: Any | None =
         if tier.min_score is not None:
             ok &= np.nan_to_num(score, nan=-1.0) >= tier.min_score
         if tier.by is not None:
-            key = score if tier.by == SCORE else _numbers(table, tier.by)
+            key = quota_key(score if tier.by == SCORE else _numbers(table, tier.by))
             cutoff = _cutoff(key[population], quota_size(tier, context.population))
             context.cutoffs[tier.code] = cutoff
             within = np.nan_to_num(key, nan=-np.inf) >= (np.inf if cutoff is None else cutoff)
@@ -191,6 +191,12 @@ def _percentile_points(factor: Factor, values: np.ndarray, ordered: np.ndarray) 
     return np.where(np.isnan(values), 0.0, np.minimum(share, 100.0))
 
 
+def quota_key(values: np.ndarray) -> np.ndarray:
+    """Quota values to the cent: sums of money differ in their last bits from run to run, and a
+    customer exactly at the cut-off must land on the same side every time."""
+    return np.round(values, 2)
+
+
 def _cutoff(keys: np.ndarray, places: int) -> float | None:
     """The key value of the last place in a quota; None when nobody has a key."""
     known = np.sort(keys[~np.isnan(keys)])[::-1]
@@ -261,7 +267,8 @@ def qualifies(
     if tier.min_score is not None and (score is None or score < tier.min_score):
         return False
     if tier.by is not None:
-        key = score if tier.by == SCORE else _float(row.get(tier.by))
+        raw = score if tier.by == SCORE else _float(row.get(tier.by))
+        key = None if raw is None else float(quota_key(np.float64(raw)))
         cutoff = context.cutoffs.get(tier.code)
         if listed or key is None or cutoff is None or key < cutoff:
             return False

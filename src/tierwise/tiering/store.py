@@ -166,7 +166,7 @@ def evidence(ev: Evaluation, table: pa.Table, at: np.ndarray) -> pa.Array:
     policy read; criteria, thresholds and gaps are rendered from it (tiering.explain)."""
     names = sorted(n for n in ev.policy.indicators() if n in table.column_names)
     grades = ev.grades
-    parts = table.take(pa.array(at)).select(names)
+    parts = table.select(names).take(pa.array(at))
     score, prospect = grades.score[at], grades.prospect_score[at]
     extra = pa.table(
         {
