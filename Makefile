@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: install demo test lint clean-demo messages
 
@@ -21,13 +23,14 @@ $(DEV): pyproject.toml $(STAMP)
 
 install: $(STAMP)
 
-## Build the embedded SQLite database with demo data and say how to look at it.
+## Build the embedded SQLite database with demo data, then serve it (Ctrl-C stops the server).
 ## Each capability that needs a step after the data (recompute, tiers, …) adds its line here.
 demo: $(STAMP)
 	$(BIN)/tierwise db upgrade
 	$(BIN)/tierwise demo --if-empty
 	$(BIN)/tierwise tiers show
 	$(BIN)/tierwise service report --date 2026-10-30
+	TIERWISE_DEMO=1 $(BIN)/tierwise serve --host $(HOST) --port $(PORT)
 
 ## Install the dev extras and run every test on SQLite and PostgreSQL.
 test: $(DEV)

@@ -10,7 +10,7 @@ from tierwise.db import migrate
 from tierwise.i18n import _, set_language
 from tierwise.terminal import errors
 
-SETS_UP_ITS_OWN_SCHEMA = {"db", "demo"}
+SETS_UP_ITS_OWN_SCHEMA = {"db", "demo", "init"}
 
 
 def build() -> typer.Typer:
@@ -21,11 +21,13 @@ def build() -> typer.Typer:
     from tierwise.customers import cli as customers_cli
     from tierwise.db import cli as db_cli
     from tierwise.demo import cli as demo_cli
+    from tierwise.identity import cli as identity_cli
     from tierwise.ingest import cli as ingest_cli
     from tierwise.sales import cli as sales_cli
     from tierwise.service import cli as service_cli
     from tierwise.service import tickets_cli
     from tierwise.tiering import cli as tiering_cli
+    from tierwise.web import cli as web_cli
 
     app = typer.Typer(
         help=_("Tierwise: tiered customer management (客户分级管理)."),
@@ -58,6 +60,8 @@ def build() -> typer.Typer:
         scorecard_cli,
         service_cli,
         tickets_cli,
+        identity_cli,
+        web_cli,
         demo_cli,
     ):
         module.register(app)

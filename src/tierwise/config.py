@@ -12,6 +12,7 @@ from pydantic_settings import (
 )
 
 Language = Literal["zh_CN", "en"]
+DEMO_SECRET_KEY = "tierwise-demo-only-secret"
 
 
 class Settings(BaseSettings):
@@ -27,6 +28,19 @@ class Settings(BaseSettings):
     lang: Language = "zh_CN"
     timezone: str = "Asia/Shanghai"
     import_batch_rows: int = 50_000
+    # Sign-in and the HTTP server. The default key is only good for the demo: serving refuses it.
+    secret_key: str = DEMO_SECRET_KEY
+    demo: bool = False
+    session_hours: float = 12.0
+    lockout_attempts: int = 5
+    lockout_minutes: float = 15.0
+    failed_sign_in_delay: float = 0.5
+    token_days: int = 90
+
+    @property
+    def insecure(self) -> bool:
+        """Outside demo mode a server must not sign cookies with a key everyone knows."""
+        return self.secret_key == DEMO_SECRET_KEY and not self.demo
 
     @classmethod
     def settings_customise_sources(

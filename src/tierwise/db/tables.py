@@ -4,6 +4,7 @@ from tierwise.accountability import models as accountability_models
 from tierwise.analytics import models as analytics_models
 from tierwise.customers import models as customer_models
 from tierwise.db.base import Base
+from tierwise.identity import models as identity_models
 from tierwise.sales import models as sales_models
 from tierwise.service import models as service_models
 from tierwise.service import queue_models
@@ -14,6 +15,7 @@ __all__ = [
     "accountability_models",
     "analytics_models",
     "customer_models",
+    "identity_models",
     "queue_models",
     "sales_models",
     "service_models",

@@ -13,7 +13,9 @@ from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.db import migrate
 from tierwise.demo.scenario import play
+from tierwise.demo.users import create_demo_users, sign_ins
 from tierwise.i18n import _
+from tierwise.identity.cli import print_password
 from tierwise.terminal import console, staged_progress
 from tierwise.tiering.models import TierPolicy
 
@@ -83,6 +85,9 @@ def register(app: typer.Typer) -> None:
                     day=as_of, tasks=sum(daily.tasks.values()), items=sum(daily.items.values())
                 )
             )
+        admin_password = create_demo_users(tierwise)
+        if admin_password:
+            print_password("admin", admin_password)
         table = Table(title=_("Demo data written"), show_header=False)
         for field, value in vars(summary).items():
             table.add_row(summary_labels().get(field, field), str(value))
@@ -124,6 +129,14 @@ def summary_labels() -> dict[str, str]:
         "revenue": _("net sales"),
         "profit": _("gross profit"),
     }
+
+
+def print_sign_ins(app: App) -> None:
+    """The demo's users, one per role, to try what each role may see."""
+    table = Table(_("user"), _("role"), _("password"), _("staff"), title=_("Demo sign-ins"))
+    for username, role, password, staff in sign_ins(app):
+        table.add_row(username, role, password, staff or "")
+    console.print(table)
 
 
 def print_next_steps(example_code: str | None) -> None:

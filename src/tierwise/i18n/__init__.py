@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def catalogue(lang: str) -> dict[str, str]:
 
 
 _language = "zh_CN"
+# A request of the HTTP API may ask for its own language (Accept-Language) without touching others.
+request_language: ContextVar[str | None] = ContextVar("request_language", default=None)
 
 
 def set_language(lang: str) -> None:
@@ -35,8 +38,8 @@ def set_language(lang: str) -> None:
 
 
 def current_language() -> str:
-    """The language chosen at start-up; Chinese unless set, since most users speak it."""
-    return _language
+    """The request's language if it chose one, else the start-up one (Chinese unless set)."""
+    return request_language.get() or _language
 
 
 def gettext(message: str, lang: str | None = None) -> str:

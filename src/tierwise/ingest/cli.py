@@ -2,49 +2,21 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from tierwise.accountability.importing import StaffImport
 from tierwise.bootstrap import App
 from tierwise.customers.choices import CustomerKind
-from tierwise.customers.importing import ContactsImport, CustomersImport
 from tierwise.i18n import _
 from tierwise.ingest.columns import read_mapping
+from tierwise.ingest.entities import ImportKind, entity_for
 from tierwise.ingest.errors import ImportFileError, ImportRejected
-from tierwise.ingest.pipeline import Entity, ImportOptions, ImportResult, run_import
-from tierwise.sales.importing import OrdersImport, ProductsImport
-from tierwise.service.importing import SurveysImport
+from tierwise.ingest.pipeline import ImportOptions, ImportResult, run_import
 from tierwise.terminal import console, errors, progress_bar
 
 SHOWN_ERRORS = 50
-
-
-class ImportKind(StrEnum):
-    """What a file holds."""
-
-    customers = "customers"
-    contacts = "contacts"
-    products = "products"
-    orders = "orders"
-    staff = "staff"
-    surveys = "surveys"
-
-
-def entity_for(kind: ImportKind, new_customer_kind: CustomerKind) -> Entity:
-    """The import definition for one kind of file."""
-    entities: dict[ImportKind, Entity] = {
-        ImportKind.customers: CustomersImport(),
-        ImportKind.contacts: ContactsImport(),
-        ImportKind.products: ProductsImport(),
-        ImportKind.orders: OrdersImport(new_customer_kind=new_customer_kind),
-        ImportKind.staff: StaffImport(),
-        ImportKind.surveys: SurveysImport(),
-    }
-    return entities[kind]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,301 @@
+"""Owners and accountability over HTTP: staff, owners, tasks, accountability items, scorecards."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from tierwise.accountability import items as item_rules
+from tierwise.accountability.models import (
+    AccountabilityItem,
+    ItemKind,
+    ItemStatus,
+    ReasonCode,
+    Staff,
+    StaffLevel,
+    StaffRole,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
+from tierwise.accountability.scorecard import period_bounds, scorecards
+from tierwise.accountability.service import complete_task, set_owner
+from tierwise.customers.models import Customer
+from tierwise.i18n import _
+from tierwise.identity.access import Principal, customer_filter, visible_customer
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission, RowScope
+from tierwise.tiering.engine import active_policy
+from tierwise.web.deps import AppDep, UowDep, allowed, as_of_today
+from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
+from tierwise.web.problems import error_responses
+
+router = APIRouter(tags=["owners and accountability"])
+
+
+class StaffOut(BaseModel):
+    """A staff member who can own or serve customers."""
+
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+    role: StaffRole
+    level: StaffLevel
+    team: str | None
+    capacity: int | None
+    active: bool
+
+
+class OwnerIn(BaseModel):
+    """A new owner for a customer, and why."""
+
+    staff: str = Field(min_length=1, max_length=64, examples=["S012"])
+    reason: str = Field(min_length=1, max_length=500)
+    force: bool = Field(default=False, description="exceed the owner's capacity")
+
+
+class TaskOut(BaseModel):
+    """Something an owner must do for a customer by a date."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: TaskKind
+    status: TaskStatus
+    opened_on: dt.date
+    due_on: dt.date
+    source: str
+    note: str | None
+    done_on: dt.date | None
+
+
+class ItemOut(BaseModel):
+    """A missed obligation or lost value traced to its owner."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: ItemKind
+    status: ItemStatus
+    raised_on: dt.date
+    value_at_stake: Decimal | None
+    detail: str
+    reason_code: ReasonCode | None
+    explanation: str | None
+    reviewer: str | None
+    review_note: str | None
+
+
+class AnswerIn(BaseModel):
+    """The owner's reason code and explanation."""
+
+    reason: ReasonCode
+    explanation: str = Field(min_length=1, max_length=5000)
+
+
+class ReviewIn(BaseModel):
+    """Accept the answer, or send it back with the action required."""
+
+    accept: bool
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class CardOut(BaseModel):
+    """One owner's figures for a period (definitions in docs/accountability.md)."""
+
+    code: str
+    name: str
+    team: str | None
+    customers: int
+    by_tier: dict[str, int]
+    sales_12m: float
+    profit: float
+    clv: float
+    up: int
+    down: int
+    churned: int
+    lost_value: float
+    compliance: float | None
+    sla_compliance: float | None
+    complaints: int
+    mean_csat: float | None
+    mean_nps: float | None
+    referrals_won: int
+
+
+@router.get("/staff", response_model=list[StaffOut], responses=error_responses(401, 403))
+def staff(uow: UowDep, principal: Principal = allowed(Permission.STAFF_READ)) -> list[Staff]:
+    """Everyone who can own or serve customers."""
+    return list(uow.session.scalars(select(Staff).order_by(Staff.code)))
+
+
+@router.put(
+    "/customers/{code}/owner", status_code=204, responses=error_responses(401, 403, 404, 422)
+)
+def change_owner(
+    code: str,
+    body: OwnerIn,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.ASSIGNMENTS_WRITE),
+) -> None:
+    """Hand a customer to another owner (within capacity unless forced); history is kept."""
+    customer = visible_customer(uow.session, principal, code)
+    set_owner(
+        app, customer.code, body.staff, body.reason, principal.username, as_of_today(), body.force
+    )
+    record(
+        uow.session,
+        principal,
+        "assign",
+        "customer",
+        customer.code,
+        changes={"owner": [None, body.staff]},
+    )
+    uow.commit()
+
+
+@router.get("/tasks", response_model=Page[TaskOut], responses=error_responses(401, 403, 422))
+def tasks(
+    uow: UowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
+    status: TaskStatus | None = TaskStatus.OPEN,
+    overdue: bool = False,
+    principal: Principal = allowed(Permission.TASKS_READ),
+) -> dict[str, Any]:
+    """Tasks for the customers your role may see, by id; `overdue` keeps those past due."""
+    query = (
+        select(Task)
+        .join(Customer, Customer.id == Task.customer_id)
+        .where(customer_filter(principal))
+    )
+    if status is not None:
+        query = query.where(Task.status == status)
+    if overdue:
+        query = query.where(Task.due_on < as_of_today())
+    rows, next_cursor = page(uow.session, query, Task.id, Task.id, False, cursor, limit)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+def _visible(uow: Any, principal: Principal, model: Any, row_id: int) -> Any:
+    row = uow.session.scalar(
+        select(model)
+        .join(Customer, Customer.id == model.customer_id)
+        .where(model.id == row_id, customer_filter(principal))
+    )
+    if row is None:
+        raise LookupError(_("no {what} {id}").format(what=model.__tablename__, id=row_id))
+    return row
+
+
+@router.post(
+    "/tasks/{task_id}/done", response_model=TaskOut, responses=error_responses(401, 403, 404, 422)
+)
+def task_done(
+    task_id: int, uow: UowDep, principal: Principal = allowed(Permission.TASKS_WRITE)
+) -> Task:
+    """Mark a task done by hand (obligations are done by logging the contact)."""
+    _visible(uow, principal, Task, task_id)
+    task = complete_task(uow.session, task_id, as_of_today())
+    record(uow.session, principal, "done", "task", str(task_id))
+    uow.commit()
+    return task
+
+
+@router.get(
+    "/accountability-items", response_model=Page[ItemOut], responses=error_responses(401, 403, 422)
+)
+def accountability_items(
+    uow: UowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
+    status: ItemStatus | None = None,
+    kind: ItemKind | None = None,
+    principal: Principal = allowed(Permission.ITEMS_READ),
+) -> dict[str, Any]:
+    """Accountability items for the customers your role may see, newest first."""
+    query = select(AccountabilityItem).join(Customer, Customer.id == AccountabilityItem.customer_id)
+    query = query.where(customer_filter(principal))
+    if status is not None:
+        query = query.where(AccountabilityItem.status == status)
+    if kind is not None:
+        query = query.where(AccountabilityItem.kind == kind)
+    rows, next_cursor = page(
+        uow.session, query, AccountabilityItem.id, AccountabilityItem.id, True, cursor, limit
+    )
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.post(
+    "/accountability-items/{item_id}/answer",
+    response_model=ItemOut,
+    responses=error_responses(401, 403, 404, 422),
+)
+def answer_item(
+    item_id: int,
+    body: AnswerIn,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.ITEMS_ANSWER),
+) -> AccountabilityItem:
+    """The owner's answer: a reason code and an explanation."""
+    _visible(uow, principal, AccountabilityItem, item_id)
+    item = item_rules.answer(uow.session, item_id, body.reason, body.explanation)
+    record(
+        uow.session,
+        principal,
+        "answer",
+        "accountability_item",
+        str(item_id),
+        changes={"reason": [None, body.reason.value]},
+    )
+    uow.commit()
+    return item
+
+
+@router.post(
+    "/accountability-items/{item_id}/review",
+    response_model=ItemOut,
+    responses=error_responses(401, 403, 404, 422),
+)
+def review_item(
+    item_id: int,
+    body: ReviewIn,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.ITEMS_REVIEW),
+) -> AccountabilityItem:
+    """The manager accepts the answer or sends it back with the action required."""
+    _visible(uow, principal, AccountabilityItem, item_id)
+    item = item_rules.review(uow.session, item_id, body.accept, principal.username, body.note)
+    record(
+        uow.session,
+        principal,
+        "review",
+        "accountability_item",
+        str(item_id),
+        changes={"accepted": [None, body.accept]},
+    )
+    uow.commit()
+    return item
+
+
+@router.get("/scorecards", response_model=list[CardOut], responses=error_responses(401, 403, 422))
+def owner_scorecards(
+    uow: UowDep,
+    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$", examples=["2026-10"])],
+    principal: Principal = allowed(Permission.SCORECARDS_READ),
+) -> list[dict[str, Any]]:
+    """Scorecards for a month or quarter: your own, your team's, or everyone's, by role."""
+    period_bounds(period)
+    policy = active_policy(uow.connection)
+    order = [t.code for t in policy.policy.tiers] if policy else []
+    cards = scorecards(uow.connection, period, order, as_of_today()).owners
+    me = uow.session.get(Staff, principal.staff_id) if principal.staff_id else None
+    if principal.row_scope is RowScope.OWN:
+        cards = [c for c in cards if me is not None and c.code == me.code]
+    elif principal.row_scope is RowScope.TEAM:
+        cards = [c for c in cards if me is not None and c.team == me.team]
+    return [{name: getattr(card, name) for name in CardOut.model_fields} for card in cards]

@@ -1,0 +1,246 @@
+"""Customers over HTTP: scoped lists, the masked file, optimistic updates, consents and rights."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from tierwise.accountability.models import Staff
+from tierwise.customers.choices import CustomerStatus
+from tierwise.customers.models import Consent, Customer, Interaction
+from tierwise.customers.schemas import (
+    ConsentIn,
+    ConsentOut,
+    CustomerDetail,
+    CustomerOut,
+    CustomerUpdate,
+    InteractionIn,
+    InteractionOut,
+)
+from tierwise.customers.service import log_interaction, record_consent
+from tierwise.customers.views import (
+    audit_read,
+    customer_detail,
+    customer_rows,
+    scoped_customers,
+    update_customer,
+)
+from tierwise.identity import privacy
+from tierwise.identity.access import Principal, require, visible_customer
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
+from tierwise.web.deps import AppDep, IfMatchDep, UowDep, allowed, check_version, etag
+from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
+from tierwise.web.problems import StaleVersion, error_responses
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+Code = Annotated[str, "customer code"]
+SORTS = {"code": Customer.code, "name": Customer.name}
+
+
+@router.get("", response_model=Page[CustomerOut], responses=error_responses(401, 403, 422))
+def list_customers(
+    app: AppDep,
+    uow: UowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+    tier: Annotated[str | None, Query(max_length=16, examples=["A"])] = None,
+    status: CustomerStatus | None = None,
+    owner: Annotated[str | None, Query(max_length=64, description="owner's staff code")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="code or name starts with")] = None,
+    sort: Literal["code", "-code", "name", "-name"] = "code",
+    principal: Principal = allowed(Permission.CUSTOMERS_READ),
+) -> dict[str, Any]:
+    """The customers your role may see, filtered and sorted, a page at a time."""
+    query = scoped_customers(principal, tier, status, owner, q)
+    # Analysts page by id: a cursor holding a code or name would undo the pseudonym.
+    key = Customer.id if principal.pseudonymous else SORTS[sort.lstrip("-")]
+    rows, next_cursor = page(
+        uow.session, query, key, Customer.id, sort.startswith("-"), cursor, limit
+    )
+    items = customer_rows(uow.session, principal, rows, app.settings.secret_key)
+    audit_read(uow.session, principal, [c.code for c in rows], ["phone", "email", "address"])
+    uow.commit()
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/{code}", response_model=CustomerDetail, responses=error_responses(401, 403, 404))
+def get_customer(
+    code: Code,
+    response: Response,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.CUSTOMERS_READ),
+) -> dict[str, Any]:
+    """One customer's file; the ETag is the version to send back in If-Match."""
+    detail = customer_detail(uow, principal, code, app.settings.secret_key)
+    uow.commit()
+    response.headers["ETag"] = etag(detail["version"])
+    return detail
+
+
+@router.patch(
+    "/{code}",
+    response_model=CustomerDetail,
+    responses=error_responses(401, 403, 404, 412, 422, 428),
+)
+def update(
+    code: Code,
+    body: CustomerUpdate,
+    version: IfMatchDep,
+    response: Response,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.CUSTOMERS_WRITE),
+) -> dict[str, Any]:
+    """Change a customer; 412 if someone changed it since you read it (nothing is overwritten)."""
+    customer = visible_customer(uow.session, principal, code)
+    check_version(customer.version, version)
+    try:
+        update_customer(uow.session, principal, customer, body.model_dump(exclude_unset=True))
+    except StaleDataError as exc:
+        raise StaleVersion(str(exc)) from exc
+    detail = customer_detail(uow, principal, code, app.settings.secret_key)
+    uow.commit()
+    response.headers["ETag"] = etag(detail["version"])
+    return detail
+
+
+@router.get(
+    "/{code}/interactions",
+    response_model=Page[InteractionOut],
+    responses=error_responses(401, 403, 404, 422),
+)
+def interactions(
+    code: Code,
+    uow: UowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+    principal: Principal = allowed(Permission.CUSTOMERS_READ),
+) -> dict[str, Any]:
+    """Logged contacts, newest first."""
+    customer = visible_customer(uow.session, principal, code)
+    query = select(Interaction).where(Interaction.customer_id == customer.id)
+    rows, next_cursor = page(
+        uow.session, query, Interaction.id, Interaction.id, True, cursor, limit
+    )
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.post(
+    "/{code}/interactions",
+    response_model=InteractionOut,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 422),
+)
+def add_interaction(
+    code: Code,
+    body: InteractionIn,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.INTERACTIONS_WRITE),
+) -> Interaction:
+    """Log a contact; the customer's last-contact date and open tasks follow it."""
+    customer = visible_customer(uow.session, principal, code)
+    staff_code = None
+    if principal.staff_id is not None:
+        staff = uow.session.get(Staff, principal.staff_id)
+        staff_code = staff.code if staff else None
+    interaction = log_interaction(
+        uow,
+        customer.code,
+        body.occurred_at,
+        body.channel,
+        body.direction,
+        body.memo,
+        body.outcome,
+        staff_code,
+    )
+    record(uow.session, principal, "create", "interaction", customer.code)
+    uow.commit()
+    return interaction
+
+
+@router.get(
+    "/{code}/consents", response_model=list[ConsentOut], responses=error_responses(401, 403, 404)
+)
+def consents(
+    code: Code, uow: UowDep, principal: Principal = allowed(Permission.CUSTOMERS_READ)
+) -> list[Consent]:
+    """Every consent decision, oldest first; the latest per purpose is in force."""
+    customer = visible_customer(uow.session, principal, code)
+    query = select(Consent).where(Consent.customer_id == customer.id)
+    return list(uow.session.scalars(query.order_by(Consent.recorded_at, Consent.id)))
+
+
+@router.post(
+    "/{code}/consents",
+    response_model=ConsentOut,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 422),
+)
+def add_consent(
+    code: Code,
+    body: ConsentIn,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.CUSTOMERS_WRITE),
+) -> Consent:
+    """Record a grant or withdrawal; history is kept."""
+    customer = visible_customer(uow.session, principal, code)
+    consent = record_consent(uow, customer.code, body.purpose, body.granted, body.source)
+    record(
+        uow.session,
+        principal,
+        "consent",
+        "customer",
+        customer.code,
+        changes={body.purpose.value: [None, body.granted]},
+    )
+    uow.commit()
+    return consent
+
+
+@router.get(
+    "/{code}/personal-data",
+    responses={
+        200: {"content": {"application/json": {}, "application/zip": {}}},
+        **error_responses(401, 403, 404, 422),
+    },
+)
+def personal_data(
+    code: Code,
+    app: AppDep,
+    uow: UowDep,
+    format: Literal["json", "zip"] = "json",
+    principal: Principal = allowed(Permission.PRIVACY_MANAGE),
+) -> Any:
+    """Everything held about the person (data-subject access request), as JSON or zipped CSVs."""
+    customer = visible_customer(uow.session, principal, code)
+    bundle = privacy.personal_data(uow.session, principal, customer)
+    uow.commit()
+    if format == "zip":
+        content = privacy.bundle_zip(bundle)
+        headers = {"Content-Disposition": f'attachment; filename="{customer.code}.zip"'}
+        return StreamingResponse(iter([content]), media_type="application/zip", headers=headers)
+    return bundle
+
+
+@router.post(
+    "/{code}/erase", response_model=CustomerDetail, responses=error_responses(401, 403, 404)
+)
+def erase(
+    code: Code,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.PRIVACY_MANAGE),
+) -> dict[str, Any]:
+    """Erase a person: personal fields anonymised, orders and figures kept, consents withdrawn."""
+    require(principal, Permission.CUSTOMERS_WRITE)
+    customer = visible_customer(uow.session, principal, code)
+    privacy.erase(uow.session, principal, customer, app.settings.secret_key)
+    detail = customer_detail(uow, principal, code, app.settings.secret_key)
+    uow.commit()
+    return detail

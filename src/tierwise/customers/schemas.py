@@ -1,0 +1,129 @@
+"""Customer bodies of the HTTP API; personal fields arrive masked for roles without the right."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tierwise.customers.choices import (
+    ConsentPurpose,
+    CustomerKind,
+    CustomerStatus,
+    Direction,
+    InteractionChannel,
+    InteractionOutcome,
+)
+
+CODE_EXAMPLE = "C000002"
+
+
+class CustomerOut(BaseModel):
+    """A customer in a list: analysts get a pseudonym for code and name and no personal fields."""
+
+    code: str = Field(examples=[CODE_EXAMPLE])
+    name: str = Field(examples=["华东精密机械有限公司"])
+    kind: CustomerKind
+    status: CustomerStatus
+    tier: str | None = Field(examples=["A"])
+    industry: str | None
+    region: str | None
+    owner: str | None = Field(description="staff code of the owner", examples=["S001"])
+    csr: str | None = Field(description="staff code of the dedicated CSR")
+    phone: str | None = Field(
+        description="masked unless your role may read it", examples=["138****1234"]
+    )
+    email: str | None
+    address: str | None
+    version: int = Field(description="also sent as the ETag; send it back in If-Match to update")
+    updated_at: dt.datetime
+
+
+class ContactOut(BaseModel):
+    """A person at the customer; phone and email masked unless your role may read them."""
+
+    code: str
+    name: str
+    department: str | None
+    title: str | None
+    phone: str | None
+    email: str | None
+    is_primary: bool
+
+
+class Totals(BaseModel):
+    """What the customer has bought, net of returns."""
+
+    orders: int
+    revenue: Decimal
+    cost: Decimal | None
+    returns: Decimal
+    first_order: dt.date | None
+    last_order: dt.date | None
+
+
+class CustomerDetail(CustomerOut):
+    """One customer's file: people, purchases, file sections and consents in force."""
+
+    contacts: list[ContactOut]
+    totals: Totals
+    sections: dict[str, dict[str, Any]] = Field(
+        description="personal sections are {'masked': true} unless your role may read them"
+    )
+    consents: dict[str, bool]
+
+
+class CustomerUpdate(BaseModel):
+    """Fields to change; leave out what stays. Needs If-Match with the version you read."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    industry: str | None = Field(default=None, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
+    credit_rating: str | None = Field(default=None, max_length=8)
+    credit_limit: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+
+
+class InteractionIn(BaseModel):
+    """A contact with the customer to log as a memo."""
+
+    occurred_at: dt.datetime = Field(description="with a time zone, e.g. 2026-11-02T10:00:00+08:00")
+    channel: InteractionChannel
+    direction: Direction
+    outcome: InteractionOutcome | None = None
+    memo: str | None = Field(default=None, max_length=5000)
+
+
+class InteractionOut(BaseModel):
+    """A logged contact."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    occurred_at: dt.datetime
+    channel: InteractionChannel
+    direction: Direction
+    outcome: InteractionOutcome | None
+    memo: str | None
+
+
+class ConsentIn(BaseModel):
+    """A grant or withdrawal of consent for one purpose."""
+
+    purpose: ConsentPurpose
+    granted: bool
+    source: str = Field(default="api", min_length=1, max_length=50)
+
+
+class ConsentOut(BaseModel):
+    """One consent decision; the latest per purpose is in force."""
+
+    model_config = ConfigDict(from_attributes=True)
+    purpose: ConsentPurpose
+    granted: bool
+    recorded_at: dt.datetime
+    source: str

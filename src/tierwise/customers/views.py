@@ -1,0 +1,186 @@
+"""Customers as a user may see them: their rows only, personal fields masked, reads audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from tierwise.accountability.models import Staff
+from tierwise.customers.choices import ConsentPurpose, CustomerStatus
+from tierwise.customers.models import Consent, Customer
+from tierwise.customers.profile import is_personal
+from tierwise.customers.service import customer_summary
+from tierwise.db.session import UnitOfWork
+from tierwise.i18n import _
+from tierwise.identity.access import (
+    Forbidden,
+    Principal,
+    customer_filter,
+    pseudonym,
+    shown,
+    visible_customer,
+)
+from tierwise.identity.audit import changes_of, record
+from tierwise.tiering.models import CustomerTier
+
+CUSTOMER_PERSONAL = ("phone", "email", "address")
+EDITABLE = ("name", "industry", "region", "credit_rating", "credit_limit", *CUSTOMER_PERSONAL)
+
+
+def scoped_customers(
+    principal: Principal,
+    tier: str | None = None,
+    status: CustomerStatus | None = None,
+    owner: str | None = None,
+    search: str | None = None,
+) -> Select[Any]:
+    """The customers the principal may list, filtered; analysts cannot search (pseudonyms)."""
+    query = select(Customer).where(customer_filter(principal))
+    if tier is not None:
+        query = query.where(
+            Customer.id.in_(select(CustomerTier.customer_id).where(CustomerTier.tier == tier))
+        )
+    if status is not None:
+        query = query.where(Customer.status == status)
+    if owner is not None:
+        query = query.where(Customer.owner_id.in_(select(Staff.id).where(Staff.code == owner)))
+    if search:
+        pattern = search.replace("%", r"\%").replace("_", r"\_") + "%"
+        by_name = Customer.name.like(pattern, escape="\\")
+        by_code = Customer.code.like(pattern, escape="\\")
+        if principal.pseudonymous:
+            raise Forbidden(_("analysts cannot search customers by code or name"))
+        query = query.where(by_code | by_name)
+    return query
+
+
+def customer_rows(
+    session: Session, principal: Principal, customers: Sequence[Customer], secret: str
+) -> list[dict[str, Any]]:
+    """List rows with tier and staff codes in two queries, masked for the principal."""
+    ids = [c.id for c in customers]
+    tiers = dict(
+        session.execute(
+            select(CustomerTier.customer_id, CustomerTier.tier).where(
+                CustomerTier.customer_id.in_(ids)
+            )
+        ).all()
+    )
+    staff_ids = {c.owner_id for c in customers} | {c.csr_id for c in customers}
+    codes = dict(
+        session.execute(select(Staff.id, Staff.code).where(Staff.id.in_(staff_ids - {None}))).all()
+    )
+    rows = []
+    for c in customers:
+        row = {
+            "code": c.code,
+            "name": c.name,
+            "kind": c.kind,
+            "status": c.status,
+            "tier": tiers.get(c.id),
+            "industry": c.industry,
+            "region": c.region,
+            "owner": codes.get(c.owner_id),
+            "csr": codes.get(c.csr_id),
+            "version": c.version,
+            "updated_at": c.updated_at,
+        }
+        if principal.pseudonymous:
+            row["code"] = row["name"] = pseudonym(secret, c.id)
+            row.update(dict.fromkeys(CUSTOMER_PERSONAL))
+        else:
+            row.update({f: shown(principal, f, getattr(c, f)) for f in CUSTOMER_PERSONAL})
+        rows.append(row)
+    return rows
+
+
+def audit_read(
+    session: Session, principal: Principal, codes: Sequence[str], fields: Sequence[str]
+) -> None:
+    """Note who read which personal fields of which customers (nothing if none were shown)."""
+    seen = [f for f in fields if principal.sees(f)]
+    if seen and codes:
+        resource_id = codes[0] if len(codes) == 1 else None
+        note = None if len(codes) == 1 else " ".join(codes)
+        record(session, principal, "read", "customer", resource_id, seen, note=note)
+
+
+def customer_detail(
+    uow: UnitOfWork, principal: Principal, code: str, secret: str
+) -> dict[str, Any]:
+    """One customer's file as the principal may see it; reading personal fields is audited."""
+    session = uow.session
+    customer = visible_customer(session, principal, code)
+    summary = customer_summary(uow, customer.code)
+    row = customer_rows(session, principal, [customer], secret)[0]
+    contacts = [
+        {
+            "code": p.code,
+            "name": p.name if principal.sees("contacts") else shown(principal, "contacts", p.name),
+            "department": p.department,
+            "title": p.title,
+            "phone": p.phone if principal.sees("contacts") else shown(principal, "phone", p.phone),
+            "email": p.email if principal.sees("contacts") else shown(principal, "email", p.email),
+            "is_primary": p.is_primary,
+        }
+        for p in summary.contacts
+    ]
+    sections = {
+        section.value: data
+        if not is_personal(section) or principal.sees("profile")
+        else {"masked": True}
+        for section, data in summary.sections.items()
+    }
+    totals = summary.totals
+    row.update(
+        contacts=contacts,
+        totals={
+            "orders": totals.orders,
+            "revenue": totals.revenue,
+            "cost": totals.cost,
+            "returns": totals.returns,
+            "first_order": totals.first_order,
+            "last_order": totals.last_order,
+        },
+        sections=sections,
+        consents={purpose.value: granted for purpose, granted in summary.consents.items()},
+    )
+    audit_read(session, principal, [customer.code], [*CUSTOMER_PERSONAL, "contacts", "profile"])
+    return row
+
+
+def update_customer(
+    session: Session, principal: Principal, customer: Customer, changes: dict[str, Any]
+) -> None:
+    """Apply the changes; personal fields the principal cannot read it cannot set either."""
+    hidden = [f for f in changes if f in CUSTOMER_PERSONAL and not principal.sees(f)]
+    if hidden:
+        raise Forbidden(
+            _("your role may not change {fields}").format(fields=", ".join(sorted(hidden)))
+        )
+    before = {f: getattr(customer, f) for f in changes}
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    session.flush()
+    diff = changes_of(before, changes)
+    if diff:
+        record(session, principal, "update", "customer", customer.code, sorted(diff), diff)
+
+
+def marketing_consented() -> Select[Any]:
+    """Ids of customers whose consent to marketing in force (the latest decision) is a grant."""
+    newer = aliased(Consent)
+    superseded = exists().where(
+        newer.customer_id == Consent.customer_id,
+        newer.purpose == Consent.purpose,
+        or_(
+            newer.recorded_at > Consent.recorded_at,
+            and_(newer.recorded_at == Consent.recorded_at, newer.id > Consent.id),
+        ),
+    )
+    return select(Consent.customer_id).where(
+        Consent.purpose == ConsentPurpose.MARKETING, Consent.granted.is_(True), ~superseded
+    )

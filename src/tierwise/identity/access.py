@@ -1,0 +1,124 @@
+"""Who is asking and what they may see: permissions, the customers in their scope, masked fields."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from tierwise.accountability.models import Staff
+from tierwise.customers.models import Customer
+from tierwise.customers.service import CustomerNotFound
+from tierwise.i18n import _
+from tierwise.identity.roles import EVERYTHING, Permission, RowScope
+from tierwise.service.queue_models import QueueContact
+
+
+class Forbidden(PermissionError):
+    """The principal lacks a permission, or the resource is outside what its role may see."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in user (by session or token) or the system itself, with what their role allows."""
+
+    username: str
+    kind: str  # human, token or system
+    role: str
+    permissions: frozenset[str]
+    row_scope: RowScope
+    personal_fields: frozenset[str]
+    user_id: int | None = None
+    staff_id: int | None = None
+    team: str | None = None
+    address: str | None = None
+
+    def can(self, permission: Permission) -> bool:
+        """Whether the role (narrowed by the token's scopes) grants `permission`."""
+        return permission.value in self.permissions
+
+    def sees(self, field: str) -> bool:
+        """Whether this principal may read the personal field unmasked."""
+        return self.row_scope is not RowScope.PSEUDONYMOUS and field in self.personal_fields
+
+    @property
+    def pseudonymous(self) -> bool:
+        """Analysts see every row, but under a pseudonym and without personal fields."""
+        return self.row_scope is RowScope.PSEUDONYMOUS
+
+
+SYSTEM = Principal(
+    username="system",
+    kind="system",
+    role="admin",
+    permissions=frozenset(EVERYTHING),
+    row_scope=RowScope.ALL,
+    personal_fields=frozenset(),
+)
+
+
+def require(principal: Principal, permission: Permission) -> None:
+    """Refuse unless the principal holds the permission."""
+    if not principal.can(permission):
+        raise Forbidden(
+            _("your role ({role}) does not allow {permission}").format(
+                role=principal.role, permission=permission.value
+            )
+        )
+
+
+def customer_filter(principal: Principal) -> ColumnElement[bool]:
+    """A WHERE clause keeping only the customers the principal's row scope covers."""
+    scope, me = principal.row_scope, principal.staff_id
+    if scope in (RowScope.ALL, RowScope.PSEUDONYMOUS):
+        return true()
+    if me is None:
+        return false()
+    if scope is RowScope.OWN:
+        return Customer.owner_id == me
+    if scope is RowScope.TEAM:
+        team = select(Staff.id).where(Staff.team == principal.team)
+        return or_(Customer.owner_id == me, Customer.owner_id.in_(team))
+    answered = select(QueueContact.customer_id).where(
+        or_(QueueContact.taken_by == me, QueueContact.callback_by == me)
+    )
+    return or_(Customer.csr_id == me, Customer.id.in_(answered))
+
+
+def visible_customer(session: Session, principal: Principal, code: str) -> Customer:
+    """The customer with `code` if the principal may open it; others look as if absent."""
+    if principal.pseudonymous:
+        raise Forbidden(_("analysts see pseudonymised lists and aggregates, not one customer"))
+    customer = session.scalar(
+        select(Customer).where(Customer.code == code, customer_filter(principal))
+    )
+    if customer is None:
+        raise CustomerNotFound(code)
+    return customer
+
+
+def pseudonym(secret: str, customer_id: int) -> str:
+    """A stable stand-in for a customer, the same in every list, that cannot be reversed."""
+    digest = hmac.new(secret.encode(), str(customer_id).encode(), hashlib.sha256).hexdigest()
+    return f"P-{digest[:12]}"
+
+
+def masked(field: str, value: Any) -> Any:
+    """A personal value as someone without the right to read it sees it."""
+    if value is None:
+        return None
+    text = str(value)
+    if field == "phone":
+        return text[:3] + "*" * max(len(text) - 7, 4) + text[-4:] if len(text) > 7 else "****"
+    if field == "email" and "@" in text:
+        return text[0] + "***@" + text.split("@", 1)[1]
+    return "***"
+
+
+def shown(principal: Principal, field: str, value: Any) -> Any:
+    """The value itself if the principal may read the field, else its mask."""
+    return value if principal.sees(field) else masked(field, value)

@@ -1,0 +1,118 @@
+"""`tierwise init` and `tierwise users …`: the first administrator and everyone who signs in."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from tierwise.bootstrap import App
+from tierwise.db import migrate
+from tierwise.i18n import _
+from tierwise.identity import accounts
+from tierwise.identity.access import SYSTEM
+from tierwise.identity.audit import record
+from tierwise.identity.models import User
+from tierwise.terminal import console, errors
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    errors.print(f"[red]{exc}[/red]", highlight=False)
+    return typer.Exit(1)
+
+
+def print_password(username: str, password: str) -> None:
+    """Show a one-time password once, and what to do with it."""
+    console.print(
+        _(
+            "User {name}: one-time password [bold]{password}[/bold] (change it at first sign-in)"
+        ).format(name=username, password=password),
+        highlight=False,
+    )
+
+
+def first_admin(app: App, username: str) -> str | None:
+    """Create the first administrator with a one-time password, unless an admin exists."""
+    with app.uow() as uow:
+        if uow.session.scalar(select(User.id).where(User.role == "admin")) is not None:
+            return None
+        password = accounts.one_time_password()
+        accounts.add_user(uow.session, username, _("Administrator"), "admin", password)
+        record(uow.session, SYSTEM, "create_user", "user", username, note="first admin")
+        uow.commit()
+    return password
+
+
+def register(app: typer.Typer) -> None:
+    """Add init and the users group to the root application."""
+    users = typer.Typer(help=_("Users who sign in, and their roles."), no_args_is_help=True)
+    app.add_typer(users, name="users")
+
+    @app.command(help=_("Set up the database and create the first administrator."))
+    def init(ctx: typer.Context, username: str = typer.Option("admin")) -> None:
+        tierwise: App = ctx.obj
+        migrate.upgrade(tierwise.settings.database_url)
+        password = first_admin(tierwise, username)
+        if password is None:
+            console.print(_("An administrator exists already; nothing to do."))
+            return
+        print_password(username, password)
+
+    @users.command("add", help=_("Add a user; prints a one-time password."))
+    def add(
+        ctx: typer.Context,
+        username: str,
+        role: str = typer.Option(..., help="admin, manager, account_manager, csr, analyst"),
+        name: str = typer.Option(None, help=_("display name (default: the user name)")),
+        staff: str = typer.Option(None, help=_("staff code, for owners and CSRs")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        password = accounts.one_time_password()
+        with tierwise.uow() as uow:
+            try:
+                accounts.add_user(uow.session, username, name or username, role, password, staff)
+            except accounts.AccountError as exc:
+                raise _fail(exc) from exc
+            record(uow.session, SYSTEM, "create_user", "user", username, note=f"role {role}")
+            uow.commit()
+        print_password(username, password)
+
+    @users.command("passwd", help=_("Give a user a new one-time password (lifts a lockout)."))
+    def passwd(ctx: typer.Context, username: str) -> None:
+        tierwise: App = ctx.obj
+        password = accounts.one_time_password()
+        with tierwise.uow() as uow:
+            try:
+                accounts.set_password(uow.session, username, password, temporary=True)
+            except accounts.AccountError as exc:
+                raise _fail(exc) from exc
+            record(uow.session, SYSTEM, "reset_password", "user", username)
+            uow.commit()
+        print_password(username, password)
+
+    @users.command("disable", help=_("Stop a user signing in; their sessions and tokens end."))
+    def disable(ctx: typer.Context, username: str) -> None:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
+            try:
+                accounts.disable_user(uow.session, username)
+            except accounts.AccountError as exc:
+                raise _fail(exc) from exc
+            record(uow.session, SYSTEM, "disable_user", "user", username)
+            uow.commit()
+        console.print(_("User {name} is disabled.").format(name=username))
+
+    @users.command("list", help=_("Every user with role and state."))
+    def list_users(ctx: typer.Context) -> None:
+        tierwise: App = ctx.obj
+        table = Table(_("user"), _("name"), _("role"), _("active"), _("locked until"))
+        with tierwise.uow() as uow:
+            for user in uow.session.scalars(select(User).order_by(User.username)):
+                table.add_row(
+                    user.username,
+                    user.display_name,
+                    user.role,
+                    _("yes") if user.active else _("no"),
+                    f"{user.locked_until:%Y-%m-%d %H:%M}" if user.locked_until else "",
+                )
+        console.print(table)

@@ -1,0 +1,116 @@
+"""Personal-data rights: all that is held about a person, and erasure keeping the numbers whole."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.orm import Session
+
+from tierwise.customers.choices import ConsentPurpose
+from tierwise.customers.models import (
+    Consent,
+    Contact,
+    Customer,
+    Interaction,
+    ProfileEntry,
+    Referral,
+)
+from tierwise.customers.profile import NON_PERSONAL_SECTIONS
+from tierwise.db.base import Base, utcnow
+from tierwise.identity.access import Principal, pseudonym
+from tierwise.identity.audit import record
+from tierwise.service.queue_models import QueueContact, Ticket
+
+ERASED = "(erased)"
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime | Decimal):
+        return str(value)
+    return value
+
+
+def _tables_about_customers() -> list[Table]:
+    """Every table with a customer_id column: the bundle follows the schema, so none is missed."""
+    return [t for t in Base.metadata.sorted_tables if "customer_id" in t.c]
+
+
+def personal_data(session: Session, principal: Principal, customer: Customer) -> dict[str, Any]:
+    """Everything Tierwise holds about one customer, table by table; the request is audited."""
+    bundle: dict[str, Any] = {}
+    customers = Customer.__table__
+    rows = session.execute(select(customers).where(customers.c.id == customer.id)).mappings()
+    bundle["customers"] = [{k: _json_safe(v) for k, v in row.items()} for row in rows]
+    for table in _tables_about_customers():
+        rows = session.execute(select(table).where(table.c.customer_id == customer.id)).mappings()
+        found = [{k: _json_safe(v) for k, v in row.items()} for row in rows]
+        if found:
+            bundle[table.name] = found
+    referrals = Referral.__table__
+    rows = session.execute(
+        select(referrals).where(
+            (referrals.c.referrer_id == customer.id) | (referrals.c.referred_id == customer.id)
+        )
+    ).mappings()
+    bundle["referrals"] = [{k: _json_safe(v) for k, v in row.items()} for row in rows]
+    record(session, principal, "export_personal_data", "customer", customer.code)
+    return bundle
+
+
+def bundle_zip(bundle: dict[str, Any]) -> bytes:
+    """The bundle as one CSV per table in a zip file, for people who open it in Excel."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in bundle.items():
+            if not rows:
+                continue
+            text = io.StringIO()
+            writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+            archive.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
+    return buffer.getvalue()
+
+
+def erase(session: Session, principal: Principal, customer: Customer, secret: str) -> None:
+    """Anonymise a person: personal fields go, orders and figures stay, consents are withdrawn."""
+    cid = customer.id
+    customer.name = pseudonym(secret, cid)
+    customer.phone = customer.email = customer.address = None
+    session.execute(
+        update(Contact)
+        .where(Contact.customer_id == cid)
+        .values(name=ERASED, phone=None, email=None, title=None)
+    )
+    session.execute(
+        delete(ProfileEntry).where(
+            ProfileEntry.customer_id == cid, ProfileEntry.section.not_in(NON_PERSONAL_SECTIONS)
+        )
+    )
+    session.execute(update(Interaction).where(Interaction.customer_id == cid).values(memo=None))
+    session.execute(
+        update(QueueContact)
+        .where(QueueContact.customer_id == cid)
+        .values(caller=customer.code, memo=None)
+    )
+    session.execute(update(Ticket).where(Ticket.customer_id == cid).values(subject=ERASED))
+    session.execute(
+        update(Referral).where(Referral.referred_id == cid).values(referred_name=ERASED)
+    )
+    now = utcnow()
+    for purpose in ConsentPurpose:
+        session.add(
+            Consent(
+                customer_id=cid, purpose=purpose, granted=False, recorded_at=now, source="erasure"
+            )
+        )
+    record(
+        session, principal, "erase", "customer", customer.code, note="personal fields anonymised"
+    )
+    session.flush()

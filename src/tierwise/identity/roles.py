@@ -1,0 +1,117 @@
+"""The shipped roles: what each may do, which customers it sees and which personal fields."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    """One thing a role may do; endpoints name the permission they need."""
+
+    CUSTOMERS_READ = "customers.read"
+    CUSTOMERS_WRITE = "customers.write"
+    ORDERS_READ = "orders.read"
+    ORDERS_WRITE = "orders.write"
+    PRODUCTS_READ = "products.read"
+    INTERACTIONS_WRITE = "interactions.write"
+    SURVEYS_READ = "surveys.read"
+    TIERS_READ = "tiers.read"
+    TIERS_APPLY = "tiers.apply"
+    TIERS_SIMULATE = "tiers.simulate"
+    RECOMPUTE_RUN = "recompute.run"
+    QUEUE_WORK = "queue.work"
+    TICKETS_READ = "tickets.read"
+    TICKETS_WRITE = "tickets.write"
+    STAFF_READ = "staff.read"
+    ASSIGNMENTS_WRITE = "assignments.write"
+    TASKS_READ = "tasks.read"
+    TASKS_WRITE = "tasks.write"
+    ITEMS_READ = "items.read"
+    ITEMS_ANSWER = "items.answer"
+    ITEMS_REVIEW = "items.review"
+    SCORECARDS_READ = "scorecards.read"
+    REPORTS_READ = "reports.read"
+    IMPORTS_RUN = "imports.run"
+    EXPORTS_RUN = "exports.run"
+    PRIVACY_MANAGE = "privacy.manage"
+    AUDIT_READ = "audit.read"
+    USERS_MANAGE = "users.manage"
+
+
+class RowScope(StrEnum):
+    """Which customers' rows a role sees."""
+
+    ALL = "all"
+    TEAM = "team"  # customers owned by anyone in the user's team
+    OWN = "own"  # customers the user owns
+    SERVED = "served"  # customers the user is dedicated CSR for, or has answered in the queue
+    PSEUDONYMOUS = "pseudonymous"  # every row, under a pseudonym, never a personal field
+
+
+PERSONAL_FIELDS = ("phone", "email", "address", "contacts", "profile")
+
+EVERYTHING = [p.value for p in Permission]
+ACCOUNT_WORK = [
+    Permission.CUSTOMERS_READ,
+    Permission.CUSTOMERS_WRITE,
+    Permission.ORDERS_READ,
+    Permission.ORDERS_WRITE,
+    Permission.PRODUCTS_READ,
+    Permission.INTERACTIONS_WRITE,
+    Permission.SURVEYS_READ,
+    Permission.TIERS_READ,
+    Permission.TICKETS_READ,
+    Permission.TICKETS_WRITE,
+    Permission.STAFF_READ,
+    Permission.TASKS_READ,
+    Permission.TASKS_WRITE,
+    Permission.ITEMS_READ,
+    Permission.ITEMS_ANSWER,
+    Permission.SCORECARDS_READ,
+]
+
+DEFAULT_ROLES: dict[str, tuple[list[str], RowScope, list[str]]] = {
+    "admin": (EVERYTHING, RowScope.ALL, list(PERSONAL_FIELDS)),
+    "manager": (
+        [
+            p.value
+            for p in Permission
+            if p not in (Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.IMPORTS_RUN)
+        ],
+        RowScope.TEAM,
+        ["phone", "email", "contacts"],
+    ),
+    "account_manager": ([p.value for p in ACCOUNT_WORK], RowScope.OWN, list(PERSONAL_FIELDS)),
+    "csr": (
+        [
+            p.value
+            for p in (
+                Permission.CUSTOMERS_READ,
+                Permission.PRODUCTS_READ,
+                Permission.INTERACTIONS_WRITE,
+                Permission.TIERS_READ,
+                Permission.QUEUE_WORK,
+                Permission.TICKETS_READ,
+                Permission.TICKETS_WRITE,
+            )
+        ],
+        RowScope.SERVED,
+        ["phone", "contacts"],
+    ),
+    "analyst": (
+        [
+            p.value
+            for p in (
+                Permission.CUSTOMERS_READ,
+                Permission.PRODUCTS_READ,
+                Permission.SURVEYS_READ,
+                Permission.TIERS_READ,
+                Permission.TIERS_SIMULATE,
+                Permission.REPORTS_READ,
+                Permission.SCORECARDS_READ,
+            )
+        ],
+        RowScope.PSEUDONYMOUS,
+        [],
+    ),
+}

@@ -1,0 +1,132 @@
+"""Imports and exports over HTTP, with the CLI's validation report and the caller's masking."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from tierwise.customers.choices import CustomerKind
+from tierwise.customers.models import Customer
+from tierwise.customers.views import customer_rows, marketing_consented, scoped_customers
+from tierwise.i18n import _
+from tierwise.identity.access import Principal
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
+from tierwise.ingest.entities import ImportKind, entity_for
+from tierwise.ingest.pipeline import ImportOptions, run_import
+from tierwise.web.deps import AppDep, UowDep, allowed
+from tierwise.web.problems import error_responses
+
+router = APIRouter(tags=["imports and exports"])
+SUFFIXES = {".csv", ".xlsx", ".txt"}
+EXPORT_COLUMNS = ("code", "name", "kind", "status", "tier", "owner", "phone", "email", "address")
+PAGE_ROWS = 2000
+
+
+class ImportOut(BaseModel):
+    """What the import wrote: rows read, inserted, updated, unchanged, customers created."""
+
+    entity: str
+    file: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    created_customers: int
+    ignored_columns: list[str]
+
+
+@router.post(
+    "/imports/{kind}",
+    response_model=ImportOut,
+    status_code=201,
+    responses=error_responses(401, 403, 422),
+)
+def import_file(
+    kind: ImportKind,
+    app: AppDep,
+    uow: UowDep,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8, BOM, GB18030) or XLSX")],
+    create_customers: bool = False,
+    principal: Principal = allowed(Permission.IMPORTS_RUN),
+) -> dict[str, Any]:
+    """Import a file all or nothing: any bad value is reported (file, row, column, value) and
+    nothing is written."""
+    name = Path(file.filename or "upload.csv").name
+    if Path(name).suffix.lower() not in SUFFIXES:
+        raise ValueError(_("{file}: send a .csv or .xlsx file").format(file=name))
+    options = ImportOptions(
+        create_customers=create_customers, batch_rows=app.settings.import_batch_rows
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(file.file.read())
+        result = run_import(
+            uow.connection, entity_for(kind, CustomerKind.ENTERPRISE), path, options
+        )
+    record(uow.session, principal, "import", kind.value, name, note=f"{result.rows} rows")
+    uow.commit()
+    counts = result.counts
+    return {
+        "entity": result.entity,
+        "file": name,
+        "rows": result.rows,
+        "inserted": counts.inserted,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "created_customers": counts.created_customers,
+        "ignored_columns": result.ignored_columns,
+    }
+
+
+def _csv(uow: Any, principal: Principal, secret: str, marketing: bool) -> Iterator[str]:
+    """Customers in the caller's scope, masked for them, a page at a time."""
+    query = scoped_customers(principal)
+    if marketing:
+        query = query.where(Customer.id.in_(marketing_consented()))
+    last = 0
+    yield "\ufeff" + ",".join(EXPORT_COLUMNS) + "\r\n"
+    while True:
+        batch = list(
+            uow.session.scalars(
+                query.where(Customer.id > last).order_by(Customer.id).limit(PAGE_ROWS)
+            )
+        )
+        if not batch:
+            return
+        last = batch[-1].id
+        text = io.StringIO()
+        writer = csv.writer(text)
+        for row in customer_rows(uow.session, principal, batch, secret):
+            writer.writerow(["" if row[c] is None else row[c] for c in EXPORT_COLUMNS])
+        yield text.getvalue()
+
+
+@router.get(
+    "/exports/customers",
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(401, 403, 422)},
+)
+def export_customers(
+    app: AppDep,
+    uow: UowDep,
+    purpose: Annotated[
+        str, Query(pattern="^(service|marketing)$", description="marketing: consented only")
+    ] = "service",
+    principal: Principal = allowed(Permission.EXPORTS_RUN),
+) -> StreamingResponse:
+    """Customers you may see as CSV, masked as you see them; a marketing export leaves out
+    everyone without marketing consent in force."""
+    seen = [f for f in ("phone", "email", "address") if principal.sees(f)]
+    record(uow.session, principal, "export", "customer", None, seen, note=f"purpose {purpose}")
+    uow.commit()
+    rows = list(_csv(uow, principal, app.settings.secret_key, purpose == "marketing"))
+    headers = {"Content-Disposition": f'attachment; filename="customers-{purpose}.csv"'}
+    return StreamingResponse(iter(rows), media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,159 @@
+"""Products and orders over HTTP; an order raises the customer's tier at once if it earns it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+
+from tierwise.customers.models import Customer
+from tierwise.identity.access import Principal, customer_filter, visible_customer
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
+from tierwise.sales.models import Order, OrderLine, Product
+from tierwise.sales.service import record_order
+from tierwise.tiering.regrade import regrade
+from tierwise.web.deps import UowDep, allowed
+from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
+from tierwise.web.problems import error_responses
+
+router = APIRouter(tags=["products and orders"])
+
+
+class ProductOut(BaseModel):
+    """Something we sell."""
+
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+    category: str | None
+    list_price: Decimal | None
+    standard_cost: Decimal | None
+    active: bool
+
+
+class OrderOut(BaseModel):
+    """An order with its net amount and cost over all lines."""
+
+    code: str
+    customer: str
+    order_date: dt.date
+    channel: str | None
+    department: str | None
+    amount: Decimal
+    cost: Decimal | None
+
+
+class OrderIn(BaseModel):
+    """A one-line order, or with `returns` a return of an earlier order of the customer."""
+
+    customer: str = Field(min_length=1, max_length=64, examples=["C000002"])
+    amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2, examples=["12800.00"])
+    cost: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    order_date: dt.date | None = Field(default=None, description="default: today")
+    product: str | None = Field(default=None, max_length=64)
+    code: str | None = Field(default=None, min_length=1, max_length=130)
+    returns: str | None = Field(default=None, max_length=130, description="order code returned")
+
+
+class OrderRecorded(BaseModel):
+    """The order and the customer's tier after it."""
+
+    code: str
+    tier: str | None
+
+
+@router.get("/products", response_model=Page[ProductOut], responses=error_responses(401, 403, 422))
+def products(
+    uow: UowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
+    category: Annotated[str | None, Query(max_length=100)] = None,
+    principal: Principal = allowed(Permission.PRODUCTS_READ),
+) -> dict[str, Any]:
+    """The product catalogue by code."""
+    query = select(Product)
+    if category is not None:
+        query = query.where(Product.category == category)
+    rows, next_cursor = page(uow.session, query, Product.code, Product.id, False, cursor, limit)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.get("/orders", response_model=Page[OrderOut], responses=error_responses(401, 403, 404, 422))
+def orders(
+    uow: UowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
+    customer: Annotated[str | None, Query(max_length=64)] = None,
+    principal: Principal = allowed(Permission.ORDERS_READ),
+) -> dict[str, Any]:
+    """Orders of the customers your role may see, newest first; one customer's with ?customer=."""
+    query = select(Order).join(Customer, Customer.id == Order.customer_id)
+    query = query.where(customer_filter(principal))
+    if customer is not None:
+        query = query.where(
+            Order.customer_id == visible_customer(uow.session, principal, customer).id
+        )
+    rows, next_cursor = page(uow.session, query, Order.id, Order.id, True, cursor, limit)
+    ids = [o.id for o in rows]
+    sums = {
+        order_id: (amount, cost)
+        for order_id, amount, cost in uow.session.execute(
+            select(OrderLine.order_id, func.sum(OrderLine.amount), func.sum(OrderLine.cost))
+            .where(OrderLine.order_id.in_(ids))
+            .group_by(OrderLine.order_id)
+        )
+    }
+    codes = dict(
+        uow.session.execute(
+            select(Customer.id, Customer.code).where(Customer.id.in_({o.customer_id for o in rows}))
+        ).all()
+    )
+    items = [
+        {
+            "code": o.code,
+            "customer": codes[o.customer_id],
+            "order_date": o.order_date,
+            "channel": o.channel,
+            "department": o.department,
+            "amount": sums.get(o.id, (0, None))[0] or 0,
+            "cost": sums.get(o.id, (0, None))[1],
+        }
+        for o in rows
+    ]
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.post(
+    "/orders",
+    response_model=OrderRecorded,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def add_order(
+    body: OrderIn, uow: UowDep, principal: Principal = allowed(Permission.ORDERS_WRITE)
+) -> dict[str, Any]:
+    """Record an order (or a return); the customer is regraded at once."""
+    customer = visible_customer(uow.session, principal, body.customer)
+    today = dt.datetime.now(dt.UTC).date()
+    day = body.order_date or today
+    order = record_order(
+        uow.session,
+        customer.code,
+        day,
+        body.amount,
+        body.cost,
+        body.product,
+        body.code,
+        body.returns,
+    )
+    tier = regrade(
+        uow.connection, order.customer_id, max(day, today), principal.username, order.code
+    )
+    record(uow.session, principal, "create", "order", order.code)
+    uow.commit()
+    return {"code": order.code, "tier": tier}

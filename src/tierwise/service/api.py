@@ -1,0 +1,354 @@
+"""The service desk over HTTP: the tiered contact queue, callbacks, tickets and the day's report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from tierwise.accountability.service import active_rules
+from tierwise.customers.models import Customer
+from tierwise.db.base import utcnow
+from tierwise.i18n import _
+from tierwise.identity.access import Principal, customer_filter, shown, visible_customer
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
+from tierwise.service import queue, tickets
+from tierwise.service.queue_models import Ticket, TicketStep
+from tierwise.service.report import report
+from tierwise.service.workflow import TicketKind, TicketStatus
+from tierwise.web.deps import AppDep, UowDep, allowed
+from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
+from tierwise.web.problems import error_responses
+
+router = APIRouter(tags=["service desk"])
+
+
+class CallIn(BaseModel):
+    """Someone calling: a customer code, a customer's or a contact's phone number."""
+
+    caller: str = Field(min_length=1, max_length=64, examples=["13800138000"])
+
+
+class Queued(BaseModel):
+    """Where the call went: the contact id, the caller's tier and lane."""
+
+    id: int
+    customer: str | None
+    tier: str | None
+    lane: int = Field(description="0 green channel, 1 normal, 2 last")
+    answer_seconds: int
+
+
+class Taken(BaseModel):
+    """The contact an agent answers next."""
+
+    id: int
+    customer: str | None
+    tier: str | None
+    arrived_at: dt.datetime
+
+
+class Callback(BaseModel):
+    """A callback owed, soonest first; the phone masked unless your role may read it."""
+
+    id: int
+    callback_due: dt.datetime
+    code: str
+    name: str
+    phone: str | None
+    tier: str | None
+
+
+class TicketIn(BaseModel):
+    """A service request or complaint to open."""
+
+    customer: str = Field(min_length=1, max_length=64)
+    kind: TicketKind
+    subject: str = Field(min_length=1, max_length=200)
+    channel: str = Field(default="phone", min_length=1, max_length=20)
+
+
+class MoveIn(BaseModel):
+    """A move along the ticket's workflow."""
+
+    to: TicketStatus
+    note: str | None = Field(default=None, max_length=2000)
+    department: str | None = Field(default=None, max_length=100)
+    csat: int | None = Field(default=None, ge=1, le=5)
+    nps: int | None = Field(default=None, ge=0, le=10)
+
+
+class TicketOut(BaseModel):
+    """A ticket with its tier's priority and SLA clocks."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: TicketKind
+    status: TicketStatus
+    subject: str
+    tier: str | None
+    priority: int
+    department: str | None
+    opened_at: dt.datetime
+    first_response_due: dt.datetime
+    resolution_due: dt.datetime
+    first_response_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+class ReportLine(BaseModel):
+    """One tier in one interval: offered, answered within target, waits, callbacks."""
+
+    tier: str
+    interval: dt.datetime
+    target: float
+    answer_seconds: int
+    offered: int
+    answered: int
+    within: int
+    abandoned: int
+    callbacks_due: int
+    callbacks_on_time: int
+
+
+def _agent(principal: Principal) -> int:
+    if principal.staff_id is None:
+        raise ValueError(_("your user is not linked to a staff member, so it cannot take calls"))
+    return principal.staff_id
+
+
+def _code(uow: Any, customer_id: int | None) -> str | None:
+    if customer_id is None:
+        return None
+    return uow.session.scalar(select(Customer.code).where(Customer.id == customer_id))
+
+
+@router.post(
+    "/service/queue",
+    response_model=Queued,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 422),
+)
+def enqueue(
+    body: CallIn, uow: UowDep, principal: Principal = allowed(Permission.QUEUE_WORK)
+) -> dict[str, Any]:
+    """Put a call in the queue: identified callers wait in their tier's lane and order."""
+    contact_id, caller = queue.enqueue(
+        uow.connection, active_rules(uow.connection), body.caller, utcnow()
+    )
+    uow.commit()
+    return {
+        "id": contact_id,
+        "customer": _code(uow, caller.customer_id),
+        "tier": caller.tier,
+        "lane": caller.lane,
+        "answer_seconds": caller.level.answer_seconds,
+    }
+
+
+@router.post(
+    "/service/queue/take", response_model=Taken | None, responses=error_responses(401, 403, 422)
+)
+def take(
+    uow: UowDep, principal: Principal = allowed(Permission.QUEUE_WORK)
+) -> dict[str, Any] | None:
+    """Answer the next contact (best lane, best tier, longest waiting); null when nobody waits."""
+    row = queue.take_next(uow.connection, _agent(principal), utcnow())
+    uow.commit()
+    if row is None:
+        return None
+    return {
+        "id": row["id"],
+        "customer": _code(uow, row["customer_id"]),  # type: ignore[arg-type]
+        "tier": row["tier"],
+        "arrived_at": row["arrived_at"],
+    }
+
+
+@router.get(
+    "/service/callbacks", response_model=list[Callback], responses=error_responses(401, 403)
+)
+def callbacks(
+    uow: UowDep, principal: Principal = allowed(Permission.QUEUE_WORK)
+) -> list[dict[str, Any]]:
+    """Callbacks owed, the soonest due first."""
+    rows = queue.callbacks_due(uow.connection)
+    return [
+        {
+            "id": r["id"],
+            "callback_due": r["callback_due"],
+            "code": r["code"],
+            "name": r["name"],
+            "phone": shown(principal, "phone", r["phone"]),
+            "tier": r["tier"],
+        }
+        for r in rows
+    ]
+
+
+@router.get("/tickets", response_model=Page[TicketOut], responses=error_responses(401, 403, 422))
+def list_tickets(
+    uow: UowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+    status: TicketStatus | None = None,
+    kind: TicketKind | None = None,
+    principal: Principal = allowed(Permission.TICKETS_READ),
+) -> dict[str, Any]:
+    """Tickets of the customers your role may see, most urgent first within a page of ids."""
+    query = (
+        select(Ticket)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .where(customer_filter(principal))
+    )
+    if status is not None:
+        query = query.where(Ticket.status == status)
+    if kind is not None:
+        query = query.where(Ticket.kind == kind)
+    rows, next_cursor = page(uow.session, query, Ticket.id, Ticket.id, True, cursor, limit)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+def _visible_ticket(uow: Any, principal: Principal, ticket_id: int) -> Ticket:
+    ticket = uow.session.scalar(
+        select(Ticket)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .where(Ticket.id == ticket_id, customer_filter(principal))
+    )
+    if ticket is None:
+        raise LookupError(_("no ticket {id}").format(id=ticket_id))
+    return ticket
+
+
+@router.get(
+    "/tickets/{ticket_id}", response_model=TicketOut, responses=error_responses(401, 403, 404)
+)
+def get_ticket(
+    ticket_id: int, uow: UowDep, principal: Principal = allowed(Permission.TICKETS_READ)
+) -> Ticket:
+    """One ticket."""
+    return _visible_ticket(uow, principal, ticket_id)
+
+
+@router.post(
+    "/tickets",
+    response_model=TicketOut,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 422),
+)
+def open_ticket(
+    body: TicketIn,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.TICKETS_WRITE),
+) -> Ticket:
+    """Open a request or complaint; its clocks run in business hours from now."""
+    customer = visible_customer(uow.session, principal, body.customer)
+    rules = active_rules(uow.connection)
+    cal = tickets.calendar(rules, app.settings.timezone)
+    ticket_id = tickets.open_ticket(
+        uow.connection,
+        rules,
+        cal,
+        customer.code,
+        body.kind,
+        body.subject,
+        body.channel,
+        utcnow(),
+        principal.username,
+    )
+    record(uow.session, principal, "create", "ticket", str(ticket_id))
+    uow.commit()
+    return _visible_ticket(uow, principal, ticket_id)
+
+
+@router.post(
+    "/tickets/{ticket_id}/moves",
+    response_model=TicketOut,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def move_ticket(
+    ticket_id: int,
+    body: MoveIn,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.TICKETS_WRITE),
+) -> Ticket:
+    """Move a ticket along its workflow; an illegal move gets 409 naming the allowed ones."""
+    _visible_ticket(uow, principal, ticket_id)
+    cal = tickets.calendar(active_rules(uow.connection), app.settings.timezone)
+    survey = (body.csat, body.nps) if body.csat is not None or body.nps is not None else None
+    tickets.move(
+        uow.connection,
+        cal,
+        ticket_id,
+        body.to,
+        utcnow(),
+        principal.username,
+        body.note,
+        body.department,
+        survey,
+    )
+    record(
+        uow.session,
+        principal,
+        "move",
+        "ticket",
+        str(ticket_id),
+        changes={"status": [None, body.to.value]},
+    )
+    uow.commit()
+    uow.session.expire_all()
+    return _visible_ticket(uow, principal, ticket_id)
+
+
+@router.get(
+    "/tickets/{ticket_id}/steps",
+    response_model=list[dict[str, Any]],
+    responses=error_responses(401, 403, 404),
+)
+def ticket_steps(
+    ticket_id: int, uow: UowDep, principal: Principal = allowed(Permission.TICKETS_READ)
+) -> list[dict[str, Any]]:
+    """Every move of the ticket: when, from, to, who and why."""
+    _visible_ticket(uow, principal, ticket_id)
+    steps = uow.session.scalars(
+        select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.id)
+    )
+    return [
+        {
+            "at": s.at.isoformat(),
+            "from": s.from_status,
+            "to": s.to_status,
+            "actor": s.actor,
+            "note": s.note,
+        }
+        for s in steps
+    ]
+
+
+@router.get(
+    "/service/report",
+    response_model=list[ReportLine],
+    responses=error_responses(401, 403, 404, 422),
+)
+def day_report(
+    app: AppDep,
+    uow: UowDep,
+    date: Annotated[dt.date, Query(description="the day, in the company's time zone")],
+    hours: Annotated[int, Query(ge=1, le=24)] = 24,
+    principal: Principal = allowed(Permission.REPORTS_READ),
+) -> list[dict[str, Any]]:
+    """Per tier and interval: offered, answered within the tier's target, abandoned, callbacks."""
+    zone = ZoneInfo(app.settings.timezone)
+    start = dt.datetime.combine(date, dt.time(), zone)
+    lines = report(
+        uow.connection, active_rules(uow.connection), start, start + dt.timedelta(days=1), hours
+    )
+    return [{k: getattr(line, k) for k in ReportLine.model_fields} for line in lines]

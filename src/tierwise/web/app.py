@@ -1,0 +1,91 @@
+"""The HTTP application: every capability's router under /api/v1, problems, per-request language."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tierwise.bootstrap import App
+from tierwise.i18n import request_language
+from tierwise.web import problems
+
+API_PREFIX = "/api/v1"
+
+
+def language_of(accept_language: str) -> str | None:
+    """zh_CN or en from an Accept-Language header, or None to keep the server's language."""
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh_CN"
+        if tag.startswith("en"):
+            return "en"
+    return None
+
+
+class LanguageMiddleware:
+    """Messages of a request in the language it asks for, without touching other requests."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+        token = request_language.set(language_of(header))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            request_language.reset(token)
+
+
+def create_app(tierwise: App) -> FastAPI:
+    """Build the API on an already wired application (the one composition root)."""
+    from tierwise.accountability import api as accountability_api
+    from tierwise.analytics import api as analytics_api
+    from tierwise.customers import api as customers_api
+    from tierwise.identity import api as identity_api
+    from tierwise.ingest import api as ingest_api
+    from tierwise.sales import api as sales_api
+    from tierwise.service import api as service_api
+    from tierwise.tiering import api as tiering_api
+
+    app = FastAPI(
+        title="Tierwise",
+        version=version("tierwise"),
+        summary="Tiered customer management (客户分级管理)",
+        description=(
+            "Sign in with `POST /api/v1/session` (cookie; send the returned csrf_token as "
+            "X-CSRF-Token on writes) or send an API token as `Authorization: Bearer <token>`. "
+            "Errors are RFC 9457 problem+json. Lists are paged with `cursor`/`next_cursor`."
+        ),
+    )
+    app.state.tierwise = tierwise
+    problems.install(app)
+
+    app.add_middleware(LanguageMiddleware)
+
+    api = APIRouter(prefix=API_PREFIX)
+
+    @api.get("/health", tags=["server"])
+    def health() -> dict[str, str]:
+        """Whether the server is up (no database access): the framework's floor in benchmarks."""
+        return {"status": "ok"}
+
+    for module in (
+        identity_api,
+        customers_api,
+        tiering_api,
+        sales_api,
+        analytics_api,
+        service_api,
+        accountability_api,
+        ingest_api,
+    ):
+        api.include_router(module.router)
+    app.include_router(api)
+    return app

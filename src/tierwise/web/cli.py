@@ -1,0 +1,41 @@
+"""`tierwise serve`: the HTTP API under Uvicorn, refusing the demo secret outside demo mode."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from tierwise.bootstrap import App
+from tierwise.demo.cli import print_sign_ins
+from tierwise.i18n import _
+from tierwise.terminal import console, errors
+from tierwise.web.app import create_app
+
+
+def register(app: typer.Typer) -> None:
+    """Add the serve command to the root application."""
+
+    @app.command(help=_("Serve the HTTP API (Uvicorn) on the configured database."))
+    def serve(
+        ctx: typer.Context,
+        host: str = typer.Option("127.0.0.1"),
+        port: int = typer.Option(8000),
+    ) -> None:
+        tierwise: App = ctx.obj
+        if tierwise.settings.insecure:
+            errors.print(
+                _(
+                    "[red]TIERWISE_SECRET_KEY is the built-in demo key.[/red] Set a secret of your "
+                    "own (python -c 'import secrets; print(secrets.token_urlsafe(32))'), or run "
+                    "the demo with TIERWISE_DEMO=1."
+                )
+            )
+            raise typer.Exit(2)
+        if tierwise.settings.demo:
+            print_sign_ins(tierwise)
+        console.print(
+            _("Tierwise at http://{host}:{port}/api/v1 — API documentation at /docs").format(
+                host=host, port=port
+            )
+        )
+        uvicorn.run(create_app(tierwise), host=host, port=port, log_level="info")

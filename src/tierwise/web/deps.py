@@ -1,0 +1,129 @@
+"""What every endpoint asks for: the application, a unit of work, and who is calling."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from itsdangerous import BadSignature, Signer
+
+from tierwise.bootstrap import App
+from tierwise.db.base import utcnow
+from tierwise.db.session import UnitOfWork
+from tierwise.i18n import _
+from tierwise.identity.access import Forbidden, Principal, require
+from tierwise.identity.accounts import find_session, find_token, principal_for
+from tierwise.identity.models import User
+from tierwise.identity.roles import Permission
+from tierwise.web.problems import NotSignedIn, PreconditionRequired, StaleVersion
+
+SESSION_COOKIE = "tierwise_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_app(request: Request) -> App:
+    """The wired application the server was started with."""
+    app: App = request.app.state.tierwise
+    return app
+
+
+AppDep = Annotated[App, Depends(get_app)]
+
+
+def get_uow(app: AppDep) -> Iterator[UnitOfWork]:
+    """One unit of work per request; nothing lasts unless the endpoint commits."""
+    with app.uow() as uow:
+        yield uow
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def signer(app: App) -> Signer:
+    """Signs session cookies with the server's secret key."""
+    return Signer(app.settings.secret_key, salt="tierwise-session")
+
+
+def get_principal(request: Request, app: AppDep, uow: UowDep) -> Principal:
+    """The caller from a Bearer token or session cookie; cookie writes must carry the CSRF token."""
+    now = utcnow()
+    address = request.client.host if request.client else None
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        token = find_token(uow.session, authorization[7:].strip(), now)
+        if token is None:
+            raise NotSignedIn(_("the token is unknown, expired or revoked"))
+        user = uow.session.get(User, token.user_id)
+        assert user is not None  # find_token checked it
+        return principal_for(uow.session, user, "token", token.scopes, address)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise NotSignedIn(_("sign in first"))
+    try:
+        raw = signer(app).unsign(cookie).decode()
+    except BadSignature as exc:
+        raise NotSignedIn(_("the session cookie is not valid; sign in again")) from exc
+    found = find_session(uow.session, raw, now)
+    if found is None:
+        raise NotSignedIn(_("the session has ended; sign in again"))
+    if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != found.csrf_token:
+        raise Forbidden(_("the form token (CSRF) is missing or wrong; reload the page"))
+    user = uow.session.get(User, found.user_id)
+    assert user is not None  # find_session checked it
+    return principal_for(uow.session, user, "human", None, address)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def allowed(permission: Permission):  # type: ignore[no-untyped-def]
+    """A dependency that refuses callers without `permission`, before the endpoint runs."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        require(principal, permission)
+        return principal
+
+    return Depends(check)
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(description='The ETag from the last read, e.g. "3"; required for updates'),
+    ] = None,
+) -> int:
+    """The version the client last saw, from If-Match; refuse updates that do not say."""
+    if if_match is None:
+        raise PreconditionRequired(_("send If-Match with the ETag you read, so no change is lost"))
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise StaleVersion(
+            _("If-Match {value!r} is not an ETag of this resource").format(value=if_match)
+        )
+    return int(text)
+
+
+IfMatchDep = Annotated[int, Depends(expected_version)]
+
+
+def etag(version: int) -> str:
+    """The ETag header value of a resource version."""
+    return f'"{version}"'
+
+
+def check_version(current: int, expected: int) -> None:
+    """412 unless the client edited the version that is stored now."""
+    if current != expected:
+        raise StaleVersion(
+            _(
+                "changed by someone else since you read it (version {now}, yours {yours}); reload"
+            ).format(now=current, yours=expected)
+        )
+
+
+def as_of_today() -> dt.date:
+    """Today's date for use cases that take one (the write side's clock)."""
+    return utcnow().date()

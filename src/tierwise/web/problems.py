@@ -1,0 +1,128 @@
+"""Errors as RFC 9457 problem+json: one shape for every failure, with a translated detail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from tierwise.i18n import _
+from tierwise.identity.access import Forbidden
+from tierwise.ingest.errors import ImportFileError, ImportRejected
+from tierwise.service.workflow import IllegalMove
+from tierwise.tiering.engine import EvaluatedLater
+
+MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """What went wrong, for people (title, detail) and programs (status, type, errors)."""
+
+    type: str = Field(default="about:blank", examples=["about:blank"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str | None = Field(default=None, examples=["no customer with code 'C404'"])
+    instance: str | None = Field(default=None, examples=["/api/v1/customers/C404"])
+    errors: list[dict[str, Any]] | None = None
+
+
+class StaleVersion(Exception):
+    """The If-Match version is not the stored one: someone else changed the resource first."""
+
+
+class PreconditionRequired(Exception):
+    """An update came without If-Match, so it could silently overwrite someone else's change."""
+
+
+class NotSignedIn(Exception):
+    """No valid session cookie or Bearer token came with the request."""
+
+
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    422: "Unprocessable Content",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+}
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: str | None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response for `status`."""
+    body = Problem(
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+    )
+    return JSONResponse(
+        jsonable_encoder(body, exclude_none=True),
+        status_code=status,
+        media_type=MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries saying which problems an endpoint can answer with."""
+    return {
+        status: {"model": Problem, "description": TITLES[status], "content": {MEDIA_TYPE: {}}}
+        for status in statuses
+    }
+
+
+def install(app: FastAPI) -> None:
+    """Map domain exceptions to statuses once, so handlers never build error responses."""
+
+    def handler(status: int, headers: dict[str, str] | None = None) -> Any:
+        async def handle(request: Request, exc: Exception) -> JSONResponse:
+            return problem(request, status, str(exc) or None, headers=headers)
+
+        return handle
+
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        return problem(request, 422, _("the request is not valid"), errors)
+
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return problem(request, exc.status_code, str(exc.detail), headers=exc.headers)
+
+    async def rejected(request: Request, exc: ImportRejected) -> JSONResponse:
+        errors = [
+            {"file": e.file, "row": e.row, "column": e.column, "value": e.value, "msg": str(e)}
+            for e in exc.log.errors
+        ]
+        return problem(request, 422, str(exc), errors)
+
+    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ImportRejected, rejected)  # type: ignore[arg-type]
+    app.add_exception_handler(NotSignedIn, handler(401, {"WWW-Authenticate": "Bearer"}))
+    app.add_exception_handler(Forbidden, handler(403))
+    app.add_exception_handler(LookupError, handler(404))
+    app.add_exception_handler(EvaluatedLater, handler(409))
+    app.add_exception_handler(StaleVersion, handler(412))
+    app.add_exception_handler(PreconditionRequired, handler(428))
+    app.add_exception_handler(ImportFileError, handler(422))
+    app.add_exception_handler(IllegalMove, handler(409))
+    app.add_exception_handler(ValueError, handler(422))
