@@ -1,4 +1,4 @@
-"""A committed demo world for the HTTP API tests: graded, owned, with one user and token per role."""
+"""A committed demo world for the API tests: graded, owned, one user and token per role."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from tierwise.accountability.models import Staff
 from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
-from tierwise.customers.models import Customer
+from tierwise.customers.models import Customer, ProfileEntry
+from tierwise.customers.profile import ProfileSection
 from tierwise.db.base import utcnow
 from tierwise.demo.scenario import play
 from tierwise.demo.users import DEMO_PASSWORD, create_demo_users
@@ -28,6 +30,11 @@ from .demo_db import committed_demo
 AS_OF = dt.date(2026, 11, 1)
 ROLES = ("admin", "manager", "am", "csr", "analyst")
 ADMIN_PASSWORD = "admin-password-for-tests"
+OWN_FILE = {
+    "phone": "13912345678",
+    "email": "own@example.com",
+    "address": "上海市浦东新区测试路1号",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,9 @@ class World:
     tokens: dict[str, str]
     own: str  # owned by "am" (so in the manager's team too), served by "csr"
     other: str  # outside every scope but the admin's
+    am_staff: str  # the staff code of the "am" user
+    customer_file: dict[str, str]  # the own customer's personal fields as stored
+    api: FastAPI  # built once; each client points it at its own unit of work
 
 
 def build_world(url: str, customers: int = 300) -> World:
@@ -56,7 +66,17 @@ def build_world(url: str, customers: int = 300) -> World:
         own = session.scalar(
             select(Customer.code).where(Customer.owner_id == am).order_by(Customer.code).limit(1)
         )
-        session.execute(Customer.__table__.update().where(Customer.code == own).values(csr_id=csr))
+        session.execute(
+            Customer.__table__.update().where(Customer.code == own).values(csr_id=csr, **OWN_FILE)
+        )
+        own_id = session.scalar(select(Customer.id).where(Customer.code == own))
+        session.execute(delete(ProfileEntry).where(ProfileEntry.customer_id == own_id))
+        session.add(
+            ProfileEntry(
+                customer_id=own_id, section=ProfileSection.BASIC, data={"character": "爽快"}
+            )
+        )
+        am_staff = session.get(Staff, am).code  # type: ignore[union-attr]
         team = select(Staff.id).where(Staff.team == manager_team)
         answered = select(QueueContact.customer_id).where(
             or_(QueueContact.taken_by == csr, QueueContact.callback_by == csr),
@@ -78,7 +98,7 @@ def build_world(url: str, customers: int = 300) -> World:
         }
         uow.commit()
     assert own and other
-    return World(app, tokens, own, other)
+    return World(app, tokens, own, other, am_staff, OWN_FILE, create_app(app))
 
 
 @contextmanager
@@ -90,9 +110,13 @@ def rolled_back_client(world: World) -> Iterator[TestClient]:
         app.sessions = sessionmaker(
             bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
-        with TestClient(create_app(app)) as client:
-            yield client
-        transaction.rollback()
+        world.api.state.tierwise = app
+        try:
+            with TestClient(world.api) as client:
+                yield client
+        finally:
+            world.api.state.tierwise = world.app
+            transaction.rollback()
 
 
 def password_for(username: str) -> str:

@@ -222,7 +222,9 @@ def test_changes_and_personal_reads_are_audited_and_the_log_is_append_only(
     url = f"{API}/customers/{world.own}"
     version = client.get(url, headers=auth).headers["etag"]
     client.patch(
-        url, json={"region": "测试大区", "phone": "13900000000"}, headers={**auth, "If-Match": version}
+        url,
+        json={"region": "测试大区", "phone": "13900000000"},
+        headers={**auth, "If-Match": version},
     )
     log = client.get(f"{API}/audit", params={"resource_id": world.own}, headers=auth).json()[
         "items"

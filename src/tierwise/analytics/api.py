@@ -16,7 +16,7 @@ from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.tiering.service import TierStep
-from tierwise.web.deps import AppDep, UowDep, allowed
+from tierwise.web.deps import AppDep, UowDep, allowed, release
 from tierwise.web.problems import error_responses
 
 router = APIRouter(tags=["recompute"])
@@ -59,6 +59,7 @@ def start_run(
     body: RunIn, app: AppDep, uow: UowDep, principal: Principal = allowed(Permission.RECOMPUTE_RUN)
 ) -> AnalyticsRun:
     """Compute indicators, models and tiers as of a date (tiers only move forward in time)."""
+    release(uow)
     result = recompute(app, body.as_of, AnalyticsParams(), "duckdb", None, (TierStep(),))
     system = Principal(
         username=f"recompute (by {principal.username})",

@@ -16,7 +16,7 @@ from tierwise.identity.roles import Permission
 from tierwise.tiering import service
 from tierwise.tiering.explain import shown_gap
 from tierwise.tiering.simulate import distribution, simulate
-from tierwise.web.deps import AppDep, UowDep, allowed
+from tierwise.web.deps import AppDep, UowDep, allowed, release
 from tierwise.web.problems import error_responses
 
 router = APIRouter(tags=["tiers"])
@@ -235,9 +235,13 @@ def apply_policy(
     "/tiers/simulate", response_model=SimulationOut, responses=error_responses(401, 403, 404, 422)
 )
 def simulate_policy(
-    body: PolicyIn, app: AppDep, principal: Principal = allowed(Permission.TIERS_SIMULATE)
+    body: PolicyIn,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.TIERS_SIMULATE),
 ) -> dict[str, Any]:
     """Grade the latest snapshot under a proposed policy; nothing is written."""
+    release(uow)
     result = simulate(app, body.source, body.name)
     moves = [
         {"from": old, "to": new, "customers": n}
@@ -255,7 +259,10 @@ def simulate_policy(
 @router.get(
     "/tiers/distribution", response_model=DistributionOut, responses=error_responses(401, 403, 404)
 )
-def tier_distribution(app: AppDep, principal: Principal = allowed(Permission.REPORTS_READ)) -> Any:
+def tier_distribution(
+    app: AppDep, uow: UowDep, principal: Principal = allowed(Permission.REPORTS_READ)
+) -> Any:
     """Customers and value shares per tier (an aggregate: no one customer is shown)."""
+    release(uow)
     _policy, shares, as_of = distribution(app)
     return {"as_of": as_of, "tiers": _shares(shares)}
