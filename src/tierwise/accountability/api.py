@@ -34,8 +34,10 @@ from tierwise.tiering.engine import active_policy
 from tierwise.web.deps import AppDep, UowDep, allowed, as_of_today
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
+from tierwise.web.types import RowId
 
 router = APIRouter(tags=["owners and accountability"])
+PERIOD = r"^20\d{2}-(0[1-9]|1[0-2]|Q[1-4])$"
 
 
 class StaffOut(BaseModel):
@@ -196,7 +198,7 @@ def _visible(uow: Any, principal: Principal, model: Any, row_id: int) -> Any:
     "/tasks/{task_id}/done", response_model=TaskOut, responses=error_responses(401, 403, 404, 422)
 )
 def task_done(
-    task_id: int, uow: UowDep, principal: Principal = allowed(Permission.TASKS_WRITE)
+    task_id: RowId, uow: UowDep, principal: Principal = allowed(Permission.TASKS_WRITE)
 ) -> Task:
     """Mark a task done by hand (obligations are done by logging the contact)."""
     _visible(uow, principal, Task, task_id)
@@ -236,7 +238,7 @@ def accountability_items(
     responses=error_responses(401, 403, 404, 422),
 )
 def answer_item(
-    item_id: int,
+    item_id: RowId,
     body: AnswerIn,
     uow: UowDep,
     principal: Principal = allowed(Permission.ITEMS_ANSWER),
@@ -262,7 +264,7 @@ def answer_item(
     responses=error_responses(401, 403, 404, 422),
 )
 def review_item(
-    item_id: int,
+    item_id: RowId,
     body: ReviewIn,
     uow: UowDep,
     principal: Principal = allowed(Permission.ITEMS_REVIEW),
@@ -285,7 +287,9 @@ def review_item(
 @router.get("/scorecards", response_model=list[CardOut], responses=error_responses(401, 403, 422))
 def owner_scorecards(
     uow: UowDep,
-    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$", examples=["2026-10"])],
+    period: Annotated[
+        str, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2]|Q[1-4])$", examples=["2026-10"])
+    ],
     principal: Principal = allowed(Permission.SCORECARDS_READ),
 ) -> list[dict[str, Any]]:
     """Scorecards for a month or quarter: your own, your team's, or everyone's, by role."""

@@ -18,6 +18,7 @@ from tierwise.identity.roles import Permission
 from tierwise.tiering.service import TierStep
 from tierwise.web.deps import AppDep, UowDep, allowed, release
 from tierwise.web.problems import error_responses
+from tierwise.web.types import IsoDate
 
 router = APIRouter(tags=["recompute"])
 
@@ -25,7 +26,7 @@ router = APIRouter(tags=["recompute"])
 class RunIn(BaseModel):
     """The date to compute every indicator and tier as of."""
 
-    as_of: dt.date = Field(examples=["2026-11-01"])
+    as_of: IsoDate = Field(examples=["2026-11-01"])
 
 
 class RunOut(BaseModel):

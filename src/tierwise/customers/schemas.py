@@ -16,6 +16,7 @@ from tierwise.customers.choices import (
     InteractionChannel,
     InteractionOutcome,
 )
+from tierwise.web.types import IsoDateTime
 
 CODE_EXAMPLE = "C000002"
 
@@ -92,7 +93,7 @@ class CustomerUpdate(BaseModel):
 class InteractionIn(BaseModel):
     """A contact with the customer to log as a memo."""
 
-    occurred_at: dt.datetime = Field(description="with a time zone, e.g. 2026-11-02T10:00:00+08:00")
+    occurred_at: IsoDateTime = Field(description="with a time zone, e.g. 2026-11-02T10:00:00+08:00")
     channel: InteractionChannel
     direction: Direction
     outcome: InteractionOutcome | None = None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from itsdangerous import BadSignature
 from sqlalchemy import select
 
 from tierwise.db.base import utcnow
@@ -31,6 +33,7 @@ from tierwise.identity.schemas import (
 from tierwise.web.deps import SESSION_COOKIE, AppDep, PrincipalDep, UowDep, allowed, signer
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import NotSignedIn, error_responses
+from tierwise.web.types import RowId
 
 router = APIRouter(tags=["sign-in and users"])
 
@@ -82,7 +85,8 @@ def sign_out(
     """Sign out: the session id stops working at once."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        accounts.close_session(uow.session, signer(app).unsign(cookie).decode())
+        with suppress(BadSignature):  # signed in by token: a stray cookie names no session
+            accounts.close_session(uow.session, signer(app).unsign(cookie).decode())
     uow.commit()
     response.delete_cookie(SESSION_COOKIE)
 
@@ -139,7 +143,7 @@ def create_token(body: TokenRequest, uow: UowDep, principal: PrincipalDep) -> di
 
 
 @router.delete("/tokens/{token_id}", status_code=204, responses=error_responses(401, 403, 404))
-def revoke_token(token_id: int, uow: UowDep, principal: PrincipalDep) -> None:
+def revoke_token(token_id: RowId, uow: UowDep, principal: PrincipalDep) -> None:
     """Revoke a token: it stops working at once."""
     user = uow.session.get(User, principal.user_id)
     assert user is not None

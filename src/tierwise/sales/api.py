@@ -20,6 +20,7 @@ from tierwise.tiering.regrade import regrade
 from tierwise.web.deps import UowDep, allowed
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
+from tierwise.web.types import IsoDate
 
 router = APIRouter(tags=["products and orders"])
 
@@ -54,7 +55,7 @@ class OrderIn(BaseModel):
     customer: str = Field(min_length=1, max_length=64, examples=["C000002"])
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2, examples=["12800.00"])
     cost: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
-    order_date: dt.date | None = Field(default=None, description="default: today")
+    order_date: IsoDate | None = Field(default=None, description="default: today")
     product: str | None = Field(default=None, max_length=64)
     code: str | None = Field(default=None, min_length=1, max_length=130)
     returns: str | None = Field(default=None, max_length=130, description="order code returned")

@@ -24,6 +24,7 @@ from tierwise.service.workflow import TicketKind, TicketStatus
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
+from tierwise.web.types import IsoDate, RowId
 
 router = APIRouter(tags=["service desk"])
 
@@ -230,7 +231,7 @@ def _visible_ticket(uow: Any, principal: Principal, ticket_id: int) -> Ticket:
     "/tickets/{ticket_id}", response_model=TicketOut, responses=error_responses(401, 403, 404)
 )
 def get_ticket(
-    ticket_id: int, uow: UowDep, principal: Principal = allowed(Permission.TICKETS_READ)
+    ticket_id: RowId, uow: UowDep, principal: Principal = allowed(Permission.TICKETS_READ)
 ) -> Ticket:
     """One ticket."""
     return _visible_ticket(uow, principal, ticket_id)
@@ -274,7 +275,7 @@ def open_ticket(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 def move_ticket(
-    ticket_id: int,
+    ticket_id: RowId,
     body: MoveIn,
     app: AppDep,
     uow: UowDep,
@@ -314,7 +315,7 @@ def move_ticket(
     responses=error_responses(401, 403, 404),
 )
 def ticket_steps(
-    ticket_id: int, uow: UowDep, principal: Principal = allowed(Permission.TICKETS_READ)
+    ticket_id: RowId, uow: UowDep, principal: Principal = allowed(Permission.TICKETS_READ)
 ) -> list[dict[str, Any]]:
     """Every move of the ticket: when, from, to, who and why."""
     _visible_ticket(uow, principal, ticket_id)
@@ -341,7 +342,7 @@ def ticket_steps(
 def day_report(
     app: AppDep,
     uow: UowDep,
-    date: Annotated[dt.date, Query(description="the day, in the company's time zone")],
+    date: Annotated[IsoDate, Query(description="the day, in the company's time zone")],
     hours: Annotated[int, Query(ge=1, le=24)] = 24,
     principal: Principal = allowed(Permission.REPORTS_READ),
 ) -> list[dict[str, Any]]:

@@ -69,7 +69,8 @@ def create_app(tierwise: App) -> FastAPI:
 
     app.add_middleware(LanguageMiddleware)
 
-    api = APIRouter(prefix=API_PREFIX)
+    # Any request can be malformed (400) or invalid (422); both answer as problem+json.
+    api = APIRouter(prefix=API_PREFIX, responses=problems.error_responses(400, 422))
 
     @api.get("/health", tags=["server"])
     def health() -> dict[str, str]:

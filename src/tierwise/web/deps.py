@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, Signer
 
 from tierwise.bootstrap import App
@@ -53,13 +54,26 @@ def signer(app: App) -> Signer:
     return Signer(app.settings.secret_key, salt="tierwise-session")
 
 
-def get_principal(request: Request, app: AppDep, uow: UowDep) -> Principal:
+BEARER = HTTPBearer(auto_error=False, description="an API token: Authorization: Bearer tw_…")
+COOKIE = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description="the session from POST /api/v1/session; writes also need X-CSRF-Token",
+)
+
+
+def get_principal(
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+    cookie: Annotated[str | None, Depends(COOKIE)],
+) -> Principal:
     """The caller from a Bearer token or session cookie; cookie writes must carry the CSRF token."""
     now = utcnow()
     address = request.client.host if request.client else None
-    authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        token = find_token(uow.session, authorization[7:].strip(), now)
+    if credentials is not None:
+        token = find_token(uow.session, credentials.credentials, now)
         if token is None:
             raise NotSignedIn(_("the token is unknown, expired or revoked"))
         if uow.session.dirty:
@@ -67,7 +81,6 @@ def get_principal(request: Request, app: AppDep, uow: UowDep) -> Principal:
         user = uow.session.get(User, token.user_id)
         assert user is not None  # find_token checked it
         return principal_for(uow.session, user, "token", token.scopes, address)
-    cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise NotSignedIn(_("sign in first"))
     try:
@@ -108,7 +121,7 @@ def expected_version(
         raise PreconditionRequired(_("send If-Match with the ETag you read, so no change is lost"))
     text = if_match.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
-        raise StaleVersion(
+        raise ValueError(
             _("If-Match {value!r} is not an ETag of this resource").format(value=if_match)
         )
     return int(text)

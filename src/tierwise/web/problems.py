@@ -9,6 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from tierwise.i18n import _
@@ -82,10 +83,21 @@ def problem(
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries saying which problems an endpoint can answer with."""
+    schema = {"schema": {"$ref": "#/components/schemas/Problem"}}
     return {
-        status: {"model": Problem, "description": TITLES[status], "content": {MEDIA_TYPE: {}}}
+        status: {"model": Problem, "description": TITLES[status], "content": {MEDIA_TYPE: schema}}
         for status in statuses
     }
+
+
+def allowed_methods(app: FastAPI, path: str) -> set[str]:
+    """Every method some route serves at `path` (one route per method, so ask them all)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return methods
 
 
 def install(app: FastAPI) -> None:
@@ -97,6 +109,14 @@ def install(app: FastAPI) -> None:
 
         return handle
 
+    def stored(status: int) -> Any:
+        async def handle(request: Request, exc: Exception) -> JSONResponse:
+            return problem(
+                request, status, _("a value the database cannot store (e.g. a NUL byte)")
+            )
+
+        return handle
+
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
@@ -105,7 +125,10 @@ def install(app: FastAPI) -> None:
         return problem(request, 422, _("the request is not valid"), errors)
 
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return problem(request, exc.status_code, str(exc.detail), headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {"Allow": ", ".join(sorted(allowed_methods(app, request.url.path)))}
+        return problem(request, exc.status_code, str(exc.detail), headers=headers)
 
     async def rejected(request: Request, exc: ImportRejected) -> JSONResponse:
         errors = [
@@ -126,3 +149,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ImportFileError, handler(422))
     app.add_exception_handler(IllegalMove, handler(409))
     app.add_exception_handler(ValueError, handler(422))
+    app.add_exception_handler(DataError, stored(422))
