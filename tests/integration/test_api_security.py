@@ -340,3 +340,26 @@ def test_cursor_pages_cover_every_row_once(client: TestClient, world: World) -> 
         client.get(f"{API}/customers", params={"cursor": "garbage"}, headers=auth).status_code
         == 422
     )
+
+
+def test_a_one_time_password_must_be_changed_before_anything_else(client: TestClient) -> None:
+    admin_csrf = sign_in(client, "admin")
+    made = client.post(
+        f"{API}/users",
+        json={"username": "new.user", "display_name": "新同事", "role": "analyst"},
+        headers={"X-CSRF-Token": admin_csrf},
+    )
+    assert made.status_code == 201
+    one_time = made.json()["one_time_password"]
+    client.cookies.clear()
+    csrf = sign_in(client, "new.user", one_time)
+    assert client.get(f"{API}/me").json()["must_change_password"] is True
+    assert client.get(f"{API}/customers").status_code == 403
+    change = {"current_password": one_time, "new_password": "my-own-password-2026"}
+    wrong = {**change, "current_password": "not-it-at-all"}
+    headers = {"X-CSRF-Token": csrf}
+    assert client.post(f"{API}/me/password", json=wrong, headers=headers).status_code == 422
+    assert client.post(f"{API}/me/password", json=change, headers=headers).status_code == 204
+    assert client.get(f"{API}/me").status_code == 401  # every session ends with the change
+    sign_in(client, "new.user", "my-own-password-2026")
+    assert client.get(f"{API}/customers").status_code == 200

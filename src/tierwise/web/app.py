@@ -90,3 +90,10 @@ def create_app(tierwise: App) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app wired from TIERWISE_* settings, for `uvicorn --factory` with several workers."""
+    from tierwise.bootstrap import bootstrap
+
+    return create_app(bootstrap())

@@ -23,6 +23,8 @@ from tierwise.web.problems import NotSignedIn, PreconditionRequired, StaleVersio
 SESSION_COOKIE = "tierwise_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# All a user with a one-time password may do until they choose their own.
+PASSWORD_CHANGE_PATHS = {"/api/v1/me", "/api/v1/me/password", "/api/v1/session"}
 
 
 def get_app(request: Request) -> App:
@@ -94,6 +96,8 @@ def get_principal(
         raise Forbidden(_("the form token (CSRF) is missing or wrong; reload the page"))
     user = uow.session.get(User, found.user_id)
     assert user is not None  # find_session checked it
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise Forbidden(_("change your one-time password first: POST /api/v1/me/password"))
     return principal_for(uow.session, user, "human", None, address)
 
 
