@@ -4,7 +4,7 @@
                                         [--workers 2]
 
 A fresh database `tierwise_bench_api` with demo data played for two months (so customers have
-tiers, owners and history), an admin API token, then Uvicorn serving the app in its own processes
+tiers, owners and history), analysed (ANALYZE), an admin API token, then Uvicorn serving the app in its own processes
 (`--workers`). A load generator in this process keeps `--concurrency` requests in flight for
 `--seconds` per endpoint and prints requests/s and p50/p99 latency for:
   GET /api/v1/health           no database: the framework's floor on this machine
@@ -60,6 +60,9 @@ def prepare(customers: int) -> tuple[str, list[str]]:
         _token, raw = accounts.issue_token(uow.session, user, "bench", [], 1, utcnow())
         codes = list(uow.session.scalars(select(Customer.code)))
         uow.commit()
+    with app.engine.connect() as conn:  # planner statistics, as autovacuum would gather them
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
     app.engine.dispose()
     return raw, codes
 
