@@ -87,6 +87,13 @@ CUSTOMER_ENDPOINTS = [
         204,
         {"staff": "{am}", "reason": "matrix", "force": True},
     ),
+    Endpoint("GET", "/customers/{code}/assignments", EVERYONE),
+    Endpoint(
+        "GET",
+        "/surveys",
+        frozenset({"admin", "manager", "am", "analyst"}),
+        params={"customer": "{code}"},
+    ),
     Endpoint("GET", "/orders", PEOPLE_WORK, params={"customer": "{code}"}),
     Endpoint("POST", "/orders", PEOPLE_WORK, 201, {"customer": "{code}", "amount": "100.00"}),
     Endpoint(
@@ -104,6 +111,7 @@ GENERAL_ENDPOINTS = [
     Endpoint("GET", "/customers", EVERYONE),
     Endpoint("GET", "/products", EVERYONE),
     Endpoint("GET", "/orders", PEOPLE_WORK),
+    Endpoint("GET", "/surveys", frozenset({"admin", "manager", "am", "analyst"})),
     Endpoint("GET", "/tiers/policy", EVERYONE),
     Endpoint("GET", "/tiers/policies", EVERYONE),
     Endpoint(

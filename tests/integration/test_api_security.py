@@ -363,3 +363,29 @@ def test_a_one_time_password_must_be_changed_before_anything_else(client: TestCl
     assert client.get(f"{API}/me").status_code == 401  # every session ends with the change
     sign_in(client, "new.user", "my-own-password-2026")
     assert client.get(f"{API}/customers").status_code == 200
+
+
+def test_a_recompute_is_logged_as_system_activity_with_who_asked(world: World) -> None:
+    client = TestClient(world.api)  # a recompute reads committed data in bulk: no open write
+    refused = client.post(
+        f"{API}/recompute-runs", json={"as_of": "2026-11-01"}, headers=bearer(world, "am")
+    )
+    assert refused.status_code == 403
+    run = client.post(
+        f"{API}/recompute-runs", json={"as_of": "2026-11-01"}, headers=bearer(world, "manager")
+    )
+    assert run.status_code == 201 and run.json()["as_of"] == "2026-11-01"
+    jobs = client.get(
+        f"{API}/audit",
+        params={"actor_kind": "system", "action": "recompute"},
+        headers=bearer(world, "admin"),
+    ).json()["items"]
+    assert jobs[0]["resource_id"] == "2026-11-01" and "requested by manager" in jobs[0]["note"]
+    people = client.get(
+        f"{API}/audit", params={"actor_kind": "token"}, headers=bearer(world, "admin")
+    )
+    assert all(e["action"] != "recompute" for e in people.json()["items"])
+    earlier = client.post(
+        f"{API}/recompute-runs", json={"as_of": "2026-10-01"}, headers=bearer(world, "admin")
+    )
+    assert earlier.status_code == 409  # tiers only move forward in time

@@ -11,8 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from tierwise.accountability import items as item_rules
+from tierwise.accountability.assignment import owners_history
 from tierwise.accountability.models import (
     AccountabilityItem,
+    AssignmentReason,
+    AssignmentRole,
     ItemKind,
     ItemStatus,
     ReasonCode,
@@ -59,6 +62,19 @@ class OwnerIn(BaseModel):
     staff: str = Field(min_length=1, max_length=64, examples=["S012"])
     reason: str = Field(min_length=1, max_length=500)
     force: bool = Field(default=False, description="exceed the owner's capacity")
+
+
+class AssignmentOut(BaseModel):
+    """An owner or dedicated CSR of the customer, from when to when, and why."""
+
+    staff: str
+    name: str
+    role: AssignmentRole
+    starts_on: dt.date
+    ends_on: dt.date | None
+    reason: AssignmentReason
+    note: str | None
+    author: str | None
 
 
 class TaskOut(BaseModel):
@@ -158,6 +174,22 @@ def change_owner(
         changes={"owner": [None, body.staff]},
     )
     uow.commit()
+
+
+@router.get(
+    "/customers/{code}/assignments",
+    response_model=list[AssignmentOut],
+    responses=error_responses(401, 403, 404),
+)
+def assignments(
+    code: str, uow: UowDep, principal: Principal = allowed(Permission.CUSTOMERS_READ)
+) -> list[dict[str, Any]]:
+    """Every owner and dedicated CSR the customer has had, newest first."""
+    customer = visible_customer(uow.session, principal, code)
+    return [
+        {**{k: row[k] for k in AssignmentOut.model_fields if k in row}, "staff": row["code"]}
+        for row in owners_history(uow.connection, customer.id)  # type: ignore[attr-defined]
+    ]
 
 
 @router.get("/tasks", response_model=Page[TaskOut], responses=error_responses(401, 403, 422))

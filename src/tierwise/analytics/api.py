@@ -13,7 +13,6 @@ from tierwise.analytics.models import AnalyticsRun
 from tierwise.analytics.params import AnalyticsParams
 from tierwise.analytics.service import recompute
 from tierwise.identity.access import Principal
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.tiering.service import TierStep
 from tierwise.web.deps import AppDep, UowDep, allowed, release
@@ -61,18 +60,9 @@ def start_run(
 ) -> AnalyticsRun:
     """Compute indicators, models and tiers as of a date (tiers only move forward in time)."""
     release(uow)
-    result = recompute(app, body.as_of, AnalyticsParams(), "duckdb", None, (TierStep(),))
-    system = Principal(
-        username=f"recompute (by {principal.username})",
-        kind="system",
-        role=principal.role,
-        permissions=principal.permissions,
-        row_scope=principal.row_scope,
-        personal_fields=frozenset(),
-        address=principal.address,
+    result = recompute(
+        app, body.as_of, AnalyticsParams(), "duckdb", None, (TierStep(),), principal.username
     )
-    record(uow.session, system, "recompute", "analytics_run", str(result.as_of))
-    uow.commit()
     run = uow.session.get(AnalyticsRun, result.run_id)
     assert run is not None
     return run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 from decimal import Decimal
 from enum import StrEnum
@@ -165,7 +166,13 @@ def register(app: typer.Typer) -> None:
             tiers = TierStep()
             try:
                 result = service.recompute(
-                    tierwise, day, params, cast(EngineName, engine.value), stage, (tiers,)
+                    tierwise,
+                    day,
+                    params,
+                    cast(EngineName, engine.value),
+                    stage,
+                    (tiers,),
+                    f"{getpass.getuser()} (command line)",
                 )
             except EvaluatedLater as exc:
                 errors.print(

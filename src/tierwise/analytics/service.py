@@ -19,6 +19,7 @@ from tierwise.bootstrap import App
 from tierwise.customers.service import get_customer
 from tierwise.db.session import settle
 from tierwise.i18n import _
+from tierwise.identity.audit import record_job
 
 
 class NoSnapshot(LookupError):
@@ -56,6 +57,7 @@ def recompute(
     engine: EngineName = "duckdb",
     stage: Callable[[str], None] | None = None,
     steps: tuple[SnapshotStep, ...] = (),
+    requested_by: str | None = None,
 ) -> RecomputeResult:
     """Extract, compute and store one snapshot, with each step in the same transaction; a failure
     leaves the previous snapshot in place."""
@@ -91,6 +93,8 @@ def recompute(
         run_id = replace_run(uow.connection, snapshot)
         for step in steps:
             step.finish(uow.connection, run_id)
+        note = f"{snapshot.indicators.num_rows} customers, engine {engine}"
+        record_job(uow.session, "recompute", requested_by, str(as_of), note)
         uow.commit()
     timed("done")
     return RecomputeResult(run_id, as_of, snapshot.indicators.num_rows, snapshot.headline, seconds)

@@ -40,6 +40,22 @@ def record(
     return entry
 
 
+def record_job(
+    session: Session, job: str, requested_by: str | None, resource_id: str | None, note: str
+) -> AuditEntry:
+    """A job's run as system activity, apart from people's edits, and who asked for it."""
+    entry = AuditEntry(
+        actor_kind="system",
+        actor=job,
+        action=job,
+        resource="job",
+        resource_id=resource_id,
+        note=f"{note}; requested by {requested_by}" if requested_by else note,
+    )
+    session.add(entry)
+    return entry
+
+
 def changes_of(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """Old → new per changed field; personal values are not copied into the log, only the fact."""
     changed: dict[str, Any] = {}

@@ -18,6 +18,7 @@ from tierwise.identity.access import Principal, customer_filter, shown, visible_
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.service import queue, tickets
+from tierwise.service.models import Survey
 from tierwise.service.queue_models import Ticket, TicketStep
 from tierwise.service.report import report
 from tierwise.service.workflow import TicketKind, TicketStatus
@@ -101,6 +102,18 @@ class TicketOut(BaseModel):
     first_response_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+
+
+class SurveyOut(BaseModel):
+    """An answered satisfaction survey: NPS, CSAT and the factor scores."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    answered_on: dt.date
+    nps: int | None
+    csat: int | None
+    service_expected: int | None
+    service_perceived: int | None
 
 
 class ReportLine(BaseModel):
@@ -191,6 +204,27 @@ def callbacks(
         }
         for r in rows
     ]
+
+
+@router.get(
+    "/surveys", response_model=Page[SurveyOut], responses=error_responses(401, 403, 404, 422)
+)
+def surveys(
+    uow: UowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
+    customer: Annotated[str | None, Query(max_length=64)] = None,
+    principal: Principal = allowed(Permission.SURVEYS_READ),
+) -> dict[str, Any]:
+    """Satisfaction surveys of the customers your role may see, newest first."""
+    query = select(Survey).join(Customer, Customer.id == Survey.customer_id)
+    query = query.where(customer_filter(principal))
+    if customer is not None:
+        query = query.where(
+            Survey.customer_id == visible_customer(uow.session, principal, customer).id
+        )
+    rows, next_cursor = page(uow.session, query, Survey.id, Survey.id, True, cursor, limit)
+    return {"items": rows, "next_cursor": next_cursor}
 
 
 @router.get("/tickets", response_model=Page[TicketOut], responses=error_responses(401, 403, 422))
