@@ -34,7 +34,7 @@ from tierwise.identity.access import Principal, customer_filter, visible_custome
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission, RowScope
 from tierwise.tiering.engine import active_policy
-from tierwise.web.deps import AppDep, UowDep, allowed, as_of_today
+from tierwise.web.deps import AppDep, UowDep, allowed, as_of_today, release
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
 from tierwise.web.types import RowId
@@ -162,6 +162,7 @@ def change_owner(
 ) -> None:
     """Hand a customer to another owner (within capacity unless forced); history is kept."""
     customer = visible_customer(uow.session, principal, code)
+    release(uow)  # the move runs in a unit of work of its own
     set_owner(
         app, customer.code, body.staff, body.reason, principal.username, as_of_today(), body.force
     )

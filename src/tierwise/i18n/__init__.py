@@ -24,6 +24,9 @@ def catalogue(lang: str) -> dict[str, str]:
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
 
 
+# Where messages are found: Python calls of _() and the console's Jinja2 templates.
+EXTRACTION = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
+
 _language = "zh_CN"
 # A request of the HTTP API may ask for its own language (Accept-Language) without touching others.
 request_language: ContextVar[str | None] = ContextVar("request_language", default=None)

@@ -225,6 +225,7 @@ def apply_policy(
     body: PolicyIn, app: AppDep, uow: UowDep, principal: Principal = allowed(Permission.TIERS_APPLY)
 ) -> Any:
     """Check and apply a policy; it grades customers from the next recompute on."""
+    release(uow)  # the policy is stored in a unit of work of its own
     row = service.apply_policy(app, body.source, body.name, principal.username)
     record(uow.session, principal, "apply", "tier_policy", str(row.version), note=body.name)
     uow.commit()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tierwise.bootstrap import App
 from tierwise.i18n import request_language
 from tierwise.web import problems
+
+LANG_COOKIE = "tierwise_lang"
 
 API_PREFIX = "/api/v1"
 
@@ -25,6 +28,15 @@ def language_of(accept_language: str) -> str | None:
     return None
 
 
+def _cookie(header: str, name: str) -> str | None:
+    """One cookie's value from a Cookie header."""
+    for part in header.split(";"):
+        key, _sep, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
 class LanguageMiddleware:
     """Messages of a request in the language it asks for, without touching other requests."""
 
@@ -35,8 +47,10 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
-        token = request_language.set(language_of(header))
+        headers = dict(scope["headers"])
+        chosen = _cookie(headers.get(b"cookie", b"").decode("latin-1"), LANG_COOKIE)
+        header = headers.get(b"accept-language", b"").decode("latin-1")
+        token = request_language.set(chosen if chosen in ("zh_CN", "en") else language_of(header))
         try:
             await self.app(scope, receive, send)
         finally:
@@ -46,13 +60,20 @@ class LanguageMiddleware:
 def create_app(tierwise: App) -> FastAPI:
     """Build the API on an already wired application (the one composition root)."""
     from tierwise.accountability import api as accountability_api
+    from tierwise.accountability import pages as accountability_pages
     from tierwise.analytics import api as analytics_api
     from tierwise.customers import api as customers_api
+    from tierwise.customers import pages as customers_pages
     from tierwise.identity import api as identity_api
+    from tierwise.identity import pages as identity_pages
     from tierwise.ingest import api as ingest_api
+    from tierwise.ingest import pages as ingest_pages
     from tierwise.sales import api as sales_api
     from tierwise.service import api as service_api
+    from tierwise.service import pages as service_pages
     from tierwise.tiering import api as tiering_api
+    from tierwise.tiering import pages as tiering_pages
+    from tierwise.web import dashboard, pages
 
     app = FastAPI(
         title="Tierwise",
@@ -89,6 +110,23 @@ def create_app(tierwise: App) -> FastAPI:
     ):
         api.include_router(module.router)
     app.include_router(api)
+    for module in (
+        pages,
+        dashboard,
+        customers_pages,
+        service_pages,
+        tiering_pages,
+        ingest_pages,
+        accountability_pages,
+        identity_pages,
+    ):
+        app.include_router(module.router)
+    app.state.error_page = pages.error_page
+
+    async def sign_in_first(request: Request, exc: Exception) -> RedirectResponse:
+        return pages.back_to_sign_in(request)
+
+    app.add_exception_handler(pages.SignInRequired, sign_in_first)
     return app
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
@@ -64,8 +64,11 @@ def problem(
     detail: str | None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    """A problem+json response for `status`."""
+) -> Response:
+    """A problem+json response for `status`; pages of the console get an error page instead."""
+    page = getattr(request.app.state, "error_page", None)
+    if page is not None and not request.url.path.startswith("/api/"):
+        return page(request, status, detail)  # type: ignore[no-any-return]
     body = Problem(
         title=TITLES.get(status, "Error"),
         status=status,
@@ -104,33 +107,33 @@ def install(app: FastAPI) -> None:
     """Map domain exceptions to statuses once, so handlers never build error responses."""
 
     def handler(status: int, headers: dict[str, str] | None = None) -> Any:
-        async def handle(request: Request, exc: Exception) -> JSONResponse:
+        async def handle(request: Request, exc: Exception) -> Response:
             return problem(request, status, str(exc) or None, headers=headers)
 
         return handle
 
     def stored(status: int) -> Any:
-        async def handle(request: Request, exc: Exception) -> JSONResponse:
+        async def handle(request: Request, exc: Exception) -> Response:
             return problem(
                 request, status, _("a value the database cannot store (e.g. a NUL byte)")
             )
 
         return handle
 
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
             for e in exc.errors()
         ]
         return problem(request, 422, _("the request is not valid"), errors)
 
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         headers = exc.headers
         if exc.status_code == 405:
             headers = {"Allow": ", ".join(sorted(allowed_methods(app, request.url.path)))}
         return problem(request, exc.status_code, str(exc.detail), headers=headers)
 
-    async def rejected(request: Request, exc: ImportRejected) -> JSONResponse:
+    async def rejected(request: Request, exc: ImportRejected) -> Response:
         errors = [
             {"file": e.file, "row": e.row, "column": e.column, "value": e.value, "msg": str(e)}
             for e in exc.log.errors

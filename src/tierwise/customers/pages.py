@@ -1,0 +1,258 @@
+"""Customer pages: the scoped, masked list and the customer 360 with tier, timeline and edits."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from tierwise.accountability.models import Staff
+from tierwise.customers.choices import CustomerStatus, Direction, InteractionChannel
+from tierwise.customers.models import Customer, Interaction
+from tierwise.customers.service import log_interaction
+from tierwise.customers.views import (
+    audit_read,
+    customer_detail,
+    customer_rows,
+    scoped_customers,
+    update_customer,
+)
+from tierwise.db.base import utcnow
+from tierwise.i18n import _, current_language
+from tierwise.identity.access import require, visible_customer
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
+from tierwise.sales.models import Order
+from tierwise.service.queue_models import Ticket
+from tierwise.tiering import service as tiers
+from tierwise.tiering.explain import shown_gap
+from tierwise.web.deps import AppDep, UowDep
+from tierwise.web.pages import PagePrincipal
+from tierwise.web.pagination import page
+from tierwise.web.render import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_ROWS = 50
+SORTS = {"code": Customer.code, "name": Customer.name}
+EDITABLE = ("name", "industry", "region", "phone", "email", "address")
+
+
+@router.get("/customers", response_class=HTMLResponse)
+def customers(
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    tier: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    owner: Annotated[str | None, Query(max_length=64)] = None,
+    sort: Annotated[str, Query(pattern="^-?(code|name)$")] = "code",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> HTMLResponse:
+    """Find customers: search, filter by tier, status and owner, sort, page."""
+    require(principal, Permission.CUSTOMERS_READ)
+    chosen_status = CustomerStatus(status) if status in set(CustomerStatus) else None
+    query = scoped_customers(principal, tier or None, chosen_status, owner or None, q or None)
+    key = Customer.id if principal.pseudonymous else SORTS[sort.lstrip("-")]
+    rows, next_cursor = page(
+        uow.session, query, key, Customer.id, sort.startswith("-"), cursor, PAGE_ROWS
+    )
+    items = customer_rows(uow.session, principal, rows, app.settings.secret_key)
+    audit_read(uow.session, principal, [c.code for c in rows], ["phone", "email", "address"])
+    uow.commit()
+    staff = list(uow.session.scalars(select(Staff).order_by(Staff.code)))
+    filters = {
+        "q": q or "",
+        "tier": tier or "",
+        "status": status or "",
+        "owner": owner or "",
+        "sort": sort,
+    }
+    return render(
+        request,
+        "customers.html",
+        principal,
+        items=items,
+        next_cursor=next_cursor,
+        filters=filters,
+        statuses=list(CustomerStatus),
+        staff=staff,
+    )
+
+
+def _timeline(uow: Any, customer: Customer) -> dict[str, Any]:
+    """Orders, contacts and tickets of the customer, newest first."""
+    session = uow.session
+    return {
+        "orders": list(
+            session.scalars(
+                select(Order)
+                .where(Order.customer_id == customer.id)
+                .order_by(Order.order_date.desc())
+                .limit(20)
+            )
+        ),
+        "interactions": list(
+            session.scalars(
+                select(Interaction)
+                .where(Interaction.customer_id == customer.id)
+                .order_by(Interaction.occurred_at.desc())
+                .limit(20)
+            )
+        ),
+        "tickets": list(
+            session.scalars(
+                select(Ticket)
+                .where(Ticket.customer_id == customer.id)
+                .order_by(Ticket.opened_at.desc())
+                .limit(20)
+            )
+        ),
+    }
+
+
+def _explanation(uow: Any, code: str) -> dict[str, Any] | None:
+    """The tier, its checks and the gaps to the next tier; None before the first grading."""
+    try:
+        policy, result, state = tiers.explanation(uow.session, code)
+    except LookupError:
+        return None
+    names = {t.code: t.name(current_language()) for t in policy.tiers}
+    return {
+        "tier": result.tier,
+        "qualified": result.qualified,
+        "since": state.since if state else None,
+        "as_of": result.as_of,
+        "version": result.version,
+        "checks": [
+            {
+                "tier": c.tier.code,
+                "name": names.get(c.tier.code),
+                "passed": c.passed,
+                "criteria": [
+                    {"text": k.text, "passed": k.passed, "gap": shown_gap(k)} for k in c.criteria
+                ],
+            }
+            for c in result.checks
+        ],
+    }
+
+
+@router.get("/customers/{code}", response_class=HTMLResponse)
+def customer_360(
+    code: str,
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Everything about one customer as the reader may see it, with what they can do."""
+    detail = customer_detail(uow, principal, code, app.settings.secret_key)
+    customer = visible_customer(uow.session, principal, code)
+    context = {
+        "c": detail,
+        "tier": _explanation(uow, code),
+        **_timeline(uow, customer),
+        "history": tiers.history(uow.session, code)[:10],
+        "channels": list(InteractionChannel),
+        "directions": list(Direction),
+        "editable": EDITABLE,
+        "can_edit": principal.can(Permission.CUSTOMERS_WRITE),
+        "can_log": principal.can(Permission.INTERACTIONS_WRITE),
+    }
+    uow.commit()
+    return render(
+        request,
+        "customer.html",
+        principal,
+        status=status_code,
+        message=message,
+        error=error,
+        **context,
+    )
+
+
+@router.post("/customers/{code}/contacts", response_class=HTMLResponse, response_model=None)
+def log_contact(
+    code: str,
+    request: Request,
+    uow: UowDep,
+    principal: PagePrincipal,
+    channel: Annotated[InteractionChannel, Form()],
+    direction: Annotated[Direction, Form()],
+    memo: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Log a contact from the 360 page; the customer's tasks follow it."""
+    require(principal, Permission.INTERACTIONS_WRITE)
+    customer = visible_customer(uow.session, principal, code)
+    staff = uow.session.get(Staff, principal.staff_id) if principal.staff_id else None
+    log_interaction(
+        uow,
+        customer.code,
+        utcnow(),
+        channel,
+        direction,
+        memo or None,
+        None,
+        staff.code if staff else None,
+    )
+    record(uow.session, principal, "create", "interaction", customer.code)
+    uow.commit()
+    return RedirectResponse(
+        f"/customers/{customer.code}?message=" + _("Contact logged."), status_code=303
+    )
+
+
+@router.post("/customers/{code}/edit", response_class=HTMLResponse, response_model=None)
+async def edit(
+    code: str, request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
+) -> Response:
+    """Save the edited fields unless someone changed the customer since the form was loaded."""
+    require(principal, Permission.CUSTOMERS_WRITE)
+    form = await request.form()
+    customer = visible_customer(uow.session, principal, code)
+    if str(customer.version) != form.get("version"):
+        return customer_360(
+            code,
+            request,
+            app,
+            uow,
+            principal,
+            status_code=409,
+            error=_(
+                "Someone changed this customer after you opened it; nothing was saved. "
+                "Their version is shown below — make your change again."
+            ),
+        )
+    masked = {f for f in EDITABLE if f in ("phone", "email", "address") and not principal.sees(f)}
+    changes = {
+        f: (str(form.get(f) or "").strip() or None)
+        for f in EDITABLE
+        if f not in masked and f in form
+    }
+    changes = {
+        f: v
+        for f, v in changes.items()
+        if v != getattr(customer, f) and not (f == "name" and not v)
+    }
+    try:
+        update_customer(uow.session, principal, customer, changes)
+    except StaleDataError:
+        return customer_360(
+            code,
+            request,
+            app,
+            uow,
+            principal,
+            status_code=409,
+            error=_("Someone saved this customer at the same moment; nothing was saved."),
+        )
+    uow.commit()
+    return RedirectResponse(f"/customers/{customer.code}?message=" + _("Saved."), status_code=303)

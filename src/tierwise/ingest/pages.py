@@ -1,0 +1,86 @@
+"""The imports page: upload, read the validation report; one bad row and nothing is written."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse
+
+from tierwise.customers.choices import CustomerKind
+from tierwise.i18n import _
+from tierwise.identity.access import require
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
+from tierwise.ingest.api import SUFFIXES
+from tierwise.ingest.entities import ImportKind, entity_for
+from tierwise.ingest.errors import ImportFileError, ImportRejected
+from tierwise.ingest.pipeline import ImportOptions, run_import
+from tierwise.web.deps import AppDep, UowDep
+from tierwise.web.pages import PagePrincipal
+from tierwise.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def imports(request: Request, principal: PagePrincipal) -> HTMLResponse:
+    """The upload form."""
+    require(principal, Permission.IMPORTS_RUN)
+    return render(request, "imports.html", principal, kinds=list(ImportKind))
+
+
+@router.post("/imports", response_class=HTMLResponse)
+def upload(
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    kind: Annotated[ImportKind, Form()],
+    file: Annotated[UploadFile, File()],
+) -> HTMLResponse:
+    """Import all or nothing, and show what was written or every bad value with its place."""
+    require(principal, Permission.IMPORTS_RUN)
+    name = Path(file.filename or "upload.csv").name
+    context: dict[str, object] = {"kinds": list(ImportKind), "chosen": kind.value, "file": name}
+    if Path(name).suffix.lower() not in SUFFIXES:
+        return render(
+            request,
+            "imports.html",
+            principal,
+            status=422,
+            error=_("{file}: send a .csv or .xlsx file").format(file=name),
+            **context,
+        )
+    options = ImportOptions(batch_rows=app.settings.import_batch_rows)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(file.file.read())
+        try:
+            result = run_import(
+                uow.connection, entity_for(kind, CustomerKind.ENTERPRISE), path, options
+            )
+        except ImportRejected as exc:
+            return render(
+                request,
+                "imports.html",
+                principal,
+                status=422,
+                error=str(exc),
+                rejected=exc.log.errors,
+                **context,
+            )
+        except ImportFileError as exc:
+            return render(request, "imports.html", principal, status=422, error=str(exc), **context)
+    record(uow.session, principal, "import", kind.value, name, note=f"{result.rows} rows")
+    uow.commit()
+    return render(
+        request,
+        "imports.html",
+        principal,
+        result=result,
+        **context,
+        message=_("{file}: {rows} rows imported.").format(file=name, rows=result.rows),
+    )

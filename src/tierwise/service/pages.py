@@ -1,0 +1,197 @@
+"""The service desk page: the queue by priority, take next, callbacks due, the ticket board."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from tierwise.accountability.service import active_rules
+from tierwise.customers.models import Customer
+from tierwise.db.base import utcnow
+from tierwise.i18n import _, current_language
+from tierwise.identity.access import customer_filter, require, shown, visible_customer
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
+from tierwise.service import queue, tickets
+from tierwise.service.queue_models import ContactStatus, QueueContact, Ticket
+from tierwise.service.workflow import MOVES, TicketKind, TicketStatus
+from tierwise.web.deps import AppDep, UowDep
+from tierwise.web.pages import PagePrincipal
+from tierwise.web.render import render
+
+router = APIRouter(include_in_schema=False)
+SHOWN = 50
+
+
+def _back(message: str) -> RedirectResponse:
+    return RedirectResponse("/service?message=" + quote(message), status_code=303)
+
+
+@router.get("/service", response_class=HTMLResponse)
+def desk(
+    request: Request, uow: UowDep, principal: PagePrincipal, message: str | None = None
+) -> HTMLResponse:
+    """Who waits, in the order agents will take them; callbacks owed; open tickets by status."""
+    require(principal, Permission.QUEUE_WORK)
+    conn = uow.connection
+    waiting = list(
+        conn.execute(
+            select(
+                QueueContact.id,
+                QueueContact.caller,
+                QueueContact.tier,
+                QueueContact.lane,
+                QueueContact.arrived_at,
+            )
+            .where(QueueContact.status == ContactStatus.WAITING)
+            .order_by(QueueContact.lane, QueueContact.queue_key, QueueContact.id)
+            .limit(SHOWN)
+        ).mappings()
+    )
+    waiting = [{**w, "caller": shown(principal, "phone", w["caller"])} for w in waiting]
+    callbacks = [
+        {**c, "phone": shown(principal, "phone", c["phone"])}
+        for c in queue.callbacks_due(conn)[:SHOWN]
+    ]
+    board = list(
+        uow.session.scalars(
+            select(Ticket)
+            .join(Customer, Customer.id == Ticket.customer_id)
+            .where(customer_filter(principal), Ticket.status != TicketStatus.CLOSED)
+            .order_by(Ticket.priority, Ticket.resolution_due)
+            .limit(SHOWN)
+        )
+    )
+    codes = dict(
+        conn.execute(
+            select(Customer.id, Customer.code).where(
+                Customer.id.in_({t.customer_id for t in board})
+            )
+        ).all()
+    )
+    moves = {t.id: MOVES[t.kind][t.status] for t in board}
+    return render(
+        request,
+        "service.html",
+        principal,
+        message=message,
+        waiting=waiting,
+        callbacks=callbacks,
+        board=board,
+        codes=codes,
+        moves=moves,
+        kinds=list(TicketKind),
+        now=utcnow(),
+    )
+
+
+@router.post("/service/queue")
+def add_call(
+    uow: UowDep, principal: PagePrincipal, caller: Annotated[str, Form(min_length=1, max_length=64)]
+) -> RedirectResponse:
+    """Queue a call: the caller is identified and waits in their tier's lane."""
+    require(principal, Permission.QUEUE_WORK)
+    contact_id, who = queue.enqueue(
+        uow.connection, active_rules(uow.connection), caller.strip(), utcnow()
+    )
+    uow.commit()
+    return _back(
+        _("Contact {id} queued: tier {tier}, lane {lane}.").format(
+            id=contact_id, tier=who.tier or _("unknown"), lane=who.lane
+        )
+    )
+
+
+@router.post("/service/take")
+def take(uow: UowDep, principal: PagePrincipal) -> RedirectResponse:
+    """Answer the next contact: best lane, best tier, longest waiting."""
+    require(principal, Permission.QUEUE_WORK)
+    if principal.staff_id is None:
+        raise ValueError(_("your user is not linked to a staff member, so it cannot take calls"))
+    row = queue.take_next(uow.connection, principal.staff_id, utcnow())
+    uow.commit()
+    if row is None:
+        return _back(_("Nobody is waiting."))
+    code = uow.connection.scalar(select(Customer.code).where(Customer.id == row["customer_id"]))
+    if code:
+        return RedirectResponse(
+            f"/customers/{code}?message=" + quote(_("Call answered.")), status_code=303
+        )
+    return _back(_("Call answered."))
+
+
+@router.post("/service/tickets")
+def open_ticket(
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    customer: Annotated[str, Form(min_length=1, max_length=64)],
+    kind: Annotated[TicketKind, Form()],
+    subject: Annotated[str, Form(min_length=1, max_length=200)],
+) -> RedirectResponse:
+    """Open a request or complaint; its clocks run in business hours from now."""
+    require(principal, Permission.TICKETS_WRITE)
+    found = visible_customer(uow.session, principal, customer.strip())
+    rules = active_rules(uow.connection)
+    ticket_id = tickets.open_ticket(
+        uow.connection,
+        rules,
+        tickets.calendar(rules, app.settings.timezone),
+        found.code,
+        kind,
+        subject,
+        "phone",
+        utcnow(),
+        principal.username,
+    )
+    record(uow.session, principal, "create", "ticket", str(ticket_id))
+    uow.commit()
+    return _back(_("Ticket {id} opened.").format(id=ticket_id))
+
+
+@router.post("/service/tickets/{ticket_id}/move")
+def move_ticket(
+    ticket_id: int,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    to: Annotated[TicketStatus, Form()],
+    note: Annotated[str, Form(max_length=2000)] = "",
+    department: Annotated[str, Form(max_length=100)] = "",
+) -> RedirectResponse:
+    """Move a ticket along its workflow; an illegal move is refused with the allowed ones."""
+    require(principal, Permission.TICKETS_WRITE)
+    ticket = uow.session.scalar(
+        select(Ticket)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .where(Ticket.id == ticket_id, customer_filter(principal))
+    )
+    if ticket is None:
+        raise LookupError(_("no ticket {id}").format(id=ticket_id))
+    cal = tickets.calendar(active_rules(uow.connection), app.settings.timezone)
+    tickets.move(
+        uow.connection,
+        cal,
+        ticket_id,
+        to,
+        utcnow(),
+        principal.username,
+        note or None,
+        department or None,
+    )
+    record(
+        uow.session,
+        principal,
+        "move",
+        "ticket",
+        str(ticket_id),
+        changes={"status": [None, to.value]},
+    )
+    uow.commit()
+    return _back(
+        _("Ticket {id} is now {status}.").format(id=ticket_id, status=to.label(current_language()))
+    )

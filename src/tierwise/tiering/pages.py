@@ -1,0 +1,119 @@
+"""The tier policy page: the active policy, a draft to simulate, activation with confirmation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tierwise.i18n import _
+from tierwise.identity.access import require
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
+from tierwise.tiering import service
+from tierwise.tiering.policy import PolicyError
+from tierwise.tiering.simulate import simulate
+from tierwise.web.deps import AppDep, UowDep, release
+from tierwise.web.pages import PagePrincipal
+from tierwise.web.render import render
+
+router = APIRouter(include_in_schema=False)
+MOVERS = 20
+
+
+def _page(
+    request: Request, uow: Any, principal: Any, draft: str | None = None, **context: Any
+) -> HTMLResponse:
+    try:
+        row, _policy = service.policy_version(uow.session)
+        active = row
+    except LookupError:
+        active = None
+    versions = service.policy_versions(uow.session)
+    return render(
+        request,
+        "policy.html",
+        principal,
+        active=active,
+        versions=versions,
+        draft=draft if draft is not None else (active.source if active else ""),
+        can_apply=principal.can(Permission.TIERS_APPLY),
+        can_simulate=principal.can(Permission.TIERS_SIMULATE),
+        **context,
+    )
+
+
+@router.get("/policy", response_class=HTMLResponse)
+def policy(
+    request: Request, uow: UowDep, principal: PagePrincipal, message: str | None = None
+) -> HTMLResponse:
+    """The active policy and its versions; the draft starts as a copy of the active one."""
+    require(principal, Permission.TIERS_READ)
+    return _page(request, uow, principal, message=message)
+
+
+@router.post("/policy/simulate", response_class=HTMLResponse)
+def simulate_draft(
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    source: Annotated[str, Form(max_length=200_000)],
+) -> HTMLResponse:
+    """Grade the latest snapshot under the draft; nothing is written."""
+    require(principal, Permission.TIERS_SIMULATE)
+    release(uow)
+    try:
+        result = simulate(app, source, _("draft"))
+    except (PolicyError, LookupError) as exc:
+        return _page(request, uow, principal, source, status=422, error=str(exc))
+    codes = [t.code for t in result.policy.tiers]
+    matrix = [[result.matrix.get((old, new), 0) for new in codes] for old in codes]
+    # Movers name customers: analysts see the distribution and the matrix only.
+    movers = [] if principal.pseudonymous else result.movers.slice(0, MOVERS).to_pylist()
+    return _page(
+        request,
+        uow,
+        principal,
+        source,
+        simulation=result,
+        codes=codes,
+        matrix=matrix,
+        movers=movers,
+        pairs=list(zip(result.current, result.proposed, strict=False)),
+    )
+
+
+@router.post("/policy/activate", response_model=None)
+def activate(
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    source: Annotated[str, Form(max_length=200_000)],
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """Apply the draft as the new active version, once the user has confirmed."""
+    require(principal, Permission.TIERS_APPLY)
+    if confirm != "yes":
+        return _page(
+            request,
+            uow,
+            principal,
+            source,
+            status=422,
+            error=_("Tick the confirmation to activate the policy."),
+        )
+    release(uow)  # the policy is stored in a unit of work of its own
+    try:
+        row = service.apply_policy(app, source, _("console"), principal.username)
+    except PolicyError as exc:
+        return _page(request, uow, principal, source, status=422, error=str(exc))
+    record(uow.session, principal, "apply", "tier_policy", str(row.version))
+    uow.commit()
+    message = _("Policy version {version} is active; it grades customers from the next recompute.")
+    return RedirectResponse(
+        "/policy?message=" + quote(message.format(version=row.version)), status_code=303
+    )

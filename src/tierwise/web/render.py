@@ -1,0 +1,96 @@
+"""Server-rendered pages: one Jinja2 environment, translated text, localised numbers and dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from tierwise.i18n import _, current_language
+from tierwise.identity.access import Principal
+from tierwise.identity.roles import Permission
+
+TEMPLATES = Path(__file__).parent / "templates"
+ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+# The console's sections: (path, label, permission that shows it).
+NAVIGATION = [
+    ("/", "Dashboard", Permission.REPORTS_READ),
+    ("/customers", "Customers", Permission.CUSTOMERS_READ),
+    ("/portfolio", "My portfolio", Permission.TASKS_READ),
+    ("/service", "Service desk", Permission.QUEUE_WORK),
+    ("/policy", "Tier policy", Permission.TIERS_READ),
+    ("/imports", "Imports", Permission.IMPORTS_RUN),
+    ("/admin", "Admin", Permission.AUDIT_READ),
+]
+
+
+def _locale() -> str:
+    return "zh_CN" if current_language().startswith("zh") else "en"
+
+
+def money(value: Any) -> str:
+    """¥ amounts in the reader's conventions."""
+    if value is None:
+        return "—"
+    return format_currency(
+        Decimal(str(value)), "CNY", locale=_locale(), currency_digits=False, format="¤#,##0"
+    )
+
+
+def number(value: Any, digits: int = 0) -> str:
+    """A count or measure with grouping."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def percent(value: Any) -> str:
+    """A share as a percentage with one decimal."""
+    return "—" if value is None else format_percent(value, format="#,##0.0%", locale=_locale())
+
+
+def day(value: dt.date | dt.datetime | None) -> str:
+    """A date, or a timestamp in the reader's conventions."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return format_datetime(value, format="short", locale=_locale())
+    return format_date(value, format="medium", locale=_locale())
+
+
+ENV.globals.update(_=lambda text: _(text), money=money, number=number, percent=percent, day=day)
+ENV.filters["tojson_safe"] = lambda value: json.dumps(value, default=str, ensure_ascii=False)
+
+
+def render(
+    request: Request,
+    template: str,
+    principal: Principal | None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A full page with the navigation the principal may use and their form token."""
+    nav = [
+        (path, _(label))
+        for path, label, permission in NAVIGATION
+        if principal is not None and principal.can(permission)
+    ]
+    html = ENV.get_template(template).render(
+        request=request,
+        principal=principal,
+        nav=nav,
+        lang=current_language(),
+        csrf=getattr(request.state, "csrf", ""),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)
