@@ -14,6 +14,7 @@ import uvicorn
 from tierwise.web.app import create_app
 
 from ..integration.api_world import World, build_world
+from ..postgres import IN_CI
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         if tierwise.settings.demo:
             print_sign_ins(tierwise)
         console.print(
-            _("Tierwise at http://{host}:{port}/api/v1 — API documentation at /docs").format(
+            _("Tierwise console at http://{host}:{port}/ — API at /api/v1, its documentation at /docs").format(
                 host=host, port=port
             )
         )

@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection, func, select
 
 from tierwise.accountability.service import active_rules
+from tierwise.analytics.labels import value_label
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.reports import build
 from tierwise.analytics.service import latest_run
 from tierwise.customers.models import Customer
 from tierwise.i18n import _
-from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
 from tierwise.service.queue_models import QueueContact, Ticket
 from tierwise.service.report import report
@@ -42,16 +42,23 @@ def _bar(x: list[Any], series: dict[str, list[Any]], **layout: Any) -> dict[str,
 def _report_chart(session: Any, run: AnalyticsRun, name: str, value: int) -> dict[str, Any]:
     """A report of the analytics as a bar chart of one column, with the whole table as numbers."""
     rep = build(session, run, name)
-    labels = [str(r[0]) if r[0] is not None else _("unknown") for r in rep.rows]
+    labels = [value_label(r[0]) for r in rep.rows]
     rows = [
         [
-            percent(v) if i in rep.percent else (number(v, 2) if isinstance(v, float) else v)
+            value_label(v)
+            if i == 0
+            else percent(v)
+            if i in rep.percent
+            else number(v, 2)
+            if isinstance(v, float)
+            else v
             for i, v in enumerate(r)
         ]
         for r in rep.rows
     ]
     figure = _bar(labels, {rep.columns[value]: [float(r[value] or 0) for r in rep.rows]})
-    return {"id": name, "title": rep.title, "figure": figure, "columns": rep.columns, "rows": rows}
+    columns = [value_label(c) for c in rep.columns]
+    return {"id": name, "title": rep.title, "figure": figure, "columns": columns, "rows": rows}
 
 
 def whale(session: Any, run: AnalyticsRun) -> dict[str, Any]:
@@ -239,14 +246,48 @@ def at_risk(conn: Connection, key_tiers: list[str], since: dt.date) -> list[dict
     return [dict(r) for r in rows]
 
 
+def tier_chart(shares: list[Any]) -> dict[str, Any]:
+    """Customers and 12-month sales, profit and CLV shares per tier."""
+    total = max(1, sum(s.customers for s in shares))
+    series = {
+        _("customers share"): [s.customers / total for s in shares],
+        _("sales share"): [s.sales_share or 0 for s in shares],
+        _("profit share"): [s.profit_share or 0 for s in shares],
+        _("CLV share"): [s.clv_share or 0 for s in shares],
+    }
+    columns = [_("tier"), _("customers"), _("sales share"), _("profit share"), _("CLV share")]
+    rows = [
+        [
+            s.tier,
+            number(s.customers),
+            percent(s.sales_share),
+            percent(s.profit_share),
+            percent(s.clv_share),
+        ]
+        for s in shares
+    ]
+    figure = _bar([s.tier for s in shares], series, yaxis={"tickformat": ".0%"})
+    return {
+        "id": "tiers",
+        "title": _("Tiers and their share of value"),
+        "figure": figure,
+        "columns": columns,
+        "rows": rows,
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal) -> HTMLResponse:
     """Tiers and their value, whale curve, RFM, ABC, migrations, CLV, matrices, service, risk."""
     if not principal.can(Permission.REPORTS_READ):
         return render(request, "home.html", principal)
-    require(principal, Permission.REPORTS_READ)
     session, conn = uow.session, uow.connection
-    run = latest_run(session)
+    try:
+        run = latest_run(session)
+    except LookupError as exc:  # nothing computed yet: say what to do
+        return render(
+            request, "dashboard.html", principal, charts=[], risky=[], as_of=None, error=str(exc)
+        )
     charts = [
         whale(session, run),
         rfm_heat(conn, run),
@@ -256,49 +297,21 @@ def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincip
         _report_chart(session, run, "loyalty", 1),
         _report_chart(session, run, "relationship", 1),
     ]
-    service = service_levels(conn, app.settings.timezone)
-    if service:
-        charts.append(service)
-    rules = active_rules(conn)
-    key = rules.key_tiers or [t.tier for t in rules.tiers[:1]]
-    risky = at_risk(conn, key, run.as_of - dt.timedelta(days=60))
+    risky: list[dict[str, Any]] = []
+    try:
+        rules = active_rules(conn)
+    except LookupError:
+        rules = None  # no organisation rules yet: no service levels, no key tiers
+    if rules is not None:
+        service = service_levels(conn, app.settings.timezone)
+        if service:
+            charts.append(service)
+        key = rules.key_tiers or [t.tier for t in rules.tiers[:1]]
+        risky = at_risk(conn, key, run.as_of - dt.timedelta(days=60))
     release(uow)
-    _policy, shares, as_of = distribution(app)
-    tiers = [s.tier for s in shares]
-    charts.insert(
-        0,
-        {
-            "id": "tiers",
-            "title": _("Tiers and their share of value"),
-            "figure": _bar(
-                tiers,
-                {
-                    _("customers share"): [
-                        s.customers / max(1, sum(x.customers for x in shares)) for s in shares
-                    ],
-                    _("sales share"): [s.sales_share or 0 for s in shares],
-                    _("profit share"): [s.profit_share or 0 for s in shares],
-                    _("CLV share"): [s.clv_share or 0 for s in shares],
-                },
-                yaxis={"tickformat": ".0%"},
-            ),
-            "columns": [
-                _("tier"),
-                _("customers"),
-                _("sales share"),
-                _("profit share"),
-                _("CLV share"),
-            ],
-            "rows": [
-                [
-                    s.tier,
-                    number(s.customers),
-                    percent(s.sales_share),
-                    percent(s.profit_share),
-                    percent(s.clv_share),
-                ]
-                for s in shares
-            ],
-        },
-    )
-    return render(request, "dashboard.html", principal, charts=charts, risky=risky, as_of=as_of)
+    try:
+        _policy, shares, _as_of = distribution(app)
+        charts.insert(0, tier_chart(shares))
+    except LookupError:
+        pass  # no tier policy yet: the analytics charts stand on their own
+    return render(request, "dashboard.html", principal, charts=charts, risky=risky, as_of=run.as_of)

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -19,6 +20,7 @@ from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 
 TEMPLATES = Path(__file__).parent / "templates"
+ZONE = [ZoneInfo("Asia/Shanghai")]  # the company's zone; create_app sets it from the settings
 ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 # The console's sections: (path, label, permission that shows it).
@@ -64,7 +66,7 @@ def day(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
-        return format_datetime(value, format="short", locale=_locale())
+        return format_datetime(value, format="short", tzinfo=ZONE[0], locale=_locale())
     return format_date(value, format="medium", locale=_locale())
 
 
