@@ -68,9 +68,12 @@ def base_url(console_world: World) -> Iterator[str]:
 def browser() -> Iterator[object]:
     """Headless Debian Chromium (Playwright's own browser download is not reachable here)."""
     if not CHROMIUM.exists():
-        pytest.skip(
+        reason = (
             "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
         )
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,4 +1,4 @@
-"""The console in a real browser: the flows a manager, an account manager and an agent go through."""
+"""The console in a real browser: the flows of a manager, an account manager and an agent."""
 
 from __future__ import annotations
 

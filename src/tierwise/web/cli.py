@@ -34,8 +34,9 @@ def register(app: typer.Typer) -> None:
         if tierwise.settings.demo:
             print_sign_ins(tierwise)
         console.print(
-            _("Tierwise console at http://{host}:{port}/ — API at /api/v1, its documentation at /docs").format(
-                host=host, port=port
-            )
+            _(
+                "Tierwise console at http://{host}:{port}/ — API at /api/v1, "
+                "its documentation at /docs"
+            ).format(host=host, port=port)
         )
         uvicorn.run(create_app(tierwise), host=host, port=port, log_level="info")
