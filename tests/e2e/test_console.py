@@ -154,3 +154,19 @@ def test_a_bad_import_is_reported_row_by_row_and_writes_nothing(
     shot(page, "import-report")
     page.goto("/customers?q=X1")
     assert page.get_by_text("No customer matches.").is_visible()  # nothing was written
+
+
+def test_a_manager_moves_customers_in_bulk(page, console_world: World) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "manager")
+    page.goto("/lang/en")
+    page.goto("/customers")
+    boxes = page.locator("input[name=codes]")
+    assert boxes.count() >= 2
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.get_by_label("Move the picked customers to").select_option(console_world.am_staff)
+    page.get_by_label("Reason").fill("rebalancing the team")
+    page.get_by_role("button", name="Move", exact=True).click()
+    status = page.get_by_role("status").inner_text()
+    assert "moved to" in status
+    shot(page, "customers-bulk-move")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tierwise.accountability.models import Staff
+from tierwise.accountability.models import Staff, Task, TaskStatus
+from tierwise.accountability.service import set_owner
+from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import CustomerStatus, Direction, InteractionChannel
 from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.service import log_interaction
@@ -29,7 +32,7 @@ from tierwise.sales.models import Order
 from tierwise.service.queue_models import Ticket
 from tierwise.tiering import service as tiers
 from tierwise.tiering.explain import shown_gap
-from tierwise.web.deps import AppDep, UowDep
+from tierwise.web.deps import AppDep, UowDep, as_of_today, release
 from tierwise.web.pages import PagePrincipal
 from tierwise.web.pagination import page
 from tierwise.web.render import render
@@ -52,8 +55,9 @@ def customers(
     owner: Annotated[str | None, Query(max_length=64)] = None,
     sort: Annotated[str, Query(pattern="^-?(code|name)$")] = "code",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    message: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> HTMLResponse:
-    """Find customers: search, filter by tier, status and owner, sort, page."""
+    """Find customers: search, filter by tier, status and owner, sort, page; move in bulk."""
     require(principal, Permission.CUSTOMERS_READ)
     chosen_status = CustomerStatus(status) if status in set(CustomerStatus) else None
     query = scoped_customers(principal, tier or None, chosen_status, owner or None, q or None)
@@ -81,13 +85,39 @@ def customers(
         filters=filters,
         statuses=list(CustomerStatus),
         staff=staff,
+        message=message,
+        can_assign=principal.can(Permission.ASSIGNMENTS_WRITE),
     )
 
 
+TREND = ("sales_12m", "gross_profit", "clv", "p_alive", "rfm_segment")
+
+
+def _trend(session: Any, customer: Customer) -> list[dict[str, Any]]:
+    """A few indicators of the customer in each of the last snapshots, oldest first."""
+    ci = CustomerIndicator
+    rows = session.execute(
+        select(AnalyticsRun.as_of, *[getattr(ci, n) for n in TREND])
+        .join(ci, ci.run_id == AnalyticsRun.id)
+        .where(ci.customer_id == customer.id)
+        .order_by(AnalyticsRun.as_of.desc())
+        .limit(6)
+    ).mappings()
+    return [dict(r) for r in rows][::-1]
+
+
 def _timeline(uow: Any, customer: Customer) -> dict[str, Any]:
-    """Orders, contacts and tickets of the customer, newest first."""
+    """Orders, contacts, tickets and open obligations of the customer, newest first."""
     session = uow.session
     return {
+        "trend": _trend(session, customer),
+        "tasks": list(
+            session.scalars(
+                select(Task)
+                .where(Task.customer_id == customer.id, Task.status == TaskStatus.OPEN)
+                .order_by(Task.due_on)
+            )
+        ),
         "orders": list(
             session.scalars(
                 select(Order)
@@ -166,6 +196,7 @@ def customer_360(
         "editable": EDITABLE,
         "can_edit": principal.can(Permission.CUSTOMERS_WRITE),
         "can_log": principal.can(Permission.INTERACTIONS_WRITE),
+        "today": as_of_today(),
     }
     uow.commit()
     return render(
@@ -256,3 +287,29 @@ async def edit(
         )
     uow.commit()
     return RedirectResponse(f"/customers/{customer.code}?message=" + _("Saved."), status_code=303)
+
+
+@router.post("/customers/reassign", response_model=None)
+async def reassign(
+    request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
+) -> Response:
+    """Hand the ticked customers to another owner, each within capacity; report what moved."""
+    require(principal, Permission.ASSIGNMENTS_WRITE)
+    form = await request.form()
+    codes = [str(c) for c in form.getlist("codes")][:PAGE_ROWS]
+    staff, reason = str(form.get("staff") or ""), str(form.get("reason") or "").strip()
+    visible = [visible_customer(uow.session, principal, code).code for code in codes]
+    release(uow)  # each move runs in a unit of work of its own
+    moved, refused = 0, []
+    for code in visible:
+        try:
+            set_owner(app, code, staff, reason, principal.username, as_of_today(), False)
+            moved += 1
+        except (ValueError, LookupError) as exc:
+            refused.append(f"{code}: {exc}")
+    record(uow.session, principal, "assign", "customer", None, note=f"{moved} to {staff}: {reason}")
+    uow.commit()
+    message = _("{moved} customers moved to {staff}.").format(moved=moved, staff=staff)
+    if refused:
+        message += " " + _("Not moved: {refused}").format(refused="; ".join(refused[:5]))
+    return RedirectResponse("/customers?message=" + quote(message), status_code=303)
