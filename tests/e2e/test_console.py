@@ -170,3 +170,29 @@ def test_a_manager_moves_customers_in_bulk(page, console_world: World) -> None: 
     status = page.get_by_role("status").inner_text()
     assert "moved to" in status
     shot(page, "customers-bulk-move")
+
+
+def test_a_one_time_password_leads_to_choosing_ones_own(page, console_world: World) -> None:  # type: ignore[no-untyped-def]
+    from tierwise.identity import accounts
+
+    with console_world.app.uow() as uow:
+        accounts.add_user(uow.session, "newcomer", "新人", "csr", "one-time-pass-123")
+        uow.commit()
+    page.goto("/sign-in?next=//evil.example/")
+    page.get_by_label(re.compile("User name|用户名")).fill("newcomer")
+    page.get_by_label(re.compile("Password|密码")).fill("one-time-pass-123")
+    page.get_by_role("button", name=re.compile("Sign in|登录")).click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/password")  # not evil.example, and nothing else before a new one
+    page.goto("/customers")
+    assert page.url.endswith("/password")
+    page.get_by_label(re.compile("Current password|当前密码")).fill("one-time-pass-123")
+    page.get_by_label(re.compile("New password|新密码")).fill("my-very-own-password")
+    page.get_by_role("button", name=re.compile("Change password|修改密码")).click()
+    page.wait_for_load_state()
+    assert "/sign-in" in page.url
+    page.get_by_label(re.compile("User name|用户名")).fill("newcomer")
+    page.get_by_label(re.compile("Password|密码")).fill("my-very-own-password")
+    page.get_by_role("button", name=re.compile("Sign in|登录")).click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/")

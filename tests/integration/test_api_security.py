@@ -108,7 +108,7 @@ def test_repeated_failures_lock_the_user_out_even_with_the_right_password(
         r = client.post(f"{API}/session", json={"username": "csr", "password": "wrong-password"})
         assert r.status_code == 401
     r = client.post(f"{API}/session", json={"username": "csr", "password": password_for("csr")})
-    assert r.status_code == 401 and "too many" in r.json()["detail"]
+    assert r.status_code == 401  # locked: the right password does not help
     # an unknown name answers exactly like a wrong password
     unknown = client.post(f"{API}/session", json={"username": "nobody", "password": "x"})
     wrong = client.post(f"{API}/session", json={"username": "am", "password": "x"})

@@ -162,6 +162,8 @@ def change_owner(
 ) -> None:
     """Hand a customer to another owner (within capacity unless forced); history is kept."""
     customer = visible_customer(uow.session, principal, code)
+    before = uow.session.get(Staff, customer.owner_id) if customer.owner_id else None
+    old_owner = before.code if before else None
     release(uow)  # the move runs in a unit of work of its own
     set_owner(
         app, customer.code, body.staff, body.reason, principal.username, as_of_today(), body.force
@@ -172,7 +174,7 @@ def change_owner(
         "assign",
         "customer",
         customer.code,
-        changes={"owner": [None, body.staff]},
+        changes={"owner": [old_owner, body.staff]},
     )
     uow.commit()
 
@@ -334,5 +336,5 @@ def owner_scorecards(
     if principal.row_scope is RowScope.OWN:
         cards = [c for c in cards if me is not None and c.code == me.code]
     elif principal.row_scope is RowScope.TEAM:
-        cards = [c for c in cards if me is not None and c.team == me.team]
+        cards = [c for c in cards if me is not None and me.team is not None and c.team == me.team]
     return [{name: getattr(card, name) for name in CardOut.model_fields} for card in cards]

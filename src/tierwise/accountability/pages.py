@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -28,17 +27,16 @@ from tierwise.identity.roles import Permission, RowScope
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier
 from tierwise.web.deps import UowDep, as_of_today
-from tierwise.web.pages import PagePrincipal
+from tierwise.web.pages import PagePrincipal, redirect_with
 from tierwise.web.render import render
+from tierwise.web.types import RowId
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 100
 
 
 @router.get("/portfolio", response_class=HTMLResponse)
-def portfolio(
-    request: Request, uow: UowDep, principal: PagePrincipal, message: str | None = None
-) -> HTMLResponse:
+def portfolio(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLResponse:
     """The reader's customers by tier, their open obligations and the items awaiting an answer."""
     require(principal, Permission.TASKS_READ)
     session, today = uow.session, as_of_today()
@@ -92,7 +90,6 @@ def portfolio(
         request,
         "portfolio.html",
         principal,
-        message=message,
         by_tier=by_tier,
         tasks=tasks,
         items=items,
@@ -113,7 +110,8 @@ def _mine(session: Session, principal: Principal, code: str) -> bool:
 
 @router.post("/portfolio/items/{item_id}/answer")
 def answer(
-    item_id: int,
+    request: Request,
+    item_id: RowId,
     uow: UowDep,
     principal: PagePrincipal,
     reason: Annotated[ReasonCode, Form()],
@@ -131,6 +129,4 @@ def answer(
     item_rules.answer(uow.session, item_id, reason, explanation)
     record(uow.session, principal, "answer", "accountability_item", str(item_id))
     uow.commit()
-    return RedirectResponse(
-        "/portfolio?message=" + quote(_("Answer sent for review.")), status_code=303
-    )
+    return redirect_with(request, "/portfolio", _("Answer sent for review."))

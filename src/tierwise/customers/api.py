@@ -29,6 +29,7 @@ from tierwise.customers.views import (
     scoped_customers,
     update_customer,
 )
+from tierwise.i18n import _
 from tierwise.identity import privacy
 from tierwise.identity.access import Principal, require, visible_customer
 from tierwise.identity.audit import record
@@ -101,7 +102,10 @@ def update(
     customer = visible_customer(uow.session, principal, code)
     check_version(customer.version, version)
     try:
-        update_customer(uow.session, principal, customer, body.model_dump(exclude_unset=True))
+        changes = body.model_dump(exclude_unset=True)
+        if changes.get("name", "") is None:
+            raise ValueError(_("a customer needs a name"))
+        update_customer(uow.session, principal, customer, changes)
     except StaleDataError as exc:
         raise StaleVersion(str(exc)) from exc
     detail = customer_detail(uow, principal, code, app.settings.secret_key)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,7 +32,7 @@ from tierwise.service.queue_models import Ticket
 from tierwise.tiering import service as tiers
 from tierwise.tiering.explain import shown_gap
 from tierwise.web.deps import AppDep, UowDep, as_of_today, release
-from tierwise.web.pages import PagePrincipal
+from tierwise.web.pages import PagePrincipal, redirect_with
 from tierwise.web.pagination import page
 from tierwise.web.render import render
 
@@ -55,7 +54,6 @@ def customers(
     owner: Annotated[str | None, Query(max_length=64)] = None,
     sort: Annotated[str, Query(pattern="^-?(code|name)$")] = "code",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-    message: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> HTMLResponse:
     """Find customers: search, filter by tier, status and owner, sort, page; move in bulk."""
     require(principal, Permission.CUSTOMERS_READ)
@@ -85,7 +83,6 @@ def customers(
         filters=filters,
         statuses=list(CustomerStatus),
         staff=staff,
-        message=message,
         can_assign=principal.can(Permission.ASSIGNMENTS_WRITE),
     )
 
@@ -174,16 +171,22 @@ def _explanation(uow: Any, code: str) -> dict[str, Any] | None:
 
 @router.get("/customers/{code}", response_class=HTMLResponse)
 def customer_360(
+    code: str, request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
+) -> HTMLResponse:
+    """Everything about one customer as the reader may see it, with what they can do."""
+    return _render_360(code, request, app, uow, principal)
+
+
+def _render_360(
     code: str,
     request: Request,
-    app: AppDep,
-    uow: UowDep,
-    principal: PagePrincipal,
-    message: str | None = None,
+    app: Any,
+    uow: Any,
+    principal: Any,
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Everything about one customer as the reader may see it, with what they can do."""
+    """The 360 page, or the same page with why a change was refused."""
     detail = customer_detail(uow, principal, code, app.settings.secret_key)
     customer = visible_customer(uow.session, principal, code)
     context = {
@@ -204,7 +207,6 @@ def customer_360(
         "customer.html",
         principal,
         status=status_code,
-        message=message,
         error=error,
         **context,
     )
@@ -236,9 +238,7 @@ def log_contact(
     )
     record(uow.session, principal, "create", "interaction", customer.code)
     uow.commit()
-    return RedirectResponse(
-        f"/customers/{customer.code}?message=" + _("Contact logged."), status_code=303
-    )
+    return redirect_with(request, f"/customers/{customer.code}", _("Contact logged."))
 
 
 @router.post("/customers/{code}/edit", response_class=HTMLResponse, response_model=None)
@@ -250,7 +250,7 @@ async def edit(
     form = await request.form()
     customer = visible_customer(uow.session, principal, code)
     if str(customer.version) != form.get("version"):
-        return customer_360(
+        return _render_360(
             code,
             request,
             app,
@@ -276,7 +276,7 @@ async def edit(
     try:
         update_customer(uow.session, principal, customer, changes)
     except StaleDataError:
-        return customer_360(
+        return _render_360(
             code,
             request,
             app,
@@ -286,7 +286,7 @@ async def edit(
             error=_("Someone saved this customer at the same moment; nothing was saved."),
         )
     uow.commit()
-    return RedirectResponse(f"/customers/{customer.code}?message=" + _("Saved."), status_code=303)
+    return redirect_with(request, f"/customers/{customer.code}", _("Saved."))
 
 
 @router.post("/customers/reassign", response_model=None)
@@ -298,18 +298,24 @@ async def reassign(
     form = await request.form()
     codes = [str(c) for c in form.getlist("codes")][:PAGE_ROWS]
     staff, reason = str(form.get("staff") or ""), str(form.get("reason") or "").strip()
-    visible = [visible_customer(uow.session, principal, code).code for code in codes]
+    owners = {}
+    for code in codes:
+        customer = visible_customer(uow.session, principal, code)
+        owner = uow.session.get(Staff, customer.owner_id) if customer.owner_id else None
+        owners[customer.code] = owner.code if owner else None
     release(uow)  # each move runs in a unit of work of its own
-    moved, refused = 0, []
-    for code in visible:
+    moved, refused = [], []
+    for code in owners:
         try:
             set_owner(app, code, staff, reason, principal.username, as_of_today(), False)
-            moved += 1
+            moved.append(code)
         except (ValueError, LookupError) as exc:
             refused.append(f"{code}: {exc}")
-    record(uow.session, principal, "assign", "customer", None, note=f"{moved} to {staff}: {reason}")
+    for code in moved:
+        change = {"owner": [owners[code], staff]}
+        record(uow.session, principal, "assign", "customer", code, changes=change, note=reason)
     uow.commit()
-    message = _("{moved} customers moved to {staff}.").format(moved=moved, staff=staff)
+    message = _("{moved} customers moved to {staff}.").format(moved=len(moved), staff=staff)
     if refused:
         message += " " + _("Not moved: {refused}").format(refused="; ".join(refused[:5]))
-    return RedirectResponse("/customers?message=" + quote(message), status_code=303)
+    return redirect_with(request, "/customers", message)

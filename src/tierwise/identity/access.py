@@ -81,6 +81,8 @@ def customer_filter(principal: Principal) -> ColumnElement[bool]:
     if scope is RowScope.OWN:
         return Customer.owner_id == me
     if scope is RowScope.TEAM:
+        if principal.team is None:  # a manager without a team: their own customers only
+            return Customer.owner_id == me
         team = select(Staff.id).where(Staff.team == principal.team)
         return or_(Customer.owner_id == me, Customer.owner_id.in_(team))
     answered = select(QueueContact.customer_id).where(

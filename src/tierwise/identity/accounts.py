@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tierwise.accountability.models import Staff
 from tierwise.config import Settings
+from tierwise.db.base import utcnow
 from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.models import ApiToken, Role, User, UserSession
-from tierwise.identity.roles import Permission, RowScope
+from tierwise.identity.roles import RowScope
 
 HASHER = PasswordHasher()
 # Verified when the username is unknown, so a wrong name costs as long as a wrong password.
 _UNKNOWN_USER_HASH = HASHER.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD_LENGTH = 10
+USERNAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 TOKEN_PREFIX = "tw_"
 
 
@@ -73,6 +76,10 @@ def add_user(
     staff_code: str | None = None,
 ) -> User:
     """Create a user who must change the given password at first sign-in."""
+    if not USERNAME.fullmatch(username):
+        raise AccountError(
+            _("a user name is 1–64 letters, digits and . _ @ -, not {name!r}").format(name=username)
+        )
     if session.get(Role, role) is None:
         roles = ", ".join(session.scalars(select(Role.code).order_by(Role.code)))
         raise AccountError(
@@ -100,15 +107,14 @@ def add_user(
 
 
 def set_password(session: Session, username: str, password: str, temporary: bool) -> User:
-    """Replace a password, lift any lockout and end the user's sessions everywhere."""
+    """Replace a password, lift any lockout, end the user's sessions and revoke their tokens."""
     user = get_user(session, username)
     check_password(password)
     user.password_hash = HASHER.hash(password)
     user.must_change_password = temporary
     user.failed_sign_ins = 0
     user.locked_until = None
-    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
-    session.flush()
+    end_access(session, user, utcnow())
     return user
 
 
@@ -116,35 +122,56 @@ def disable_user(session: Session, username: str) -> User:
     """Stop a user signing in; their sessions end and their tokens stop working."""
     user = get_user(session, username)
     user.active = False
-    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
-    session.flush()
+    end_access(session, user, utcnow())
     return user
+
+
+def end_access(session: Session, user: User, now: dt.datetime) -> None:
+    """End every session and revoke every token of the user: a new password starts clean."""
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    session.flush()
 
 
 def sign_in(
     session: Session, settings: Settings, username: str, password: str, now: dt.datetime
 ) -> User:
-    """The user if the password is right; failures count towards a lockout and slow the next try."""
+    """The user if the password is right; failures count towards a lockout and slow the next try.
+    Every refusal reads the same, so an answer never tells whether a user name exists."""
     user = session.scalar(select(User).where(User.username == username))
-    refused = _("wrong user name or password")
+    refused = _(
+        "wrong user name or password, or sign-in locked for a while after repeated failures"
+    )
     if user is None:
         verify(_UNKNOWN_USER_HASH, password)
         raise SignInRefused(refused, settings.failed_sign_in_delay)
     if user.locked_until is not None and user.locked_until > now:
-        raise SignInRefused(
-            _("too many failed sign-ins; try again after {at:%H:%M} UTC").format(
-                at=user.locked_until
-            )
-        )
+        verify(_UNKNOWN_USER_HASH, password)
+        raise SignInRefused(refused, settings.failed_sign_in_delay)
     if not verify(user.password_hash, password):
-        user.failed_sign_ins += 1
-        if user.failed_sign_ins >= settings.lockout_attempts:
-            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
-            user.failed_sign_ins = 0
-        session.flush()
-        raise SignInRefused(refused, settings.failed_sign_in_delay * (1 + user.failed_sign_ins))
+        # One atomic increment: concurrent guesses each count.
+        failures = session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_sign_ins=User.failed_sign_ins + 1)
+            .returning(User.failed_sign_ins)
+        ).scalar_one()
+        if failures >= settings.lockout_attempts:
+            session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(
+                    locked_until=now + dt.timedelta(minutes=settings.lockout_minutes),
+                    failed_sign_ins=0,
+                )
+            )
+        raise SignInRefused(refused, settings.failed_sign_in_delay * (1 + failures))
     if not user.active:
-        raise SignInRefused(_("this user is disabled"))
+        raise SignInRefused(refused, settings.failed_sign_in_delay)
     user.failed_sign_ins = 0
     user.locked_until = None
     user.last_sign_in_at = now
@@ -246,12 +273,12 @@ def find_token(session: Session, raw: str, now: dt.datetime) -> ApiToken | None:
     return token
 
 
-def revoke_token(session: Session, user: User, token_id: int, now: dt.datetime) -> ApiToken:
-    """Stop a token working; a user revokes their own, an admin anyone's."""
+def revoke_token(
+    session: Session, user: User, token_id: int, now: dt.datetime, any_user: bool
+) -> ApiToken:
+    """Stop a token working; a user revokes their own, one who manages users anyone's."""
     token = session.get(ApiToken, token_id)
-    role = session.get(Role, user.role)
-    is_admin = role is not None and Permission.USERS_MANAGE.value in role.permissions
-    if token is None or (token.user_id != user.id and not is_admin):
+    if token is None or (token.user_id != user.id and not any_user):
         raise LookupError(_("no token {id}").format(id=token_id))
     token.revoked_at = token.revoked_at or now
     session.flush()

@@ -147,7 +147,8 @@ def revoke_token(token_id: RowId, uow: UowDep, principal: PrincipalDep) -> None:
     """Revoke a token: it stops working at once."""
     user = uow.session.get(User, principal.user_id)
     assert user is not None
-    accounts.revoke_token(uow.session, user, token_id, utcnow())
+    any_user = principal.can(Permission.USERS_MANAGE)
+    accounts.revoke_token(uow.session, user, token_id, utcnow(), any_user)
     record(uow.session, principal, "revoke_token", "token", str(token_id))
     uow.commit()
 

@@ -63,7 +63,7 @@ def changes_of(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         old = before.get(field)
         if old == new:
             continue
-        if field in PERSONAL_FIELDS:
+        if field in PERSONAL_FIELDS or field == "name":  # a person's name is personal data
             changed[field] = [PERSONAL_VALUE, PERSONAL_VALUE]
         else:
             changed[field] = [_plain(old), _plain(new)]

@@ -35,7 +35,9 @@ def _admin(
         roles=list(session.scalars(select(Role).order_by(Role.code))),
         audit=list(
             session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_SHOWN))
-        ),
+        )
+        if principal.can(Permission.AUDIT_READ)
+        else [],
         **context,
     )
 
@@ -60,6 +62,7 @@ def add_user(
     """Add a user and show their one-time password once."""
     require(principal, Permission.USERS_MANAGE)
     password = accounts.one_time_password()
+    username = username.strip()
     try:
         accounts.add_user(
             uow.session,

@@ -25,7 +25,7 @@ from tierwise.customers.profile import NON_PERSONAL_SECTIONS
 from tierwise.db.base import Base, utcnow
 from tierwise.identity.access import Principal, pseudonym
 from tierwise.identity.audit import record
-from tierwise.service.queue_models import QueueContact, Ticket
+from tierwise.service.queue_models import QueueContact, Ticket, TicketStep
 
 ERASED = "(erased)"
 
@@ -100,6 +100,8 @@ def erase(session: Session, principal: Principal, customer: Customer, secret: st
         .values(caller=customer.code, memo=None)
     )
     session.execute(update(Ticket).where(Ticket.customer_id == cid).values(subject=ERASED))
+    tickets = select(Ticket.id).where(Ticket.customer_id == cid)
+    session.execute(update(TicketStep).where(TicketStep.ticket_id.in_(tickets)).values(note=None))
     session.execute(
         update(Referral).where(Referral.referred_id == cid).values(referred_name=ERASED)
     )

@@ -67,7 +67,7 @@ def import_file(
         create_customers=create_customers, batch_rows=app.settings.import_batch_rows
     )
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
+        path = Path(folder) / (Path(name).stem[:100] + Path(name).suffix)  # a name fits the disk
         path.write_bytes(file.file.read())
         result = run_import(
             uow.connection, entity_for(kind, CustomerKind.ENTERPRISE), path, options
@@ -85,6 +85,15 @@ def import_file(
         "created_customers": counts.created_customers,
         "ignored_columns": result.ignored_columns,
     }
+
+
+def cell(value: object) -> object:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _csv(uow: Any, principal: Principal, secret: str, marketing: bool) -> Iterator[str]:
@@ -106,7 +115,7 @@ def _csv(uow: Any, principal: Principal, secret: str, marketing: bool) -> Iterat
         text = io.StringIO()
         writer = csv.writer(text)
         for row in customer_rows(uow.session, principal, batch, secret):
-            writer.writerow(["" if row[c] is None else row[c] for c in EXPORT_COLUMNS])
+            writer.writerow([cell(row[c]) for c in EXPORT_COLUMNS])
         yield text.getvalue()
 
 

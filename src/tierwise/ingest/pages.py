@@ -56,7 +56,7 @@ def upload(
         )
     options = ImportOptions(batch_rows=app.settings.import_batch_rows)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
+        path = Path(folder) / (Path(name).stem[:100] + Path(name).suffix)  # a name fits the disk
         path.write_bytes(file.file.read())
         try:
             result = run_import(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tierwise.accountability.service import active_rules
 from tierwise.customers.models import Customer
+from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
 from tierwise.i18n import _
 from tierwise.identity.access import Principal, customer_filter, shown, visible_customer
@@ -137,10 +138,14 @@ def _agent(principal: Principal) -> int:
     return principal.staff_id
 
 
-def _code(uow: Any, customer_id: int | None) -> str | None:
+def _code(uow: Any, principal: Principal, customer_id: int | None) -> str | None:
+    """The caller's customer code if the principal's scope holds it (a phone number alone must
+    not tell whose it is)."""
     if customer_id is None:
         return None
-    return uow.session.scalar(select(Customer.code).where(Customer.id == customer_id))
+    return uow.session.scalar(
+        select(Customer.code).where(Customer.id == customer_id, customer_filter(principal))
+    )
 
 
 @router.post(
@@ -159,7 +164,7 @@ def enqueue(
     uow.commit()
     return {
         "id": contact_id,
-        "customer": _code(uow, caller.customer_id),
+        "customer": _code(uow, principal, caller.customer_id),
         "tier": caller.tier,
         "lane": caller.lane,
         "answer_seconds": caller.level.answer_seconds,
@@ -179,7 +184,7 @@ def take(
         return None
     return {
         "id": row["id"],
-        "customer": _code(uow, row["customer_id"]),  # type: ignore[arg-type]
+        "customer": _code(uow, principal, row["customer_id"]),  # type: ignore[arg-type]
         "tier": row["tier"],
         "arrived_at": row["arrived_at"],
     }
@@ -193,6 +198,9 @@ def callbacks(
 ) -> list[dict[str, Any]]:
     """Callbacks owed, the soonest due first."""
     rows = queue.callbacks_due(uow.connection)
+    # Callbacks are the desk's work for any caller (the service view); reading them is audited.
+    audit_read(uow.session, principal, [str(r["code"]) for r in rows], ["phone"])
+    uow.commit()
     return [
         {
             "id": r["id"],
@@ -316,7 +324,7 @@ def move_ticket(
     principal: Principal = allowed(Permission.TICKETS_WRITE),
 ) -> Ticket:
     """Move a ticket along its workflow; an illegal move gets 409 naming the allowed ones."""
-    _visible_ticket(uow, principal, ticket_id)
+    before = _visible_ticket(uow, principal, ticket_id).status.value
     cal = tickets.calendar(active_rules(uow.connection), app.settings.timezone)
     survey = (body.csat, body.nps) if body.csat is not None or body.nps is not None else None
     tickets.move(
@@ -336,7 +344,7 @@ def move_ticket(
         "move",
         "ticket",
         str(ticket_id),
-        changes={"status": [None, body.to.value]},
+        changes={"status": [before, body.to.value]},
     )
     uow.commit()
     uow.session.expire_all()

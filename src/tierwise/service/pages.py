@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from tierwise.accountability.service import active_rules
 from tierwise.customers.models import Customer
+from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import customer_filter, require, shown, visible_customer
@@ -20,21 +20,20 @@ from tierwise.service import queue, tickets
 from tierwise.service.queue_models import ContactStatus, QueueContact, Ticket
 from tierwise.service.workflow import MOVES, TicketKind, TicketStatus
 from tierwise.web.deps import AppDep, UowDep
-from tierwise.web.pages import PagePrincipal
+from tierwise.web.pages import PagePrincipal, redirect_with
 from tierwise.web.render import render
+from tierwise.web.types import RowId
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 50
 
 
-def _back(message: str) -> RedirectResponse:
-    return RedirectResponse("/service?message=" + quote(message), status_code=303)
+def _back(request: Request, message: str) -> RedirectResponse:
+    return redirect_with(request, "/service", message)
 
 
 @router.get("/service", response_class=HTMLResponse)
-def desk(
-    request: Request, uow: UowDep, principal: PagePrincipal, message: str | None = None
-) -> HTMLResponse:
+def desk(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLResponse:
     """Who waits, in the order agents will take them; callbacks owed; open tickets by status."""
     require(principal, Permission.QUEUE_WORK)
     conn = uow.connection
@@ -74,11 +73,12 @@ def desk(
         ).all()
     )
     moves = {t.id: MOVES[t.kind][t.status] for t in board}
+    audit_read(uow.session, principal, [str(c["code"]) for c in callbacks], ["phone"])
+    uow.commit()
     return render(
         request,
         "service.html",
         principal,
-        message=message,
         waiting=waiting,
         callbacks=callbacks,
         board=board,
@@ -91,7 +91,10 @@ def desk(
 
 @router.post("/service/queue")
 def add_call(
-    uow: UowDep, principal: PagePrincipal, caller: Annotated[str, Form(min_length=1, max_length=64)]
+    request: Request,
+    uow: UowDep,
+    principal: PagePrincipal,
+    caller: Annotated[str, Form(min_length=1, max_length=64)],
 ) -> RedirectResponse:
     """Queue a call: the caller is identified and waits in their tier's lane."""
     require(principal, Permission.QUEUE_WORK)
@@ -100,14 +103,15 @@ def add_call(
     )
     uow.commit()
     return _back(
+        request,
         _("Contact {id} queued: tier {tier}, lane {lane}.").format(
             id=contact_id, tier=who.tier or _("unknown"), lane=who.lane
-        )
+        ),
     )
 
 
 @router.post("/service/take")
-def take(uow: UowDep, principal: PagePrincipal) -> RedirectResponse:
+def take(request: Request, uow: UowDep, principal: PagePrincipal) -> RedirectResponse:
     """Answer the next contact: best lane, best tier, longest waiting."""
     require(principal, Permission.QUEUE_WORK)
     if principal.staff_id is None:
@@ -115,17 +119,16 @@ def take(uow: UowDep, principal: PagePrincipal) -> RedirectResponse:
     row = queue.take_next(uow.connection, principal.staff_id, utcnow())
     uow.commit()
     if row is None:
-        return _back(_("Nobody is waiting."))
+        return _back(request, _("Nobody is waiting."))
     code = uow.connection.scalar(select(Customer.code).where(Customer.id == row["customer_id"]))
     if code:
-        return RedirectResponse(
-            f"/customers/{code}?message=" + quote(_("Call answered.")), status_code=303
-        )
-    return _back(_("Call answered."))
+        return redirect_with(request, f"/customers/{code}", _("Call answered."))
+    return _back(request, _("Call answered."))
 
 
 @router.post("/service/tickets")
 def open_ticket(
+    request: Request,
     app: AppDep,
     uow: UowDep,
     principal: PagePrincipal,
@@ -150,12 +153,13 @@ def open_ticket(
     )
     record(uow.session, principal, "create", "ticket", str(ticket_id))
     uow.commit()
-    return _back(_("Ticket {id} opened.").format(id=ticket_id))
+    return _back(request, _("Ticket {id} opened.").format(id=ticket_id))
 
 
 @router.post("/service/tickets/{ticket_id}/move")
 def move_ticket(
-    ticket_id: int,
+    request: Request,
+    ticket_id: RowId,
     app: AppDep,
     uow: UowDep,
     principal: PagePrincipal,
@@ -172,6 +176,7 @@ def move_ticket(
     )
     if ticket is None:
         raise LookupError(_("no ticket {id}").format(id=ticket_id))
+    before = ticket.status.value
     cal = tickets.calendar(active_rules(uow.connection), app.settings.timezone)
     tickets.move(
         uow.connection,
@@ -189,9 +194,10 @@ def move_ticket(
         "move",
         "ticket",
         str(ticket_id),
-        changes={"status": [None, to.value]},
+        changes={"status": [before, to.value]},
     )
     uow.commit()
     return _back(
-        _("Ticket {id} is now {status}.").format(id=ticket_id, status=to.label(current_language()))
+        request,
+        _("Ticket {id} is now {status}.").format(id=ticket_id, status=to.label(current_language())),
     )

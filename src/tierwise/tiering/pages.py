@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
+import pyarrow as pa
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 
+from tierwise.customers.models import Customer
 from tierwise.i18n import _
-from tierwise.identity.access import require
+from tierwise.identity.access import Principal, customer_filter, require
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.tiering import service
 from tierwise.tiering.policy import PolicyError
 from tierwise.tiering.simulate import simulate
 from tierwise.web.deps import AppDep, UowDep, release
-from tierwise.web.pages import PagePrincipal
+from tierwise.web.pages import PagePrincipal, redirect_with
 from tierwise.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -45,13 +47,24 @@ def _page(
     )
 
 
+def _in_scope(uow: Any, principal: Principal, movers: pa.Table) -> list[dict[str, Any]]:
+    """The biggest movers the reader may see (they name customers)."""
+    rows = movers.slice(0, MOVERS * 20).to_pylist()
+    visible = set(
+        uow.session.scalars(
+            select(Customer.code).where(
+                Customer.code.in_([r["code"] for r in rows]), customer_filter(principal)
+            )
+        )
+    )
+    return [r for r in rows if r["code"] in visible][:MOVERS]
+
+
 @router.get("/policy", response_class=HTMLResponse)
-def policy(
-    request: Request, uow: UowDep, principal: PagePrincipal, message: str | None = None
-) -> HTMLResponse:
+def policy(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLResponse:
     """The active policy and its versions; the draft starts as a copy of the active one."""
     require(principal, Permission.TIERS_READ)
-    return _page(request, uow, principal, message=message)
+    return _page(request, uow, principal)
 
 
 @router.post("/policy/simulate", response_class=HTMLResponse)
@@ -72,7 +85,7 @@ def simulate_draft(
     codes = [t.code for t in result.policy.tiers]
     matrix = [[result.matrix.get((old, new), 0) for new in codes] for old in codes]
     # Movers name customers: analysts see the distribution and the matrix only.
-    movers = [] if principal.pseudonymous else result.movers.slice(0, MOVERS).to_pylist()
+    movers = [] if principal.pseudonymous else _in_scope(uow, principal, result.movers)
     return _page(
         request,
         uow,
@@ -114,6 +127,4 @@ def activate(
     record(uow.session, principal, "apply", "tier_policy", str(row.version))
     uow.commit()
     message = _("Policy version {version} is active; it grades customers from the next recompute.")
-    return RedirectResponse(
-        "/policy?message=" + quote(message.format(version=row.version)), status_code=303
-    )
+    return redirect_with(request, "/policy", message.format(version=row.version))

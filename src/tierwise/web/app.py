@@ -128,7 +128,11 @@ def create_app(tierwise: App) -> FastAPI:
     async def sign_in_first(request: Request, exc: Exception) -> RedirectResponse:
         return pages.back_to_sign_in(request)
 
+    async def choose_a_password(request: Request, exc: Exception) -> RedirectResponse:
+        return RedirectResponse("/password", status_code=303)
+
     app.add_exception_handler(pages.SignInRequired, sign_in_first)
+    app.add_exception_handler(pages.PasswordChangeRequired, choose_a_password)
     return app
 
 

@@ -17,6 +17,7 @@ from tierwise.analytics.reports import build
 from tierwise.analytics.service import latest_run
 from tierwise.customers.models import Customer
 from tierwise.i18n import _
+from tierwise.identity.access import Principal, customer_filter
 from tierwise.identity.roles import Permission
 from tierwise.service.queue_models import QueueContact, Ticket
 from tierwise.service.report import report
@@ -220,8 +221,12 @@ def service_levels(conn: Connection, zone: str) -> dict[str, Any] | None:
     }
 
 
-def at_risk(conn: Connection, key_tiers: list[str], since: dt.date) -> list[dict[str, Any]]:
-    """Key accounts with a downgrade coming or an open complaint."""
+def at_risk(
+    conn: Connection, principal: Principal, key_tiers: list[str], since: dt.date
+) -> list[dict[str, Any]]:
+    """Key accounts in the reader's scope with a downgrade coming or an open complaint."""
+    if principal.pseudonymous:
+        return []  # it names customers: analysts see the charts only
     warned = select(TierEvent.customer_id).where(
         TierEvent.kind == TierEventKind.DOWNGRADE_AT_RISK, TierEvent.occurs_on >= since
     )
@@ -238,7 +243,9 @@ def at_risk(conn: Connection, key_tiers: list[str], since: dt.date) -> list[dict
         )
         .join(CustomerTier, CustomerTier.customer_id == Customer.id)
         .where(
-            CustomerTier.tier.in_(key_tiers), Customer.id.in_(warned) | Customer.id.in_(complaining)
+            CustomerTier.tier.in_(key_tiers),
+            Customer.id.in_(warned) | Customer.id.in_(complaining),
+            customer_filter(principal),
         )
         .order_by(CustomerTier.tier, Customer.code)
         .limit(50)
@@ -307,7 +314,7 @@ def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincip
         if service:
             charts.append(service)
         key = rules.key_tiers or [t.tier for t in rules.tiers[:1]]
-        risky = at_risk(conn, key, run.as_of - dt.timedelta(days=60))
+        risky = at_risk(conn, principal, key, run.as_of - dt.timedelta(days=60))
     release(uow)
     try:
         _policy, shares, _as_of = distribution(app)

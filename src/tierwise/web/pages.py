@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import plotly
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from tierwise.db.base import utcnow
 from tierwise.i18n import _
@@ -19,12 +20,42 @@ from tierwise.identity.audit import record
 from tierwise.identity.models import User
 from tierwise.web.app import LANG_COOKIE
 from tierwise.web.deps import SESSION_COOKIE, AppDep, UowDep, signer
-from tierwise.web.render import render
+from tierwise.web.render import FLASH_COOKIE, render
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 router = APIRouter(include_in_schema=False)
+
+
+def flash_serializer(request: Request) -> URLSafeSerializer:
+    """Signs the one-time message a redirect leaves for the next page."""
+    secret = request.app.state.tierwise.settings.secret_key
+    return URLSafeSerializer(secret, salt="tierwise-flash")
+
+
+def redirect_with(request: Request, url: str, message: str) -> RedirectResponse:
+    """Go to `url` and show `message` there once (kept in a signed cookie, never in the URL)."""
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        FLASH_COOKIE,
+        flash_serializer(request).dumps(message),
+        max_age=120,
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+def safe_next(target: str) -> str:
+    """Only a path of this site, so a crafted sign-in link cannot send the user elsewhere."""
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or urlsplit(target).netloc:
+        return "/"
+    return target
+
+
+class PasswordChangeRequired(Exception):
+    """A one-time password is in use: the user must choose their own before anything else."""
 
 
 class SignInRequired(Exception):
@@ -50,6 +81,8 @@ async def page_principal(request: Request, app: AppDep, uow: UowDep) -> Principa
             raise Forbidden(_("the form token (CSRF) is missing or wrong; reload the page"))
     user = uow.session.get(User, found.user_id)
     assert user is not None
+    if user.must_change_password and request.url.path not in ("/password", "/sign-out"):
+        raise PasswordChangeRequired
     address = request.client.host if request.client else None
     return accounts.principal_for(uow.session, user, "human", None, address)
 
@@ -70,7 +103,7 @@ def error_page(request: Request, status: int, detail: str | None) -> HTMLRespons
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
     """The sign-in form."""
-    return render(request, "sign_in.html", None, next=next if next.startswith("/") else "/")
+    return render(request, "sign_in.html", None, next=safe_next(next))
 
 
 @router.post("/sign-in", response_class=HTMLResponse, response_model=None)
@@ -84,22 +117,25 @@ def sign_in(
 ) -> HTMLResponse | RedirectResponse:
     """Check the password, start a fresh session and go where the user was heading."""
     now = utcnow()
+    address = request.client.host if request.client else None
     try:
         user = accounts.sign_in(uow.session, app.settings, username, password, now)
     except accounts.SignInRefused as exc:
-        uow.commit()
-        return render(request, "sign_in.html", None, status=401, error=str(exc), next=next)
-    address = request.client.host if request.client else None
+        uow.commit()  # the failed attempt counts towards the lockout
+        time.sleep(exc.delay)
+        return render(
+            request, "sign_in.html", None, status=401, error=str(exc), next=safe_next(next)
+        )
     new = accounts.open_session(uow.session, app.settings, user, address, now)
     record(
         uow.session,
-        accounts.principal_for(uow.session, user, "human"),
+        accounts.principal_for(uow.session, user, "human", None, address),
         "sign_in",
         "user",
         user.username,
     )
     uow.commit()
-    response = RedirectResponse(next if next.startswith("/") else "/", status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         signer(app).sign(new.session_id).decode(),
@@ -121,6 +157,42 @@ def sign_out(
     )
     uow.commit()
     response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/password", response_class=HTMLResponse)
+def password_page(request: Request, principal: PagePrincipal) -> HTMLResponse:
+    """Choose your own password (required after a one-time password)."""
+    return render(request, "password.html", principal)
+
+
+@router.post("/password", response_class=HTMLResponse, response_model=None)
+def change_password(
+    request: Request,
+    uow: UowDep,
+    principal: PagePrincipal,
+    current_password: Annotated[str, Form(max_length=200)],
+    new_password: Annotated[str, Form(max_length=200)],
+) -> HTMLResponse | RedirectResponse:
+    """Check the current password, set the new one; every session ends, so sign in again."""
+    user = uow.session.get(User, principal.user_id)
+    assert user is not None
+    if not accounts.verify(user.password_hash, current_password):
+        return render(
+            request,
+            "password.html",
+            principal,
+            status=422,
+            error=_("the current password is wrong"),
+        )
+    try:
+        accounts.set_password(uow.session, user.username, new_password, temporary=False)
+    except accounts.AccountError as exc:
+        return render(request, "password.html", principal, status=422, error=str(exc))
+    record(uow.session, principal, "change_password", "user", user.username)
+    uow.commit()
+    response = redirect_with(request, "/sign-in", _("Password changed; sign in with it."))
     response.delete_cookie(SESSION_COOKIE)
     return response
 

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tierwise.i18n import _
+from tierwise.web.types import MAX_ID
 
 T = TypeVar("T")
 MAX_LIMIT = 500
@@ -41,6 +42,8 @@ def _decode(cursor: str) -> list[Any]:
         or not isinstance(value[0], str | int)
         or not isinstance(value[1], int)
         or isinstance(value[1], bool)
+        or not 0 <= value[1] <= MAX_ID
+        or (isinstance(value[0], int) and not -MAX_ID <= value[0] <= MAX_ID)
     ):
         raise ValueError(_("the cursor {cursor!r} is not one this list gave").format(cursor=cursor))
     return value

@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
 from tierwise.i18n import _
@@ -153,3 +153,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IllegalMove, handler(409))
     app.add_exception_handler(ValueError, handler(422))
     app.add_exception_handler(DataError, stored(422))
+    app.add_exception_handler(IntegrityError, handler(409))

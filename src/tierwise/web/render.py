@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import suppress
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tierwise.i18n import _, current_language
@@ -20,6 +22,7 @@ from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 
 TEMPLATES = Path(__file__).parent / "templates"
+FLASH_COOKIE = "tierwise_flash"
 ZONE = [ZoneInfo("Asia/Shanghai")]  # the company's zone; create_app sets it from the settings
 ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
@@ -82,6 +85,12 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """A full page with the navigation the principal may use and their form token."""
+    message = context.pop("message", None)
+    flash = request.cookies.get(FLASH_COOKIE)
+    if flash:
+        secret = request.app.state.tierwise.settings.secret_key
+        with suppress(BadSignature):
+            message = URLSafeSerializer(secret, salt="tierwise-flash").loads(flash)
     nav = [
         (path, _(label))
         for path, label, permission in NAVIGATION
@@ -93,6 +102,10 @@ def render(
         nav=nav,
         lang=current_language(),
         csrf=getattr(request.state, "csrf", ""),
+        message=message,
         **context,
     )
-    return HTMLResponse(html, status_code=status)
+    response = HTMLResponse(html, status_code=status)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
