@@ -16,7 +16,7 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.reports import build
 from tierwise.analytics.service import latest_run
 from tierwise.customers.models import Customer
-from tierwise.i18n import _
+from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, customer_filter
 from tierwise.identity.roles import Permission
 from tierwise.service.queue_models import QueueContact, Ticket
@@ -29,6 +29,19 @@ from tierwise.web.pages import PagePrincipal
 from tierwise.web.render import number, percent, render
 
 router = APIRouter(include_in_schema=False)
+# The snapshot's charts are aggregates of a stored run: the same for every reader of a language
+# until the next recompute replaces the run, so they are drawn from the database once per run.
+SNAPSHOT_CHARTS: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+CACHED_RUNS = 8
+
+
+def remember(key: tuple[Any, ...], charts: list[dict[str, Any]]) -> None:
+    """Keep the charts of a few recent runs and languages, dropping the oldest."""
+    if len(SNAPSHOT_CHARTS) >= CACHED_RUNS:
+        SNAPSHOT_CHARTS.pop(next(iter(SNAPSHOT_CHARTS)))
+    SNAPSHOT_CHARTS[key] = charts
+
+
 CLV_SAMPLE = 5000
 OPEN = [s for s in TicketStatus if s not in (TicketStatus.CLOSED, TicketStatus.RESOLVED)]
 
@@ -295,15 +308,27 @@ def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincip
         return render(
             request, "dashboard.html", principal, charts=[], risky=[], as_of=None, error=str(exc)
         )
-    charts = [
-        whale(session, run),
-        rfm_heat(conn, run),
-        _report_chart(session, run, "abc", 1),
-        migration(conn, session, run),
-        clv_spread(conn, run),
-        _report_chart(session, run, "loyalty", 1),
-        _report_chart(session, run, "relationship", 1),
-    ]
+    cache_key = (str(app.engine.url), run.id, run.computed_at, current_language())
+    charts = SNAPSHOT_CHARTS.get(cache_key)
+    if charts is None:
+        charts = [
+            whale(session, run),
+            rfm_heat(conn, run),
+            _report_chart(session, run, "abc", 1),
+            migration(conn, session, run),
+            clv_spread(conn, run),
+            _report_chart(session, run, "loyalty", 1),
+            _report_chart(session, run, "relationship", 1),
+        ]
+        release(uow)
+        try:
+            _policy, shares, _as_of = distribution(app)
+            charts.insert(0, tier_chart(shares))
+        except LookupError:
+            pass  # no tier policy yet: the analytics charts stand on their own
+        remember(cache_key, charts)
+    charts = list(charts)
+    conn = uow.connection  # a fresh one, if the bulk read above ended the first
     risky: list[dict[str, Any]] = []
     try:
         rules = active_rules(conn)
@@ -315,10 +340,4 @@ def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincip
             charts.append(service)
         key = rules.key_tiers or [t.tier for t in rules.tiers[:1]]
         risky = at_risk(conn, principal, key, run.as_of - dt.timedelta(days=60))
-    release(uow)
-    try:
-        _policy, shares, _as_of = distribution(app)
-        charts.insert(0, tier_chart(shares))
-    except LookupError:
-        pass  # no tier policy yet: the analytics charts stand on their own
     return render(request, "dashboard.html", principal, charts=charts, risky=risky, as_of=run.as_of)
