@@ -196,3 +196,39 @@ def test_a_one_time_password_leads_to_choosing_ones_own(page, console_world: Wor
     page.get_by_role("button", name=re.compile("Sign in|登录")).click()
     page.wait_for_load_state()
     assert page.url.endswith("/")
+
+
+def test_a_user_makes_and_revokes_an_api_token(page, console_world: World) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "am")
+    page.goto("/lang/en")
+    page.goto("/tokens")
+    page.get_by_label("Name").fill("my script")
+    page.get_by_role("button", name="Create token").click()
+    token = page.locator("#new-token").inner_text()
+    assert token.startswith("tw_")
+    api = page.context.request
+    me = api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}", "Cookie": ""})
+    assert me.status == 200 and me.json()["username"] == "am"
+    page.get_by_role("button", name="Revoke").first.click()
+    assert page.get_by_role("status").inner_text() == "Token revoked."
+    again = api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}", "Cookie": ""})
+    assert again.status == 401
+    shot(page, "tokens")
+
+
+def test_consent_and_erasure_from_the_360(page, console_world: World) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "admin")
+    page.goto("/lang/en")
+    page.goto(f"/customers/{console_world.other}")
+    page.get_by_label("Purpose").select_option("marketing")
+    page.get_by_label("Decision").select_option("no")
+    page.get_by_role("button", name="Record consent").click()
+    assert page.get_by_role("status").inner_text() == "Consent recorded."
+    assert "marketing: no" in page.locator("#file-title ~ table").inner_text()
+    page.get_by_role("button", name="Erase personal data").click()  # not confirmed
+    assert "nothing was erased" in page.get_by_role("alert").inner_text()
+    page.get_by_label(re.compile("type the customer code")).fill(console_world.other)
+    page.get_by_role("button", name="Erase personal data").click()
+    assert page.get_by_role("status").inner_text() == "Personal data erased."
+    assert page.get_by_role("heading", level=1).inner_text().startswith("P-")
+    shot(page, "customer-erased")

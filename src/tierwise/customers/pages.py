@@ -1,38 +1,38 @@
-"""Customer pages: the scoped, masked list and the customer 360 with tier, timeline and edits."""
+"""Customer pages: the scoped, masked list and the customer 360 with tier and timeline."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from tierwise.accountability.models import Staff, Task, TaskStatus
-from tierwise.accountability.service import set_owner
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
-from tierwise.customers.choices import CustomerStatus, Direction, InteractionChannel
+from tierwise.customers.choices import (
+    ConsentPurpose,
+    CustomerStatus,
+    Direction,
+    InteractionChannel,
+    ManagementClass,
+)
 from tierwise.customers.models import Customer, Interaction
-from tierwise.customers.service import log_interaction
 from tierwise.customers.views import (
     audit_read,
     customer_detail,
     customer_rows,
     scoped_customers,
-    update_customer,
 )
-from tierwise.db.base import utcnow
-from tierwise.i18n import _, current_language
+from tierwise.i18n import current_language
 from tierwise.identity.access import require, visible_customer
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.sales.models import Order
 from tierwise.service.queue_models import Ticket
 from tierwise.tiering import service as tiers
 from tierwise.tiering.explain import shown_gap
-from tierwise.web.deps import AppDep, UowDep, as_of_today, release
-from tierwise.web.pages import PagePrincipal, redirect_with
+from tierwise.web.deps import AppDep, UowDep, as_of_today
+from tierwise.web.pages import PagePrincipal
 from tierwise.web.pagination import page
 from tierwise.web.render import render
 
@@ -52,13 +52,26 @@ def customers(
     tier: Annotated[str | None, Query(max_length=16)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     owner: Annotated[str | None, Query(max_length=64)] = None,
+    management_class: Annotated[str | None, Query(alias="class", max_length=20)] = None,
+    segment: Annotated[str | None, Query(max_length=30)] = None,
     sort: Annotated[str, Query(pattern="^-?(code|name)$")] = "code",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> HTMLResponse:
     """Find customers: search, filter by tier, status and owner, sort, page; move in bulk."""
     require(principal, Permission.CUSTOMERS_READ)
     chosen_status = CustomerStatus(status) if status in set(CustomerStatus) else None
-    query = scoped_customers(principal, tier or None, chosen_status, owner or None, q or None)
+    chosen_class = (
+        ManagementClass(management_class) if management_class in set(ManagementClass) else None
+    )
+    query = scoped_customers(
+        principal,
+        tier or None,
+        chosen_status,
+        owner or None,
+        q or None,
+        chosen_class,
+        segment or None,
+    )
     key = Customer.id if principal.pseudonymous else SORTS[sort.lstrip("-")]
     rows, next_cursor = page(
         uow.session, query, key, Customer.id, sort.startswith("-"), cursor, PAGE_ROWS
@@ -73,6 +86,8 @@ def customers(
         "status": status or "",
         "owner": owner or "",
         "sort": sort,
+        "class": management_class or "",
+        "segment": segment or "",
     }
     return render(
         request,
@@ -82,6 +97,7 @@ def customers(
         next_cursor=next_cursor,
         filters=filters,
         statuses=list(CustomerStatus),
+        classes=list(ManagementClass),
         staff=staff,
         can_assign=principal.can(Permission.ASSIGNMENTS_WRITE),
     )
@@ -174,10 +190,10 @@ def customer_360(
     code: str, request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
 ) -> HTMLResponse:
     """Everything about one customer as the reader may see it, with what they can do."""
-    return _render_360(code, request, app, uow, principal)
+    return render_360(code, request, app, uow, principal)
 
 
-def _render_360(
+def render_360(
     code: str,
     request: Request,
     app: Any,
@@ -199,6 +215,8 @@ def _render_360(
         "editable": EDITABLE,
         "can_edit": principal.can(Permission.CUSTOMERS_WRITE),
         "can_log": principal.can(Permission.INTERACTIONS_WRITE),
+        "can_privacy": principal.can(Permission.PRIVACY_MANAGE),
+        "purposes": list(ConsentPurpose),
         "today": as_of_today(),
     }
     uow.commit()
@@ -210,112 +228,3 @@ def _render_360(
         error=error,
         **context,
     )
-
-
-@router.post("/customers/{code}/contacts", response_class=HTMLResponse, response_model=None)
-def log_contact(
-    code: str,
-    request: Request,
-    uow: UowDep,
-    principal: PagePrincipal,
-    channel: Annotated[InteractionChannel, Form()],
-    direction: Annotated[Direction, Form()],
-    memo: Annotated[str, Form(max_length=5000)] = "",
-) -> Response:
-    """Log a contact from the 360 page; the customer's tasks follow it."""
-    require(principal, Permission.INTERACTIONS_WRITE)
-    customer = visible_customer(uow.session, principal, code)
-    staff = uow.session.get(Staff, principal.staff_id) if principal.staff_id else None
-    log_interaction(
-        uow,
-        customer.code,
-        utcnow(),
-        channel,
-        direction,
-        memo or None,
-        None,
-        staff.code if staff else None,
-    )
-    record(uow.session, principal, "create", "interaction", customer.code)
-    uow.commit()
-    return redirect_with(request, f"/customers/{customer.code}", _("Contact logged."))
-
-
-@router.post("/customers/{code}/edit", response_class=HTMLResponse, response_model=None)
-async def edit(
-    code: str, request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
-) -> Response:
-    """Save the edited fields unless someone changed the customer since the form was loaded."""
-    require(principal, Permission.CUSTOMERS_WRITE)
-    form = await request.form()
-    customer = visible_customer(uow.session, principal, code)
-    if str(customer.version) != form.get("version"):
-        return _render_360(
-            code,
-            request,
-            app,
-            uow,
-            principal,
-            status_code=409,
-            error=_(
-                "Someone changed this customer after you opened it; nothing was saved. "
-                "Their version is shown below — make your change again."
-            ),
-        )
-    masked = {f for f in EDITABLE if f in ("phone", "email", "address") and not principal.sees(f)}
-    changes = {
-        f: (str(form.get(f) or "").strip() or None)
-        for f in EDITABLE
-        if f not in masked and f in form
-    }
-    changes = {
-        f: v
-        for f, v in changes.items()
-        if v != getattr(customer, f) and not (f == "name" and not v)
-    }
-    try:
-        update_customer(uow.session, principal, customer, changes)
-    except StaleDataError:
-        return _render_360(
-            code,
-            request,
-            app,
-            uow,
-            principal,
-            status_code=409,
-            error=_("Someone saved this customer at the same moment; nothing was saved."),
-        )
-    uow.commit()
-    return redirect_with(request, f"/customers/{customer.code}", _("Saved."))
-
-
-@router.post("/customers/reassign", response_model=None)
-async def reassign(
-    request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
-) -> Response:
-    """Hand the ticked customers to another owner, each within capacity; report what moved."""
-    require(principal, Permission.ASSIGNMENTS_WRITE)
-    form = await request.form()
-    codes = [str(c) for c in form.getlist("codes")][:PAGE_ROWS]
-    staff, reason = str(form.get("staff") or ""), str(form.get("reason") or "").strip()
-    owners = {}
-    for code in codes:
-        customer = visible_customer(uow.session, principal, code)
-        owner = uow.session.get(Staff, customer.owner_id) if customer.owner_id else None
-        owners[customer.code] = owner.code if owner else None
-    release(uow)  # each move runs in a unit of work of its own
-    moved, refused = [], []
-    for code in owners:
-        try:
-            set_owner(app, code, staff, reason, principal.username, as_of_today(), False)
-            moved.append(code)
-        except (ValueError, LookupError) as exc:
-            refused.append(f"{code}: {exc}")
-    for code in moved:
-        change = {"owner": [owners[code], staff]}
-        record(uow.session, principal, "assign", "customer", code, changes=change, note=reason)
-    uow.commit()
-    message = _("{moved} customers moved to {staff}.").format(moved=len(moved), staff=staff)
-    if refused:
-        message += " " + _("Not moved: {refused}").format(refused="; ".join(refused[:5]))
-    return redirect_with(request, "/customers", message)

@@ -9,7 +9,8 @@ from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tierwise.accountability.models import Staff
-from tierwise.customers.choices import ConsentPurpose, CustomerStatus
+from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
+from tierwise.customers.choices import ConsentPurpose, CustomerStatus, ManagementClass
 from tierwise.customers.models import Consent, Customer
 from tierwise.customers.profile import is_personal
 from tierwise.customers.service import customer_summary
@@ -36,9 +37,23 @@ def scoped_customers(
     status: CustomerStatus | None = None,
     owner: str | None = None,
     search: str | None = None,
+    management_class: ManagementClass | None = None,
+    segment: str | None = None,
 ) -> Select[Any]:
     """The customers the principal may list, filtered; analysts cannot search (pseudonyms)."""
     query = select(Customer).where(customer_filter(principal))
+    if management_class is not None:
+        query = query.where(Customer.management_class == management_class)
+    if segment is not None:  # the RFM segment in the latest snapshot
+        latest = select(AnalyticsRun.id).order_by(AnalyticsRun.as_of.desc()).limit(1)
+        query = query.where(
+            Customer.id.in_(
+                select(CustomerIndicator.customer_id).where(
+                    CustomerIndicator.run_id == latest.scalar_subquery(),
+                    CustomerIndicator.rfm_segment == segment,
+                )
+            )
+        )
     if tier is not None:
         query = query.where(
             Customer.id.in_(select(CustomerTier.customer_id).where(CustomerTier.tier == tier))

@@ -1,4 +1,4 @@
-"""The admin page: users and roles, new users with one-time passwords, the audit log."""
+"""The admin page (users, roles, audit log) and everyone's own API tokens."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from tierwise.db.base import utcnow
 from tierwise.i18n import _
 from tierwise.identity import accounts
 from tierwise.identity.access import require
 from tierwise.identity.audit import record
-from tierwise.identity.models import AuditEntry, Role, User
+from tierwise.identity.models import ApiToken, AuditEntry, Role, User
 from tierwise.identity.roles import Permission
 from tierwise.web.deps import UowDep
 from tierwise.web.pages import PagePrincipal
 from tierwise.web.render import render
+from tierwise.web.types import RowId
 
 router = APIRouter(include_in_schema=False)
 AUDIT_SHOWN = 100
@@ -78,3 +80,55 @@ def add_user(
     uow.commit()
     message = _("User {name}: one-time password {password} (change it at first sign-in)")
     return _admin(request, uow, principal, message=message.format(name=username, password=password))
+
+
+@router.get("/tokens", response_class=HTMLResponse)
+def tokens(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLResponse:
+    """Your API tokens, and a form for a new one."""
+    return _tokens(request, uow, principal)
+
+
+def _tokens(
+    request: Request, uow: UowDep, principal: PagePrincipal, **context: object
+) -> HTMLResponse:
+    query = (
+        select(ApiToken).where(ApiToken.user_id == principal.user_id).order_by(ApiToken.id.desc())
+    )
+    return render(
+        request,
+        "tokens.html",
+        principal,
+        tokens=list(uow.session.scalars(query)),
+        now=utcnow(),
+        **context,
+    )
+
+
+@router.post("/tokens", response_class=HTMLResponse)
+def create_token(
+    request: Request,
+    uow: UowDep,
+    principal: PagePrincipal,
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+    days: Annotated[int, Form(ge=1, le=366)] = 90,
+) -> HTMLResponse:
+    """A token with everything your role allows; shown this once."""
+    user = uow.session.get(User, principal.user_id)
+    assert user is not None
+    token, raw = accounts.issue_token(uow.session, user, name.strip(), [], days, utcnow())
+    record(uow.session, principal, "create_token", "token", str(token.id), note=name)
+    uow.commit()
+    return _tokens(request, uow, principal, new_token=raw)
+
+
+@router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def revoke(
+    request: Request, token_id: RowId, uow: UowDep, principal: PagePrincipal
+) -> HTMLResponse:
+    """Stop one of your tokens working at once."""
+    user = uow.session.get(User, principal.user_id)
+    assert user is not None
+    accounts.revoke_token(uow.session, user, token_id, utcnow(), False)
+    record(uow.session, principal, "revoke_token", "token", str(token_id))
+    uow.commit()
+    return _tokens(request, uow, principal, message=_("Token revoked."))

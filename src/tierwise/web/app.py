@@ -64,6 +64,7 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.accountability import pages as accountability_pages
     from tierwise.analytics import api as analytics_api
     from tierwise.customers import api as customers_api
+    from tierwise.customers import forms as customers_forms
     from tierwise.customers import pages as customers_pages
     from tierwise.identity import api as identity_api
     from tierwise.identity import pages as identity_pages
@@ -115,6 +116,7 @@ def create_app(tierwise: App) -> FastAPI:
         pages,
         dashboard,
         customers_pages,
+        customers_forms,
         service_pages,
         tiering_pages,
         ingest_pages,

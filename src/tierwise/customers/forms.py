@@ -1,0 +1,188 @@
+"""Forms that change customers from the console: contacts, edits, owners, consent, erasure."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm.exc import StaleDataError
+
+from tierwise.accountability.models import Staff
+from tierwise.accountability.service import set_owner
+from tierwise.customers.choices import (
+    ConsentPurpose,
+    Direction,
+    InteractionChannel,
+)
+from tierwise.customers.pages import EDITABLE, PAGE_ROWS, render_360
+from tierwise.customers.service import log_interaction, record_consent
+from tierwise.customers.views import (
+    update_customer,
+)
+from tierwise.db.base import utcnow
+from tierwise.i18n import _
+from tierwise.identity import privacy
+from tierwise.identity.access import require, visible_customer
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
+from tierwise.web.deps import AppDep, UowDep, as_of_today, release
+from tierwise.web.pages import PagePrincipal, redirect_with
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/customers/{code}/contacts", response_class=HTMLResponse, response_model=None)
+def log_contact(
+    code: str,
+    request: Request,
+    uow: UowDep,
+    principal: PagePrincipal,
+    channel: Annotated[InteractionChannel, Form()],
+    direction: Annotated[Direction, Form()],
+    memo: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Log a contact from the 360 page; the customer's tasks follow it."""
+    require(principal, Permission.INTERACTIONS_WRITE)
+    customer = visible_customer(uow.session, principal, code)
+    staff = uow.session.get(Staff, principal.staff_id) if principal.staff_id else None
+    log_interaction(
+        uow,
+        customer.code,
+        utcnow(),
+        channel,
+        direction,
+        memo or None,
+        None,
+        staff.code if staff else None,
+    )
+    record(uow.session, principal, "create", "interaction", customer.code)
+    uow.commit()
+    return redirect_with(request, f"/customers/{customer.code}", _("Contact logged."))
+
+
+@router.post("/customers/{code}/edit", response_class=HTMLResponse, response_model=None)
+async def edit(
+    code: str, request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
+) -> Response:
+    """Save the edited fields unless someone changed the customer since the form was loaded."""
+    require(principal, Permission.CUSTOMERS_WRITE)
+    form = await request.form()
+    customer = visible_customer(uow.session, principal, code)
+    if str(customer.version) != form.get("version"):
+        return render_360(
+            code,
+            request,
+            app,
+            uow,
+            principal,
+            status_code=409,
+            error=_(
+                "Someone changed this customer after you opened it; nothing was saved. "
+                "Their version is shown below — make your change again."
+            ),
+        )
+    masked = {f for f in EDITABLE if f in ("phone", "email", "address") and not principal.sees(f)}
+    changes = {
+        f: (str(form.get(f) or "").strip() or None)
+        for f in EDITABLE
+        if f not in masked and f in form
+    }
+    changes = {
+        f: v
+        for f, v in changes.items()
+        if v != getattr(customer, f) and not (f == "name" and not v)
+    }
+    try:
+        update_customer(uow.session, principal, customer, changes)
+    except StaleDataError:
+        return render_360(
+            code,
+            request,
+            app,
+            uow,
+            principal,
+            status_code=409,
+            error=_("Someone saved this customer at the same moment; nothing was saved."),
+        )
+    uow.commit()
+    return redirect_with(request, f"/customers/{customer.code}", _("Saved."))
+
+
+@router.post("/customers/reassign", response_model=None)
+async def reassign(
+    request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
+) -> Response:
+    """Hand the ticked customers to another owner, each within capacity; report what moved."""
+    require(principal, Permission.ASSIGNMENTS_WRITE)
+    form = await request.form()
+    codes = [str(c) for c in form.getlist("codes")][:PAGE_ROWS]
+    staff, reason = str(form.get("staff") or ""), str(form.get("reason") or "").strip()
+    owners = {}
+    for code in codes:
+        customer = visible_customer(uow.session, principal, code)
+        owner = uow.session.get(Staff, customer.owner_id) if customer.owner_id else None
+        owners[customer.code] = owner.code if owner else None
+    release(uow)  # each move runs in a unit of work of its own
+    moved, refused = [], []
+    for code in owners:
+        try:
+            set_owner(app, code, staff, reason, principal.username, as_of_today(), False)
+            moved.append(code)
+        except (ValueError, LookupError) as exc:
+            refused.append(f"{code}: {exc}")
+    for code in moved:
+        change = {"owner": [owners[code], staff]}
+        record(uow.session, principal, "assign", "customer", code, changes=change, note=reason)
+    uow.commit()
+    message = _("{moved} customers moved to {staff}.").format(moved=len(moved), staff=staff)
+    if refused:
+        message += " " + _("Not moved: {refused}").format(refused="; ".join(refused[:5]))
+    return redirect_with(request, "/customers", message)
+
+
+@router.post("/customers/{code}/consents", response_model=None)
+def consent(
+    code: str,
+    request: Request,
+    uow: UowDep,
+    principal: PagePrincipal,
+    purpose: Annotated[ConsentPurpose, Form()],
+    granted: Annotated[str, Form(pattern="^(yes|no)$")],
+) -> Response:
+    """Record a grant or withdrawal of consent; the history is kept."""
+    require(principal, Permission.CUSTOMERS_WRITE)
+    customer = visible_customer(uow.session, principal, code)
+    record_consent(uow, customer.code, purpose, granted == "yes", "console")
+    change = {purpose.value: [None, granted == "yes"]}
+    record(uow.session, principal, "consent", "customer", customer.code, changes=change)
+    uow.commit()
+    return redirect_with(request, f"/customers/{customer.code}", _("Consent recorded."))
+
+
+@router.post("/customers/{code}/erase", response_model=None)
+def erase(
+    code: str,
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """Erase the person's personal data after an explicit confirmation; figures stay."""
+    require(principal, Permission.PRIVACY_MANAGE)
+    require(principal, Permission.CUSTOMERS_WRITE)
+    customer = visible_customer(uow.session, principal, code)
+    if confirm != customer.code:
+        return render_360(
+            code,
+            request,
+            app,
+            uow,
+            principal,
+            status_code=422,
+            error=_("Type the customer code to confirm the erasure; nothing was erased."),
+        )
+    privacy.erase(uow.session, principal, customer, app.settings.secret_key)
+    uow.commit()
+    return redirect_with(request, f"/customers/{customer.code}", _("Personal data erased."))
