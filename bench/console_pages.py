@@ -63,12 +63,14 @@ def main() -> None:
     lines = [
         f"{customers:,} customers, PostgreSQL, in process (no network), one request at a time",
         "",
-        "| page | p50 ms | p95 ms | max ms | requests |",
-        "|---|---:|---:|---:|---:|",
+        "| page | p50 ms | p95 ms | max ms | first request ms | requests |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, path_of in pages.items():
         count = 5 if name.startswith("dashboard") else args.requests
-        client.get(path_of(0))  # warm caches
+        started = time.perf_counter()
+        client.get(path_of(0))  # the first request also fills caches (the dashboard's charts)
+        first = time.perf_counter() - started
         seconds = []
         for i in range(count):
             started = time.perf_counter()
@@ -79,7 +81,7 @@ def main() -> None:
         p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
         lines.append(
             f"| {name} | {statistics.median(ordered) * 1000:.0f} | {p95 * 1000:.0f} | "
-            f"{ordered[-1] * 1000:.0f} | {count} |"
+            f"{ordered[-1] * 1000:.0f} | {first * 1000:.0f} | {count} |"
         )
         print(lines[-1], flush=True)
     text = "\n".join(lines)
