@@ -30,7 +30,15 @@ from tierwise.identity.schemas import (
     UserOut,
     UserRequest,
 )
-from tierwise.web.deps import SESSION_COOKIE, AppDep, PrincipalDep, UowDep, allowed, signer
+from tierwise.web.deps import (
+    SESSION_COOKIE,
+    AppDep,
+    PrincipalDep,
+    UowDep,
+    allowed,
+    set_session_cookie,
+    signer,
+)
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import NotSignedIn, error_responses
 from tierwise.web.types import RowId
@@ -67,14 +75,7 @@ def sign_in(
     principal = accounts.principal_for(uow.session, user, "human", None, address)
     record(uow.session, principal, "sign_in", "user", user.username)
     uow.commit()
-    response.set_cookie(
-        SESSION_COOKIE,
-        signer(app).sign(new.session_id).decode(),
-        max_age=int(app.settings.session_hours * 3600),
-        httponly=True,
-        samesite="strict",
-        secure=not app.settings.demo,
-    )
+    set_session_cookie(response, app, new.session_id)
     return {**_me(principal, user), "csrf_token": new.csrf_token}
 
 

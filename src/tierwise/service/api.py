@@ -16,9 +16,9 @@ from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
 from tierwise.i18n import _
 from tierwise.identity.access import Principal, customer_filter, shown, visible_customer
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
-from tierwise.service import queue, tickets
+from tierwise.service import desk, queue
+from tierwise.service.desk import visible_ticket
 from tierwise.service.models import Survey
 from tierwise.service.queue_models import Ticket, TicketStep
 from tierwise.service.report import report
@@ -258,17 +258,6 @@ def list_tickets(
     return {"items": rows, "next_cursor": next_cursor}
 
 
-def _visible_ticket(uow: Any, principal: Principal, ticket_id: int) -> Ticket:
-    ticket = uow.session.scalar(
-        select(Ticket)
-        .join(Customer, Customer.id == Ticket.customer_id)
-        .where(Ticket.id == ticket_id, customer_filter(principal))
-    )
-    if ticket is None:
-        raise LookupError(_("no ticket {id}").format(id=ticket_id))
-    return ticket
-
-
 @router.get(
     "/tickets/{ticket_id}", response_model=TicketOut, responses=error_responses(401, 403, 404)
 )
@@ -276,7 +265,7 @@ def get_ticket(
     ticket_id: RowId, uow: UowDep, principal: Principal = allowed(Permission.TICKETS_READ)
 ) -> Ticket:
     """One ticket."""
-    return _visible_ticket(uow, principal, ticket_id)
+    return visible_ticket(uow.session, principal, ticket_id)
 
 
 @router.post(
@@ -292,23 +281,11 @@ def open_ticket(
     principal: Principal = allowed(Permission.TICKETS_WRITE),
 ) -> Ticket:
     """Open a request or complaint; its clocks run in business hours from now."""
-    customer = visible_customer(uow.session, principal, body.customer)
-    rules = active_rules(uow.connection)
-    cal = tickets.calendar(rules, app.settings.timezone)
-    ticket_id = tickets.open_ticket(
-        uow.connection,
-        rules,
-        cal,
-        customer.code,
-        body.kind,
-        body.subject,
-        body.channel,
-        utcnow(),
-        principal.username,
+    ticket_id = desk.open_ticket(
+        uow, principal, app.settings.timezone, body.customer, body.kind, body.subject, body.channel
     )
-    record(uow.session, principal, "create", "ticket", str(ticket_id))
     uow.commit()
-    return _visible_ticket(uow, principal, ticket_id)
+    return visible_ticket(uow.session, principal, ticket_id)
 
 
 @router.post(
@@ -324,31 +301,20 @@ def move_ticket(
     principal: Principal = allowed(Permission.TICKETS_WRITE),
 ) -> Ticket:
     """Move a ticket along its workflow; an illegal move gets 409 naming the allowed ones."""
-    before = _visible_ticket(uow, principal, ticket_id).status.value
-    cal = tickets.calendar(active_rules(uow.connection), app.settings.timezone)
     survey = (body.csat, body.nps) if body.csat is not None or body.nps is not None else None
-    tickets.move(
-        uow.connection,
-        cal,
+    desk.move_ticket(
+        uow,
+        principal,
+        app.settings.timezone,
         ticket_id,
         body.to,
-        utcnow(),
-        principal.username,
         body.note,
         body.department,
         survey,
     )
-    record(
-        uow.session,
-        principal,
-        "move",
-        "ticket",
-        str(ticket_id),
-        changes={"status": [before, body.to.value]},
-    )
     uow.commit()
     uow.session.expire_all()
-    return _visible_ticket(uow, principal, ticket_id)
+    return visible_ticket(uow.session, principal, ticket_id)
 
 
 @router.get(
@@ -360,7 +326,7 @@ def ticket_steps(
     ticket_id: RowId, uow: UowDep, principal: Principal = allowed(Permission.TICKETS_READ)
 ) -> list[dict[str, Any]]:
     """Every move of the ticket: when, from, to, who and why."""
-    _visible_ticket(uow, principal, ticket_id)
+    visible_ticket(uow.session, principal, ticket_id)
     steps = uow.session.scalars(
         select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.id)
     )

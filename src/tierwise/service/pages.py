@@ -13,10 +13,9 @@ from tierwise.customers.models import Customer
 from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
 from tierwise.i18n import _, current_language
-from tierwise.identity.access import customer_filter, require, shown, visible_customer
-from tierwise.identity.audit import record
+from tierwise.identity.access import customer_filter, require, shown
 from tierwise.identity.roles import Permission
-from tierwise.service import queue, tickets
+from tierwise.service import desk, queue
 from tierwise.service.queue_models import ContactStatus, QueueContact, Ticket
 from tierwise.service.workflow import MOVES, TicketKind, TicketStatus
 from tierwise.web.deps import AppDep, UowDep
@@ -33,7 +32,7 @@ def _back(request: Request, message: str) -> RedirectResponse:
 
 
 @router.get("/service", response_class=HTMLResponse)
-def desk(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLResponse:
+def service_desk(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLResponse:
     """Who waits, in the order agents will take them; callbacks owed; open tickets by status."""
     require(principal, Permission.QUEUE_WORK)
     conn = uow.connection
@@ -138,20 +137,9 @@ def open_ticket(
 ) -> RedirectResponse:
     """Open a request or complaint; its clocks run in business hours from now."""
     require(principal, Permission.TICKETS_WRITE)
-    found = visible_customer(uow.session, principal, customer.strip())
-    rules = active_rules(uow.connection)
-    ticket_id = tickets.open_ticket(
-        uow.connection,
-        rules,
-        tickets.calendar(rules, app.settings.timezone),
-        found.code,
-        kind,
-        subject,
-        "phone",
-        utcnow(),
-        principal.username,
+    ticket_id = desk.open_ticket(
+        uow, principal, app.settings.timezone, customer.strip(), kind, subject, "phone"
     )
-    record(uow.session, principal, "create", "ticket", str(ticket_id))
     uow.commit()
     return _back(request, _("Ticket {id} opened.").format(id=ticket_id))
 
@@ -169,32 +157,8 @@ def move_ticket(
 ) -> RedirectResponse:
     """Move a ticket along its workflow; an illegal move is refused with the allowed ones."""
     require(principal, Permission.TICKETS_WRITE)
-    ticket = uow.session.scalar(
-        select(Ticket)
-        .join(Customer, Customer.id == Ticket.customer_id)
-        .where(Ticket.id == ticket_id, customer_filter(principal))
-    )
-    if ticket is None:
-        raise LookupError(_("no ticket {id}").format(id=ticket_id))
-    before = ticket.status.value
-    cal = tickets.calendar(active_rules(uow.connection), app.settings.timezone)
-    tickets.move(
-        uow.connection,
-        cal,
-        ticket_id,
-        to,
-        utcnow(),
-        principal.username,
-        note or None,
-        department or None,
-    )
-    record(
-        uow.session,
-        principal,
-        "move",
-        "ticket",
-        str(ticket_id),
-        changes={"status": [before, to.value]},
+    desk.move_ticket(
+        uow, principal, app.settings.timezone, ticket_id, to, note or None, department or None
     )
     uow.commit()
     return _back(

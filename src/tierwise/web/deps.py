@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, Signer
 
@@ -49,6 +49,18 @@ def release(uow: UnitOfWork) -> None:
     """End this request's own transaction before a bulk read, which on SQLite checkpoints the
     write-ahead log first and would otherwise wait for it."""
     uow.session.close()
+
+
+def set_session_cookie(response: Response, app: App, session_id: str) -> None:
+    """The signed session cookie: HttpOnly, SameSite=Strict, Secure outside demo mode."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        signer(app).sign(session_id).decode(),
+        max_age=int(app.settings.session_hours * 3600),
+        httponly=True,
+        samesite="strict",
+        secure=not app.settings.demo,
+    )
 
 
 def signer(app: App) -> Signer:

@@ -19,7 +19,7 @@ from tierwise.identity.access import Forbidden, Principal
 from tierwise.identity.audit import record
 from tierwise.identity.models import User
 from tierwise.web.app import LANG_COOKIE
-from tierwise.web.deps import SESSION_COOKIE, AppDep, UowDep, signer
+from tierwise.web.deps import SESSION_COOKIE, AppDep, UowDep, set_session_cookie, signer
 from tierwise.web.render import FLASH_COOKIE, render
 
 STATIC = Path(__file__).parent / "static"
@@ -136,14 +136,7 @@ def sign_in(
     )
     uow.commit()
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        signer(app).sign(new.session_id).decode(),
-        max_age=int(app.settings.session_hours * 3600),
-        httponly=True,
-        samesite="strict",
-        secure=not app.settings.demo,
-    )
+    set_session_cookie(response, app, new.session_id)
     return response
 
 
