@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 from tierwise.accountability.models import Staff, StaffRole
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
+from tierwise.i18n import _
 from tierwise.identity import accounts
 from tierwise.identity.access import SYSTEM
 from tierwise.identity.audit import record
@@ -65,6 +66,5 @@ def sign_ins(app: App) -> list[tuple[str, str, str, str | None]]:
             .outerjoin(Staff, Staff.id == User.staff_id)
             .order_by(User.id)
         ).all()
-    return [
-        (u, r, "(one-time, printed once)" if r == "admin" else DEMO_PASSWORD, s) for u, r, s in rows
-    ]
+    one_time = _("one-time, printed when the demo was built")
+    return [(u, r, one_time if r == "admin" else DEMO_PASSWORD, s) for u, r, s in rows]
