@@ -232,3 +232,15 @@ def test_consent_and_erasure_from_the_360(page, console_world: World) -> None:  
     assert page.get_by_role("status").inner_text() == "Personal data erased."
     assert page.get_by_role("heading", level=1).inner_text().startswith("P-")
     shot(page, "customer-erased")
+
+
+def test_a_recompute_runs_in_the_background_with_its_progress(page, console_world: World) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "manager")
+    page.goto("/lang/en")
+    page.goto("/recompute")
+    page.get_by_role("textbox", name="As of").fill("2026-11-01")
+    page.get_by_role("button", name="Start").click()
+    assert "started" in page.get_by_role("status").inner_text()
+    page.wait_for_selector("#finished", timeout=120_000)  # the page refreshes itself
+    assert page.locator("#progress li.pass").count() == 6
+    shot(page, "recompute")

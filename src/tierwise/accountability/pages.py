@@ -75,11 +75,14 @@ def portfolio(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLRe
         session.execute(select(Customer.id, Customer.code).where(Customer.id.in_(ids))).all()
     )
     cards = []
+    changes: dict[str, float | None] = {}
     if principal.can(Permission.SCORECARDS_READ):
         policy = active_policy(uow.connection)
         order = [t.code for t in policy.policy.tiers] if policy else []
         period = f"{today:%Y-%m}"
-        cards = scorecards(uow.connection, period, order, today).owners
+        result = scorecards(uow.connection, period, order, today)
+        changes = {c.code: result.change(c.code, "profit") for c in result.owners}
+        cards = result.owners
         if principal.row_scope is not RowScope.ALL:
             cards = (
                 [c for c in cards if principal.team is not None and c.team == principal.team]
@@ -91,6 +94,7 @@ def portfolio(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLRe
         "portfolio.html",
         principal,
         by_tier=by_tier,
+        changes=changes,
         tasks=tasks,
         items=items,
         codes=codes,

@@ -17,7 +17,7 @@ from rich.table import Table
 from tierwise.analytics import reports, service
 from tierwise.analytics.engines import EngineName
 from tierwise.analytics.export import export_snapshot
-from tierwise.analytics.labels import indicator_names, value_label
+from tierwise.analytics.labels import indicator_names, stage_labels, value_label
 from tierwise.analytics.params import AnalyticsParams, load_params
 from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
@@ -73,18 +73,6 @@ def fmt(value: Any) -> str:
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     return value_label(value)
-
-
-def stage_labels() -> dict[str, str]:
-    """The recompute's stages as the progress bars name them."""
-    return {
-        "extract": _("extract facts"),
-        "indicators": _("indicators"),
-        "models": _("models"),
-        "rules": _("rules"),
-        "tiers": _("tiers"),
-        "store": _("store"),
-    }
 
 
 def print_headline(headline: dict[str, Any]) -> None:

@@ -129,3 +129,15 @@ def indicator_names() -> dict[str, str]:
         "score": _("Score"),
         "prospect_score": _("Prospect score"),
     }
+
+
+def stage_labels() -> dict[str, str]:
+    """The recompute's stages as the progress bars name them."""
+    return {
+        "extract": _("extract facts"),
+        "indicators": _("indicators"),
+        "models": _("models"),
+        "rules": _("rules"),
+        "tiers": _("tiers"),
+        "store": _("store"),
+    }

@@ -63,6 +63,7 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.accountability import api as accountability_api
     from tierwise.accountability import pages as accountability_pages
     from tierwise.analytics import api as analytics_api
+    from tierwise.analytics import pages as analytics_pages
     from tierwise.customers import api as customers_api
     from tierwise.customers import forms as customers_forms
     from tierwise.customers import pages as customers_pages
@@ -121,6 +122,7 @@ def create_app(tierwise: App) -> FastAPI:
         tiering_pages,
         ingest_pages,
         accountability_pages,
+        analytics_pages,
         identity_pages,
     ):
         app.include_router(module.router)

@@ -34,6 +34,7 @@ NAVIGATION = [
     ("/service", "Service desk", Permission.QUEUE_WORK),
     ("/policy", "Tier policy", Permission.TIERS_READ),
     ("/imports", "Imports", Permission.IMPORTS_RUN),
+    ("/recompute", "Recompute", Permission.RECOMPUTE_RUN),
     ("/admin", "Admin", Permission.AUDIT_READ),
 ]
 
