@@ -244,3 +244,17 @@ def test_a_recompute_runs_in_the_background_with_its_progress(page, console_worl
     page.wait_for_selector("#finished", timeout=120_000)  # the page refreshes itself
     assert page.locator("#progress li.pass").count() == 6
     shot(page, "recompute")
+
+
+def test_an_account_manager_answers_for_a_missed_obligation(page, console_world: World) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "am")
+    page.goto("/lang/en")
+    page.goto("/portfolio")
+    assert page.get_by_role("heading", name="Obligations and tasks").is_visible()
+    answers = page.get_by_role("button", name="Answer")
+    assert answers.count() >= 1  # two months of demo work leave the busiest owner items to answer
+    page.get_by_label("Reason").first.select_option("workload")
+    page.get_by_label("Explanation").first.fill("Three key accounts renewed the same week.")
+    shot(page, "portfolio")
+    answers.first.click()
+    assert page.get_by_role("status").inner_text() == "Answer sent for review."
