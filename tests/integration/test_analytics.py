@@ -14,6 +14,7 @@ from tierwise.analytics import service
 from tierwise.analytics.extract import extract
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator, FittedModel
 from tierwise.analytics.params import AnalyticsParams
+from tierwise.analytics.reports import pareto_report
 from tierwise.analytics.snapshot import compute
 from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
@@ -112,6 +113,26 @@ def test_recompute_stores_one_run_per_date_and_replaces_it(demo_app: App) -> Non
         assert rows == second.customers
         fits = s.scalars(select(FittedModel).where(FittedModel.run_id == second.run_id)).all()
         assert {f.model for f in fits} == {"bg_nbd", "gamma_gamma"}
+
+
+def test_the_whale_report_reads_each_decile_from_the_ranked_customers(demo_app: App) -> None:
+    result = service.recompute(demo_app, AS_OF, AnalyticsParams())
+    ci = CustomerIndicator
+    with demo_app.uow() as uow:
+        run = uow.session.get(AnalyticsRun, result.run_id)
+        assert run is not None
+        ranked = uow.session.execute(
+            select(ci.profit_rank, ci.profit_cum_share)
+            .where(ci.run_id == run.id, ci.profit_rank.is_not(None))
+            .order_by(ci.profit_rank)
+        ).all()
+        report = pareto_report(uow.session, run)
+    assert len(ranked) == run.headline["buyers"]
+    assert [r[0] for r in report.rows] == [f"{d}%" for d in range(10, 101, 10)]
+    for decile, (_label, upto, share) in enumerate(report.rows, start=1):
+        assert upto == max(1, round(len(ranked) * decile / 10))
+        assert share == pytest.approx(ranked[upto - 1][1])
+    assert report.rows[-1][2] == pytest.approx(1.0)  # every buyer: all of the profit
 
 
 def test_a_failed_run_leaves_the_previous_snapshot(

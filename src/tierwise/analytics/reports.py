@@ -83,17 +83,17 @@ def group_report(session: Session, run: AnalyticsRun, column: str, title: str) -
 def pareto_report(session: Session, run: AnalyticsRun) -> Report:
     """The whale curve by deciles of customers ranked by profit, and when tiering pays."""
     ci = CustomerIndicator
-    buyers = (
-        session.scalar(select(func.count()).where(ci.run_id == run.id, ci.profit_rank.is_not(None)))
-        or 0
+    buyers = int(run.headline["buyers"])  # the customers ranked by profit
+    ranks = {d: max(1, round(buyers * d / DECILES)) for d in range(1, DECILES + 1)}
+    # One pass over the run for all ten ranks (ten lookups were ten scans: 4.5 s at 1M).
+    shares = dict(
+        session.execute(
+            select(ci.profit_rank, ci.profit_cum_share).where(
+                ci.run_id == run.id, ci.profit_rank.in_(set(ranks.values()))
+            )
+        ).all()
     )
-    rows = []
-    for decile in range(1, DECILES + 1):
-        upto = max(1, round(buyers * decile / DECILES))
-        share = session.scalar(
-            select(ci.profit_cum_share).where(ci.run_id == run.id, ci.profit_rank == upto)
-        )
-        rows.append([f"{decile * 10}%", upto, share])
+    rows = [[f"{d * 10}%", upto, shares.get(upto)] for d, upto in ranks.items()]
     h = run.headline
     notes = [
         _("Top {top:.0%} of customers carry {share:.0%} of profit.").format(
