@@ -258,3 +258,27 @@ def test_an_account_manager_answers_for_a_missed_obligation(page, console_world:
     shot(page, "portfolio")
     answers.first.click()
     assert page.get_by_role("status").inner_text() == "Answer sent for review."
+
+
+def test_pages_fit_a_tablet_without_sideways_scrolling(
+    browser, base_url: str, console_world: World
+) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=base_url, viewport={"width": 768, "height": 1024})
+    page = context.new_page()
+    sign_in(page, "manager")
+    for path in (
+        "/",
+        "/customers",
+        f"/customers/{console_world.own}",
+        "/service",
+        "/portfolio",
+        "/policy",
+    ):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} is {overflow}px wider than a tablet"
+    shot(page, "tablet-policy")
+    context.close()
