@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from tierwise.accountability import items as item_rules
+from tierwise.accountability import scoped
 from tierwise.accountability.assignment import owners_history
 from tierwise.accountability.models import (
     AccountabilityItem,
@@ -26,14 +27,13 @@ from tierwise.accountability.models import (
     TaskKind,
     TaskStatus,
 )
-from tierwise.accountability.scorecard import period_bounds, scorecards
+from tierwise.accountability.scoped import visible, visible_scorecards
+from tierwise.accountability.scorecard import period_bounds
 from tierwise.accountability.service import complete_task, set_owner
 from tierwise.customers.models import Customer
-from tierwise.i18n import _
 from tierwise.identity.access import Principal, customer_filter, visible_customer
 from tierwise.identity.audit import record
-from tierwise.identity.roles import Permission, RowScope
-from tierwise.tiering.engine import active_policy
+from tierwise.identity.roles import Permission
 from tierwise.web.deps import AppDep, UowDep, allowed, as_of_today, release
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
@@ -218,17 +218,6 @@ def tasks(
     return {"items": rows, "next_cursor": next_cursor}
 
 
-def _visible(uow: Any, principal: Principal, model: Any, row_id: int) -> Any:
-    row = uow.session.scalar(
-        select(model)
-        .join(Customer, Customer.id == model.customer_id)
-        .where(model.id == row_id, customer_filter(principal))
-    )
-    if row is None:
-        raise LookupError(_("no {what} {id}").format(what=model.__tablename__, id=row_id))
-    return row
-
-
 @router.post(
     "/tasks/{task_id}/done", response_model=TaskOut, responses=error_responses(401, 403, 404, 422)
 )
@@ -236,7 +225,7 @@ def task_done(
     task_id: RowId, uow: UowDep, principal: Principal = allowed(Permission.TASKS_WRITE)
 ) -> Task:
     """Mark a task done by hand (obligations are done by logging the contact)."""
-    _visible(uow, principal, Task, task_id)
+    visible(uow.session, principal, Task, task_id)
     task = complete_task(uow.session, task_id, as_of_today())
     record(uow.session, principal, "done", "task", str(task_id))
     uow.commit()
@@ -279,16 +268,7 @@ def answer_item(
     principal: Principal = allowed(Permission.ITEMS_ANSWER),
 ) -> AccountabilityItem:
     """The owner's answer: a reason code and an explanation."""
-    _visible(uow, principal, AccountabilityItem, item_id)
-    item = item_rules.answer(uow.session, item_id, body.reason, body.explanation)
-    record(
-        uow.session,
-        principal,
-        "answer",
-        "accountability_item",
-        str(item_id),
-        changes={"reason": [None, body.reason.value]},
-    )
+    item = scoped.answer_item(uow.session, principal, item_id, body.reason, body.explanation)
     uow.commit()
     return item
 
@@ -305,7 +285,7 @@ def review_item(
     principal: Principal = allowed(Permission.ITEMS_REVIEW),
 ) -> AccountabilityItem:
     """The manager accepts the answer or sends it back with the action required."""
-    _visible(uow, principal, AccountabilityItem, item_id)
+    visible(uow.session, principal, AccountabilityItem, item_id)
     item = item_rules.review(uow.session, item_id, body.accept, principal.username, body.note)
     record(
         uow.session,
@@ -322,19 +302,10 @@ def review_item(
 @router.get("/scorecards", response_model=list[CardOut], responses=error_responses(401, 403, 422))
 def owner_scorecards(
     uow: UowDep,
-    period: Annotated[
-        str, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2]|Q[1-4])$", examples=["2026-10"])
-    ],
+    period: Annotated[str, Query(pattern=PERIOD, examples=["2026-10"])],
     principal: Principal = allowed(Permission.SCORECARDS_READ),
 ) -> list[dict[str, Any]]:
     """Scorecards for a month or quarter: your own, your team's, or everyone's, by role."""
     period_bounds(period)
-    policy = active_policy(uow.connection)
-    order = [t.code for t in policy.policy.tiers] if policy else []
-    cards = scorecards(uow.connection, period, order, as_of_today()).owners
-    me = uow.session.get(Staff, principal.staff_id) if principal.staff_id else None
-    if principal.row_scope is RowScope.OWN:
-        cards = [c for c in cards if me is not None and c.code == me.code]
-    elif principal.row_scope is RowScope.TEAM:
-        cards = [c for c in cards if me is not None and me.team is not None and c.team == me.team]
+    _all, cards = visible_scorecards(uow.connection, uow.session, principal, period, as_of_today())
     return [{name: getattr(card, name) for name in CardOut.model_fields} for card in cards]

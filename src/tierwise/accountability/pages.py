@@ -7,24 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from tierwise.accountability import items as item_rules
 from tierwise.accountability.models import (
     AccountabilityItem,
     ItemStatus,
     ReasonCode,
-    Staff,
     Task,
     TaskStatus,
 )
-from tierwise.accountability.scorecard import scorecards
+from tierwise.accountability.scoped import answer_item, visible_scorecards
 from tierwise.customers.models import Customer
 from tierwise.i18n import _
-from tierwise.identity.access import Principal, customer_filter, require
-from tierwise.identity.audit import record
-from tierwise.identity.roles import Permission, RowScope
-from tierwise.tiering.engine import active_policy
+from tierwise.identity.access import customer_filter, require
+from tierwise.identity.roles import Permission
 from tierwise.tiering.models import CustomerTier
 from tierwise.web.deps import UowDep, as_of_today
 from tierwise.web.pages import PagePrincipal, redirect_with
@@ -77,18 +72,9 @@ def portfolio(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLRe
     cards = []
     changes: dict[str, float | None] = {}
     if principal.can(Permission.SCORECARDS_READ):
-        policy = active_policy(uow.connection)
-        order = [t.code for t in policy.policy.tiers] if policy else []
         period = f"{today:%Y-%m}"
-        result = scorecards(uow.connection, period, order, today)
-        changes = {c.code: result.change(c.code, "profit") for c in result.owners}
-        cards = result.owners
-        if principal.row_scope is not RowScope.ALL:
-            cards = (
-                [c for c in cards if principal.team is not None and c.team == principal.team]
-                if principal.row_scope is RowScope.TEAM
-                else [c for c in cards if _mine(session, principal, c.code)]
-            )
+        result, cards = visible_scorecards(uow.connection, session, principal, period, today)
+        changes = {c.code: result.change(c.code, "profit") for c in cards}
     return render(
         request,
         "portfolio.html",
@@ -106,12 +92,6 @@ def portfolio(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLRe
     )
 
 
-def _mine(session: Session, principal: Principal, code: str) -> bool:
-    """Whether the scorecard with staff `code` is the reader's own."""
-    me = session.get(Staff, principal.staff_id) if principal.staff_id else None
-    return me is not None and me.code == code
-
-
 @router.post("/portfolio/items/{item_id}/answer")
 def answer(
     request: Request,
@@ -123,14 +103,6 @@ def answer(
 ) -> RedirectResponse:
     """The owner's reason and explanation for an item."""
     require(principal, Permission.ITEMS_ANSWER)
-    visible = uow.session.scalar(
-        select(AccountabilityItem.id)
-        .join(Customer, Customer.id == AccountabilityItem.customer_id)
-        .where(AccountabilityItem.id == item_id, customer_filter(principal))
-    )
-    if visible is None:
-        raise LookupError(_("no accountability item {id}").format(id=item_id))
-    item_rules.answer(uow.session, item_id, reason, explanation)
-    record(uow.session, principal, "answer", "accountability_item", str(item_id))
+    answer_item(uow.session, principal, item_id, reason, explanation)
     uow.commit()
     return redirect_with(request, "/portfolio", _("Answer sent for review."))

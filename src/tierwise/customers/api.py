@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from tierwise.accountability.models import Staff
-from tierwise.customers.choices import CustomerStatus
-from tierwise.customers.models import Consent, Customer, Interaction
+from tierwise.customers.choices import CustomerStatus, ManagementClass
+from tierwise.customers.models import Consent, Interaction
 from tierwise.customers.schemas import (
     ConsentIn,
     ConsentOut,
@@ -23,10 +23,8 @@ from tierwise.customers.schemas import (
 )
 from tierwise.customers.service import log_interaction, record_consent
 from tierwise.customers.views import (
-    audit_read,
     customer_detail,
-    customer_rows,
-    scoped_customers,
+    customer_page,
     update_customer,
 )
 from tierwise.i18n import _
@@ -40,7 +38,6 @@ from tierwise.web.problems import StaleVersion, error_responses
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 Code = Annotated[str, "customer code"]
-SORTS = {"code": Customer.code, "name": Customer.name}
 
 
 @router.get("", response_model=Page[CustomerOut], responses=error_responses(401, 403, 422))
@@ -53,18 +50,28 @@ def list_customers(
     status: CustomerStatus | None = None,
     owner: Annotated[str | None, Query(max_length=64, description="owner's staff code")] = None,
     q: Annotated[str | None, Query(max_length=100, description="code or name starts with")] = None,
+    management_class: Annotated[ManagementClass | None, Query(alias="class")] = None,
+    segment: Annotated[
+        str | None, Query(max_length=30, description="RFM segment in the latest snapshot")
+    ] = None,
     sort: Literal["code", "-code", "name", "-name"] = "code",
     principal: Principal = allowed(Permission.CUSTOMERS_READ),
 ) -> dict[str, Any]:
     """The customers your role may see, filtered and sorted, a page at a time."""
-    query = scoped_customers(principal, tier, status, owner, q)
-    # Analysts page by id: a cursor holding a code or name would undo the pseudonym.
-    key = Customer.id if principal.pseudonymous else SORTS[sort.lstrip("-")]
-    rows, next_cursor = page(
-        uow.session, query, key, Customer.id, sort.startswith("-"), cursor, limit
+    items, next_cursor = customer_page(
+        uow.session,
+        principal,
+        app.settings.secret_key,
+        sort,
+        cursor,
+        limit,
+        tier=tier,
+        status=status,
+        owner=owner,
+        search=q,
+        management_class=management_class,
+        segment=segment,
     )
-    items = customer_rows(uow.session, principal, rows, app.settings.secret_key)
-    audit_read(uow.session, principal, [c.code for c in rows], ["phone", "email", "address"])
     uow.commit()
     return {"items": items, "next_cursor": next_cursor}
 
@@ -78,7 +85,8 @@ def get_customer(
     principal: Principal = allowed(Permission.CUSTOMERS_READ),
 ) -> dict[str, Any]:
     """One customer's file; the ETag is the version to send back in If-Match."""
-    detail = customer_detail(uow, principal, code, app.settings.secret_key)
+    customer = visible_customer(uow.session, principal, code)
+    detail = customer_detail(uow, principal, customer, app.settings.secret_key)
     uow.commit()
     response.headers["ETag"] = etag(detail["version"])
     return detail
@@ -108,7 +116,7 @@ def update(
         update_customer(uow.session, principal, customer, changes)
     except StaleDataError as exc:
         raise StaleVersion(str(exc)) from exc
-    detail = customer_detail(uow, principal, code, app.settings.secret_key)
+    detail = customer_detail(uow, principal, customer, app.settings.secret_key)
     uow.commit()
     response.headers["ETag"] = etag(detail["version"])
     return detail
@@ -245,6 +253,6 @@ def erase(
     require(principal, Permission.CUSTOMERS_WRITE)
     customer = visible_customer(uow.session, principal, code)
     privacy.erase(uow.session, principal, customer, app.settings.secret_key)
-    detail = customer_detail(uow, principal, code, app.settings.secret_key)
+    detail = customer_detail(uow, principal, customer, app.settings.secret_key)
     uow.commit()
     return detail

@@ -18,27 +18,18 @@ from tierwise.customers.choices import (
     ManagementClass,
 )
 from tierwise.customers.models import Customer, Interaction
-from tierwise.customers.views import (
-    audit_read,
-    customer_detail,
-    customer_rows,
-    scoped_customers,
-)
-from tierwise.i18n import current_language
+from tierwise.customers.views import customer_detail, customer_page
 from tierwise.identity.access import require, visible_customer
 from tierwise.identity.roles import Permission
 from tierwise.sales.models import Order
 from tierwise.service.queue_models import Ticket
 from tierwise.tiering import service as tiers
-from tierwise.tiering.explain import shown_gap
 from tierwise.web.deps import AppDep, UowDep, as_of_today
 from tierwise.web.pages import PagePrincipal
-from tierwise.web.pagination import page
 from tierwise.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 50
-SORTS = {"code": Customer.code, "name": Customer.name}
 EDITABLE = ("name", "industry", "region", "phone", "email", "address")
 
 
@@ -63,21 +54,20 @@ def customers(
     chosen_class = (
         ManagementClass(management_class) if management_class in set(ManagementClass) else None
     )
-    query = scoped_customers(
+    items, next_cursor = customer_page(
+        uow.session,
         principal,
-        tier or None,
-        chosen_status,
-        owner or None,
-        q or None,
-        chosen_class,
-        segment or None,
+        app.settings.secret_key,
+        sort,
+        cursor,
+        PAGE_ROWS,
+        tier=tier or None,
+        status=chosen_status,
+        owner=owner or None,
+        search=q or None,
+        management_class=chosen_class,
+        segment=segment or None,
     )
-    key = Customer.id if principal.pseudonymous else SORTS[sort.lstrip("-")]
-    rows, next_cursor = page(
-        uow.session, query, key, Customer.id, sort.startswith("-"), cursor, PAGE_ROWS
-    )
-    items = customer_rows(uow.session, principal, rows, app.settings.secret_key)
-    audit_read(uow.session, principal, [c.code for c in rows], ["phone", "email", "address"])
     uow.commit()
     staff = list(uow.session.scalars(select(Staff).order_by(Staff.code)))
     filters = {
@@ -161,28 +151,9 @@ def _timeline(uow: Any, customer: Customer) -> dict[str, Any]:
 def _explanation(uow: Any, code: str) -> dict[str, Any] | None:
     """The tier, its checks and the gaps to the next tier; None before the first grading."""
     try:
-        policy, result, state = tiers.explanation(uow.session, code)
+        return tiers.explanation_view(uow.session, code)
     except LookupError:
         return None
-    names = {t.code: t.name(current_language()) for t in policy.tiers}
-    return {
-        "tier": result.tier,
-        "qualified": result.qualified,
-        "since": state.since if state else None,
-        "as_of": result.as_of,
-        "version": result.version,
-        "checks": [
-            {
-                "tier": c.tier.code,
-                "name": names.get(c.tier.code),
-                "passed": c.passed,
-                "criteria": [
-                    {"text": k.text, "passed": k.passed, "gap": shown_gap(k)} for k in c.criteria
-                ],
-            }
-            for c in result.checks
-        ],
-    }
 
 
 @router.get("/customers/{code}", response_class=HTMLResponse)
@@ -203,8 +174,8 @@ def render_360(
     status_code: int = 200,
 ) -> HTMLResponse:
     """The 360 page, or the same page with why a change was refused."""
-    detail = customer_detail(uow, principal, code, app.settings.secret_key)
     customer = visible_customer(uow.session, principal, code)
+    detail = customer_detail(uow, principal, customer, app.settings.secret_key)
     context = {
         "c": detail,
         "tier": _explanation(uow, code),

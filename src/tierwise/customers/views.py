@@ -22,10 +22,10 @@ from tierwise.identity.access import (
     customer_filter,
     pseudonym,
     shown,
-    visible_customer,
 )
 from tierwise.identity.audit import changes_of, record
 from tierwise.tiering.models import CustomerTier
+from tierwise.web.pagination import page
 
 CUSTOMER_PERSONAL = ("phone", "email", "address")
 EDITABLE = ("name", "industry", "region", "credit_rating", "credit_limit", *CUSTOMER_PERSONAL)
@@ -70,6 +70,29 @@ def scoped_customers(
             raise Forbidden(_("analysts cannot search customers by code or name"))
         query = query.where(by_code | by_name)
     return query
+
+
+SORT_COLUMNS = {"code": Customer.code, "name": Customer.name}
+
+
+def customer_page(
+    session: Session,
+    principal: Principal,
+    secret: str,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+    **filters: Any,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the customers the principal may list, masked, with the read audited; `filters`
+    are those of scoped_customers."""
+    query = scoped_customers(principal, **filters)
+    # Analysts page by id: a cursor holding a code or name would undo the pseudonym.
+    key = Customer.id if principal.pseudonymous else SORT_COLUMNS[sort.lstrip("-")]
+    rows, next_cursor = page(session, query, key, Customer.id, sort.startswith("-"), cursor, limit)
+    items = customer_rows(session, principal, rows, secret)
+    audit_read(session, principal, [c.code for c in rows], CUSTOMER_PERSONAL)
+    return items, next_cursor
 
 
 def customer_rows(
@@ -124,11 +147,11 @@ def audit_read(
 
 
 def customer_detail(
-    uow: UnitOfWork, principal: Principal, code: str, secret: str
+    uow: UnitOfWork, principal: Principal, customer: Customer, secret: str
 ) -> dict[str, Any]:
-    """One customer's file as the principal may see it; reading personal fields is audited."""
+    """The file of a customer the principal may open (see visible_customer), masked for them;
+    reading personal fields is audited."""
     session = uow.session
-    customer = visible_customer(session, principal, code)
     summary = customer_summary(uow, customer.code)
     row = customer_rows(session, principal, [customer], secret)[0]
     contacts = [

@@ -47,6 +47,13 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def plain(value: Any) -> Any:
+    """A column value as JSON carries it: dates, decimals and choices become text."""
+    if value is None or isinstance(value, bool | int | float | list | dict):
+        return value
+    return str(value)
+
+
 def utcnow() -> dt.datetime:
     """The write side's clock; the read side never calls it (it takes as_of)."""
     return dt.datetime.now(dt.UTC)

@@ -118,6 +118,13 @@ def set_password(session: Session, username: str, password: str, temporary: bool
     return user
 
 
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    """A user's own change: the current password proves it is them; sessions and tokens end."""
+    if not verify(user.password_hash, current):
+        raise AccountError(_("the current password is wrong"))
+    set_password(session, user.username, new, temporary=False)
+
+
 def disable_user(session: Session, username: str) -> User:
     """Stop a user signing in; their sessions end and their tokens stop working."""
     user = get_user(session, username)

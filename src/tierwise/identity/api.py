@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from contextlib import suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from itsdangerous import BadSignature
 from sqlalchemy import select
 
 from tierwise.db.base import utcnow
@@ -36,8 +33,9 @@ from tierwise.web.deps import (
     PrincipalDep,
     UowDep,
     allowed,
+    open_signed_in,
+    session_id,
     set_session_cookie,
-    signer,
 )
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import NotSignedIn, error_responses
@@ -63,18 +61,10 @@ def sign_in(
     body: SignIn, request: Request, response: Response, app: AppDep, uow: UowDep
 ) -> dict[str, object]:
     """Sign in: sets an HttpOnly session cookie and returns the CSRF token for writes."""
-    now = utcnow()
-    address = request.client.host if request.client else None
     try:
-        user = accounts.sign_in(uow.session, app.settings, body.username, body.password, now)
+        user, principal, new = open_signed_in(request, app, uow, body.username, body.password)
     except accounts.SignInRefused as exc:
-        uow.commit()  # the failed attempt counts towards the lockout
-        time.sleep(exc.delay)
         raise NotSignedIn(str(exc)) from exc
-    new = accounts.open_session(uow.session, app.settings, user, address, now)
-    principal = accounts.principal_for(uow.session, user, "human", None, address)
-    record(uow.session, principal, "sign_in", "user", user.username)
-    uow.commit()
     set_session_cookie(response, app, new.session_id)
     return {**_me(principal, user), "csrf_token": new.csrf_token}
 
@@ -84,10 +74,9 @@ def sign_out(
     request: Request, response: Response, app: AppDep, uow: UowDep, principal: PrincipalDep
 ) -> None:
     """Sign out: the session id stops working at once."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        with suppress(BadSignature):  # signed in by token: a stray cookie names no session
-            accounts.close_session(uow.session, signer(app).unsign(cookie).decode())
+    raw = session_id(app, request.cookies.get(SESSION_COOKIE))
+    if raw:  # signed in by token, a stray or tampered cookie names no session
+        accounts.close_session(uow.session, raw)
     uow.commit()
     response.delete_cookie(SESSION_COOKIE)
 
@@ -107,9 +96,7 @@ def change_password(
     """Change your own password; every session of yours ends, so sign in again."""
     user = uow.session.get(User, principal.user_id)
     assert user is not None
-    if not accounts.verify(user.password_hash, body.current_password):
-        raise ValueError(_("the current password is wrong"))
-    accounts.set_password(uow.session, user.username, body.new_password, temporary=False)
+    accounts.change_own_password(uow.session, user, body.current_password, body.new_password)
     record(uow.session, principal, "change_password", "user", user.username)
     uow.commit()
 

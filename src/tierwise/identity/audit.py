@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tierwise.db.base import plain
 from tierwise.identity.access import Principal
 from tierwise.identity.models import AuditEntry
 from tierwise.identity.roles import PERSONAL_FIELDS
@@ -66,12 +67,5 @@ def changes_of(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         if field in PERSONAL_FIELDS or field == "name":  # a person's name is personal data
             changed[field] = [PERSONAL_VALUE, PERSONAL_VALUE]
         else:
-            changed[field] = [_plain(old), _plain(new)]
+            changed[field] = [plain(old), plain(new)]
     return changed
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe form of a column value."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import zipfile
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, delete, select, update
@@ -22,18 +20,12 @@ from tierwise.customers.models import (
     Referral,
 )
 from tierwise.customers.profile import NON_PERSONAL_SECTIONS
-from tierwise.db.base import Base, utcnow
+from tierwise.db.base import Base, plain, utcnow
 from tierwise.identity.access import Principal, pseudonym
 from tierwise.identity.audit import record
 from tierwise.service.queue_models import QueueContact, Ticket, TicketStep
 
 ERASED = "(erased)"
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime | Decimal):
-        return str(value)
-    return value
 
 
 def _tables_about_customers() -> list[Table]:
@@ -46,10 +38,10 @@ def personal_data(session: Session, principal: Principal, customer: Customer) ->
     bundle: dict[str, Any] = {}
     customers = Customer.__table__
     rows = session.execute(select(customers).where(customers.c.id == customer.id)).mappings()
-    bundle["customers"] = [{k: _json_safe(v) for k, v in row.items()} for row in rows]
+    bundle["customers"] = [{k: plain(v) for k, v in row.items()} for row in rows]
     for table in _tables_about_customers():
         rows = session.execute(select(table).where(table.c.customer_id == customer.id)).mappings()
-        found = [{k: _json_safe(v) for k, v in row.items()} for row in rows]
+        found = [{k: plain(v) for k, v in row.items()} for row in rows]
         if found:
             bundle[table.name] = found
     referrals = Referral.__table__
@@ -58,7 +50,7 @@ def personal_data(session: Session, principal: Principal, customer: Customer) ->
             (referrals.c.referrer_id == customer.id) | (referrals.c.referred_id == customer.id)
         )
     ).mappings()
-    bundle["referrals"] = [{k: _json_safe(v) for k, v in row.items()} for row in rows]
+    bundle["referrals"] = [{k: plain(v) for k, v in row.items()} for row in rows]
     record(session, principal, "export_personal_data", "customer", customer.code)
     return bundle
 

@@ -4,29 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from tierwise.customers.choices import CustomerKind
 from tierwise.customers.models import Customer
 from tierwise.customers.views import customer_rows, marketing_consented, scoped_customers
-from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
-from tierwise.ingest.entities import ImportKind, entity_for
-from tierwise.ingest.pipeline import ImportOptions, run_import
+from tierwise.ingest.entities import ImportKind
+from tierwise.ingest.pipeline import ImportOptions
+from tierwise.ingest.uploads import import_upload, upload_name
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.problems import error_responses
 
 router = APIRouter(tags=["imports and exports"])
-SUFFIXES = {".csv", ".xlsx", ".txt"}
 EXPORT_COLUMNS = ("code", "name", "kind", "status", "tier", "owner", "phone", "email", "address")
 PAGE_ROWS = 2000
 
@@ -60,19 +56,11 @@ def import_file(
 ) -> dict[str, Any]:
     """Import a file all or nothing: any bad value is reported (file, row, column, value) and
     nothing is written."""
-    name = Path(file.filename or "upload.csv").name
-    if Path(name).suffix.lower() not in SUFFIXES:
-        raise ValueError(_("{file}: send a .csv or .xlsx file").format(file=name))
+    name = upload_name(file.filename)
     options = ImportOptions(
         create_customers=create_customers, batch_rows=app.settings.import_batch_rows
     )
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / (Path(name).stem[:100] + Path(name).suffix)  # a name fits the disk
-        path.write_bytes(file.file.read())
-        result = run_import(
-            uow.connection, entity_for(kind, CustomerKind.ENTERPRISE), path, options
-        )
-    record(uow.session, principal, "import", kind.value, name, note=f"{result.rows} rows")
+    result = import_upload(uow, principal, kind, name, file.file, options)
     uow.commit()
     counts = result.counts
     return {

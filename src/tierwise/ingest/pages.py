@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
-from tierwise.customers.choices import CustomerKind
 from tierwise.i18n import _
 from tierwise.identity.access import require
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
-from tierwise.ingest.api import SUFFIXES
-from tierwise.ingest.entities import ImportKind, entity_for
+from tierwise.ingest.entities import ImportKind
 from tierwise.ingest.errors import ImportFileError, ImportRejected
-from tierwise.ingest.pipeline import ImportOptions, run_import
+from tierwise.ingest.pipeline import ImportOptions
+from tierwise.ingest.uploads import import_upload, upload_name
 from tierwise.web.deps import AppDep, UowDep
 from tierwise.web.pages import PagePrincipal
 from tierwise.web.render import render
@@ -43,38 +39,23 @@ def upload(
 ) -> HTMLResponse:
     """Import all or nothing, and show what was written or every bad value with its place."""
     require(principal, Permission.IMPORTS_RUN)
-    name = Path(file.filename or "upload.csv").name
+    name = upload_name(file.filename)
     context: dict[str, object] = {"kinds": list(ImportKind), "chosen": kind.value, "file": name}
-    if Path(name).suffix.lower() not in SUFFIXES:
+    options = ImportOptions(batch_rows=app.settings.import_batch_rows)
+    try:
+        result = import_upload(uow, principal, kind, name, file.file, options)
+    except ImportRejected as exc:
         return render(
             request,
             "imports.html",
             principal,
             status=422,
-            error=_("{file}: send a .csv or .xlsx file").format(file=name),
+            error=str(exc),
+            rejected=exc.log.errors,
             **context,
         )
-    options = ImportOptions(batch_rows=app.settings.import_batch_rows)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / (Path(name).stem[:100] + Path(name).suffix)  # a name fits the disk
-        path.write_bytes(file.file.read())
-        try:
-            result = run_import(
-                uow.connection, entity_for(kind, CustomerKind.ENTERPRISE), path, options
-            )
-        except ImportRejected as exc:
-            return render(
-                request,
-                "imports.html",
-                principal,
-                status=422,
-                error=str(exc),
-                rejected=exc.log.errors,
-                **context,
-            )
-        except ImportFileError as exc:
-            return render(request, "imports.html", principal, status=422, error=str(exc), **context)
-    record(uow.session, principal, "import", kind.value, name, note=f"{result.rows} rows")
+    except ImportFileError as exc:
+        return render(request, "imports.html", principal, status=422, error=str(exc), **context)
     uow.commit()
     return render(
         request,

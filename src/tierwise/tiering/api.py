@@ -9,12 +9,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from tierwise.analytics.service import customer_indicators
-from tierwise.i18n import current_language
+from tierwise.db.base import plain
 from tierwise.identity.access import Principal, visible_customer
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.tiering import service
-from tierwise.tiering.explain import shown_gap
 from tierwise.tiering.simulate import distribution, simulate
 from tierwise.web.deps import AppDep, UowDep, allowed, release
 from tierwise.web.problems import error_responses
@@ -125,41 +124,7 @@ def explanation(
 ) -> dict[str, Any]:
     """The customer's tier, each criterion of it and of the next tier up, and the gaps."""
     customer = visible_customer(uow.session, principal, code)
-    policy, result, state = service.explanation(uow.session, customer.code)
-    names = {t.code: t.name(current_language()) for t in policy.tiers}
-    return {
-        "tier": result.tier,
-        "qualified": result.qualified,
-        "basis": result.basis,
-        "score": result.score,
-        "as_of": result.as_of,
-        "policy_version": result.version,
-        "since": state.since if state else None,
-        "checks": [
-            {
-                "tier": check.tier.code,
-                "name": names.get(check.tier.code, check.tier.code),
-                "passed": check.passed,
-                "criteria": [
-                    {
-                        "text": c.text,
-                        "passed": c.passed,
-                        "value": _plain(c.value),
-                        "threshold": _plain(c.threshold),
-                        "gap": shown_gap(c),
-                    }
-                    for c in check.criteria
-                ],
-            }
-            for check in result.checks
-        ],
-    }
-
-
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str | list):
-        return value
-    return str(value)
+    return service.explanation_view(uow.session, customer.code)
 
 
 @router.get(
@@ -198,7 +163,7 @@ def indicators(
     """The customer's indicators as of the latest snapshot (definitions in docs/analytics.md)."""
     customer = visible_customer(uow.session, principal, code)
     run, row = customer_indicators(uow.session, customer.code)
-    values = {c.name: _plain(getattr(row, c.name)) for c in row.__table__.columns}
+    values = {c.name: plain(getattr(row, c.name)) for c in row.__table__.columns}
     return {**values, "as_of": str(run.as_of)}
 
 

@@ -17,9 +17,10 @@ from tierwise.bootstrap import App
 from tierwise.customers.choices import CustomerStatus
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
-from tierwise.i18n import _
+from tierwise.db.base import plain
+from tierwise.i18n import _, current_language
 from tierwise.tiering import engine, store
-from tierwise.tiering.explain import Explanation, tier_checks
+from tierwise.tiering.explain import Explanation, shown_gap, tier_checks
 from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
 from tierwise.tiering.models import (
     CustomerTier,
@@ -155,6 +156,40 @@ def explanation(session: Session, code: str) -> tuple[Policy, Explanation, Custo
     current = state.tier if state else None
     result = Explanation(current, qualified, basis, score, run.as_of, row.version, checks)
     return policy, result, state
+
+
+def explanation_view(session: Session, code: str) -> dict[str, Any]:
+    """The explanation as plain data for the API and the console: tier names in the reader's
+    language, each criterion with value, threshold, pass or fail and the gap as text."""
+    policy, result, state = explanation(session, code)
+    names = {t.code: t.name(current_language()) for t in policy.tiers}
+    return {
+        "tier": result.tier,
+        "qualified": result.qualified,
+        "basis": result.basis,
+        "score": result.score,
+        "as_of": result.as_of,
+        "policy_version": result.version,
+        "since": state.since if state else None,
+        "checks": [
+            {
+                "tier": check.tier.code,
+                "name": names.get(check.tier.code, check.tier.code),
+                "passed": check.passed,
+                "criteria": [
+                    {
+                        "text": c.text,
+                        "passed": c.passed,
+                        "value": plain(c.value),
+                        "threshold": plain(c.threshold),
+                        "gap": shown_gap(c),
+                    }
+                    for c in check.criteria
+                ],
+            }
+            for check in result.checks
+        ],
+    }
 
 
 @dataclass(frozen=True)

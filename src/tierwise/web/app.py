@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from importlib.metadata import version
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse
@@ -76,7 +75,7 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.service import pages as service_pages
     from tierwise.tiering import api as tiering_api
     from tierwise.tiering import pages as tiering_pages
-    from tierwise.web import dashboard, pages, render
+    from tierwise.web import dashboard, pages
 
     app = FastAPI(
         title="Tierwise",
@@ -127,7 +126,6 @@ def create_app(tierwise: App) -> FastAPI:
     ):
         app.include_router(module.router)
     app.state.error_page = pages.error_page
-    render.ZONE[0] = ZoneInfo(tierwise.settings.timezone)
 
     async def sign_in_first(request: Request, exc: Exception) -> RedirectResponse:
         return pages.back_to_sign_in(request)

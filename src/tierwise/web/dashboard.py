@@ -16,6 +16,7 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.reports import build
 from tierwise.analytics.service import latest_run
 from tierwise.customers.models import Customer
+from tierwise.db.base import as_utc
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, customer_filter
 from tierwise.identity.roles import Permission
@@ -203,7 +204,7 @@ def service_levels(conn: Connection, zone: str) -> dict[str, Any] | None:
     if last is None:
         return None
     tz = ZoneInfo(zone)
-    day = (last if last.tzinfo else last.replace(tzinfo=dt.UTC)).astimezone(tz).date()
+    day = as_utc(last).astimezone(tz).date()
     start = dt.datetime.combine(day, dt.time(), tz)
     lines = report(conn, active_rules(conn), start, start + dt.timedelta(days=1), 24)
     tiers = [line.tier for line in lines]

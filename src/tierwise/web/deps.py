@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -14,9 +15,11 @@ from tierwise.bootstrap import App
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
+from tierwise.identity import accounts
 from tierwise.identity.access import Forbidden, Principal, require
-from tierwise.identity.accounts import find_session, find_token, principal_for
-from tierwise.identity.models import User
+from tierwise.identity.accounts import NewSession, find_session, find_token, principal_for
+from tierwise.identity.audit import record
+from tierwise.identity.models import User, UserSession
 from tierwise.identity.roles import Permission
 from tierwise.web.problems import NotSignedIn, PreconditionRequired, StaleVersion
 
@@ -51,6 +54,26 @@ def release(uow: UnitOfWork) -> None:
     uow.session.close()
 
 
+def open_signed_in(
+    request: Request, app: App, uow: UnitOfWork, username: str, password: str
+) -> tuple[User, Principal, NewSession]:
+    """Check the password and open a fresh session, audited. A refusal is kept (it counts towards
+    the lockout) and slowed down before SignInRefused goes on to the caller."""
+    now = utcnow()
+    address = request.client.host if request.client else None
+    try:
+        user = accounts.sign_in(uow.session, app.settings, username, password, now)
+    except accounts.SignInRefused as exc:
+        uow.commit()
+        time.sleep(exc.delay)
+        raise
+    new = accounts.open_session(uow.session, app.settings, user, address, now)
+    principal = principal_for(uow.session, user, "human", None, address)
+    record(uow.session, principal, "sign_in", "user", user.username)
+    uow.commit()
+    return user, principal, new
+
+
 def set_session_cookie(response: Response, app: App, session_id: str) -> None:
     """The signed session cookie: HttpOnly, SameSite=Strict, Secure outside demo mode."""
     response.set_cookie(
@@ -61,6 +84,27 @@ def set_session_cookie(response: Response, app: App, session_id: str) -> None:
         samesite="strict",
         secure=not app.settings.demo,
     )
+
+
+def session_id(app: App, cookie: str | None) -> str | None:
+    """The session id a signed cookie carries; None if there is none or it was tampered with."""
+    if not cookie:
+        return None
+    try:
+        return signer(app).unsign(cookie).decode()
+    except BadSignature:
+        return None
+
+
+def live_session(app: App, uow: UnitOfWork, cookie: str | None) -> tuple[UserSession, User] | None:
+    """The live session a cookie names and its user, or None (absent, tampered, ended)."""
+    raw = session_id(app, cookie)
+    found = find_session(uow.session, raw, utcnow()) if raw else None
+    if found is None:
+        return None
+    user = uow.session.get(User, found.user_id)
+    assert user is not None  # find_session checked it
+    return found, user
 
 
 def signer(app: App) -> Signer:
@@ -95,19 +139,14 @@ def get_principal(
         user = uow.session.get(User, token.user_id)
         assert user is not None  # find_token checked it
         return principal_for(uow.session, user, "token", token.scopes, address)
-    if not cookie:
-        raise NotSignedIn(_("sign in first"))
-    try:
-        raw = signer(app).unsign(cookie).decode()
-    except BadSignature as exc:
-        raise NotSignedIn(_("the session cookie is not valid; sign in again")) from exc
-    found = find_session(uow.session, raw, now)
-    if found is None:
-        raise NotSignedIn(_("the session has ended; sign in again"))
+    live = live_session(app, uow, cookie)
+    if live is None:
+        raise NotSignedIn(
+            _("the session has ended; sign in again") if cookie else _("sign in first")
+        )
+    found, user = live
     if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != found.csrf_token:
         raise Forbidden(_("the form token (CSRF) is missing or wrong; reload the page"))
-    user = uow.session.get(User, found.user_id)
-    assert user is not None  # find_session checked it
     if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
         raise Forbidden(_("change your one-time password first: POST /api/v1/me/password"))
     return principal_for(uow.session, user, "human", None, address)

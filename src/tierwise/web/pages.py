@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 import plotly
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import URLSafeSerializer
 
-from tierwise.db.base import utcnow
 from tierwise.i18n import _
 from tierwise.identity import accounts
 from tierwise.identity.access import Forbidden, Principal
 from tierwise.identity.audit import record
 from tierwise.identity.models import User
 from tierwise.web.app import LANG_COOKIE
-from tierwise.web.deps import SESSION_COOKIE, AppDep, UowDep, set_session_cookie, signer
+from tierwise.web.deps import (
+    SESSION_COOKIE,
+    AppDep,
+    UowDep,
+    live_session,
+    open_signed_in,
+    session_id,
+    set_session_cookie,
+)
 from tierwise.web.render import FLASH_COOKIE, render
 
 STATIC = Path(__file__).parent / "static"
@@ -64,23 +70,15 @@ class SignInRequired(Exception):
 
 async def page_principal(request: Request, app: AppDep, uow: UowDep) -> Principal:
     """The signed-in user of a page; a form post must carry the session's CSRF token."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
+    live = live_session(app, uow, request.cookies.get(SESSION_COOKIE))
+    if live is None:
         raise SignInRequired
-    try:
-        raw = signer(app).unsign(cookie).decode()
-    except BadSignature as exc:
-        raise SignInRequired from exc
-    found = accounts.find_session(uow.session, raw, utcnow())
-    if found is None:
-        raise SignInRequired
+    found, user = live
     request.state.csrf = found.csrf_token
     if request.method == "POST":
         form = await request.form()
         if form.get("csrf_token") != found.csrf_token:
             raise Forbidden(_("the form token (CSRF) is missing or wrong; reload the page"))
-    user = uow.session.get(User, found.user_id)
-    assert user is not None
     if user.must_change_password and request.url.path not in ("/password", "/sign-out"):
         raise PasswordChangeRequired
     address = request.client.host if request.client else None
@@ -95,9 +93,19 @@ def back_to_sign_in(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
 
 
-def error_page(request: Request, status: int, detail: str | None) -> HTMLResponse:
-    """A problem shown as a page, for people rather than programs."""
-    return render(request, "error.html", None, status=status, status_code=status, detail=detail)
+def error_page(
+    request: Request, status: int, detail: str | None, errors: list[dict[str, Any]] | None = None
+) -> HTMLResponse:
+    """A problem shown as a page, for people rather than programs: each bad field named."""
+    return render(
+        request,
+        "error.html",
+        None,
+        status=status,
+        status_code=status,
+        detail=detail,
+        errors=errors or [],
+    )
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -116,25 +124,12 @@ def sign_in(
     next: Annotated[str, Form()] = "/",
 ) -> HTMLResponse | RedirectResponse:
     """Check the password, start a fresh session and go where the user was heading."""
-    now = utcnow()
-    address = request.client.host if request.client else None
     try:
-        user = accounts.sign_in(uow.session, app.settings, username, password, now)
+        _user, _principal, new = open_signed_in(request, app, uow, username, password)
     except accounts.SignInRefused as exc:
-        uow.commit()  # the failed attempt counts towards the lockout
-        time.sleep(exc.delay)
         return render(
             request, "sign_in.html", None, status=401, error=str(exc), next=safe_next(next)
         )
-    new = accounts.open_session(uow.session, app.settings, user, address, now)
-    record(
-        uow.session,
-        accounts.principal_for(uow.session, user, "human", None, address),
-        "sign_in",
-        "user",
-        user.username,
-    )
-    uow.commit()
     response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(response, app, new.session_id)
     return response
@@ -145,9 +140,9 @@ def sign_out(
     request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
 ) -> RedirectResponse:
     """End the session and go back to the sign-in page."""
-    accounts.close_session(
-        uow.session, signer(app).unsign(request.cookies[SESSION_COOKIE]).decode()
-    )
+    raw = session_id(app, request.cookies.get(SESSION_COOKIE))
+    if raw:
+        accounts.close_session(uow.session, raw)
     uow.commit()
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
@@ -171,16 +166,8 @@ def change_password(
     """Check the current password, set the new one; every session ends, so sign in again."""
     user = uow.session.get(User, principal.user_id)
     assert user is not None
-    if not accounts.verify(user.password_hash, current_password):
-        return render(
-            request,
-            "password.html",
-            principal,
-            status=422,
-            error=_("the current password is wrong"),
-        )
     try:
-        accounts.set_password(uow.session, user.username, new_password, temporary=False)
+        accounts.change_own_password(uow.session, user, current_password, new_password)
     except accounts.AccountError as exc:
         return render(request, "password.html", principal, status=422, error=str(exc))
     record(uow.session, principal, "change_password", "user", user.username)

@@ -68,7 +68,7 @@ def problem(
     """A problem+json response for `status`; pages of the console get an error page instead."""
     page = getattr(request.app.state, "error_page", None)
     if page is not None and not request.url.path.startswith("/api/"):
-        return page(request, status, detail)  # type: ignore[no-any-return]
+        return page(request, status, detail, errors)  # type: ignore[no-any-return]
     body = Problem(
         title=TITLES.get(status, "Error"),
         status=status,

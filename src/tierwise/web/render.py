@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from contextlib import suppress
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +24,6 @@ from tierwise.identity.roles import Permission
 
 TEMPLATES = Path(__file__).parent / "templates"
 FLASH_COOKIE = "tierwise_flash"
-ZONE = [ZoneInfo("Asia/Shanghai")]  # the company's zone; create_app sets it from the settings
 ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 # The console's sections: (path, label, permission that shows it).
@@ -65,12 +65,12 @@ def percent(value: Any) -> str:
     return "—" if value is None else format_percent(value, format="#,##0.0%", locale=_locale())
 
 
-def day(value: dt.date | dt.datetime | None) -> str:
-    """A date, or a timestamp in the reader's conventions."""
+def day(value: dt.date | dt.datetime | None, zone: ZoneInfo | None = None) -> str:
+    """A date, or a timestamp in the company's zone, in the reader's conventions."""
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
-        return format_datetime(value, format="short", tzinfo=ZONE[0], locale=_locale())
+        return format_datetime(value, format="short", tzinfo=zone, locale=_locale())
     return format_date(value, format="medium", locale=_locale())
 
 
@@ -87,9 +87,10 @@ def render(
 ) -> HTMLResponse:
     """A full page with the navigation the principal may use and their form token."""
     message = context.pop("message", None)
+    settings = request.app.state.tierwise.settings
     flash = request.cookies.get(FLASH_COOKIE)
     if flash:
-        secret = request.app.state.tierwise.settings.secret_key
+        secret = settings.secret_key
         with suppress(BadSignature):
             message = URLSafeSerializer(secret, salt="tierwise-flash").loads(flash)
     nav = [
@@ -103,6 +104,7 @@ def render(
         nav=nav,
         lang=current_language(),
         csrf=getattr(request.state, "csrf", ""),
+        day=partial(day, zone=ZoneInfo(settings.timezone)),
         message=message,
         **context,
     )
