@@ -189,9 +189,10 @@ def step_transactions(out: str, kind: str) -> None:
     import pyarrow.parquet as pq
 
     from tierwise.analytics.extract import extract
+    from tierwise.db.session import make_engine
 
     started = time.perf_counter()
-    facts = extract(database_url(kind), AS_OF)
+    facts = extract(make_engine(database_url(kind)), AS_OF)
     extract_s = time.perf_counter() - started
     lines = facts.lines
     sale = pc.and_(pc.invert(lines.column("is_return")), pc.greater(lines.column("amount"), 0))

@@ -41,9 +41,10 @@ def profile_extract(url: str) -> Any:
     from sqlalchemy.engine import make_url
 
     from tierwise.analytics.extract import SCHEMAS, _conform, _sql, extract, queries
+    from tierwise.db.session import make_engine
 
     with timed("extract: whole (extract())"):
-        facts = extract(url, AS_OF)
+        facts = extract(make_engine(url), AS_OF)
     if make_url(url).get_backend_name() != "postgresql":
         return facts
     dialect = make_url(url).get_dialect()()
@@ -54,7 +55,7 @@ def profile_extract(url: str) -> Any:
                 cursor.execute(_sql(query, dialect))
                 table = cursor.fetch_arrow_table()
             with timed(f"extract: {name} _conform"):
-                _conform(table, SCHEMAS[name], stand_ins=False)
+                _conform(table, SCHEMAS[name])
         plain = (
             "SELECT o.customer_id, o.id, o.order_date, l.amount, l.cost "
             "FROM order_lines l JOIN orders o ON o.id = l.order_id"

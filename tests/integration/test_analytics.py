@@ -42,7 +42,7 @@ def demo_app(
 @pytest.fixture(scope="module")
 def snapshot_table(demo_app: App) -> pa.Table:
     """The indicators computed once for the module."""
-    facts = extract(demo_app.settings.database_url, AS_OF)
+    facts = extract(demo_app.engine, AS_OF)
     return compute(facts, AnalyticsParams()).indicators
 
 
@@ -162,7 +162,7 @@ def test_btyd_summary_equals_the_reference_implementation(demo_app: App, unit: s
     lifetimes_utils = pytest.importorskip("lifetimes.utils", reason="lifetimes is a dev extra")
     import pandas as pd
 
-    facts = extract(demo_app.settings.database_url, AS_OF)
+    facts = extract(demo_app.engine, AS_OF)
     ours = compute(facts, AnalyticsParams(time_unit=unit)).indicators.to_pandas()
     ours = ours[ours.btyd_frequency.notna()].set_index("customer_id").sort_index()
     lines = facts.lines.to_pandas()

@@ -25,8 +25,8 @@ AS_OF = dt.date(2026, 11, 1)
 
 def test_duckdb_and_spark_agree(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'engines.db'}"
-    committed_demo(url, customers=250, seed=11, as_of=AS_OF)
-    facts = extract(url, AS_OF)
+    demo = committed_demo(url, customers=250, seed=11, as_of=AS_OF)
+    facts = extract(demo.engine, AS_OF)
     params = AnalyticsParams()
     # The JVM is forked first: a process that already holds DuckDB's memory may not fork.
     spark = compute(facts, params, "spark")

@@ -1,4 +1,4 @@
-"""Facts leave the system of record as Arrow tables in bulk (ADBC; COPY on PostgreSQL)."""
+"""Facts leave the system of record as Arrow tables in bulk (ADBC on PostgreSQL, sqlite3 else)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-from sqlalchemy import BigInteger, Float, Select, String, cast, func, select
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy import Engine, Float, Select, cast, func, select
+from sqlalchemy.engine import Dialect
 
 from tierwise.customers.models import Customer, Interaction, Referral
 from tierwise.sales.models import Order, OrderLine, Product
 from tierwise.service.models import SatisfactionFactor, Survey
 
-NULL_REAL = -1.0e300
-NULL_INTEGER = -(2**62)
-NULL_TEXT = ""  # imports store empty cells as NULL, so no real value is the empty string
+BATCH_ROWS = 100_000  # rows converted to Arrow at a time when reading SQLite
 
 
 @dataclass(frozen=True)
@@ -135,69 +132,84 @@ def _sql(query: Select[Any], dialect: Dialect) -> str:
     return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
-def _sentinel(kind: pa.DataType) -> tuple[Any, Any]:
-    """SQL type and stand-in value for NULL in a column of this Arrow type."""
-    if pa.types.is_floating(kind):
-        return Float(), NULL_REAL
-    if pa.types.is_integer(kind) or pa.types.is_boolean(kind):
-        return BigInteger(), NULL_INTEGER
-    return String(), NULL_TEXT
-
-
-def _without_nulls(query: Select[Any], schema: pa.Schema) -> Select[Any]:
-    """SQLite's driver guesses each column's type from its first values, and a NULL says nothing:
-    every column is cast to one type and NULL replaced by a stand-in that _restore_nulls undoes."""
-    columns = []
-    for column, field in zip(query.selected_columns, schema, strict=True):
-        kind, stand_in = _sentinel(field.type)
-        columns.append(cast(func.coalesce(column, stand_in), kind).label(field.name))
-    return query.with_only_columns(*columns)
-
-
-def _conform(table: pa.Table, schema: pa.Schema, stand_ins: bool) -> pa.Table:
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """Name and type columns the same whichever database they came from."""
-    if table.num_rows == 0:  # SQLite's driver cannot type the columns of an empty result
+    if table.num_rows == 0:
         return schema.empty_table()
-    columns = []
-    for column, field in zip(table.columns, schema, strict=True):
-        if stand_ins:
-            stand_in = pa.scalar(_sentinel(field.type)[1], column.type)
-            column = pc.if_else(pc.equal(column, stand_in), pa.scalar(None, column.type), column)
-        columns.append(column.cast(field.type))
+    columns = [column.cast(field.type) for column, field in zip(table.columns, schema, strict=True)]
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def extract(url: str, as_of: dt.date) -> Facts:
+def _column(values: tuple[Any, ...], kind: pa.DataType) -> pa.Array:
+    """One column of fetched rows as Arrow: SQLite hands dates over as text and booleans as 0/1."""
+    if pa.types.is_date(kind):
+        return pa.array(values, pa.string()).cast(kind)
+    if pa.types.is_boolean(kind):
+        return pa.array(values, pa.int64()).cast(kind)
+    return pa.array(values, kind)
+
+
+def _streamed(cursor: Any, schema: pa.Schema) -> pa.Table:
+    """The rows of an executed SQLite cursor as an Arrow table, converted one batch at a time."""
+    batches = []
+    while rows := cursor.fetchmany(BATCH_ROWS):
+        columns = zip(*rows, strict=True)
+        arrays = [_column(v, f.type) for v, f in zip(columns, schema, strict=True)]
+        batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def extract(engine: Engine, as_of: dt.date) -> Facts:
     """Read every fact table in one consistent read transaction."""
     wanted = {name: (query, SCHEMAS[name]) for name, query in queries(as_of).items()}
-    return Facts(as_of=as_of, **fetch(url, wanted))
+    return Facts(as_of=as_of, **fetch(engine, wanted))
 
 
-def fetch(url: str, wanted: dict[str, tuple[Select[Any], pa.Schema]]) -> dict[str, pa.Table]:
+def fetch(engine: Engine, wanted: dict[str, tuple[Select[Any], pa.Schema]]) -> dict[str, pa.Table]:
     """Run each SELECT in one read transaction and return Arrow tables typed by their schemas."""
-    parsed = make_url(url)
-    dialect = parsed.get_dialect()()
-    sqlite = parsed.get_backend_name() == "sqlite"
+    if engine.dialect.name == "sqlite":
+        return _fetch_sqlite(engine, wanted)
+    return _fetch_postgresql(engine, wanted)
+
+
+def _fetch_sqlite(
+    engine: Engine, wanted: dict[str, tuple[Select[Any], pa.Schema]]
+) -> dict[str, pa.Table]:
+    """Through the process's own `sqlite3` library: a second SQLite library in the process (such as
+    ADBC's) would drop this process's locks when it closes, and another process could then delete
+    the write-ahead log under the server's connections."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("BEGIN")  # deferred: a read snapshot that never waits for writers
+        try:
+            tables = {}
+            for name, (query, schema) in wanted.items():
+                cursor.execute(_sql(query, engine.dialect))
+                tables[name] = _streamed(cursor, schema)
+        finally:
+            cursor.execute("ROLLBACK")
+            cursor.close()
+    finally:
+        connection.close()
+    return tables
+
+
+def _fetch_postgresql(
+    engine: Engine, wanted: dict[str, tuple[Select[Any], pa.Schema]]
+) -> dict[str, pa.Table]:
+    """Through ADBC, which reads PostgreSQL's binary COPY straight into Arrow."""
+    import adbc_driver_postgresql.dbapi as adbc
+
+    plain = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = adbc.connect(plain)
     tables: dict[str, pa.Table] = {}
-    if sqlite:
-        import adbc_driver_sqlite.dbapi as adbc
-
-        # Read-only: closing a writable connection of this second SQLite library would delete the
-        # write-ahead log under the application's own connections ("disk I/O error").
-        connection = adbc.connect(f"file:{parsed.database}?mode=ro")
-    else:
-        import adbc_driver_postgresql.dbapi as adbc  # type: ignore[no-redef]
-
-        plain = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-        connection = adbc.connect(plain)
     try:
         with connection.cursor() as cursor:
-            if not sqlite:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             for name, (query, schema) in wanted.items():
-                statement = _without_nulls(query, schema) if sqlite else query
-                cursor.execute(_sql(statement, dialect))
-                tables[name] = _conform(cursor.fetch_arrow_table(), schema, stand_ins=sqlite)
+                cursor.execute(_sql(query, engine.dialect))
+                tables[name] = _conform(cursor.fetch_arrow_table(), schema)
         connection.rollback()
     finally:
         connection.close()

@@ -17,7 +17,6 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator, FittedMod
 from tierwise.analytics.params import AnalyticsParams
 from tierwise.bootstrap import App
 from tierwise.customers.service import get_customer
-from tierwise.db.session import settle
 from tierwise.i18n import _
 from tierwise.identity.audit import record_job
 
@@ -79,8 +78,7 @@ def recompute(
 
     if stage:
         stage("extract")
-    settle(app.engine)
-    facts = extract(app.settings.database_url, as_of)
+    facts = extract(app.engine, as_of)
     snapshot = compute(facts, params, engine, stage=timed)
     with app.uow() as uow:
         if steps:

@@ -10,14 +10,6 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def settle(engine: Engine) -> None:
-    """Move SQLite's write-ahead log into the database file, so that a reader with its own SQLite
-    library in this process (the ADBC driver) sees every committed write."""
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the per-connection settings Tierwise relies on (SQLite FKs, WAL)."""
     engine = create_engine(url, **kwargs)

@@ -17,7 +17,6 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.service import NoSnapshot
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
-from tierwise.db.session import settle
 from tierwise.i18n import _
 from tierwise.tiering.engine import overrides
 from tierwise.tiering.grading import grade
@@ -83,8 +82,7 @@ def snapshot_table(app: App, run: AnalyticsRun) -> pa.Table:
         .order_by(ci.c.customer_id)
     )
     schema = pa.schema([(col.name, _arrow_type(col.type)) for col in columns])
-    settle(app.engine)
-    return fetch(app.settings.database_url, {"run": (query, schema)})["run"]
+    return fetch(app.engine, {"run": (query, schema)})["run"]
 
 
 @dataclass(frozen=True)
@@ -192,7 +190,6 @@ def distribution(app: App) -> tuple[Policy, list[TierShare], dt.date]:
     policy = load_policy(policy_row.source, f"version {policy_row.version}")
     query = select(ci.c.tier, *(ci.c[n] for n in VALUE_COLUMNS)).where(ci.c.run_id == run.id)
     schema = pa.schema([("tier", pa.string()), *((n, pa.float64()) for n in VALUE_COLUMNS)])
-    settle(app.engine)
-    table = fetch(app.settings.database_url, {"tiers": (query, schema)})["tiers"]
+    table = fetch(app.engine, {"tiers": (query, schema)})["tiers"]
     tiers = np.asarray(table.column("tier").to_pylist(), dtype=object)
     return policy, value_shares(tiers, table, [t.code for t in policy.tiers]), run.as_of
