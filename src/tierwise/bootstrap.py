@@ -22,12 +22,14 @@ class App:
     def __post_init__(self) -> None:
         self.sessions = session_factory(self.engine)
 
-    def uow(self) -> UnitOfWork:
-        """A fresh unit of work; nothing it does lasts unless it commits."""
-        return UnitOfWork(self.sessions)
+    def uow(self, reads: bool = False) -> UnitOfWork:
+        """A fresh unit of work; nothing it does lasts unless it commits. One that mostly `reads`
+        never waits for SQLite's writers."""
+        return UnitOfWork(self.sessions, reads)
 
 
 def bootstrap(settings: Settings | None = None, engine: Engine | None = None) -> App:
     """Wire the application from settings; tests hand in their own engine."""
     settings = settings or Settings()
-    return App(settings=settings, engine=engine or make_engine(settings.database_url))
+    engine = engine or make_engine(settings.database_url, settings.busy_timeout)
+    return App(settings=settings, engine=engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
     lang: Language = "zh_CN"
     timezone: str = "Asia/Shanghai"
     import_batch_rows: int = 50_000
+    # Seconds a write waits for another writer (SQLite) or a lock (PostgreSQL) before "busy".
+    busy_timeout: float = Field(default=30.0, gt=0, le=3600)
     # Sign-in and the HTTP server. The default key is only good for the demo: serving refuses it.
     secret_key: str = DEMO_SECRET_KEY
     demo: bool = False

@@ -100,7 +100,7 @@ class Simulation:
 def simulate(app: App, source: str, source_name: str, as_of: dt.date | None = None) -> Simulation:
     """Grade the latest (or the as-of) snapshot under a proposed policy; nothing is written."""
     policy = load_policy(source, source_name)
-    with app.uow() as uow:
+    with app.uow(reads=True) as uow:
         run = _run(uow.session, as_of)
     table = snapshot_table(app, run)
     grades = grade(policy, table, run.as_of)
@@ -108,7 +108,7 @@ def simulate(app: App, source: str, source_name: str, as_of: dt.date | None = No
     codes = [t.code for t in policy.tiers]
     position = {code: i for i, code in enumerate(codes)}
     ids = table.column("customer_id").to_numpy(zero_copy_only=False)
-    with app.uow() as uow:
+    with app.uow(reads=True) as uow:
         fixed, floor, _expired = overrides(uow.connection, ids, run.as_of, position)
     lookup = np.array(codes, dtype=object)
     held = floor >= 0
@@ -174,7 +174,7 @@ def _movers(
 def distribution(app: App) -> tuple[Policy, list[TierShare], dt.date]:
     """Customers and value shares per tier in the latest graded snapshot."""
     ci = CustomerIndicator.__table__
-    with app.uow() as uow:
+    with app.uow(reads=True) as uow:
         run = _run(uow.session, None)
         evaluation = uow.session.scalar(
             select(TierEvaluation).where(TierEvaluation.run_id == run.id)

@@ -39,9 +39,10 @@ def get_app(request: Request) -> App:
 AppDep = Annotated[App, Depends(get_app)]
 
 
-def get_uow(app: AppDep) -> Iterator[UnitOfWork]:
-    """One unit of work per request; nothing lasts unless the endpoint commits."""
-    with app.uow() as uow:
+def get_uow(request: Request, app: AppDep) -> Iterator[UnitOfWork]:
+    """One unit of work per request; nothing lasts unless the endpoint commits. Reading requests
+    never queue behind SQLite's writers."""
+    with app.uow(reads=request.method in SAFE_METHODS) as uow:
         yield uow
 
 

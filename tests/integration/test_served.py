@@ -1,11 +1,12 @@
-"""The embedded database keeps every write the server acknowledged, with the CLI working beside it.
+"""The served database keeps every write it acknowledged and answers colleagues working at once.
 
-The server and the CLI run as real processes on one SQLite file, the way `make demo` is used.
+The server and the CLI run as real processes on one database, the way `make demo` is used.
 """
 
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ..postgres import database_for
+from .load import lost_writes, run_clients, signed_in
 from .served import Served, run_cli, serve, sqlite_url
 
 
@@ -95,3 +97,38 @@ def test_a_contact_and_an_update_acknowledged_beside_the_cli_survive_kill_9(
     assert memos == [(memo,)]
     names = _rows(served.url, "SELECT name FROM customers WHERE code = :code", code=code)
     assert names == [("Durable Trading Co.",)]
+
+
+def test_colleagues_at_once_get_answers_and_keep_every_acknowledged_write(served: Served) -> None:
+    tally = run_clients(served.base_url, clients=8, seconds=12, users=("manager",))
+    assert served.process.poll() is None, served.log.read_text()[-2000:]
+    assert tally.failures == [], tally.failures[:10]
+    assert tally.memos and tally.names, tally.statuses
+    served.kill()
+    assert lost_writes(served.url, tally) == []
+
+
+def test_of_twelve_changes_sent_with_one_version_one_wins_and_the_rest_are_told_it_is_stale(
+    served: Served,
+) -> None:
+    clients = [signed_in(served.base_url, "manager") for _ in range(12)]
+    code = clients[0].get("/api/v1/customers", params={"limit": 1}).json()["items"][0]["code"]
+    version = clients[0].get(f"/api/v1/customers/{code}").headers["ETag"]
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def change(number: int, client: httpx.Client) -> None:
+        start.wait()
+        answer = client.patch(
+            f"/api/v1/customers/{code}",
+            json={"name": f"Racer {number}"},
+            headers={"If-Match": version},
+        )
+        statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=change, args=pair) for pair in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] + [412] * 11
