@@ -77,7 +77,9 @@ class Worker:
             self.log_contact,
         ]
 
-    def call(self, endpoint: str, method: str, path: str, **kwargs: object) -> httpx.Response | None:
+    def call(
+        self, endpoint: str, method: str, path: str, **kwargs: object
+    ) -> httpx.Response | None:
         """One request, timed and counted; None when the connection failed."""
         started = time.perf_counter()
         try:
@@ -153,7 +155,7 @@ def run_clients(
     sessions = [signed_in(base_url, users[n % len(users)]) for n in range(clients)]
     codes = visible_codes(sessions[0])
     workers = [
-        Worker(n, session, codes[n :: clients] or codes[:1], tally)
+        Worker(n, session, codes[n::clients] or codes[:1], tally)
         for n, session in enumerate(sessions)
     ]
     until = time.monotonic() + seconds
@@ -178,9 +180,7 @@ def lost_writes(url: str, tally: Tally) -> list[str]:
                     text("SELECT memo FROM interactions WHERE memo LIKE 'soak %'")
                 )
             }
-            names = dict(
-                connection.execute(text("SELECT code, name FROM customers")).all()
-            )
+            names = dict(connection.execute(text("SELECT code, name FROM customers")).all())
     finally:
         engine.dispose()
     lost = [f"contact {memo!r}" for memo in sorted(tally.memos - memos)]
