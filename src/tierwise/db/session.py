@@ -18,13 +18,15 @@ BUSY_TIMEOUT = 30.0  # seconds a write waits for another writer before the answe
 def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT, **kwargs: Any) -> Engine:
     """An engine with the per-connection settings Tierwise relies on (SQLite FKs, WAL, writers that
     queue for the lock instead of failing; on PostgreSQL the same wait for a row or table lock)."""
-    backend = make_url(url).get_backend_name()
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
     connect_args = dict(kwargs.pop("connect_args", {}))
     if backend == "sqlite":
         connect_args.setdefault("timeout", busy_timeout)
-        # A unit holding the write lock may open a second connection (a bulk read); it must never
-        # queue for a pooled connection behind units that are queuing for its lock.
-        kwargs.setdefault("max_overflow", -1)
+        if parsed.database not in (None, "", ":memory:"):
+            # A unit holding the write lock may open a second connection (a bulk read); it must
+            # never queue for a pooled connection behind units that are queuing for its lock.
+            kwargs.setdefault("max_overflow", -1)
     elif backend == "postgresql":
         connect_args.setdefault("options", f"-c lock_timeout={round(busy_timeout * 1000)}")
     engine = create_engine(url, connect_args=connect_args, **kwargs)
