@@ -124,3 +124,11 @@ def masked(field: str, value: Any) -> Any:
 def shown(principal: Principal, field: str, value: Any) -> Any:
     """The value itself if the principal may read the field, else its mask."""
     return value if principal.sees(field) else masked(field, value)
+
+
+def contact_shown(principal: Principal, field: str, value: Any) -> Any:
+    """A contact person's field: whole with the right to contacts, else masked as a phone or an
+    email (which the right to phones or emails shows) or as a name."""
+    if principal.sees("contacts"):
+        return value
+    return shown(principal, field if field in ("phone", "email") else "contacts", value)
