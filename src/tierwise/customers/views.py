@@ -19,6 +19,7 @@ from tierwise.i18n import _
 from tierwise.identity.access import (
     Forbidden,
     Principal,
+    contact_shown,
     customer_filter,
     pseudonym,
     shown,
@@ -157,11 +158,11 @@ def customer_detail(
     contacts = [
         {
             "code": p.code,
-            "name": p.name if principal.sees("contacts") else shown(principal, "contacts", p.name),
+            "name": contact_shown(principal, "name", p.name),
             "department": p.department,
             "title": p.title,
-            "phone": p.phone if principal.sees("contacts") else shown(principal, "phone", p.phone),
-            "email": p.email if principal.sees("contacts") else shown(principal, "email", p.email),
+            "phone": contact_shown(principal, "phone", p.phone),
+            "email": contact_shown(principal, "email", p.email),
             "is_primary": p.is_primary,
         }
         for p in summary.contacts

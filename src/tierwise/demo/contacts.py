@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, select
 from tierwise.accountability.models import Staff, StaffRole
 from tierwise.accountability.rules import OrgRules
 from tierwise.customers.models import Customer
+from tierwise.identity.access import SYSTEM
 from tierwise.service import tickets
 from tierwise.service.queue import Caller, queue_key, treatment
 from tierwise.service.queue_models import ContactStatus, QueueContact
@@ -70,6 +71,8 @@ def a_day(
             "queue_key": queue_key(rules, who.lane, who.priority, arrived),
             "answer_seconds": who.level.answer_seconds,
             "arrived_at": arrived,
+            "routed": True,  # as the telephony side would have queued it
+            "entered_by": SYSTEM.username,
         }
         if i in served:
             start, agent = served[i]

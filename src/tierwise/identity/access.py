@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from tierwise.accountability.models import Staff
@@ -85,10 +85,17 @@ def customer_filter(principal: Principal) -> ColumnElement[bool]:
             return Customer.owner_id == me
         team = select(Staff.id).where(Staff.team == principal.team)
         return or_(Customer.owner_id == me, Customer.owner_id.in_(team))
-    answered = select(QueueContact.customer_id).where(
-        or_(QueueContact.taken_by == me, QueueContact.callback_by == me)
+    # Only calls the system routed serve a customer: ones this agent answered or called back, and
+    # callbacks still due (the desk's work); calls a person queued by hand widen nobody's scope.
+    served = select(QueueContact.customer_id).where(
+        QueueContact.routed.is_(True),
+        or_(
+            QueueContact.taken_by == me,
+            QueueContact.callback_by == me,
+            and_(QueueContact.callback_due.is_not(None), QueueContact.callback_done_at.is_(None)),
+        ),
     )
-    return or_(Customer.csr_id == me, Customer.id.in_(answered))
+    return or_(Customer.csr_id == me, Customer.id.in_(served))
 
 
 def visible_customer(session: Session, principal: Principal, code: str) -> Customer:
@@ -124,3 +131,11 @@ def masked(field: str, value: Any) -> Any:
 def shown(principal: Principal, field: str, value: Any) -> Any:
     """The value itself if the principal may read the field, else its mask."""
     return value if principal.sees(field) else masked(field, value)
+
+
+def contact_shown(principal: Principal, field: str, value: Any) -> Any:
+    """A contact person's field: whole with the right to contacts, else masked as a phone or an
+    email (which the right to phones or emails shows) or as a name."""
+    if principal.sees("contacts"):
+        return value
+    return shown(principal, field if field in ("phone", "email") else "contacts", value)

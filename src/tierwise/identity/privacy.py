@@ -20,9 +20,11 @@ from tierwise.customers.models import (
     Referral,
 )
 from tierwise.customers.profile import NON_PERSONAL_SECTIONS
+from tierwise.customers.views import CUSTOMER_PERSONAL
 from tierwise.db.base import Base, plain, utcnow
-from tierwise.identity.access import Principal, pseudonym
+from tierwise.identity.access import Principal, contact_shown, pseudonym, shown
 from tierwise.identity.audit import record
+from tierwise.identity.roles import PERSONAL_FIELDS
 from tierwise.service.queue_models import QueueContact, Ticket, TicketStep
 
 ERASED = "(erased)"
@@ -33,8 +35,29 @@ def _tables_about_customers() -> list[Table]:
     return [t for t in Base.metadata.sorted_tables if "customer_id" in t.c]
 
 
+CONTACT_COLUMNS = ("name", "phone", "email")
+"""A contact person's columns the file view masks."""
+
+
+def mask_bundle(principal: Principal, bundle: dict[str, Any]) -> list[str]:
+    """Mask the bundle by the principal's allow-list, as their file view is masked; returns the
+    personal fields it still shows."""
+    for row in bundle.get("customers", []):
+        row.update({f: shown(principal, f, row[f]) for f in CUSTOMER_PERSONAL})
+    for row in bundle.get("contacts", []):
+        row.update({c: contact_shown(principal, c, row[c]) for c in CONTACT_COLUMNS})
+    for row in bundle.get("queue_contacts", []):
+        row["caller"] = shown(principal, "phone", row["caller"])  # a phone number, mostly
+    if not principal.sees("profile"):
+        for row in bundle.get("profile_entries", []):
+            if row["section"] not in NON_PERSONAL_SECTIONS:
+                row["data"] = {"masked": True}
+    return [f for f in PERSONAL_FIELDS if principal.sees(f)]
+
+
 def personal_data(session: Session, principal: Principal, customer: Customer) -> dict[str, Any]:
-    """Everything Tierwise holds about one customer, table by table; the request is audited."""
+    """Everything Tierwise holds about one customer, table by table, masked by the principal's
+    allow-list; the request is audited with the personal fields it showed."""
     bundle: dict[str, Any] = {}
     customers = Customer.__table__
     rows = session.execute(select(customers).where(customers.c.id == customer.id)).mappings()
@@ -51,7 +74,8 @@ def personal_data(session: Session, principal: Principal, customer: Customer) ->
         )
     ).mappings()
     bundle["referrals"] = [{k: plain(v) for k, v in row.items()} for row in rows]
-    record(session, principal, "export_personal_data", "customer", customer.code)
+    shown_fields = mask_bundle(principal, bundle)
+    record(session, principal, "export_personal_data", "customer", customer.code, shown_fields)
     return bundle
 
 

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     TIERS_SIMULATE = "tiers.simulate"
     RECOMPUTE_RUN = "recompute.run"
     QUEUE_WORK = "queue.work"
+    QUEUE_ROUTE = "queue.route"  # the telephony side: queued calls it identified serve customers
     TICKETS_READ = "tickets.read"
     TICKETS_WRITE = "tickets.write"
     STAFF_READ = "staff.read"
@@ -44,7 +45,7 @@ class RowScope(StrEnum):
     ALL = "all"
     TEAM = "team"  # customers owned by anyone in the user's team
     OWN = "own"  # customers the user owns
-    SERVED = "served"  # customers the user is dedicated CSR for, or has answered in the queue
+    SERVED = "served"  # dedicated CSR for, answered or called back a routed call, callbacks due
     PSEUDONYMOUS = "pseudonymous"  # every row, under a pseudonym, never a personal field
 
 
@@ -76,7 +77,13 @@ DEFAULT_ROLES: dict[str, tuple[list[str], RowScope, list[str]]] = {
         [
             p.value
             for p in Permission
-            if p not in (Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.IMPORTS_RUN)
+            if p
+            not in (
+                Permission.USERS_MANAGE,
+                Permission.AUDIT_READ,
+                Permission.IMPORTS_RUN,
+                Permission.QUEUE_ROUTE,
+            )
         ],
         RowScope.TEAM,
         ["phone", "email", "contacts"],
@@ -114,4 +121,5 @@ DEFAULT_ROLES: dict[str, tuple[list[str], RowScope, list[str]]] = {
         RowScope.PSEUDONYMOUS,
         [],
     ),
+    "telephony": ([Permission.QUEUE_ROUTE.value], RowScope.ALL, []),
 }

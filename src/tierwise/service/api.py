@@ -138,16 +138,6 @@ def _agent(principal: Principal) -> int:
     return principal.staff_id
 
 
-def _code(uow: Any, principal: Principal, customer_id: int | None) -> str | None:
-    """The caller's customer code if the principal's scope holds it (a phone number alone must
-    not tell whose it is)."""
-    if customer_id is None:
-        return None
-    return uow.session.scalar(
-        select(Customer.code).where(Customer.id == customer_id, customer_filter(principal))
-    )
-
-
 @router.post(
     "/service/queue",
     response_model=Queued,
@@ -155,16 +145,21 @@ def _code(uow: Any, principal: Principal, customer_id: int | None) -> str | None
     responses=error_responses(401, 403, 404, 422),
 )
 def enqueue(
-    body: CallIn, uow: UowDep, principal: Principal = allowed(Permission.QUEUE_WORK)
+    body: CallIn,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.QUEUE_WORK, Permission.QUEUE_ROUTE),
 ) -> dict[str, Any]:
-    """Put a call in the queue: identified callers wait in their tier's lane and order."""
+    """Put a call in the queue: identified callers wait in their tier's lane and order. Calls
+    the telephony side routes (`queue.route`) are identified among all customers and serve the
+    customer to the agent who answers; a call queued by hand is identified only within the
+    caller's own scope, and widens no one's."""
     contact_id, caller = queue.enqueue(
-        uow.connection, active_rules(uow.connection), body.caller, utcnow()
+        uow.connection, active_rules(uow.connection), body.caller, utcnow(), principal
     )
     uow.commit()
     return {
         "id": contact_id,
-        "customer": _code(uow, principal, caller.customer_id),
+        "customer": queue.visible_code(uow.connection, principal, caller.customer_id),
         "tier": caller.tier,
         "lane": caller.lane,
         "answer_seconds": caller.level.answer_seconds,
@@ -182,10 +177,11 @@ def take(
     uow.commit()
     if row is None:
         return None
+    code = queue.visible_code(uow.connection, principal, row["customer_id"])  # type: ignore[arg-type]
     return {
         "id": row["id"],
-        "customer": _code(uow, principal, row["customer_id"]),  # type: ignore[arg-type]
-        "tier": row["tier"],
+        "customer": code,
+        "tier": row["tier"] if code else None,
         "arrived_at": row["arrived_at"],
     }
 
@@ -196,9 +192,9 @@ def take(
 def callbacks(
     uow: UowDep, principal: Principal = allowed(Permission.QUEUE_WORK)
 ) -> list[dict[str, Any]]:
-    """Callbacks owed, the soonest due first."""
-    rows = queue.callbacks_due(uow.connection)
-    # Callbacks are the desk's work for any caller (the service view); reading them is audited.
+    """Callbacks owed to the customers you may see, the soonest due first: for the desk, every
+    callback due on a routed call."""
+    rows = queue.callbacks_due(uow.connection, queue.openable(principal))
     audit_read(uow.session, principal, [str(r["code"]) for r in rows], ["phone"])
     uow.commit()
     return [

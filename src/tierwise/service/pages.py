@@ -53,7 +53,7 @@ def service_desk(request: Request, uow: UowDep, principal: PagePrincipal) -> HTM
     waiting = [{**w, "caller": shown(principal, "phone", w["caller"])} for w in waiting]
     callbacks = [
         {**c, "phone": shown(principal, "phone", c["phone"])}
-        for c in queue.callbacks_due(conn)[:SHOWN]
+        for c in queue.callbacks_due(conn, queue.openable(principal))[:SHOWN]
     ]
     board = list(
         uow.session.scalars(
@@ -95,10 +95,10 @@ def add_call(
     principal: PagePrincipal,
     caller: Annotated[str, Form(min_length=1, max_length=64)],
 ) -> RedirectResponse:
-    """Queue a call: the caller is identified and waits in their tier's lane."""
+    """Queue a call: the caller is identified within your scope and waits in their tier's lane."""
     require(principal, Permission.QUEUE_WORK)
     contact_id, who = queue.enqueue(
-        uow.connection, active_rules(uow.connection), caller.strip(), utcnow()
+        uow.connection, active_rules(uow.connection), caller.strip(), utcnow(), principal
     )
     uow.commit()
     return _back(
@@ -119,7 +119,7 @@ def take(request: Request, uow: UowDep, principal: PagePrincipal) -> RedirectRes
     uow.commit()
     if row is None:
         return _back(request, _("Nobody is waiting."))
-    code = uow.connection.scalar(select(Customer.code).where(Customer.id == row["customer_id"]))
+    code = queue.visible_code(uow.connection, principal, row["customer_id"])  # type: ignore[arg-type]
     if code:
         return redirect_with(request, f"/customers/{code}", _("Call answered."))
     return _back(request, _("Call answered."))

@@ -4,6 +4,10 @@ Order: the lane first (0 green channel, 1 normal, 2 last = blacklist), then the 
 the lane, then first come first served. On PostgreSQL agents take contacts with
 `FOR UPDATE SKIP LOCKED`, so no contact is taken twice and none is skipped for long; SQLite
 serialises writers. Every answered contact and every callback is logged on the customer.
+
+Calls the telephony side (or the system) queues are routed: identified among all customers, they
+serve the customer to the agent who answers. A person queuing a call by hand is told, and the
+queue knows, no more than their own scope: a caller outside it waits as an unknown caller.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, false, func, insert, or_, select, true, update
 
 from tierwise.accountability.cursors import advance_cursor, read_cursor
 from tierwise.accountability.rules import OrgRules, ServiceLevel
@@ -19,6 +23,8 @@ from tierwise.customers.choices import Direction, InteractionChannel, Interactio
 from tierwise.customers.models import Contact, Customer, Interaction
 from tierwise.db.base import as_utc
 from tierwise.i18n import _
+from tierwise.identity.access import SYSTEM, Principal, customer_filter
+from tierwise.identity.roles import Permission
 from tierwise.service.queue_models import ContactStatus, QueueContact
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind
@@ -40,15 +46,22 @@ class Caller:
     level: ServiceLevel
 
 
-def identify(conn: Connection, rules: OrgRules, caller: str) -> Caller:
-    """A customer code, or a phone number of a customer or one of its contacts; else unknown."""
+def identify(
+    conn: Connection, rules: OrgRules, caller: str, within: ColumnElement[bool] | None = None
+) -> Caller:
+    """A customer code, or a phone number of a customer or one of its contacts, among the
+    customers `within` keeps (all by default); else unknown."""
     c, ct, contact = Customer.__table__, CustomerTier.__table__, Contact.__table__
+    among = true() if within is None else within
     found = conn.execute(
-        select(c.c.id).where(or_(c.c.code == caller, c.c.phone == caller)).limit(1)
+        select(c.c.id).where(or_(c.c.code == caller, c.c.phone == caller), among).limit(1)
     ).scalar()
     if found is None:
         found = conn.execute(
-            select(contact.c.customer_id).where(contact.c.phone == caller).limit(1)
+            select(contact.c.customer_id)
+            .join(c, c.c.id == contact.c.customer_id)
+            .where(contact.c.phone == caller, among)
+            .limit(1)
         ).scalar()
     tier = None
     if found is not None:
@@ -79,9 +92,13 @@ def queue_key(rules: OrgRules, lane: int, priority: int, arrived: dt.datetime) -
     return priority * 1e11 + stamp
 
 
-def enqueue(conn: Connection, rules: OrgRules, caller: str, now: dt.datetime) -> tuple[int, Caller]:
-    """Put an incoming contact in the queue; returns its id and how it is treated."""
-    who = identify(conn, rules, caller)
+def enqueue(
+    conn: Connection, rules: OrgRules, caller: str, now: dt.datetime, by: Principal = SYSTEM
+) -> tuple[int, Caller]:
+    """Put an incoming contact in the queue; returns its id and how it is treated. Routed when
+    `by` may route calls, else identified only within their scope (see the module's notes)."""
+    routed = by.can(Permission.QUEUE_ROUTE)
+    who = identify(conn, rules, caller, None if routed else openable(by))
     contact_id = conn.execute(
         insert(QueueContact.__table__)
         .values(
@@ -94,6 +111,8 @@ def enqueue(conn: Connection, rules: OrgRules, caller: str, now: dt.datetime) ->
             answer_seconds=who.level.answer_seconds,
             status=ContactStatus.WAITING,
             arrived_at=now,
+            routed=routed,
+            entered_by=by.username,
         )
         .returning(QueueContact.__table__.c.id)
     ).scalar_one()
@@ -179,8 +198,25 @@ def offer_callbacks(conn: Connection, rules: OrgRules, now: dt.datetime) -> int:
     return offered
 
 
-def callbacks_due(conn: Connection) -> list[dict[str, object]]:
-    """Callbacks not yet made, the soonest due first, with the customer's summary."""
+def openable(principal: Principal) -> ColumnElement[bool]:
+    """The customers whose file the principal may open (analysts open none)."""
+    return false() if principal.pseudonymous else customer_filter(principal)
+
+
+def visible_code(conn: Connection, principal: Principal, customer_id: int | None) -> str | None:
+    """The customer's code if the principal may open its file: a caller's phone number alone
+    must not tell whose it is."""
+    if customer_id is None:
+        return None
+    c = Customer.__table__
+    return conn.execute(select(c.c.code).where(c.c.id == customer_id, openable(principal))).scalar()
+
+
+def callbacks_due(
+    conn: Connection, within: ColumnElement[bool] | None = None
+) -> list[dict[str, object]]:
+    """Callbacks not yet made to the customers `within` keeps (all by default), the soonest due
+    first, with the customer's summary."""
     q, c, ct = QueueContact.__table__, Customer.__table__, CustomerTier.__table__
     return [
         dict(r)
@@ -197,7 +233,11 @@ def callbacks_due(conn: Connection) -> list[dict[str, object]]:
             )
             .join(c, c.c.id == q.c.customer_id)
             .outerjoin(ct, ct.c.customer_id == c.c.id)
-            .where(q.c.callback_due.is_not(None), q.c.callback_done_at.is_(None))
+            .where(
+                q.c.callback_due.is_not(None),
+                q.c.callback_done_at.is_(None),
+                true() if within is None else within,
+            )
             .order_by(q.c.callback_due)
         ).mappings()
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierwise.db.base import Base, IdMixin
@@ -46,6 +46,12 @@ class QueueContact(IdMixin, Base):
     callback_done_at: Mapped[dt.datetime | None]
     callback_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     memo: Mapped[str | None] = mapped_column(Text)
+    routed: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        doc="identified by the telephony side or the system: only such calls serve a customer",
+    )
+    entered_by: Mapped[str | None] = mapped_column(String(100), doc="who queued it")
 
 
 class Ticket(IdMixin, Base):

@@ -156,11 +156,13 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def allowed(permission: Permission):  # type: ignore[no-untyped-def]
-    """A dependency that refuses callers without `permission`, before the endpoint runs."""
+def allowed(permission: Permission, *alternatives: Permission):  # type: ignore[no-untyped-def]
+    """A dependency that refuses callers without `permission` (or one of the `alternatives`),
+    before the endpoint runs."""
 
     def check(principal: PrincipalDep) -> Principal:
-        require(principal, permission)
+        if not any(principal.can(other) for other in alternatives):
+            require(principal, permission)
         return principal
 
     return Depends(check)
