@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from decimal import Decimal
 from enum import StrEnum
@@ -161,7 +160,7 @@ def register(app: typer.Typer) -> None:
                     cast(EngineName, engine.value),
                     stage,
                     (tiers,),
-                    f"{getpass.getuser()} (command line)",
+                    f"{tierwise.operator.username} (command line)",
                 )
             except EvaluatedLater as exc:
                 errors.print(

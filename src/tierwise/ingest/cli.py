@@ -11,6 +11,7 @@ from tierwise.bootstrap import App
 from tierwise.customers.choices import CustomerKind
 from tierwise.exit_codes import ExitCode
 from tierwise.i18n import _
+from tierwise.identity.audit import record
 from tierwise.ingest.columns import read_mapping
 from tierwise.ingest.entities import ImportKind, entity_for
 from tierwise.ingest.errors import ImportFileError, ImportRejected
@@ -61,6 +62,8 @@ def register(app: typer.Typer) -> None:
                 result = run_import(
                     uow.connection, entity_for(kind, customer_kind), file, options, progress
                 )
+                note = f"{result.rows} rows, command line"
+                record(uow.session, tierwise.operator, "import", kind.value, file.name, note=note)
                 uow.commit()
         except ImportFileError as exc:
             errors.print(f"[red]{_('Cannot import')}[/red] {exc}")
