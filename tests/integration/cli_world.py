@@ -1,4 +1,4 @@
-"""The real `tierwise` command against a committed demo database, and ways to make it fail."""
+"""A committed demo database for the real command line and server, and ways to make them fail."""
 
 from __future__ import annotations
 
@@ -67,8 +67,9 @@ def read_only(url: str) -> str:
 
 
 @contextmanager
-def write_locked(url: str) -> Iterator[None]:
-    """Hold the write lock from another connection: SQLite's EXCLUSIVE, PostgreSQL's LOCK TABLE."""
+def write_locked(url: str, tables: str = "customers") -> Iterator[None]:
+    """Hold the write lock from another connection: SQLite's EXCLUSIVE, PostgreSQL's LOCK TABLE
+    of `tables` (SQLite locks the whole file)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # In a process of its own: another SQLite copy in this one (the extract's) would drop
@@ -85,7 +86,7 @@ def write_locked(url: str) -> Iterator[None]:
         return
     plain = parsed.render_as_string(hide_password=False).replace("+psycopg", "")
     with psycopg.connect(plain) as connection:
-        connection.execute("LOCK TABLE customers IN ACCESS EXCLUSIVE MODE")
+        connection.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
         yield
         connection.rollback()
 

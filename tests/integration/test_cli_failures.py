@@ -86,8 +86,9 @@ def test_usage_errors_exit_2_with_one_line(demo: App, tmp_path: Path) -> None:
 def test_a_write_locked_database_says_busy_and_exits_3(demo: App, tmp_path: Path) -> None:
     file = tmp_path / "customers.csv"
     file.write_text(CUSTOMERS_CSV, encoding="utf-8")
-    with write_locked(url_of(demo)):
-        result = tierwise(impatient(url_of(demo)), "import", "customers", str(file), folder=tmp_path)
+    url = url_of(demo)
+    with write_locked(url):
+        result = tierwise(impatient(url), "import", "customers", str(file), folder=tmp_path)
     assert "busy" in refusal(result, 3)
     assert customers(demo, "Z-LOCKED") == 0
 

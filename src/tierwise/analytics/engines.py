@@ -18,6 +18,7 @@ def connect(engine: EngineName) -> BaseBackend:
         return ibis.duckdb.connect()
     # The spark extra; without it the ImportError names pyspark, and the CLI says which extra.
     from pyspark.sql import SparkSession
+
     session = (
         SparkSession.builder.appName("tierwise")
         .config("spark.sql.session.timeZone", "UTC")
