@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tierwise.config import Settings
 from tierwise.db.session import UnitOfWork, make_engine, session_factory
+from tierwise.identity.access import SYSTEM, Principal
 
 
 @dataclass
@@ -18,6 +19,8 @@ class App:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session] = field(init=False)
+    # Who acts when nobody signed in: the system for jobs, the CLI root sets the operator.
+    operator: Principal = SYSTEM
 
     def __post_init__(self) -> None:
         self.sessions = session_factory(self.engine)

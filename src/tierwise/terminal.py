@@ -17,7 +17,8 @@ from rich.progress import (
 )
 
 console = Console()
-errors = Console(stderr=True)
+# A failure is one line on stderr however long; bars only where a person watches (a terminal).
+errors = Console(stderr=True, soft_wrap=True)
 
 
 @contextmanager
@@ -32,6 +33,7 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
         TimeRemainingColumn(),
         console=errors,
         transient=False,
+        disable=not errors.is_terminal,
     ) as progress:
         task = progress.add_task(description, total=None)
 
@@ -50,6 +52,7 @@ def staged_progress(title: str) -> Iterator[Callable[[str, int, int], None]]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=errors,
+        disable=not errors.is_terminal,
     ) as progress:
         tasks: dict[str, int] = {}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,7 +59,7 @@ def register(app: typer.Typer) -> None:
     assign.add_typer(rules, name="rules")
     app.add_typer(tasks, name="tasks")
     app.add_typer(items, name="accountability")
-    author_option = typer.Option(getpass.getuser, "--author", help=_("who decides"))
+    author_option = typer.Option(None, "--author", help=_("who decides (default: the operator)"))
 
     @staff.command("list", help=_("Staff with role, team, capacity and current load."))
     def staff_list(ctx: typer.Context, today: str = typer.Option(None, help="YYYY-MM-DD")) -> None:
@@ -114,9 +113,11 @@ def register(app: typer.Typer) -> None:
         console.print(_("Absence recorded."))
 
     @rules.command("apply", help=_("Validate organisation rules and make them the active version."))
-    def rules_apply(ctx: typer.Context, file: Path, author: str = author_option) -> None:
+    def rules_apply(ctx: typer.Context, file: Path, author: str | None = author_option) -> None:
         try:
-            row = service.apply_rules(ctx.obj, file.read_text("utf-8"), str(file), author)
+            row = service.apply_rules(
+                ctx.obj, file.read_text("utf-8"), str(file), author or ctx.obj.operator.username
+            )
         except FAILURES as exc:
             raise _fail(exc) from exc
         console.print(
@@ -146,12 +147,18 @@ def register(app: typer.Typer) -> None:
         staff_code: str,
         reason: str = typer.Option(...),
         force: bool = typer.Option(False, "--force", help=_("even beyond capacity")),
-        author: str = author_option,
+        author: str | None = author_option,
     ) -> None:
         tierwise: App = ctx.obj
         try:
             service.set_owner(
-                tierwise, code, staff_code, reason, author, _day(tierwise, None), force
+                tierwise,
+                code,
+                staff_code,
+                reason,
+                author or tierwise.operator.username,
+                _day(tierwise, None),
+                force,
             )
         except FAILURES as exc:
             raise _fail(exc) from exc
@@ -164,12 +171,18 @@ def register(app: typer.Typer) -> None:
         to_code: str = typer.Option(None, "--to", help=_("default: by the tier rules")),
         tier: str = typer.Option(None, help=_("only customers of this tier")),
         reason: str = typer.Option(...),
-        author: str = author_option,
+        author: str | None = author_option,
     ) -> None:
         tierwise: App = ctx.obj
         try:
             moved, skipped = service.move_all(
-                tierwise, from_code, reason, author, _day(tierwise, None), to_code, tier
+                tierwise,
+                from_code,
+                reason,
+                author or tierwise.operator.username,
+                _day(tierwise, None),
+                to_code,
+                tier,
             )
         except FAILURES as exc:
             raise _fail(exc) from exc
@@ -305,11 +318,12 @@ def register(app: typer.Typer) -> None:
         item_id: int,
         accept: bool = typer.Option(..., "--accept/--action-required"),
         note: str = typer.Option(None),
-        author: str = author_option,
+        author: str | None = author_option,
     ) -> None:
         with ctx.obj.uow() as uow:
             try:
-                item = review(uow.session, item_id, accept, author, note)
+                who = author or ctx.obj.operator.username
+                item = review(uow.session, item_id, accept, who, note)
             except FAILURES as exc:
                 raise _fail(exc) from exc
             uow.commit()

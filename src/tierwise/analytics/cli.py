@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from decimal import Decimal
 from enum import StrEnum
@@ -21,6 +20,7 @@ from tierwise.analytics.labels import indicator_names, stage_labels, value_label
 from tierwise.analytics.params import AnalyticsParams, load_params
 from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
+from tierwise.exit_codes import ExitCode
 from tierwise.i18n import _, current_language
 from tierwise.terminal import console, errors, staged_progress
 from tierwise.tiering.cli import shares_table
@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
             )
         except ValueError as exc:
             errors.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from exc
+            raise typer.Exit(ExitCode.BAD_INPUT) from exc
         with staged_progress(_("Recompute")) as progress:
             started: list[str] = []
 
@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
                     cast(EngineName, engine.value),
                     stage,
                     (tiers,),
-                    f"{getpass.getuser()} (command line)",
+                    f"{tierwise.operator.username} (command line)",
                 )
             except EvaluatedLater as exc:
                 errors.print(
@@ -169,7 +169,7 @@ def register(app: typer.Typer) -> None:
                         "Recompute as of {latest} or later.[/red]"
                     ).format(latest=exc.args[0])
                 )
-                raise typer.Exit(2) from exc
+                raise typer.Exit(ExitCode.BAD_INPUT) from exc
         console.print(
             _("Snapshot as of {as_of}: {n} customers, in {seconds:.1f} s ({stages}).").format(
                 as_of=result.as_of,
@@ -197,8 +197,10 @@ def register(app: typer.Typer) -> None:
                 _("meaning"),
                 title=_("{code} as of {as_of}").format(code=code, as_of=run.as_of),
             )
+            stored = row.__table__.columns.keys()
             for name, meaning in indicator_names().items():
-                table.add_row(name, fmt(getattr(row, name)), meaning)
+                if name in stored:  # the labels also name prospect factors kept on the customer
+                    table.add_row(name, fmt(getattr(row, name)), meaning)
             console.print(table)
 
     @analytics.command(help=_("The fitted models of the latest run."))

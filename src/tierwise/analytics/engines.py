@@ -16,12 +16,9 @@ def connect(engine: EngineName) -> BaseBackend:
     """A fresh backend; Spark runs in local mode unless SPARK_REMOTE or a master is configured."""
     if engine == "duckdb":
         return ibis.duckdb.connect()
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise RuntimeError(
-            "the spark engine needs the extra: pip install 'tierwise[spark]'"
-        ) from exc
+    # The spark extra; without it the ImportError names pyspark, and the CLI says which extra.
+    from pyspark.sql import SparkSession
+
     session = (
         SparkSession.builder.appName("tierwise")
         .config("spark.sql.session.timeZone", "UTC")

@@ -17,10 +17,17 @@ from tierwise.bootstrap import App
 from tierwise.customers import service
 from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
 from tierwise.customers.export import export_customers
+from tierwise.customers.importing import CUSTOMER_COLUMNS
 from tierwise.customers.profile import is_personal
 from tierwise.db.choices import Choice
 from tierwise.i18n import _, current_language
+from tierwise.identity.audit import record
+from tierwise.identity.roles import PERSONAL_FIELDS
 from tierwise.terminal import console, errors, progress_bar
+
+# The CLI is an administrator's tool: it shows personal data unmasked, and says so in the audit.
+CLI_NOTE = "command line, unmasked"
+EXPORTED = [c.name for c in CUSTOMER_COLUMNS if c.name in PERSONAL_FIELDS]
 
 
 class ExportFormat(StrEnum):
@@ -56,6 +63,9 @@ def register(app: typer.Typer) -> None:
             except service.CustomerNotFound as exc:
                 errors.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc
+            fields = personal_fields_shown(summary)
+            record(uow.session, tierwise.operator, "read", "customer", code, fields, note=CLI_NOTE)
+            uow.commit()  # who read it is on record before it is on the screen
             render_summary(summary, ZoneInfo(tierwise.settings.timezone))
 
     @customers.command("log", help=_("Log a contact with a customer (updates last contact)."))
@@ -101,8 +111,21 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         path = output or Path(f"customers.{format.value}")
         with tierwise.uow() as uow, progress_bar(_("Exporting")) as progress:
+            note = f"{CLI_NOTE}, to {path.name}"
+            record(uow.session, tierwise.operator, "export", "customer", None, EXPORTED, note=note)
+            uow.commit()  # who took the file is on record before the file exists
             count = export_customers(uow.connection, path, format.value, chinese_headers, progress)
         console.print(_("Wrote {count} customers to {path}").format(count=count, path=path))
+
+
+def personal_fields_shown(summary: service.CustomerSummary) -> list[str]:
+    """The personal fields `customers show` prints for this customer (see render_summary)."""
+    shown = ["phone", "email"]
+    if summary.contacts:
+        shown.append("contacts")
+    if any(is_personal(section) for section in summary.sections):
+        shown.append("profile")
+    return shown
 
 
 def render_summary(summary: service.CustomerSummary, zone: ZoneInfo) -> None:

@@ -10,7 +10,6 @@ from tierwise.bootstrap import App
 from tierwise.db import migrate
 from tierwise.i18n import _
 from tierwise.identity import accounts
-from tierwise.identity.access import SYSTEM
 from tierwise.identity.audit import record
 from tierwise.identity.models import User
 from tierwise.terminal import console, errors
@@ -38,7 +37,7 @@ def first_admin(app: App, username: str) -> str | None:
             return None
         password = accounts.one_time_password()
         accounts.add_user(uow.session, username, _("Administrator"), "admin", password)
-        record(uow.session, SYSTEM, "create_user", "user", username, note="first admin")
+        record(uow.session, app.operator, "create_user", "user", username, note="first admin")
         uow.commit()
     return password
 
@@ -73,7 +72,9 @@ def register(app: typer.Typer) -> None:
                 accounts.add_user(uow.session, username, name or username, role, password, staff)
             except accounts.AccountError as exc:
                 raise _fail(exc) from exc
-            record(uow.session, SYSTEM, "create_user", "user", username, note=f"role {role}")
+            record(
+                uow.session, tierwise.operator, "create_user", "user", username, note=f"role {role}"
+            )
             uow.commit()
         print_password(username, password)
 
@@ -86,7 +87,7 @@ def register(app: typer.Typer) -> None:
                 accounts.set_password(uow.session, username, password, temporary=True)
             except accounts.AccountError as exc:
                 raise _fail(exc) from exc
-            record(uow.session, SYSTEM, "reset_password", "user", username)
+            record(uow.session, tierwise.operator, "reset_password", "user", username)
             uow.commit()
         print_password(username, password)
 
@@ -98,7 +99,7 @@ def register(app: typer.Typer) -> None:
                 accounts.disable_user(uow.session, username)
             except accounts.AccountError as exc:
                 raise _fail(exc) from exc
-            record(uow.session, SYSTEM, "disable_user", "user", username)
+            record(uow.session, tierwise.operator, "disable_user", "user", username)
             uow.commit()
         console.print(_("User {name} is disabled.").format(name=username))
 

@@ -9,7 +9,9 @@ from rich.table import Table
 
 from tierwise.bootstrap import App
 from tierwise.customers.choices import CustomerKind
+from tierwise.exit_codes import ExitCode
 from tierwise.i18n import _
+from tierwise.identity.audit import record
 from tierwise.ingest.columns import read_mapping
 from tierwise.ingest.entities import ImportKind, entity_for
 from tierwise.ingest.errors import ImportFileError, ImportRejected
@@ -26,7 +28,9 @@ def register(app: typer.Typer) -> None:
     def import_file(
         ctx: typer.Context,
         kind: ImportKind = typer.Argument(..., help=_("what the file holds")),
-        file: Path = typer.Argument(..., help=_("CSV (UTF-8, UTF-8 BOM, GB18030) or XLSX")),
+        file: Path = typer.Argument(
+            ..., exists=True, dir_okay=False, help=_("CSV (UTF-8, UTF-8 BOM, GB18030) or XLSX")
+        ),
         skip_invalid: bool = typer.Option(
             False, "--skip-invalid", help=_("write good rows; bad ones go to FILE.rejects.csv")
         ),
@@ -58,13 +62,15 @@ def register(app: typer.Typer) -> None:
                 result = run_import(
                     uow.connection, entity_for(kind, customer_kind), file, options, progress
                 )
+                note = f"{result.rows} rows, command line"
+                record(uow.session, tierwise.operator, "import", kind.value, file.name, note=note)
                 uow.commit()
         except ImportFileError as exc:
             errors.print(f"[red]{_('Cannot import')}[/red] {exc}")
-            raise typer.Exit(2) from exc
+            raise typer.Exit(ExitCode.BAD_INPUT) from exc
         except ImportRejected as exc:
             _print_rejection(exc)
-            raise typer.Exit(1) from exc
+            raise typer.Exit(ExitCode.BAD_INPUT) from exc
         _print_result(result)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from zoneinfo import ZoneInfo
 
 import typer
@@ -44,7 +43,7 @@ def register(app: typer.Typer) -> None:
     """Add the tickets group."""
     group = typer.Typer(help=_("Service requests and complaints."), no_args_is_help=True)
     app.add_typer(group, name="tickets")
-    author = typer.Option(getpass.getuser, "--author", help=_("who acts"))
+    author = typer.Option(None, "--author", help=_("who acts (default: the operator)"))
 
     @group.command("open", help=_("Record a service request or a complaint."))
     def open_(
@@ -53,7 +52,7 @@ def register(app: typer.Typer) -> None:
         subject: str = typer.Option(..., help=_("what it is about")),
         kind: TicketKind = typer.Option(TicketKind.REQUEST),
         channel: str = typer.Option("phone"),
-        actor: str = author,
+        actor: str | None = author,
     ) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
@@ -69,7 +68,7 @@ def register(app: typer.Typer) -> None:
                     subject,
                     channel,
                     dt.datetime.now(dt.UTC),
-                    actor,
+                    actor or tierwise.operator.username,
                 )
             except FAILURES as exc:
                 raise _fail(exc) from exc
@@ -85,7 +84,7 @@ def register(app: typer.Typer) -> None:
         department: str = typer.Option(None, help=_("the responsible department")),
         csat: int = typer.Option(None, help=_("on closing: the customer's CSAT, 1–5")),
         nps: int = typer.Option(None, help=_("on closing: the customer's NPS answer, 0–10")),
-        actor: str = author,
+        actor: str | None = author,
     ) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
@@ -98,7 +97,7 @@ def register(app: typer.Typer) -> None:
                     ticket_id,
                     status,
                     dt.datetime.now(dt.UTC),
-                    actor,
+                    actor or tierwise.operator.username,
                     note,
                     department,
                     (csat, nps),

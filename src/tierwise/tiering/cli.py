@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -90,11 +89,13 @@ def register(app: typer.Typer) -> None:
     def apply(
         ctx: typer.Context,
         file: Path,
-        author: str = typer.Option(getpass.getuser, help=_("who applies it")),
+        author: str | None = typer.Option(None, help=_("who applies it (default: the operator)")),
     ) -> None:
         tierwise: App = ctx.obj
         try:
-            row = service.apply_policy(tierwise, _read(file), str(file), author)
+            row = service.apply_policy(
+                tierwise, _read(file), str(file), author or tierwise.operator.username
+            )
         except FAILURES as exc:
             raise _fail(exc) from exc
         console.print(
@@ -288,13 +289,20 @@ def register(app: typer.Typer) -> None:
         floor: bool = typer.Option(
             False, "--floor", help=_("a floor: the customer can still go higher")
         ),
-        author: str = typer.Option(getpass.getuser, help=_("who decides")),
+        author: str | None = typer.Option(None, help=_("who decides (default: the operator)")),
     ) -> None:
         tierwise: App = ctx.obj
         try:
             end = dt.date.fromisoformat(until) if until else None
             new = service.override(
-                tierwise, code, tier, reason, author, _today(tierwise), end, floor
+                tierwise,
+                code,
+                tier,
+                reason,
+                author or tierwise.operator.username,
+                _today(tierwise),
+                end,
+                floor,
             )
         except FAILURES as exc:
             raise _fail(exc) from exc
@@ -308,11 +316,12 @@ def register(app: typer.Typer) -> None:
         code: str,
         reason: str = typer.Option(..., help=_("why (kept in the history)")),
         lift: bool = typer.Option(False, "--lift", help=_("take the customer off the blacklist")),
-        author: str = typer.Option(getpass.getuser, help=_("who decides")),
+        author: str | None = typer.Option(None, help=_("who decides (default: the operator)")),
     ) -> None:
         tierwise: App = ctx.obj
         try:
-            new = service.blacklist(tierwise, code, reason, author, _today(tierwise), lift)
+            who = author or tierwise.operator.username
+            new = service.blacklist(tierwise, code, reason, who, _today(tierwise), lift)
         except FAILURES as exc:
             raise _fail(exc) from exc
         console.print(_("{code} is now in tier {tier}.").format(code=code, tier=new))

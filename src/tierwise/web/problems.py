@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,9 +10,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 
+from tierwise.db.failures import Trouble, trouble_of
 from tierwise.i18n import _
 from tierwise.identity.access import Forbidden
 from tierwise.ingest.errors import ImportFileError, ImportRejected
@@ -19,6 +21,8 @@ from tierwise.service.workflow import IllegalMove
 from tierwise.tiering.engine import EvaluatedLater
 
 MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = 2  # a busy database is one writer's commit away from free
+log = logging.getLogger("tierwise.web")
 
 
 class Problem(BaseModel):
@@ -55,6 +59,8 @@ TITLES = {
     422: "Unprocessable Content",
     428: "Precondition Required",
     429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -140,6 +146,22 @@ def install(app: FastAPI) -> None:
         ]
         return problem(request, 422, str(exc), errors)
 
+    async def database(request: Request, exc: OperationalError) -> Response:
+        trouble = trouble_of(exc)
+        if trouble is Trouble.BUSY:
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            return problem(request, 503, _("the database is busy; try again shortly"), None, retry)
+        log.error("database failure on %s", request.url.path, exc_info=exc)
+        if trouble is not None:  # disk full, read-only, unreachable: the operator's to fix
+            return problem(request, 503, _("the database is unavailable; try again later"))
+        return await internal(request, exc)
+
+    async def internal(request: Request, exc: Exception) -> Response:
+        """Whatever no handler knows: a 500 that shows no internals (the server log has them)."""
+        return problem(request, 500, _("an internal error occurred; it has been logged"))
+
+    app.add_exception_handler(Exception, internal)
+    app.add_exception_handler(OperationalError, database)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(ImportRejected, rejected)  # type: ignore[arg-type]
