@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.errors import ErrorLog, RowError
+from tierwise.sheets import restore_neutralised
 
 DATE_PATTERN = r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?(?:[ T].*)?$"
 # At most 22 + 6 digits, so every match fits the decimal128(28, 6) it is cast to.
@@ -64,6 +65,7 @@ class BatchParser:
         out: dict[str, pa.Array] = {"row_no": rows}
         for column in self.columns:
             text = pc.utf8_trim_whitespace(batch.column(self.positions[column.name]))
+            text = restore_neutralised(text)  # our own exports and rejects files read back
             text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
             values, invalid = self._convert(column, text)
             # Empty cells come out of _convert as null, not False: fill before adding `required`,

@@ -20,6 +20,7 @@ from tierwise.ingest.errors import ErrorLog, ImportRejected, RowError
 from tierwise.ingest.parse import BatchParser
 from tierwise.ingest.reader import Progress, open_table
 from tierwise.ingest.reader import Table as SourceTable
+from tierwise.sheets import CsvWriter
 
 DELETE_CHUNK = 10_000  # row numbers per DELETE, well under SQLite's bound-parameter limit
 
@@ -139,12 +140,12 @@ class Rejects:
         self.path = source.with_name(source.name + ".rejects.csv")
         self.headers = headers
         self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
-        self._writer = csv.writer(self._handle)
+        self._writer = CsvWriter(self._handle)
         self._writer.writerow(["row", "errors", *headers])
         self.count = 0
 
     def write(self, row: int, reasons: str, values: list[object]) -> None:
-        self._writer.writerow([row, reasons, *("" if v is None else v for v in values)])
+        self._writer.writerow([row, reasons, *values])
         self.count += 1
 
     def close(self) -> None:
