@@ -246,8 +246,10 @@ def test_snapshot_exports_carry_no_live_formula(
         uow.session.execute(update(Customer).where(Customer.code == first).values(name=formula))
         export_snapshot(uow.session, path, fmt)
     if fmt == "csv":
-        assert path.read_text(encoding="utf-8-sig").splitlines()[1].startswith(
-            f'"{first}","\'=HYPERLINK(""http://evil.example"",""x"")"'
+        assert (
+            path.read_text(encoding="utf-8-sig")
+            .splitlines()[1]
+            .startswith(f'"{first}","\'=HYPERLINK(""http://evil.example"",""x"")"')
         )
     else:
         from openpyxl import load_workbook
