@@ -115,7 +115,9 @@ class OrdersImport(Import):
             .order_by(stage.c.row_no)
         )
         expected = order_dates_expected(latest)
-        return Check(query, lambda r: RowError(file, r[0], "order_date", str(r[1]), expected))
+        return Check(
+            query, lambda r: RowError(file, r.row_no, "order_date", str(r.order_date), expected)
+        )
 
     @staticmethod
     def _return_checks(stage: Table, file: str) -> Iterable[Check]:
