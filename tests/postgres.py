@@ -34,14 +34,18 @@ def prepare_postgres(url: str) -> str | None:
     return None
 
 
+def own_database(name: str) -> str:
+    """URL of database `name` renamed after TIERWISE_TEST_PG_URL's, so test runs never share one."""
+    base = make_url(PG_URL)
+    own = name.replace("tierwise_test", base.database or "tierwise_test", 1)
+    return base.set(database=own).render_as_string(hide_password=False)
+
+
 def database_for(kind: str, name: str, folder: str) -> str:
     """URL of an empty database of its own for tests that must commit (e.g. ADBC reads)."""
     if kind == "sqlite":
         return f"sqlite:///{folder}/{name}.db"
-    # Named after TIERWISE_TEST_PG_URL's database, so test runs on one server keep apart.
-    base = make_url(PG_URL)
-    database = name.replace("tierwise_test", str(base.database), 1)
-    url = base.set(database=database).render_as_string(hide_password=False)
+    url = own_database(name)
     reason = prepare_postgres(url)
     if reason:
         import pytest

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import (
@@ -31,6 +33,7 @@ class Settings(BaseSettings):
     import_batch_rows: int = 50_000
     # Seconds a write waits for another writer (SQLite) or a lock (PostgreSQL) before "busy".
     busy_timeout: float = Field(default=30.0, gt=0, le=3600)
+    order_days_ahead: int = 365  # an order dated later than today + this is a typing mistake
     # Sign-in and the HTTP server. The default key is only good for the demo: serving refuses it.
     secret_key: str = DEMO_SECRET_KEY
     demo: bool = False
@@ -39,6 +42,11 @@ class Settings(BaseSettings):
     lockout_minutes: float = 15.0
     failed_sign_in_delay: float = 0.5
     token_days: int = 90
+
+    def latest_order_date(self) -> dt.date:
+        """The last order date any path accepts: today in the configured zone + order_days_ahead."""
+        today = dt.datetime.now(ZoneInfo(self.timezone)).date()
+        return today + dt.timedelta(days=self.order_days_ahead)
 
     @property
     def insecure(self) -> bool:

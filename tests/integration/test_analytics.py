@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tierwise.analytics import service
 from tierwise.analytics.extract import extract
@@ -18,6 +18,7 @@ from tierwise.analytics.reports import pareto_report
 from tierwise.analytics.snapshot import compute
 from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
+from tierwise.customers.models import Customer
 from tierwise.db import migrate
 
 from ..postgres import database_for
@@ -229,3 +230,29 @@ def test_snapshot_exports_one_row_per_customer(
 
         sheet = load_workbook(path, read_only=True).worksheets[0]
         assert sum(1 for _ in sheet.iter_rows()) == 401
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_snapshot_exports_carry_no_live_formula(
+    demo_app: App, fmt: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from tierwise.analytics.export import export_snapshot
+
+    service.recompute(demo_app, AS_OF, AnalyticsParams())
+    path = tmp_path_factory.mktemp("f") / f"indicators.{fmt}"
+    formula = '=HYPERLINK("http://evil.example","x")'
+    with demo_app.uow() as uow:  # never committed: the name change rolls back
+        first = uow.session.scalar(select(Customer.code).order_by(Customer.code).limit(1))
+        uow.session.execute(update(Customer).where(Customer.code == first).values(name=formula))
+        export_snapshot(uow.session, path, fmt)
+    if fmt == "csv":
+        assert (
+            path.read_text(encoding="utf-8-sig")
+            .splitlines()[1]
+            .startswith(f'"{first}","\'=HYPERLINK(""http://evil.example"",""x"")"')
+        )
+    else:
+        from openpyxl import load_workbook
+
+        name = load_workbook(path).worksheets[0]["B2"]
+        assert (name.value, name.data_type) == (formula, "s")

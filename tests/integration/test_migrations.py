@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, make_url
+from sqlalchemy import Engine, inspect
 
 from tierwise.db import migrate
 from tierwise.db.session import make_engine
 from tierwise.db.tables import Base
 
-from ..postgres import IN_CI, PG_URL, prepare_postgres
+from ..postgres import IN_CI, own_database, prepare_postgres
 
 
 def test_no_drift_between_models_and_migrations(engine: Engine) -> None:
@@ -41,8 +41,7 @@ def test_downgrade_to_base_and_back_on_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_downgrade_to_base_and_back_on_postgres() -> None:
-    url = make_url(PG_URL).set(database="tierwise_test_migrations")
-    rendered = url.render_as_string(hide_password=False)
+    rendered = own_database("tierwise_test_migrations")
     reason = prepare_postgres(rendered)
     if reason:
         if IN_CI:

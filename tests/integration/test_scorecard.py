@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, update
 from typer.testing import CliRunner
 
 from tierwise.accountability.models import Assignment, Staff, Task
@@ -377,3 +377,13 @@ def test_the_command_prints_and_exports(tmp_path: Path, monkeypatch: pytest.Monk
     code, out = run("scorecard", "--period", "2026-13")
     assert code == 1
     assert "2026-13" in out
+
+
+def test_the_xlsx_holds_names_as_text_never_as_formulas(world: Connection, tmp_path: Path) -> None:
+    formula = '=HYPERLINK("http://evil.example","S1")'
+    world.execute(update(Staff.__table__).where(Staff.code == "S1").values(name=formula))
+    path = tmp_path / "scorecard.xlsx"
+    write_xlsx(scorecards(world, "2026-10", ORDER, TODAY), path, ORDER)
+    owners = load_workbook(path)["Owners"]
+    s1 = next(row for row in owners.iter_rows(min_row=2) if row[0].value == "S1")
+    assert (s1[1].value, s1[1].data_type) == (formula, "s")

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tierwise.db.base import Base, IdMixin, TimestampMixin, utcnow
+from tierwise.db.base import Base, IdMixin, TimestampMixin, Total, utcnow
 from tierwise.db.choices import Choice, choice_column
 
 
@@ -183,7 +183,7 @@ class AccountabilityItem(IdMixin, Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     raised_on: Mapped[dt.date] = mapped_column(Date)
-    value_at_stake: Mapped[Decimal | None]
+    value_at_stake: Mapped[Decimal | None] = mapped_column(Total)
     detail: Mapped[str] = mapped_column(Text)
     status: Mapped[ItemStatus] = mapped_column(choice_column(ItemStatus), default=ItemStatus.OPEN)
     reason_code: Mapped[ReasonCode | None] = mapped_column(choice_column(ReasonCode))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tierwise.accountability.scorecard import Card, Scorecards
 from tierwise.i18n import _
+from tierwise.sheets import xlsx_row
 
 
 def write_xlsx(result: Scorecards, path: Path, tier_order: list[str]) -> None:
@@ -17,10 +18,10 @@ def write_xlsx(result: Scorecards, path: Path, tier_order: list[str]) -> None:
     sheets += ((book.create_sheet(), result.teams, result.previous_teams, _("Teams")),)
     for sheet, cards, previous, title in sheets:
         sheet.title = title
-        sheet.append(_headers(tier_order))
+        sheet.append(xlsx_row(sheet, _headers(tier_order)))
         for card in cards:
             before = previous.get(card.code)
-            sheet.append(_row(card, tier_order, before.profit if before else None))
+            sheet.append(xlsx_row(sheet, _row(card, tier_order, before.profit if before else None)))
     book.save(path)
 
 

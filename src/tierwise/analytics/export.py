@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from tierwise.analytics.models import CustomerIndicator
 from tierwise.analytics.service import latest_run
 from tierwise.customers.models import Customer
+from tierwise.sheets import write_table_csv, xlsx_row
 
 SKIPPED = {"run_id", "customer_id"}
 
@@ -49,13 +49,11 @@ def export_snapshot(session: Session, path: Path, fmt: str) -> int:
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("indicators")
-        sheet.append(table.column_names)
+        sheet.append(xlsx_row(sheet, table.column_names))
         for row in table.to_pylist():
-            sheet.append(list(row.values()))
+            sheet.append(xlsx_row(sheet, list(row.values())))
         workbook.save(tmp)
     else:
-        with tmp.open("wb") as handle:
-            handle.write("\ufeff".encode())
-            pacsv.write_csv(table, handle)
+        write_table_csv(table, tmp)
     tmp.replace(path)
     return int(table.num_rows)

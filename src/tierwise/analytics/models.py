@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tierwise.db.base import Base, IdMixin, utcnow
+from tierwise.db.base import Base, IdMixin, Total, utcnow
 
 
 class AnalyticsRun(IdMixin, Base):
@@ -51,7 +51,7 @@ class CategoryProfit(IdMixin, Base):
     category: Mapped[str] = mapped_column(String(100))
     category_label: Mapped[str] = mapped_column(String(20))
     customers: Mapped[int]
-    profit: Mapped[Decimal]
+    profit: Mapped[Decimal] = mapped_column(Total)
 
 
 class CustomerIndicator(Base):
@@ -64,17 +64,17 @@ class CustomerIndicator(Base):
     )
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     # Value (existing-customer tiering factors)
-    sales: Mapped[Decimal | None]
-    cost: Mapped[Decimal | None]
-    gross_profit: Mapped[Decimal | None]
+    sales: Mapped[Decimal | None] = mapped_column(Total)
+    cost: Mapped[Decimal | None] = mapped_column(Total)
+    gross_profit: Mapped[Decimal | None] = mapped_column(Total)
     margin: Mapped[float | None] = mapped_column(Float)
     cost_coverage: Mapped[float | None] = mapped_column(Float)
-    sales_12m: Mapped[Decimal | None]
-    sales_prev_12m: Mapped[Decimal | None]
+    sales_12m: Mapped[Decimal | None] = mapped_column(Total)
+    sales_prev_12m: Mapped[Decimal | None] = mapped_column(Total)
     growth_12m: Mapped[float | None] = mapped_column(Float)
-    avg_monthly_sales: Mapped[Decimal | None]
-    avg_quarterly_sales: Mapped[Decimal | None]
-    avg_annual_sales: Mapped[Decimal | None]
+    avg_monthly_sales: Mapped[Decimal | None] = mapped_column(Total)
+    avg_quarterly_sales: Mapped[Decimal | None] = mapped_column(Total)
+    avg_annual_sales: Mapped[Decimal | None] = mapped_column(Total)
     orders: Mapped[int] = mapped_column(Integer, default=0)
     returns_ratio: Mapped[float | None] = mapped_column(Float)
     product_lines: Mapped[int] = mapped_column(Integer, default=0)
@@ -104,8 +104,8 @@ class CustomerIndicator(Base):
     # CLV
     p_alive: Mapped[float | None] = mapped_column(Float)
     expected_purchases: Mapped[float | None] = mapped_column(Float)
-    expected_spend: Mapped[Decimal | None]
-    clv: Mapped[Decimal | None]
+    expected_spend: Mapped[Decimal | None] = mapped_column(Total)
+    clv: Mapped[Decimal | None] = mapped_column(Total)
     # Lifecycle
     lifecycle_stage: Mapped[str | None] = mapped_column(String(20))
     development_stage: Mapped[str | None] = mapped_column(String(20))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy.orm import aliased
 from tierwise.accountability.models import Staff
 from tierwise.customers.importing import CUSTOMER_COLUMNS
 from tierwise.customers.models import Customer
+from tierwise.sheets import CsvWriter, xlsx_row
 
 CHUNK_ROWS = 5000
 
@@ -39,8 +39,8 @@ def headers(chinese: bool) -> list[str]:
 
 
 def _rows(conn: Connection) -> Iterator[Sequence[Any]]:
-    result = conn.execution_options(yield_per=CHUNK_ROWS).execute(customer_rows_query())
-    yield from result
+    # Per statement: on the connection itself yield_per would stream every later statement too.
+    yield from conn.execute(customer_rows_query(), execution_options={"yield_per": CHUNK_ROWS})
 
 
 def count_customers(conn: Connection) -> int:
@@ -64,19 +64,19 @@ def export_customers(
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("customers")
-        sheet.append(headers(chinese_headers))
+        sheet.append(xlsx_row(sheet, headers(chinese_headers)))
         for row in _rows(conn):
-            sheet.append(list(row))
+            sheet.append(xlsx_row(sheet, list(row)))
             written += 1
             if progress and written % CHUNK_ROWS == 0:
                 progress(written, total)
         workbook.save(tmp)
     else:
         with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = CsvWriter(handle)
             writer.writerow(headers(chinese_headers))
             for row in _rows(conn):
-                writer.writerow(["" if v is None else v for v in row])
+                writer.writerow(row)
                 written += 1
                 if progress and written % CHUNK_ROWS == 0:
                     progress(written, total)

@@ -16,6 +16,7 @@ from tierwise.customers.choices import (
     InteractionChannel,
     InteractionOutcome,
 )
+from tierwise.db.base import MAX_AMOUNT
 from tierwise.web.types import IsoDateTime
 
 CODE_EXAMPLE = "C000002"
@@ -84,7 +85,7 @@ class CustomerUpdate(BaseModel):
     industry: str | None = Field(default=None, max_length=100)
     region: str | None = Field(default=None, max_length=100)
     credit_rating: str | None = Field(default=None, max_length=8)
-    credit_limit: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    credit_limit: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, decimal_places=2)
     phone: str | None = Field(default=None, max_length=50)
     email: str | None = Field(default=None, max_length=200)
     address: str | None = Field(default=None, max_length=500)

@@ -19,6 +19,11 @@ NAMING_CONVENTION = {
 }
 
 Money = Numeric(18, 2)
+Total = Numeric(28, 2)
+"""Sums of amounts (indicators, profits, CLV): 10^13 lines of the largest amount still fit."""
+MAX_AMOUNT = Decimal("9999999999999.99")
+"""The largest amount (in size) any money field takes from the API, CLI, console or import: below
+10^13 a SQLite double is exact to the cent, and Total holds any realistic sum of such amounts."""
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

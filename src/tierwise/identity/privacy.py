@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from typing import Any
@@ -26,6 +25,7 @@ from tierwise.identity.access import Principal, contact_shown, pseudonym, shown
 from tierwise.identity.audit import record
 from tierwise.identity.roles import PERSONAL_FIELDS
 from tierwise.service.queue_models import QueueContact, Ticket, TicketStep
+from tierwise.sheets import BOM, CsvWriter
 
 ERASED = "(erased)"
 
@@ -87,10 +87,11 @@ def bundle_zip(bundle: dict[str, Any]) -> bytes:
             if not rows:
                 continue
             text = io.StringIO()
-            writer = csv.DictWriter(text, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-            archive.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
+            writer = CsvWriter(text)
+            writer.writerow(list(rows[0]))
+            for row in rows:
+                writer.writerow(row.values())
+            archive.writestr(f"{name}.csv", BOM + text.getvalue())
     return buffer.getvalue()
 
 

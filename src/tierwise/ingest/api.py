@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from tierwise.identity.roles import Permission
 from tierwise.ingest.entities import ImportKind
 from tierwise.ingest.pipeline import ImportOptions
 from tierwise.ingest.uploads import import_upload, upload_name
+from tierwise.sheets import BOM, CsvWriter
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.problems import error_responses
 
@@ -57,9 +57,7 @@ def import_file(
     """Import a file all or nothing: any bad value is reported (file, row, column, value) and
     nothing is written."""
     name = upload_name(file.filename)
-    options = ImportOptions(
-        create_customers=create_customers, batch_rows=app.settings.import_batch_rows
-    )
+    options = ImportOptions.from_settings(app.settings, create_customers=create_customers)
     result = import_upload(uow, principal, kind, name, file.file, options)
     uow.commit()
     counts = result.counts
@@ -75,22 +73,13 @@ def import_file(
     }
 
 
-def cell(value: object) -> object:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _csv(uow: Any, principal: Principal, secret: str, marketing: bool) -> Iterator[str]:
     """Customers in the caller's scope, masked for them, a page at a time."""
     query = scoped_customers(principal)
     if marketing:
         query = query.where(Customer.id.in_(marketing_consented()))
     last = 0
-    yield "\ufeff" + ",".join(EXPORT_COLUMNS) + "\r\n"
+    yield BOM + ",".join(EXPORT_COLUMNS) + "\r\n"
     while True:
         batch = list(
             uow.session.scalars(
@@ -101,9 +90,9 @@ def _csv(uow: Any, principal: Principal, secret: str, marketing: bool) -> Iterat
             return
         last = batch[-1].id
         text = io.StringIO()
-        writer = csv.writer(text)
+        writer = CsvWriter(text)
         for row in customer_rows(uow.session, principal, batch, secret):
-            writer.writerow([cell(row[c]) for c in EXPORT_COLUMNS])
+            writer.writerow([row[c] for c in EXPORT_COLUMNS])
         yield text.getvalue()
 
 

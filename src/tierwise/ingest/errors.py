@@ -19,11 +19,17 @@ class RowError:
     column: str
     value: str | None
     expected: str
+    note: str = field(default="", compare=False)  # why this value fell short, e.g. a limit
+
+    @property
+    def expectation(self) -> str:
+        """What was expected, with the note when there is one."""
+        return f"{self.expected} ({self.note})" if self.note else self.expected
 
     def __str__(self) -> str:
         value = "" if self.value is None else self.value
         return _("{file}, row {row}, column {column}: {value!r} — expected {expected}").format(
-            file=self.file, row=self.row, column=self.column, value=value, expected=self.expected
+            file=self.file, row=self.row, column=self.column, value=value, expected=self.expectation
         )
 
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tierwise.db.base import MAX_AMOUNT
 from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.errors import ErrorLog, RowError
+from tierwise.sheets import restore_neutralised
 
 DATE_PATTERN = r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?(?:[ T].*)?$"
 # At most 22 + 6 digits, so every match fits the decimal128(28, 6) it is cast to.
 DECIMAL_PATTERN = r"^[+-]?(\d{1,22}(\.\d{0,6})?|\.\d{1,6})$"
 INTEGER_PATTERN = r"^[+-]?\d{1,15}$"
-MONEY_LIMIT = 10**13  # SQLite keeps NUMERIC as a double: exact to the cent below this
 TRUE_WORDS = ("1", "true", "yes", "y", "是", "真")
 FALSE_WORDS = ("0", "false", "no", "n", "否", "假")
 MONEY_NOISE = (",", "，", "¥", "￥", "$", " ")
@@ -64,6 +65,7 @@ class BatchParser:
         out: dict[str, pa.Array] = {"row_no": rows}
         for column in self.columns:
             text = pc.utf8_trim_whitespace(batch.column(self.positions[column.name]))
+            text = restore_neutralised(text)  # our own exports and rejects files read back
             text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
             values, invalid = self._convert(column, text)
             # Empty cells come out of _convert as null, not False: fill before adding `required`,
@@ -84,7 +86,8 @@ class BatchParser:
         for index in pc.indices_nonzero(invalid).to_pylist():
             value = text[index].as_py()
             what = expected if value is not None else _("a value (the column is required)")
-            log.add(RowError(self.file, rows[index].as_py(), column.name, value, what))
+            note = amount_limit_note() if column.kind is Kind.DECIMAL and _too_large(value) else ""
+            log.add(RowError(self.file, rows[index].as_py(), column.name, value, what, note))
 
     def _convert(self, column: Column, text: pa.Array) -> tuple[pa.Array, pa.Array]:
         """The column's typed values (null where invalid) and the mask of invalid cells."""
@@ -124,6 +127,23 @@ class BatchParser:
         return pc.take(keys, index), pc.and_(present, pc.is_null(index))
 
 
+def amount_limit_note() -> str:
+    """Why a number too large in size is refused, naming the one limit every path applies."""
+    return _("the largest amount accepted is {limit}").format(limit=f"{MAX_AMOUNT:,}")
+
+
+def _too_large(text: str | None) -> bool:
+    """A readable number that is refused only for its size."""
+    cleaned = text or ""
+    for noise in (*MONEY_NOISE, "%"):
+        cleaned = cleaned.replace(noise, "")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        return False
+    return number.is_finite() and abs(number) > MAX_AMOUNT
+
+
 def _dates(text: pa.Array, present: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Accepts 2024-03-31, 2024/3/31, 2024.3.31, 2024年3月31日, with an optional time after it."""
     parts = pc.extract_regex(text, DATE_PATTERN)
@@ -156,7 +176,7 @@ def _decimals(text: pa.Array, present: pa.Array, column: Column) -> tuple[pa.Arr
         hundredth = pa.scalar(Decimal("0.01"), pa.decimal128(3, 2))
         share = pc.cast(pc.round(pc.multiply(exact, hundredth), 6), pa.decimal128(28, 6))
         exact = pc.if_else(percent, share, exact)
-    in_range = pc.less(pc.abs(exact), pa.scalar(MONEY_LIMIT, pa.decimal128(28, 6)))
+    in_range = pc.less_equal(pc.abs(exact), pa.scalar(MAX_AMOUNT, pa.decimal128(28, 6)))
     if column.non_negative:
         in_range = pc.and_(in_range, pc.greater_equal(exact, pa.scalar(0, pa.decimal128(28, 6))))
     ok = pc.and_(ok, pc.fill_null(in_range, False))

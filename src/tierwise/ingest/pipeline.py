@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Column as SAColumn
 from sqlalchemy import Connection, Row, Select, Table, delete, func, select
 
+from tierwise.config import Settings
 from tierwise.i18n import _
 from tierwise.ingest import staging
 from tierwise.ingest.columns import Column, match_headers
@@ -20,6 +22,7 @@ from tierwise.ingest.errors import ErrorLog, ImportRejected, RowError
 from tierwise.ingest.parse import BatchParser
 from tierwise.ingest.reader import Progress, open_table
 from tierwise.ingest.reader import Table as SourceTable
+from tierwise.sheets import CsvWriter
 
 DELETE_CHUNK = 10_000  # row numbers per DELETE, well under SQLite's bound-parameter limit
 
@@ -33,6 +36,16 @@ class ImportOptions:
     encoding: str | None = None
     create_customers: bool = False
     batch_rows: int = 50_000
+    latest_order_date: dt.date = field(default_factory=lambda: Settings().latest_order_date())
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **choices: Any) -> ImportOptions:
+        """The user's choices with what the operator configured (batch size, latest order date)."""
+        return cls(
+            batch_rows=settings.import_batch_rows,
+            latest_order_date=settings.latest_order_date(),
+            **choices,
+        )
 
 
 @dataclass(frozen=True)
@@ -139,12 +152,12 @@ class Rejects:
         self.path = source.with_name(source.name + ".rejects.csv")
         self.headers = headers
         self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
-        self._writer = csv.writer(self._handle)
+        self._writer = CsvWriter(self._handle)
         self._writer.writerow(["row", "errors", *headers])
         self.count = 0
 
     def write(self, row: int, reasons: str, values: list[object]) -> None:
-        self._writer.writerow([row, reasons, *("" if v is None else v for v in values)])
+        self._writer.writerow([row, reasons, *values])
         self.count += 1
 
     def close(self) -> None:

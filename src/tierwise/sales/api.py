@@ -11,13 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from tierwise.customers.models import Customer
+from tierwise.db.base import MAX_AMOUNT
 from tierwise.identity.access import Principal, customer_filter, visible_customer
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.sales.models import Order, OrderLine, Product
 from tierwise.sales.service import record_order
 from tierwise.tiering.regrade import regrade
-from tierwise.web.deps import UowDep, allowed
+from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
 from tierwise.web.types import IsoDate
@@ -53,8 +54,8 @@ class OrderIn(BaseModel):
     """A one-line order, or with `returns` a return of an earlier order of the customer."""
 
     customer: str = Field(min_length=1, max_length=64, examples=["C000002"])
-    amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2, examples=["12800.00"])
-    cost: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    amount: Decimal = Field(gt=0, le=MAX_AMOUNT, decimal_places=2, examples=["12800.00"])
+    cost: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, decimal_places=2)
     order_date: IsoDate | None = Field(default=None, description="default: today")
     product: str | None = Field(default=None, max_length=64)
     code: str | None = Field(default=None, min_length=1, max_length=130)
@@ -136,7 +137,10 @@ def orders(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 def add_order(
-    body: OrderIn, uow: UowDep, principal: Principal = allowed(Permission.ORDERS_WRITE)
+    body: OrderIn,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.ORDERS_WRITE),
 ) -> dict[str, Any]:
     """Record an order (or a return); the customer is regraded at once."""
     customer = visible_customer(uow.session, principal, body.customer)
@@ -151,6 +155,7 @@ def add_order(
         body.product,
         body.code,
         body.returns,
+        latest_date=app.settings.latest_order_date(),
     )
     tier = regrade(
         uow.connection, order.customer_id, max(day, today), principal.username, order.code

@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
                     product,
                     code,
                     returns,
+                    latest_date=tierwise.settings.latest_order_date(),
                 )
                 tier = regrade(uow.connection, order.customer_id, max(day, today), None, order.code)
             except (CustomerNotFound, ValueError) as exc:

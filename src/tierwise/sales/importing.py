@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from tierwise.ingest.pipeline import (
 )
 from tierwise.ingest.upsert import split_counts, staged_rows, upsert_from_select, upsert_staged
 from tierwise.sales.models import Order, OrderLine, Product
+from tierwise.sales.service import EARLIEST_ORDER_DATE, order_dates_expected
 
 PRODUCT_COLUMNS = (
     Column("code", "产品编码", required=True, max_length=64, aliases=("产品代码", "商品编码")),
@@ -99,8 +101,23 @@ class OrdersImport(Import):
                 file,
                 _("the code of a product (import products first)"),
             )
+        yield self._dates_in_range(stage, file, options.latest_order_date)
         yield from self._return_checks(stage, file)
         yield self._one_customer_per_order(stage, file)
+
+    @staticmethod
+    def _dates_in_range(stage: Table, file: str, latest: dt.date) -> Check:
+        """Lines dated before 1900 or after the latest order date the settings allow."""
+        day = stage.c.order_date
+        query = (
+            select(stage.c.row_no, day)
+            .where(or_(day < EARLIEST_ORDER_DATE, day > latest))
+            .order_by(stage.c.row_no)
+        )
+        expected = order_dates_expected(latest)
+        return Check(
+            query, lambda r: RowError(file, r.row_no, "order_date", str(r.order_date), expected)
+        )
 
     @staticmethod
     def _return_checks(stage: Table, file: str) -> Iterable[Check]:

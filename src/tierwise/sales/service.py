@@ -8,9 +8,11 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tierwise.config import Settings
 from tierwise.customers.service import get_customer
+from tierwise.db.base import MAX_AMOUNT
 from tierwise.i18n import _
-from tierwise.ingest.parse import MONEY_LIMIT
+from tierwise.ingest.parse import amount_limit_note
 from tierwise.sales.models import Order, OrderLine, Product
 
 
@@ -20,17 +22,35 @@ def money(text: str, field: str) -> Decimal:
         value = Decimal(text.replace(",", "").replace("¥", "").strip())
     except InvalidOperation:
         value = Decimal("NaN")
-    if (
-        not value.is_finite()
-        or abs(value) >= MONEY_LIMIT
-        or value != value.quantize(Decimal("0.01"))
-    ):
+    if value.is_finite() and abs(value) > MAX_AMOUNT:
+        raise ValueError(f"{field}: {text!r} — {amount_limit_note()}")
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
         raise ValueError(
             _("{field}: {value!r} is not an amount in yuan with at most two decimals").format(
                 field=field, value=text
             )
         )
     return value
+
+
+EARLIEST_ORDER_DATE = dt.date(1900, 1, 1)
+
+
+def order_dates_expected(latest: dt.date) -> str:
+    """The order dates every path accepts, said to the user."""
+    return _("a date from {earliest} to {latest}").format(
+        earliest=EARLIEST_ORDER_DATE.isoformat(), latest=latest.isoformat()
+    )
+
+
+def check_order_date(day: dt.date, latest: dt.date) -> None:
+    """ValueError naming the date and the accepted range unless the date is in it."""
+    if not EARLIEST_ORDER_DATE <= day <= latest:
+        raise ValueError(
+            _("order date {day}: expected {expected}").format(
+                day=day.isoformat(), expected=order_dates_expected(latest)
+            )
+        )
 
 
 def record_order(
@@ -42,8 +62,12 @@ def record_order(
     product_code: str | None = None,
     order_code: str | None = None,
     returns: str | None = None,
+    *,
+    latest_date: dt.date | None = None,
 ) -> Order:
-    """Record a one-line order (or, with `returns`, a return of that earlier order)."""
+    """Record a one-line order (or, with `returns`, a return of that earlier order); dates past
+    `latest_date` (default: the settings' latest order date) are refused."""
+    check_order_date(order_date, latest_date or Settings().latest_order_date())
     customer = get_customer(session, customer_code)
     if amount <= 0:
         raise ValueError(_("--amount must be positive; a return is recorded with --returns ORDER"))

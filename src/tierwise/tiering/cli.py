@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pyarrow.csv as pacsv
 import typer
 from rich.table import Table
 
@@ -14,6 +13,7 @@ from tierwise.analytics.service import NoSnapshot
 from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _, current_language
+from tierwise.sheets import write_table_csv
 from tierwise.terminal import console, errors
 from tierwise.tiering import service
 from tierwise.tiering.explain import TierCheck, note_text, shown_gap, shown_value, tier_name
@@ -193,7 +193,7 @@ def register(app: typer.Typer) -> None:
             )
         console.print(table)
         if out is not None:
-            pacsv.write_csv(movers, out)
+            write_table_csv(movers, out)
             console.print(_("Movers written to {file}").format(file=out))
 
     @tiers.command(
