@@ -34,11 +34,17 @@ def prepare_postgres(url: str) -> str | None:
     return None
 
 
+def own_database(name: str) -> str:
+    """`name` with the test database's own prefix, so runs on one server never share a database."""
+    base = make_url(PG_URL).database or "tierwise_test"
+    return base + name.removeprefix("tierwise_test")
+
+
 def database_for(kind: str, name: str, folder: str) -> str:
     """URL of an empty database of its own for tests that must commit (e.g. ADBC reads)."""
     if kind == "sqlite":
         return f"sqlite:///{folder}/{name}.db"
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    url = make_url(PG_URL).set(database=own_database(name)).render_as_string(hide_password=False)
     reason = prepare_postgres(url)
     if reason:
         import pytest
