@@ -19,7 +19,7 @@ MAX_TOP_N = 1_000_000_000
 
 
 class _Strict(BaseModel):
-    """No unknown keys, and no infinite or NaN numbers: `weight = inf` is a typing error."""
+    """No unknown keys, no infinite or NaN numbers, and whole numbers written as whole numbers."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -68,8 +68,8 @@ class Scorecard(_Strict):
 class Prospects(Scorecard):
     """How customers without enough history are graded: a scorecard over the prospect factors."""
 
-    min_orders: int = Field(default=1, ge=0, le=1_000_000)
-    min_days: int = Field(default=90, ge=0, le=MAX_DAYS)
+    min_orders: int = Field(default=1, ge=0, le=1_000_000, strict=True)
+    min_days: int = Field(default=90, ge=0, le=MAX_DAYS, strict=True)
 
 
 class Downgrade(_Strict):
@@ -77,10 +77,10 @@ class Downgrade(_Strict):
 
     mode: Literal["immediate", "period", "consecutive"] = "period"
     period: Literal["monthly", "quarterly", "yearly"] = "quarterly"
-    evaluations: int = Field(default=3, ge=1, le=120)
+    evaluations: int = Field(default=3, ge=1, le=120, strict=True)
     steps: Literal["one", "fit"] = "one"
-    grace_days: int = Field(default=0, ge=0, le=MAX_DAYS)
-    warn_days: int = Field(default=14, ge=0, le=MAX_DAYS)
+    grace_days: int = Field(default=0, ge=0, le=MAX_DAYS, strict=True)
+    warn_days: int = Field(default=14, ge=0, le=MAX_DAYS, strict=True)
 
 
 class Tier(_Strict):
@@ -89,11 +89,11 @@ class Tier(_Strict):
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")
     name_zh: str = Field(min_length=1, max_length=50)
     name_en: str = Field(min_length=1, max_length=50)
-    rank: int = Field(ge=1, le=100)
+    rank: int = Field(ge=1, le=100, strict=True)
     when: str | None = None
     min_score: float | None = Field(default=None, ge=0, le=100)
     top_percent: float | None = Field(default=None, gt=0, le=100)
-    top_n: int | None = Field(default=None, ge=1, le=MAX_TOP_N)
+    top_n: int | None = Field(default=None, ge=1, le=MAX_TOP_N, strict=True)
     by: str | None = None
     prospect_min_score: float | None = Field(default=None, ge=0, le=100)
     blacklist: bool = False
@@ -113,7 +113,7 @@ class Document(_Strict):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
-    return_window_days: int = Field(default=30, ge=0, le=MAX_DAYS)
+    return_window_days: int = Field(default=30, ge=0, le=MAX_DAYS, strict=True)
     downgrade: Downgrade = Downgrade()
     scorecard: Scorecard | None = None
     prospects: Prospects | None = None
