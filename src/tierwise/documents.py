@@ -48,7 +48,6 @@ class DocumentRefused(ValueError):
 
     def __init__(self, source_name: str, limit: str, found: int, allowed: int, message: str):
         super().__init__(f"{source_name}: {message}")
-        self.source_name = source_name
         self.limit = limit
         self.found = found
         self.allowed = allowed
