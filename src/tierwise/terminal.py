@@ -21,6 +21,11 @@ console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
 
+def print_error(message: object) -> None:
+    """A refusal on stderr as written: red, no markup read into it, never wrapped into pieces."""
+    errors.print(str(message), style="red", markup=False, highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     """A Rich bar; the yielded callback takes (done, total) in whatever unit the work counts."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import tomllib
 import zipfile
 
 import pytest
@@ -11,9 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text, update
 
 from tierwise.config import DEMO_SECRET_KEY, Settings
+from tierwise.documents import MAX_KEY_PARTS, MAX_NESTING
 from tierwise.identity.models import ApiToken
+from tierwise.tiering.policy import default_policy_text
 
-from .api_world import World, password_for, rolled_back_client
+from .api_world import ADMIN_PASSWORD, World, password_for, rolled_back_client
 
 API = "/api/v1"
 HOST = "testserver.local"
@@ -389,3 +393,69 @@ def test_a_recompute_is_logged_as_system_activity_with_who_asked(world: World) -
         f"{API}/recompute-runs", json={"as_of": "2026-10-01"}, headers=bearer(world, "admin")
     )
     assert earlier.status_code == 409  # tiers only move forward in time
+
+
+HOSTILE_POLICIES = {
+    "dotted key": (".".join(["a"] * 40_000) + " = 1\n", "key_parts", 40_000, MAX_KEY_PARTS),
+    "deep arrays": ("x = " + "[" * 5_000 + "]" * 5_000 + "\n", "nesting", 5_000, MAX_NESTING),
+    "deep tables": ("x = " + "{ y = " * 5_000 + "1" + " }" * 5_000, "nesting", 5_000, MAX_NESTING),
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "limit", "found", "allowed"), HOSTILE_POLICIES.values(), ids=HOSTILE_POLICIES.keys()
+)
+def test_a_hostile_policy_is_refused_with_422_naming_the_limit(
+    client: TestClient,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+    limit: str,
+    found: int,
+    allowed: int,
+) -> None:
+    def parsed(*args: object) -> object:
+        raise AssertionError("the document reached tomllib")
+
+    monkeypatch.setattr(tomllib, "loads", parsed)
+    for user, path in (("analyst", "/tiers/simulate"), ("admin", "/tiers/policies")):
+        r = client.post(
+            f"{API}{path}", json={"source": source, "name": "hostile"}, headers=bearer(world, user)
+        )
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        problem = r.json()
+        assert problem["errors"] == [
+            {"limit": limit, "found": found, "allowed": allowed, "msg": problem["errors"][0]["msg"]}
+        ]
+        assert problem["detail"].startswith("hostile: line 1: ")
+        assert problem["detail"].endswith(f"; the limit is {allowed}")
+    versions = client.get(f"{API}/tiers/policies", headers=bearer(world, "admin")).json()
+    assert "hostile" not in [v["name"] for v in versions]
+
+
+def test_a_simulated_condition_that_always_holds_comes_with_a_warning(
+    client: TestClient, world: World
+) -> None:
+    source = default_policy_text()
+    always = re.sub(r"^when = .*$", 'when = "1 == 1"', source, count=1, flags=re.MULTILINE)
+    r = client.post(
+        f"{API}/tiers/simulate", json={"source": always}, headers=bearer(world, "analyst")
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["warnings"] == [
+        "tiers[A]: the condition always holds, so it asks nothing of a customer"
+    ]
+    r = client.post(
+        f"{API}/tiers/simulate", json={"source": source}, headers=bearer(world, "analyst")
+    )
+    assert r.json()["warnings"] == []
+
+
+def test_a_new_password_equal_to_the_current_one_is_refused(client: TestClient) -> None:
+    csrf = sign_in(client, "admin")
+    same = {"current_password": ADMIN_PASSWORD, "new_password": ADMIN_PASSWORD}
+    r = client.post(f"{API}/me/password", json=same, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 422
+    assert r.json()["detail"] == "the new password must differ from the current one"
+    assert client.get(f"{API}/me").status_code == 200  # refused: the session goes on

@@ -115,3 +115,29 @@ def test_missing_file_is_a_clear_error(cli) -> None:  # type: ignore[no-untyped-
     code, out = cli("import", "customers", "nowhere.csv")
     assert code == 2
     assert "nowhere.csv" in out
+
+
+@pytest.mark.parametrize(
+    ("command", "document", "message"),
+    [
+        (
+            ("tiers", "policy", "apply"),
+            ".".join(["a"] * 40_000) + " = 1\n",
+            "p.toml: line 1: a key has 40,000 dotted parts; the limit is 32",
+        ),
+        (
+            ("assign", "rules", "apply"),
+            "x = " + "[" * 5_000 + "]" * 5_000 + "\n",
+            "p.toml: line 1: arrays or tables nest 5,000 levels deep; the limit is 32",
+        ),
+    ],
+    ids=["tier policy", "organisation rules"],
+)
+def test_a_hostile_document_gets_one_line_and_nothing_is_applied(  # type: ignore[no-untyped-def]
+    tmp_path: Path, cli, command: tuple[str, ...], document: str, message: str
+) -> None:
+    (tmp_path / "p.toml").write_text(document, encoding="utf-8")
+    code, out = cli(*command, "p.toml")
+    assert (code, out) == (1, message + "\n")
+    code, out = cli(*command[:-1], "show")  # nothing is active: the hint to apply one
+    assert f"tierwise {' '.join(command)} FILE" in out

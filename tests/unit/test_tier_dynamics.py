@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tierwise.tiering.document import Downgrade
 from tierwise.tiering.dynamics import NONE, Inputs, Outcome, State, step
 from tierwise.tiering.models import TierReason as R
-from tierwise.tiering.policy import Downgrade
 
 A, B, C, D, X = range(5)  # four value tiers, best first, and the blacklist
 JAN1 = dt.date(2026, 1, 1)

@@ -147,3 +147,71 @@ def test_broken_toml_names_the_file() -> None:
 def test_quota_size_rounds_up(population: int, percent: float, places: int) -> None:
     policy = load_policy(BASE.replace("min_score = 50", f'by = "sales"\ntop_percent = {percent}'))
     assert quota_size(policy.tier("B"), population) == places
+
+
+TEXT_FACTOR = '{ indicator = "credit_rating", weight = 1, points = { AAA = 100, B = 0 } }'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("weight = 1 }", "weight = inf }", "scorecard.factors.0.weight: Input should be a finite"),
+        (
+            "weight = 1 }",
+            "weight = 1, bands = [[0, 10], [inf, 100]] }",
+            "bands.1.0: Input should be a finite",
+        ),
+        (
+            "weight = 1 }",
+            f"weight = 1 }}, {TEXT_FACTOR.replace('100', 'nan')}",
+            "points.AAA: Input should be a finite",
+        ),
+        (
+            "min_score = 50",
+            'by = "score"\ntop_n = 1e20',
+            "tiers.1.top_n: Input should be a valid integer",
+        ),
+        (
+            "min_score = 50",
+            'by = "score"\ntop_n = 1e18',
+            "tiers.1.top_n: Input should be a valid integer",
+        ),
+        (
+            "min_score = 50",
+            'by = "score"\ntop_n = 100000000000000000000',
+            "tiers.1.top_n: Input should be less than or equal to 1000000000",
+        ),
+        (
+            'name = "test"',
+            'name = "test"\nreturn_window_days = 100000',
+            "return_window_days: Input should be less than or equal to 3660",
+        ),
+    ],
+    ids=[
+        "infinite weight",
+        "infinite band",
+        "NaN points",
+        "top_n 1e20",
+        "top_n 1e18",
+        "top_n 10**20",
+        "window",
+    ],
+)
+def test_infinite_nan_and_absurd_numbers_are_refused(old: str, new: str, where: str) -> None:
+    assert old in BASE
+    message = problems(BASE.replace(old, new, 1))
+    assert where in message
+
+
+def test_a_text_factor_with_finite_points_still_loads() -> None:
+    policy = load_policy(BASE.replace("weight = 1 }", f"weight = 1 }}, {TEXT_FACTOR}", 1))
+    assert policy.document.scorecard is not None
+    assert policy.document.scorecard.factors[1].points == {"AAA": 100, "B": 0}
+
+
+def test_a_condition_that_always_holds_loads_with_a_warning() -> None:
+    policy = load_policy(BASE.replace("sales_12m >= 1000", "1 == 1"))
+    assert policy.warnings == (
+        "tiers[A]: the condition always holds, so it asks nothing of a customer",
+    )
+    assert load_policy(BASE).warnings == ()

@@ -27,13 +27,13 @@ from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound, get_customer
 from tierwise.i18n import _, current_language
-from tierwise.terminal import console, errors
+from tierwise.terminal import console, print_error
 
 FAILURES = (RulesError, ItemError, CustomerNotFound, LookupError, ValueError, OSError)
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    errors.print(f"[red]{exc}[/red]", highlight=False)
+    print_error(exc)
     return typer.Exit(1)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, String, Table, cast, select, union_all
 
 from tierwise.accountability.models import Staff, StaffLevel, StaffRole
 from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
+from tierwise.ingest.errors import RowError
 from tierwise.ingest.pipeline import (
     Check,
     Import,
@@ -51,6 +52,7 @@ class StaffImport(Import):
                 _("the code of a staff member in the database or this file"),
                 also=select(stage.c.code),
             )
+            yield manager_cycles(stage, file)
 
     def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
         table = Staff.__table__
@@ -60,3 +62,46 @@ class StaffImport(Import):
         if "manager" in stage.c:
             link_by_code(conn, stage, table, "manager", "manager_id")
         return counts
+
+
+def manager_cycles(stage: Table, file: str) -> Check:
+    """Rows making a staff member their own manager, directly or up a chain of managers.
+
+    Chains are followed as they will stand after the import: the file's links for the staff it
+    lists, the database's for everyone else.
+    """
+    staff = Staff.__table__
+    manager = staff.alias("manager")
+    links = union_all(
+        select(
+            cast(stage.c.code, String).label("code"),
+            cast(stage.c.manager, String).label("manager"),
+        ),
+        select(cast(staff.c.code, String), cast(manager.c.code, String))
+        .join(manager, manager.c.id == staff.c.manager_id)
+        .where(staff.c.code.not_in(select(stage.c.code))),
+    ).cte("links")
+    chain = (
+        select(cast(stage.c.code, String).label("start"), cast(stage.c.manager, String).label("up"))
+        .where(stage.c.manager.is_not(None))
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union(
+        select(chain.c.start, links.c.manager).join(links, links.c.code == chain.c.up)
+    )
+    loops_back = select(chain.c.start).where(
+        chain.c.start == stage.c.code, chain.c.up == stage.c.code
+    )
+    query = (
+        select(stage.c.row_no, stage.c.manager, stage.c.code)
+        .where(loops_back.exists())
+        .order_by(stage.c.row_no)
+    )
+    itself = _("a manager other than the staff member themself")
+    chained = _("a manager whose own chain of managers does not lead back to this staff member")
+    return Check(
+        query,
+        lambda r: RowError(
+            file, r.row_no, "manager", r.manager, itself if r.manager == r.code else chained
+        ),
+    )

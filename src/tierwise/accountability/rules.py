@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tierwise.accountability.models import StaffLevel, StaffRole, TaskKind
 from tierwise.customers.choices import InteractionChannel
+from tierwise.documents import parse_toml
 from tierwise.i18n import _
 
 OBLIGATION_CHANNELS: dict[str, tuple[InteractionChannel, ...]] = {
@@ -22,7 +23,9 @@ OBLIGATION_CHANNELS: dict[str, tuple[InteractionChannel, ...]] = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """No unknown keys, and no infinite or NaN numbers: `weight = inf` is a typing error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class OwnerRule(_Strict):
@@ -107,7 +110,7 @@ def default_rules_text() -> str:
 def load_rules(source: str, source_name: str, tier_codes: list[str] | None = None) -> OrgRules:
     """Parse and validate; `tier_codes` (the active tier policy's) must name every tier used."""
     try:
-        rules = OrgRules.model_validate(tomllib.loads(source))
+        rules = OrgRules.model_validate(parse_toml(source, source_name))
     except tomllib.TOMLDecodeError as error:
         raise RulesError(f"{source_name}: {error}") from None
     except ValidationError as error:

@@ -22,7 +22,7 @@ from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
 from tierwise.exit_codes import ExitCode
 from tierwise.i18n import _, current_language
-from tierwise.terminal import console, errors, staged_progress
+from tierwise.terminal import console, errors, print_error, staged_progress
 from tierwise.tiering.cli import shares_table
 from tierwise.tiering.engine import EvaluatedLater
 from tierwise.tiering.models import TierReason
@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
                 else AnalyticsParams(time_unit=time_unit.value)
             )
         except ValueError as exc:
-            errors.print(f"[red]{exc}[/red]")
+            print_error(exc)
             raise typer.Exit(ExitCode.BAD_INPUT) from exc
         with staged_progress(_("Recompute")) as progress:
             started: list[str] = []

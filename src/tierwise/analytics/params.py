@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from tierwise.documents import parse_toml
+
 TimeUnit = Literal["day", "week"]
 DAYS_PER_UNIT = {"day": 1, "week": 7}
 DAYS_PER_MONTH = 365.25 / 12
@@ -71,7 +73,7 @@ class AnalyticsParams:
 def load_params(path: Path, time_unit: TimeUnit) -> AnalyticsParams:
     """Parameters from a TOML file (any field of AnalyticsParams; `[[rfm_rules]]` tables)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = parse_toml(path.read_text(encoding="utf-8"), str(path))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: cannot read analytics parameters: {exc}") from exc
     known = {f.name for f in fields(AnalyticsParams)}

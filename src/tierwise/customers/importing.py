@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 from sqlalchemy import Column as SAColumn
-from sqlalchemy import Connection, String, Table, select
+from sqlalchemy import Connection, String, Table, false, func, select
 
 from tierwise.accountability.models import Staff
 from tierwise.customers.choices import (
@@ -23,6 +23,7 @@ from tierwise.customers.choices import (
 from tierwise.customers.models import Contact, Customer
 from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
+from tierwise.ingest.errors import RowError
 from tierwise.ingest.parse import default_key
 from tierwise.ingest.pipeline import (
     Check,
@@ -157,3 +158,62 @@ class ContactsImport(CustomerRecordsImport):
     key_from: ClassVar[str] = "name"
     separator: ClassVar[str] = "-"
     defaults: ClassVar[dict[str, Any]] = {"is_primary": False}
+
+    def checks(self, stage: Table, file: str, options: ImportOptions) -> Iterable[Check]:
+        yield from super().checks(stage, file, options)
+        yield second_primary_contacts(stage, file)
+
+
+def second_primary_contacts(stage: Table, file: str) -> Check:
+    """Rows that would give a customer a second primary contact once the file is written.
+
+    The first primary of each customer stands: one already stored (and not in the file), or
+    else the file's first; each later one is refused, naming the one that stands.
+    """
+    contacts, customers = Contact.__table__, Customer.__table__
+    stored = contacts.alias("stored")
+    written = stage.c.is_primary if "is_primary" in stage.c else stored.c.is_primary
+    primaries = (
+        select(stage.c.row_no, stage.c.customer_code, stage.c.code)
+        .select_from(stage.outerjoin(stored, stored.c.code == stage.c.code))
+        .where(func.coalesce(written, false()))
+        .cte("primaries")
+    )
+    earlier = primaries.alias("earlier")
+    kept = (
+        select(func.min(contacts.c.code))
+        .join(customers, customers.c.id == contacts.c.customer_id)
+        .where(
+            customers.c.code == primaries.c.customer_code,
+            contacts.c.is_primary,
+            contacts.c.code.not_in(select(stage.c.code)),
+        )
+        .scalar_subquery()
+    )
+    first_in_file = (
+        select(earlier.c.code)
+        .where(
+            earlier.c.customer_code == primaries.c.customer_code,
+            earlier.c.row_no < primaries.c.row_no,
+        )
+        .order_by(earlier.c.row_no)
+        .limit(1)
+        .scalar_subquery()
+    )
+    standing = func.coalesce(kept, first_in_file)
+    query = (
+        select(primaries.c.row_no, primaries.c.customer_code, standing.label("standing"))
+        .where(standing.is_not(None))
+        .order_by(primaries.c.row_no)
+    )
+    expected = _("at most one primary contact per customer: {other} is primary for {customer}")
+    return Check(
+        query,
+        lambda r: RowError(
+            file,
+            r.row_no,
+            "is_primary",
+            _("yes"),
+            expected.format(other=r.standing, customer=r.customer_code),
+        ),
+    )

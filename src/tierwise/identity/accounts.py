@@ -110,6 +110,8 @@ def set_password(session: Session, username: str, password: str, temporary: bool
     """Replace a password, lift any lockout, end the user's sessions and revoke their tokens."""
     user = get_user(session, username)
     check_password(password)
+    if verify(user.password_hash, password):
+        raise AccountError(_("the new password must differ from the current one"))
     user.password_hash = HASHER.hash(password)
     user.must_change_password = temporary
     user.failed_sign_ins = 0

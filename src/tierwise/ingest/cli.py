@@ -16,7 +16,7 @@ from tierwise.ingest.columns import read_mapping
 from tierwise.ingest.entities import ImportKind, entity_for
 from tierwise.ingest.errors import ImportFileError, ImportRejected
 from tierwise.ingest.pipeline import ImportOptions, ImportResult, run_import
-from tierwise.terminal import console, errors, progress_bar
+from tierwise.terminal import console, errors, print_error, progress_bar
 
 SHOWN_ERRORS = 50
 
@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
                 record(uow.session, tierwise.operator, "import", kind.value, file.name, note=note)
                 uow.commit()
         except ImportFileError as exc:
-            errors.print(f"[red]{_('Cannot import')}[/red] {exc}")
+            print_error(f"{_('Cannot import')} {exc}")
             raise typer.Exit(ExitCode.BAD_INPUT) from exc
         except ImportRejected as exc:
             _print_rejection(exc)

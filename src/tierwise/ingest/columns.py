@@ -9,6 +9,7 @@ from enum import Enum, auto
 from pathlib import Path
 
 from tierwise.db.choices import Choice
+from tierwise.documents import DocumentRefused, parse_toml
 from tierwise.i18n import _
 from tierwise.ingest.errors import ImportFileError
 
@@ -51,7 +52,9 @@ def read_mapping(pairs: Sequence[str], mapping_file: Path | None) -> dict[str, s
     mapping: dict[str, str] = {}
     if mapping_file is not None:
         try:
-            data = tomllib.loads(mapping_file.read_text(encoding="utf-8"))
+            data = parse_toml(mapping_file.read_text(encoding="utf-8"), str(mapping_file))
+        except DocumentRefused as exc:
+            raise ImportFileError(mapping_file, exc.message) from None
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ImportFileError(
                 mapping_file, _("cannot read the column mapping: {error}").format(error=exc)

@@ -108,6 +108,9 @@ class SimulationOut(BaseModel):
     current: list[ShareOut]
     proposed: list[ShareOut]
     moves: list[dict[str, Any]] = Field(description="from, to, customers")
+    warnings: list[str] = Field(
+        default_factory=list, description="what the policy allows but probably does not mean"
+    )
 
 
 def _shares(shares: list[Any]) -> list[dict[str, Any]]:
@@ -219,6 +222,7 @@ def simulate_policy(
         "current": _shares(result.current),
         "proposed": _shares(result.proposed),
         "moves": moves,
+        "warnings": list(result.policy.warnings),
     }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tierwise.analytics.service import NoSnapshot
@@ -14,7 +15,7 @@ from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _, current_language
 from tierwise.sheets import write_table_csv
-from tierwise.terminal import console, errors
+from tierwise.terminal import console, errors, print_error
 from tierwise.tiering import service
 from tierwise.tiering.explain import TierCheck, note_text, shown_gap, shown_value, tier_name
 from tierwise.tiering.models import TierReason
@@ -25,7 +26,7 @@ FAILURES = (PolicyError, NoSnapshot, CustomerNotFound, LookupError, ValueError, 
 
 
 def _fail(exc: Exception, code: int = 1) -> typer.Exit:
-    errors.print(f"[red]{exc}[/red]", highlight=False)
+    print_error(exc)
     return typer.Exit(code)
 
 
@@ -158,6 +159,8 @@ def register(app: typer.Typer) -> None:
         except FAILURES as exc:
             raise _fail(exc) from exc
         policy = result.policy
+        for warning in policy.warnings:
+            errors.print(escape(warning), style="yellow", highlight=False, soft_wrap=True)
         console.print(
             shares_table(policy, result.current, _("Now (as of {d})").format(d=result.as_of))
         )

@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tierwise.tiering.document import Downgrade
 from tierwise.tiering.models import TierReason
-from tierwise.tiering.policy import Downgrade
 
 NAT = np.datetime64("NaT", "D")
 NONE = -1

@@ -12,9 +12,10 @@ from sqlalchemy import Numeric
 from tierwise.analytics.labels import indicator_names
 from tierwise.analytics.models import CustomerIndicator
 from tierwise.i18n import _, current_language
+from tierwise.tiering.document import SCORE, Tier
 from tierwise.tiering.expressions import Criterion, explain
 from tierwise.tiering.grading import PROSPECT
-from tierwise.tiering.policy import SCORE, Policy, Tier
+from tierwise.tiering.policy import Policy
 
 RETURN_NOTE = "returned within the return window"
 """The note on a downgrade that undoes a recent upgrade (store writes it, note_text reads it)."""

@@ -18,8 +18,9 @@ import numpy as np
 import pyarrow as pa
 
 from tierwise.analytics.engines import load
+from tierwise.tiering.document import SCORE, Factor, Scorecard, Tier
 from tierwise.tiering.expressions import compile_condition, evaluate, indicator_schema
-from tierwise.tiering.policy import SCORE, Factor, Policy, Scorecard, Tier, quota_size
+from tierwise.tiering.policy import Policy, quota_size
 
 VALUE, PROSPECT = "value", "prospect"
 

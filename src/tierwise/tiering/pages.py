@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from tierwise.customers.models import Customer
+from tierwise.documents import DocumentRefused
 from tierwise.i18n import _
 from tierwise.identity.access import Principal, customer_filter, require
 from tierwise.identity.audit import record
@@ -80,7 +81,7 @@ def simulate_draft(
     release(uow)
     try:
         result = simulate(app, source, _("draft"))
-    except (PolicyError, LookupError) as exc:
+    except (PolicyError, DocumentRefused, LookupError) as exc:
         return _page(request, uow, principal, source, status=422, error=str(exc))
     codes = [t.code for t in result.policy.tiers]
     matrix = [[result.matrix.get((old, new), 0) for new in codes] for old in codes]
@@ -122,7 +123,7 @@ def activate(
     release(uow)  # the policy is stored in a unit of work of its own
     try:
         row = service.apply_policy(app, source, _("console"), principal.username)
-    except PolicyError as exc:
+    except (PolicyError, DocumentRefused) as exc:
         return _page(request, uow, principal, source, status=422, error=str(exc))
     record(uow.session, principal, "apply", "tier_policy", str(row.version))
     uow.commit()

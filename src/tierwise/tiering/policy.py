@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
+from tierwise.documents import parse_toml
 from tierwise.i18n import _
+from tierwise.tiering.document import SCORE, Document, Factor, Tier
 from tierwise.tiering.expressions import (
     ConditionError,
     Kind,
@@ -26,109 +27,6 @@ from tierwise.tiering.nodes import Node, referenced_indicators, suggest
 
 NO_DATE = dt.date(2000, 1, 1)
 """A condition without indicators has no dates either; any day evaluates it."""
-
-SCORE = "score"
-"""What a quota ranks by when it ranks by the policy's scorecard score."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Factor(_Strict):
-    """One weighted factor of a scorecard, worth 0–100 points.
-
-    Numbers score by `bands` ([at least, points] pairs, the highest band reached counts) or, without
-    bands, by percentile rank in the graded population (`higher_is_better = false` turns it round);
-    text scores by `points` per value. A missing value scores 0.
-    """
-
-    indicator: str
-    weight: float = Field(gt=0)
-    bands: list[tuple[float, float]] | None = None
-    points: dict[str, float] | None = None
-    higher_is_better: bool = True
-
-    @field_validator("bands")
-    @classmethod
-    def _ascending(
-        cls, bands: list[tuple[float, float]] | None
-    ) -> list[tuple[float, float]] | None:
-        if bands is not None:
-            thresholds = [b[0] for b in bands]
-            if not bands or thresholds != sorted(set(thresholds)):
-                raise ValueError(_("bands must be listed with their thresholds strictly rising"))
-            if any(not 0 <= b[1] <= 100 for b in bands):
-                raise ValueError(_("band points must be between 0 and 100"))
-        return bands
-
-    @property
-    def method(self) -> Literal["bands", "points", "percentile"]:
-        """How the factor turns a value into points."""
-        if self.bands is not None:
-            return "bands"
-        return "points" if self.points is not None else "percentile"
-
-
-class Scorecard(_Strict):
-    """Weighted factors combined into a 0–100 score."""
-
-    factors: list[Factor] = Field(min_length=1)
-
-
-class Prospects(Scorecard):
-    """How customers without enough history are graded: a scorecard over the prospect factors."""
-
-    min_orders: int = Field(default=1, ge=0)
-    min_days: int = Field(default=90, ge=0)
-
-
-class Downgrade(_Strict):
-    """When and how far a customer who no longer qualifies goes down."""
-
-    mode: Literal["immediate", "period", "consecutive"] = "period"
-    period: Literal["monthly", "quarterly", "yearly"] = "quarterly"
-    evaluations: int = Field(default=3, ge=1)
-    steps: Literal["one", "fit"] = "one"
-    grace_days: int = Field(default=0, ge=0)
-    warn_days: int = Field(default=14, ge=0)
-
-
-class Tier(_Strict):
-    """One tier: who qualifies (all given criteria must hold), and what it is called."""
-
-    code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")
-    name_zh: str = Field(min_length=1, max_length=50)
-    name_en: str = Field(min_length=1, max_length=50)
-    rank: int = Field(ge=1)
-    when: str | None = None
-    min_score: float | None = Field(default=None, ge=0, le=100)
-    top_percent: float | None = Field(default=None, gt=0, le=100)
-    top_n: int | None = Field(default=None, ge=1)
-    by: str | None = None
-    prospect_min_score: float | None = Field(default=None, ge=0, le=100)
-    blacklist: bool = False
-
-    @property
-    def has_criteria(self) -> bool:
-        """Whether the tier asks anything of a customer graded on value."""
-        return any(x is not None for x in (self.when, self.min_score, self.top_percent, self.top_n))
-
-    def name(self, language: str) -> str:
-        """The tier's name in the interface language."""
-        return self.name_zh if language.startswith("zh") else self.name_en
-
-
-class Document(_Strict):
-    """The policy as written in TOML."""
-
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
-    return_window_days: int = Field(default=30, ge=0)
-    downgrade: Downgrade = Downgrade()
-    scorecard: Scorecard | None = None
-    prospects: Prospects | None = None
-    tiers: list[Tier] = Field(min_length=2)
 
 
 class PolicyError(ValueError):
@@ -144,10 +42,14 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True)
 class Policy:
-    """A validated policy: tiers from the top, parsed conditions, and the text it came from."""
+    """A validated policy: tiers from the top, parsed conditions, and the text it came from.
+
+    `warnings` name what is allowed but probably not meant, such as a condition that always holds.
+    """
 
     document: Document
     source: str
+    warnings: tuple[str, ...] = ()
 
     @cached_property
     def tiers(self) -> list[Tier]:
@@ -193,19 +95,23 @@ def default_policy_text() -> str:
 
 
 def load_policy(source: str, source_name: str = "policy.toml") -> Policy:
-    """Parse and validate a policy document; PolicyError lists every problem found."""
+    """Parse and validate a policy document; PolicyError lists every problem found.
+
+    A document over the size, key or nesting limits is refused whole (DocumentRefused).
+    """
     try:
-        raw = tomllib.loads(source)
+        raw = parse_toml(source, source_name)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(source_name, [str(error)]) from None
     try:
         document = Document.model_validate(raw)
     except ValidationError as error:
         raise PolicyError(source_name, [_pydantic_problem(e) for e in error.errors()]) from None
-    problems = _Validator(document, source).problems()
+    validator = _Validator(document, source)
+    problems = validator.problems()
     if problems:
         raise PolicyError(source_name, problems)
-    return Policy(document, source)
+    return Policy(document, source, tuple(validator.warned))
 
 
 def _pydantic_problem(error: Mapping[str, object]) -> str:
@@ -221,6 +127,7 @@ class _Validator:
         self.source = source
         self.schema = indicator_schema()
         self.found: list[str] = []
+        self.warned: list[str] = []
 
     def problems(self) -> list[str]:
         tiers = self.document.tiers
@@ -315,7 +222,15 @@ class _Validator:
                 + str(error).split("\n", 1)[-1]
             )
             return
-        if not referenced_indicators(node) and not evaluate(node, {}, as_of=NO_DATE):
+        if referenced_indicators(node):
+            return
+        if evaluate(node, {}, as_of=NO_DATE):
+            self.warned.append(
+                _("{where}: the condition always holds, so it asks nothing of a customer").format(
+                    where=where
+                )
+            )
+        else:
             self.found.append(
                 _("{where}: the condition never holds, so the tier is unreachable").format(
                     where=where

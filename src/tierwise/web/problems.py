@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 
 from tierwise.db.failures import Trouble, trouble_of
+from tierwise.documents import DocumentRefused
 from tierwise.i18n import _
 from tierwise.identity.access import Forbidden
 from tierwise.ingest.errors import ImportFileError, ImportRejected
@@ -162,9 +163,15 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(Exception, internal)
     app.add_exception_handler(OperationalError, database)  # type: ignore[arg-type]
+
+    async def refused(request: Request, exc: DocumentRefused) -> Response:
+        limit = {"limit": exc.limit, "found": exc.found, "allowed": exc.allowed, "msg": exc.message}
+        return problem(request, 422, str(exc), [limit])
+
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(ImportRejected, rejected)  # type: ignore[arg-type]
+    app.add_exception_handler(DocumentRefused, refused)  # type: ignore[arg-type]
     app.add_exception_handler(NotSignedIn, handler(401, {"WWW-Authenticate": "Bearer"}))
     app.add_exception_handler(Forbidden, handler(403))
     app.add_exception_handler(LookupError, handler(404))

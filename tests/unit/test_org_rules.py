@@ -1,0 +1,33 @@
+"""Organisation rules: the shipped document loads, and numbers that mean nothing are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from tierwise.accountability.rules import RulesError, default_rules_text, load_rules
+
+
+def test_the_shipped_rules_load() -> None:
+    assert [t.tier for t in load_rules(default_rules_text(), "default").tiers][:3] == [
+        "A",
+        "B",
+        "C",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("weight = 3\n", "weight = inf\n", "tiers.0.weight: Input should be a finite number"),
+        ("resolution_hours = 8 }", "resolution_hours = inf }", "service.resolution_hours"),
+        ("answer_target = 0.90", "answer_target = nan", "service.answer_target"),
+    ],
+    ids=["infinite weight", "infinite resolution time", "NaN answer target"],
+)
+def test_infinite_and_nan_numbers_are_refused(old: str, new: str, where: str) -> None:
+    source = default_rules_text()
+    assert old in source
+    with pytest.raises(RulesError) as refused:
+        load_rules(source.replace(old, new, 1), "org.toml")
+    assert str(refused.value).startswith("org.toml: ")
+    assert where in str(refused.value)
