@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 
 from tierwise.i18n import _
 from tierwise.ingest.errors import ImportFileError
+from tierwise.ingest.textcheck import verify_text
 
 SNIFF_BYTES = 1 << 20
 ENCODINGS = ("utf-8", "gb18030")
@@ -40,10 +41,14 @@ class Table:
 
 
 class _CountingReader(io.RawIOBase):
-    """Counts bytes as Arrow pulls them, so the progress bar moves with the file."""
+    """Counts bytes as Arrow pulls them, so the progress bar moves with the file.
+
+    It also notes whether the file holds a quote at all: only then can quoting go wrong.
+    """
 
     def __init__(self, raw: BinaryIO, progress: Progress | None, size: int) -> None:
         self._raw, self._progress, self._size, self.done = raw, progress, size, 0
+        self.quoted = False
 
     def readable(self) -> bool:
         return True
@@ -51,6 +56,7 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
         self.done += n or 0
+        self.quoted = self.quoted or b'"' in memoryview(buffer)[: n or 0].tobytes()
         if self._progress:
             self._progress(self.done, self._size)
         return n  # type: ignore[no-any-return]
@@ -98,7 +104,21 @@ def _open_csv(
                 row=0, encoding=encoding, error=exc
             ),
         ) from exc
-    headers = next(csv.reader([first_line]), [])
+    if b"\r" in sample and b"\n" not in sample:
+        raise ImportFileError(
+            path,
+            _(
+                "row 1: the lines end in a carriage return alone (classic Mac text), which "
+                "cannot be told from a line break inside a value; save it as CSV UTF-8"
+            ),
+        )
+    try:
+        headers = next(csv.reader([first_line], strict=True), [])
+    except csv.Error as exc:
+        raise ImportFileError(
+            path,
+            _("row 1 (the headers) is not valid CSV: {error}").format(error=exc),
+        ) from exc
     if not any(h.strip() for h in headers):
         raise ImportFileError(path, _("the first line must hold the column headers"))
     names = [f"c{i}" for i in range(len(headers))]
@@ -145,6 +165,7 @@ def _open_csv(
                     yield numbers, batch
                     if len(numbers):
                         row = numbers[-1].as_py() + 1
+                verify_text(path, encoding, headers, counting.quoted)
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
                 raise ImportFileError(
                     path,
