@@ -57,9 +57,7 @@ def import_file(
     """Import a file all or nothing: any bad value is reported (file, row, column, value) and
     nothing is written."""
     name = upload_name(file.filename)
-    options = ImportOptions(
-        create_customers=create_customers, batch_rows=app.settings.import_batch_rows
-    )
+    options = ImportOptions.configured(app.settings, create_customers=create_customers)
     result = import_upload(uow, principal, kind, name, file.file, options)
     uow.commit()
     counts = result.counts

@@ -44,12 +44,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         tierwise: App = ctx.obj
         try:
-            options = ImportOptions(
+            options = ImportOptions.configured(
+                tierwise.settings,
                 skip_invalid=skip_invalid,
                 mapping=read_mapping(column_map, mapping),
                 encoding=encoding,
                 create_customers=create_customers,
-                batch_rows=tierwise.settings.import_batch_rows,
             )
             with (
                 tierwise.uow() as uow,

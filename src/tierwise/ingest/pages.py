@@ -41,7 +41,7 @@ def upload(
     require(principal, Permission.IMPORTS_RUN)
     name = upload_name(file.filename)
     context: dict[str, object] = {"kinds": list(ImportKind), "chosen": kind.value, "file": name}
-    options = ImportOptions(batch_rows=app.settings.import_batch_rows)
+    options = ImportOptions.configured(app.settings)
     try:
         result = import_upload(uow, principal, kind, name, file.file, options)
     except ImportRejected as exc:

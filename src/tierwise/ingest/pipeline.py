@@ -13,13 +13,15 @@ import pyarrow.compute as pc
 from sqlalchemy import Column as SAColumn
 from sqlalchemy import Connection, Row, Select, Table, delete, func, select
 
+from tierwise.config import Settings
 from tierwise.i18n import _
 from tierwise.ingest import staging
 from tierwise.ingest.columns import Column, match_headers
 from tierwise.ingest.errors import ErrorLog, ImportRejected, RowError
 from tierwise.ingest.parse import BatchParser
-from tierwise.ingest.reader import Progress, open_table
-from tierwise.ingest.reader import Table as SourceTable
+from tierwise.ingest.reader import open_table
+from tierwise.ingest.tables import Limits, Progress
+from tierwise.ingest.tables import Table as SourceTable
 
 DELETE_CHUNK = 10_000  # row numbers per DELETE, well under SQLite's bound-parameter limit
 
@@ -33,6 +35,12 @@ class ImportOptions:
     encoding: str | None = None
     create_customers: bool = False
     batch_rows: int = 50_000
+    limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def configured(cls, settings: Settings, **choices: Any) -> ImportOptions:
+        """The user's choices read with the batch size and limits the operator set."""
+        return cls(batch_rows=settings.import_batch_rows, limits=Limits.of(settings), **choices)
 
 
 @dataclass(frozen=True)
@@ -162,7 +170,7 @@ def run_import(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import one file inside the caller's transaction; raise ImportRejected if rows are bad."""
-    table = open_table(path, options.batch_rows, progress, options.encoding)
+    table = open_table(path, options.batch_rows, progress, options.encoding, options.limits)
     positions, ignored = match_headers(path, table.headers, entity.columns, options.mapping)
     parser = BatchParser(path.name, entity.columns, positions)
     stage = staging.create_stage(conn, entity.name, parser.columns, entity.extra_stage_columns)
@@ -194,7 +202,7 @@ def run_import(
     if log and not options.skip_invalid:
         raise ImportRejected(log)
     if rejects:
-        source = open_table(path, options.batch_rows, None, options.encoding)
+        source = open_table(path, options.batch_rows, None, options.encoding, options.limits)
         _reject_staged(conn, entity, stage, rejects, source, set_errors, cascade)
         rejects.close()
     counts = entity.write(conn, stage, options)
