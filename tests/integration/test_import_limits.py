@@ -187,3 +187,21 @@ def test_an_upload_past_the_request_limit_gets_413_from_the_api_and_the_console(
     page = small_uploads.post("/imports", data={"kind": "customers"}, files=files)
     assert page.status_code == 413
     assert "the request is larger than 1 MB" in page.text
+
+
+def test_a_large_sheet_that_does_not_state_its_size_is_refused_before_it_is_read(
+    connection: Connection, tmp_path: Path
+) -> None:
+    """openpyxl would read such a sheet whole just to open the workbook."""
+    rows = [["code", "name"], *([f"C{i}", "N"] for i in range(250_000))]
+    path = shared_strings_workbook(tmp_path / "unsized.xlsx", rows)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 16 << 20
+
+    with pytest.raises(ImportFileError) as caught:
+        load(connection, CustomersImport(), path)
+
+    assert caught.value.message == (
+        "the sheet sheet1.xml does not state its size, so it would be read whole just to open it; "
+        "save the workbook with Excel, or as CSV"
+    )

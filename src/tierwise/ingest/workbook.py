@@ -16,6 +16,9 @@ from tierwise.ingest.tables import Batches, Limits, Progress, Table, check_width
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
 CHUNK = 1 << 16
+# openpyxl reads a whole sheet on opening to learn its size when the sheet does not state it
+# (Excel always does); past this many bytes that costs seconds, so such a sheet is refused.
+UNSIZED_SHEET_BYTES = 16 << 20
 
 
 def _cell_text(value: Any) -> str:
@@ -48,6 +51,15 @@ def check_archive(path: Path, limits: Limits) -> None:
                         "save it as CSV or raise the limit"
                     ).format(size=unpacked >> 20, limit=limits.xlsx_bytes >> 20),
                 )
+            for info in archive.infolist():
+                if info.filename.startswith("xl/worksheets/") and not _states_size(archive, info):
+                    raise ImportFileError(
+                        path,
+                        _(
+                            "the sheet {sheet} does not state its size, so it would be read "
+                            "whole just to open it; save the workbook with Excel, or as CSV"
+                        ).format(sheet=info.filename.rpartition("/")[2]),
+                    )
             if SHARED_STRINGS in archive.namelist():
                 with archive.open(SHARED_STRINGS) as part:
                     longest = _longest_shared_string(part, limits.cell_chars)
@@ -62,6 +74,16 @@ def check_archive(path: Path, limits: Limits) -> None:
         raise ImportFileError(
             path, _("not a readable XLSX workbook: {error}").format(error=exc)
         ) from exc
+
+
+def _states_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a sheet is small or names its size (<dimension>) before its rows begin."""
+    if info.file_size <= UNSIZED_SHEET_BYTES:
+        return True
+    with archive.open(info) as part:
+        head = part.read(CHUNK)
+    rows = head.find(b"sheetData")
+    return head.find(b"dimension ", 0, None if rows == -1 else rows) != -1
 
 
 def _longest_shared_string(part: Any, limit: int) -> int:
