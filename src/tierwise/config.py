@@ -16,6 +16,12 @@ from pydantic_settings import (
 
 Language = Literal["zh_CN", "en"]
 DEMO_SECRET_KEY = "tierwise-demo-only-secret"
+# What an import file may hold; beyond these it is refused before it costs much time or memory.
+IMPORT_MAX_ROWS = 5_000_000
+IMPORT_MAX_COLUMNS = 500
+IMPORT_MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+IMPORT_MAX_XLSX_MB = 256  # the workbook's parts uncompressed, together
+IMPORT_MAX_UPLOAD_MB = 100  # one HTTP request (API or console upload)
 
 
 class Settings(BaseSettings):
@@ -34,6 +40,11 @@ class Settings(BaseSettings):
     # Seconds a write waits for another writer (SQLite) or a lock (PostgreSQL) before "busy".
     busy_timeout: float = Field(default=30.0, gt=0, le=3600)
     order_days_ahead: int = 365  # an order dated later than today + this is a typing mistake
+    import_max_rows: int = IMPORT_MAX_ROWS
+    import_max_columns: int = IMPORT_MAX_COLUMNS
+    import_max_cell_chars: int = IMPORT_MAX_CELL_CHARS
+    import_max_xlsx_mb: int = IMPORT_MAX_XLSX_MB
+    import_max_upload_mb: int = IMPORT_MAX_UPLOAD_MB
     # Sign-in and the HTTP server. The default key is only good for the demo: serving refuses it.
     secret_key: str = DEMO_SECRET_KEY
     demo: bool = False

@@ -329,3 +329,127 @@ def test_a_damaged_workbook_is_a_file_error(connection: Connection, tmp_path: Pa
     path.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ImportFileError, match="not a readable XLSX workbook"):
         load(connection, CustomersImport(), path)
+
+
+# --- text Arrow would read without a word ---------------------------------------------------
+
+
+def test_a_utf8_row_in_a_gb18030_file_is_named_and_nothing_is_written(
+    connection: Connection,
+    write_csv,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    """GB18030 decodes UTF-8 bytes into other characters: 正常 would be stored as 姝ｅ父."""
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        "code,name,notes\nC1,华东精密,正常\n".encode("gb18030")
+        + "C2,北京远望,正常\n".encode()
+        + "C3,华南,好\n".encode("gb18030")
+    )
+    before = snapshot(connection)
+
+    with pytest.raises(ImportRejected) as caught:
+        load(connection, CustomersImport(), path)
+
+    assert caught.value.log.errors == [
+        RowError(
+            "mixed.csv",
+            3,
+            "name",
+            "北京远望",
+            "GB18030 text like the rest of the file; save the whole file as CSV UTF-8",
+        )
+    ]
+    assert snapshot(connection) == before
+
+
+UNBALANCED = (
+    "a closing quote right before the next comma or line end "
+    "(an unbalanced quote swallows the rows after it)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            'code,name\nC1,Acme\nC2,"Beta Ltd\nC3,Gamma\nC4,Delta\n',
+            RowError("q.csv", 3, "name", '"Beta Ltd\nC3,Gamma\nC4,Delta\n', UNBALANCED),
+        ),
+        (
+            'code,name,region\nC1,"Acme" Ltd,East\nC2,Beta,West\n',
+            RowError("q.csv", 2, "name", '"Acme" Ltd', UNBALANCED),
+        ),
+        (
+            'code,name\nC1,"Acme\nC2,"Beta"\nC3,Gamma\n',
+            RowError("q.csv", 2, "name", '"Acme\nC2,"Beta"', UNBALANCED),
+        ),
+    ],
+    ids=["open-to-the-end", "text-after-the-closing-quote", "two-stray-quotes"],
+)
+def test_an_unbalanced_quote_is_named_and_nothing_is_written(
+    connection: Connection,
+    write_csv,  # type: ignore[no-untyped-def]
+    text: str,
+    error: RowError,
+) -> None:
+    path = write_csv("q.csv", text)
+    before = snapshot(connection)
+
+    with pytest.raises(ImportRejected) as caught:
+        load(connection, CustomersImport(), path)
+
+    assert caught.value.log.errors == [error]
+    assert snapshot(connection) == before
+
+
+def test_quoted_values_with_newlines_and_gb18030_text_still_import(
+    connection: Connection,
+    write_csv,  # type: ignore[no-untyped-def]
+) -> None:
+    path = write_csv(
+        "ok.csv",
+        'code,name,address\nC1,"华东, 精密","上海\n浦东"\n\nC2,"说""好""",北京\n',
+        "gb18030",
+    )
+    load(connection, CustomersImport(), path)
+    stored = [customer(connection, c) for c in ("C1", "C2")]
+    assert [(c["name"], c["address"]) for c in stored] == [
+        ("华东, 精密", "上海\n浦东"),
+        ('说"好"', "北京"),
+    ]
+
+
+def test_a_file_with_carriage_returns_alone_is_refused_clearly(
+    connection: Connection,
+    write_csv,  # type: ignore[no-untyped-def]
+) -> None:
+    path = write_csv("mac.csv", "code,name\rC1,Acme\rC2,Beta\r")
+    with pytest.raises(ImportFileError) as caught:
+        load(connection, CustomersImport(), path)
+    assert caught.value.path == str(path)
+    assert caught.value.message.startswith("row 1: the lines end in a carriage return alone")
+    assert codes(connection, CUSTOMERS) == []
+
+
+def test_dates_with_an_impossible_time_or_text_after_them_are_errors(
+    connection: Connection,
+    write_csv,  # type: ignore[no-untyped-def]
+) -> None:
+    add_customers(connection, "C1")
+    path = write_csv(
+        "orders.csv",
+        "customer_code,order_date,amount\n"
+        "C1,2024-02-29 25:61:00,10\n"
+        "C1,2024-02-29 10:00:00 garbage,10\n"
+        "C1,2024-02-29 10:00:00,10\n",
+    )
+    before = snapshot(connection)
+    with pytest.raises(ImportRejected) as caught:
+        load(connection, OrdersImport(), path)
+    expected = "a date such as 2024-03-31"
+    assert caught.value.log.errors == [
+        RowError("orders.csv", 2, "order_date", "2024-02-29 25:61:00", expected),
+        RowError("orders.csv", 3, "order_date", "2024-02-29 10:00:00 garbage", expected),
+    ]
+    assert snapshot(connection) == before

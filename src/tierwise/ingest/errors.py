@@ -8,6 +8,14 @@ from pathlib import Path
 from tierwise.i18n import _
 
 MAX_REPORTED = 1000
+SHOWN_CHARS = 100  # of a value echoed in a message: enough to find it, not a flood
+
+
+def shortened(value: str | None) -> str | None:
+    """A value short enough to echo in a message, saying how long it really was."""
+    if value is None or len(value) <= SHOWN_CHARS:
+        return value
+    return value[:SHOWN_CHARS] + _("… ({n} characters)").format(n=len(value))
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,10 @@ class RowError:
     def expectation(self) -> str:
         """What was expected, with the note when there is one."""
         return f"{self.expected} ({self.note})" if self.note else self.expected
+
+    def __post_init__(self) -> None:
+        """Keep a shortened value: a hostile cell must not flood every message that echoes it."""
+        object.__setattr__(self, "value", shortened(self.value))
 
     def __str__(self) -> str:
         value = "" if self.value is None else self.value

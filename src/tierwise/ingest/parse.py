@@ -14,7 +14,12 @@ from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.errors import ErrorLog, RowError
 from tierwise.sheets import restore_neutralised
 
-DATE_PATTERN = r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?(?:[ T].*)?$"
+# A time after the date must be a real time of day (hh:mm, hh:mm:ss, fractions): it is dropped,
+# but anything else there means the cell holds something other than a date.
+TIME_PATTERN = r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?"
+DATE_PATTERN = (
+    r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?(?:[ T]" + TIME_PATTERN + r")?$"
+)
 # At most 22 + 6 digits, so every match fits the decimal128(28, 6) it is cast to.
 DECIMAL_PATTERN = r"^[+-]?(\d{1,22}(\.\d{0,6})?|\.\d{1,6})$"
 INTEGER_PATTERN = r"^[+-]?\d{1,15}$"
@@ -145,7 +150,7 @@ def _too_large(text: str | None) -> bool:
 
 
 def _dates(text: pa.Array, present: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Accepts 2024-03-31, 2024/3/31, 2024.3.31, 2024年3月31日, with an optional time after it."""
+    """Accepts 2024-03-31, 2024/3/31, 2024.3.31, 2024年3月31日, with an optional time of day."""
     parts = pc.extract_regex(text, DATE_PATTERN)
     year, month, day = (pc.struct_field(parts, name) for name in ("y", "m", "d"))
     iso = pc.binary_join_element_wise(

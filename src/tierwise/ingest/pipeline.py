@@ -20,8 +20,9 @@ from tierwise.ingest import staging
 from tierwise.ingest.columns import Column, match_headers
 from tierwise.ingest.errors import ErrorLog, ImportRejected, RowError
 from tierwise.ingest.parse import BatchParser
-from tierwise.ingest.reader import Progress, open_table
-from tierwise.ingest.reader import Table as SourceTable
+from tierwise.ingest.reader import open_table
+from tierwise.ingest.tables import Limits, Progress
+from tierwise.ingest.tables import Table as SourceTable
 from tierwise.sheets import CsvWriter
 
 DELETE_CHUNK = 10_000  # row numbers per DELETE, well under SQLite's bound-parameter limit
@@ -37,13 +38,16 @@ class ImportOptions:
     create_customers: bool = False
     batch_rows: int = 50_000
     latest_order_date: dt.date = field(default_factory=lambda: Settings().latest_order_date())
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def from_settings(cls, settings: Settings, **choices: Any) -> ImportOptions:
-        """The user's choices with what the operator configured (batch size, latest order date)."""
+        """The user's choices with what the operator configured (batch size, latest order date,
+        the limits of a file)."""
         return cls(
             batch_rows=settings.import_batch_rows,
             latest_order_date=settings.latest_order_date(),
+            limits=Limits.of(settings),
             **choices,
         )
 
@@ -175,7 +179,7 @@ def run_import(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import one file inside the caller's transaction; raise ImportRejected if rows are bad."""
-    table = open_table(path, options.batch_rows, progress, options.encoding)
+    table = open_table(path, options.batch_rows, progress, options.encoding, options.limits)
     positions, ignored = match_headers(path, table.headers, entity.columns, options.mapping)
     parser = BatchParser(path.name, entity.columns, positions)
     stage = staging.create_stage(conn, entity.name, parser.columns, entity.extra_stage_columns)
@@ -207,7 +211,7 @@ def run_import(
     if log and not options.skip_invalid:
         raise ImportRejected(log)
     if rejects:
-        source = open_table(path, options.batch_rows, None, options.encoding)
+        source = open_table(path, options.batch_rows, None, options.encoding, options.limits)
         _reject_staged(conn, entity, stage, rejects, source, set_errors, cascade)
         rejects.close()
     counts = entity.write(conn, stage, options)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -18,32 +15,23 @@ import pyarrow.csv as pacsv
 
 from tierwise.i18n import _
 from tierwise.ingest.errors import ImportFileError
+from tierwise.ingest.tables import Batches, Limits, Progress, Table, bounded, check_width
+from tierwise.ingest.textcheck import verify_text
+from tierwise.ingest.workbook import open_xlsx
 
 SNIFF_BYTES = 1 << 20
 ENCODINGS = ("utf-8", "gb18030")
-Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Table:
-    """An open import file: its headers, how big it is, and its rows in batches.
-
-    Each batch comes with the file row number of each of its rows (the header is row 1); rows
-    skipped as malformed leave gaps, so the numbers after them still match the file.
-    """
-
-    path: Path
-    headers: list[str]
-    size: int
-    batches: Iterator[tuple[pa.Array, pa.RecordBatch]]
-    malformed: list[tuple[int, str, str]] = field(default_factory=list)  # row, why, its text
 
 
 class _CountingReader(io.RawIOBase):
-    """Counts bytes as Arrow pulls them, so the progress bar moves with the file."""
+    """Counts bytes as Arrow pulls them, so the progress bar moves with the file.
+
+    It also notes whether the file holds a quote at all: only then can quoting go wrong.
+    """
 
     def __init__(self, raw: BinaryIO, progress: Progress | None, size: int) -> None:
         self._raw, self._progress, self._size, self.done = raw, progress, size, 0
+        self.quoted = False
 
     def readable(self) -> bool:
         return True
@@ -51,6 +39,7 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
         self.done += n or 0
+        self.quoted = self.quoted or b'"' in memoryview(buffer)[: n or 0].tobytes()
         if self._progress:
             self._progress(self.done, self._size)
         return n  # type: ignore[no-any-return]
@@ -71,14 +60,23 @@ def detect_encoding(path: Path, sample: bytes) -> str:
 
 
 def open_table(
-    path: Path, batch_rows: int, progress: Progress | None = None, encoding: str | None = None
+    path: Path,
+    batch_rows: int,
+    progress: Progress | None = None,
+    encoding: str | None = None,
+    limits: Limits | None = None,
 ) -> Table:
-    """Open a CSV or XLSX file by its suffix."""
+    """Open a CSV or XLSX file by its suffix; its rows are read within `limits`."""
+    limits = limits or Limits()
     if not path.is_file():
         raise ImportFileError(path, _("no such file"))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _open_xlsx(path, batch_rows, progress)
-    return _open_csv(path, batch_rows, progress, encoding)
+        table = open_xlsx(path, batch_rows, progress, limits)
+    else:
+        table = _open_csv(path, batch_rows, progress, encoding)
+    check_width(path, table.headers, limits)
+    table.batches = bounded(path, table.headers, table.batches, limits)
+    return table
 
 
 def _open_csv(
@@ -98,7 +96,21 @@ def _open_csv(
                 row=0, encoding=encoding, error=exc
             ),
         ) from exc
-    headers = next(csv.reader([first_line]), [])
+    if b"\r" in sample and b"\n" not in sample:
+        raise ImportFileError(
+            path,
+            _(
+                "row 1: the lines end in a carriage return alone (classic Mac text), which "
+                "cannot be told from a line break inside a value; save it as CSV UTF-8"
+            ),
+        )
+    try:
+        headers = next(csv.reader([first_line], strict=True), [])
+    except csv.Error as exc:
+        raise ImportFileError(
+            path,
+            _("row 1 (the headers) is not valid CSV: {error}").format(error=exc),
+        ) from exc
     if not any(h.strip() for h in headers):
         raise ImportFileError(path, _("the first line must hold the column headers"))
     names = [f"c{i}" for i in range(len(headers))]
@@ -116,7 +128,7 @@ def _open_csv(
         )
         return "skip"
 
-    def batches() -> Iterator[tuple[pa.Array, pa.RecordBatch]]:
+    def batches() -> Batches:
         with path.open("rb") as raw:
             counting = _CountingReader(raw, progress, size)
             row = 2
@@ -145,6 +157,7 @@ def _open_csv(
                     yield numbers, batch
                     if len(numbers):
                         row = numbers[-1].as_py() + 1
+                verify_text(path, encoding, headers, counting.quoted)
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
                 raise ImportFileError(
                     path,
@@ -164,61 +177,3 @@ def _row_numbers(start: int, count: int, skipped: list[int]) -> pa.Array:
     if later:
         numbers = numbers.filter(pc.invert(pc.is_in(numbers, pa.array(later, pa.int64()))))
     return numbers.slice(0, count)
-
-
-def _cell_text(value: Any) -> str:
-    """Excel cells arrive typed; turn them into the text a CSV would have held."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _open_xlsx(path: Path, batch_rows: int, progress: Progress | None) -> Table:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise ImportFileError(
-            path, _("not a readable XLSX workbook: {error}").format(error=exc)
-        ) from exc
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    headers = [_cell_text(v) for v in next(rows, ())]
-    if not any(h.strip() for h in headers):
-        raise ImportFileError(path, _("the first line must hold the column headers"))
-    total = sheet.max_row or 0
-    width = len(headers)
-
-    def batches() -> Iterator[tuple[pa.Array, pa.RecordBatch]]:
-        chunk: list[list[str]] = []
-        numbers: list[int] = []
-        for number, values in enumerate(rows, start=2):
-            cells = [_cell_text(v) for v in values[:width]] + [""] * (width - len(values))
-            if not any(cell.strip() for cell in cells):
-                continue  # an empty row (often only formatted), like a CSV's blank line
-            chunk.append(cells)
-            numbers.append(number)
-            if len(chunk) == batch_rows:
-                yield pa.array(numbers, pa.int64()), _to_batch(chunk, width)
-                chunk, numbers = [], []
-                if progress:
-                    progress(number, total)
-        if chunk:
-            yield pa.array(numbers, pa.int64()), _to_batch(chunk, width)
-        if progress:
-            progress(total, total)
-        workbook.close()
-
-    return Table(path=path, headers=headers, size=total, batches=batches())
-
-
-def _to_batch(rows: list[list[str]], width: int) -> pa.RecordBatch:
-    columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(width)]
-    return pa.RecordBatch.from_arrays(columns, names=[f"c{i}" for i in range(width)])

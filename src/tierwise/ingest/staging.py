@@ -44,7 +44,10 @@ def create_stage(
     columns += [Column(s.name, _sql_type(s)) for s in specs]
     columns += [Column(c.name, c.type) for c in extra if c.name not in {s.name for s in specs}]
     stage = Table(f"tw_stage_{name}", MetaData(), *columns, prefixes=["TEMPORARY"])
-    conn.execute(text(f"DROP TABLE IF EXISTS {stage.name}"))
+    # Named in the temporary schema: a bare name would make SQLite read the main database here,
+    # pinning this transaction to a snapshot another import may commit past before we write.
+    temporary = "temp" if conn.dialect.name == "sqlite" else "pg_temp"
+    conn.execute(text(f"DROP TABLE IF EXISTS {temporary}.{stage.name}"))
     stage.create(conn)
     return stage
 

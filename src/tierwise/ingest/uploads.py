@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
@@ -36,7 +37,8 @@ def import_upload(
         raise ImportFileError(name, _("send a .csv or .xlsx file"))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / (Path(name).stem[:100] + Path(name).suffix)  # a name fits the disk
-        path.write_bytes(content.read())
+        with path.open("wb") as copy:
+            shutil.copyfileobj(content, copy)  # in chunks: an upload may be large
         result = run_import(
             uow.connection, entity_for(kind, CustomerKind.ENTERPRISE), path, options
         )

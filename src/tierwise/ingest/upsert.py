@@ -1,4 +1,4 @@
-"""Set-based INSERT … ON CONFLICT DO UPDATE from a SELECT, on SQLite and PostgreSQL alike."""
+"""Set-based upserts from a SELECT (insert new keys, update changed rows), SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ from tierwise.db.base import utcnow
 from tierwise.ingest.pipeline import WriteCounts
 
 
+@dataclass(frozen=True)
+class Written:
+    """Rows one upsert inserted and rows it changed, as the database reported them."""
+
+    inserted: int
+    updated: int
+
+
 def upsert_from_select(
     conn: Connection,
     table: Table,
@@ -23,41 +31,48 @@ def upsert_from_select(
     insert_only: Sequence[str] = (),
     stamp: Sequence[str] = (),
     on_change: Mapping[str, Any] | None = None,
-) -> int:
-    """Insert the selected rows, update existing keys whose values differ; return rows written.
+) -> Written:
+    """Insert the selected rows whose keys are new, then update the rows whose values differ.
 
-    `insert_only` columns (defaults, created_at) are set on insert alone; `stamp` columns
-    (updated_at) are written but never compared; `on_change` sets values on update, e.g. a version.
+    Each statement counts what it did itself, so the counts stay true when another transaction
+    writes the same keys meanwhile: a key it inserted first is not inserted here but compared
+    (and updated if it differs). `insert_only` columns (defaults, created_at) are set on insert
+    alone; `stamp` columns (updated_at) are written but never compared; `on_change` sets values
+    on update, e.g. a version.
     """
     dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     # SQLite needs a WHERE in INSERT … SELECT … ON CONFLICT to parse it unambiguously.
-    statement = dialect.insert(table).from_select(list(columns), select.where(true()))
-    compared = [c for c in columns if c not in (*keys, *insert_only, *stamp)]
-    excluded = statement.excluded
-    updates: dict[str, Any] = {c: excluded[c] for c in (*compared, *stamp)}
-    updates.update(on_change or {})
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_=updates,
-        where=or_(*(table.c[c].is_distinct_from(excluded[c]) for c in compared)),
+    insert = (
+        dialect.insert(table)
+        .from_select(list(columns), select.where(true()))
+        .on_conflict_do_nothing(index_elements=list(keys))
     )
+    inserted = _rowcount(conn, insert)
+    compared = [c for c in columns if c not in (*keys, *insert_only, *stamp)]
+    if not compared:
+        return Written(inserted, 0)
+    source = dict(zip(columns, select.subquery().c, strict=True))
+    changes = (
+        update(table)
+        .values({c: source[c] for c in (*compared, *stamp)} | dict(on_change or {}))
+        .where(*(table.c[k] == source[k] for k in keys))
+        .where(or_(*(table.c[c].is_distinct_from(source[c]) for c in compared)))
+    )
+    return Written(inserted, _rowcount(conn, changes))
+
+
+def _rowcount(conn: Connection, statement: Any) -> int:
+    """Rows a write statement touched, as the driver reports them."""
     return int(conn.execute(statement, execution_options={"preserve_rowcount": True}).rowcount)
 
 
-def existing_keys(conn: Connection, stage: Table, stage_key: str, key: Column[Any]) -> int:
-    """How many staged rows name a key the table already holds."""
-    query = (
-        select(func.count())
-        .select_from(stage)
-        .where(select(key).where(key == stage.c[stage_key]).exists())
+def split_counts(total: int, written: Written) -> WriteCounts:
+    """From rows staged and what the upsert did, tell what happened to each staged row."""
+    return WriteCounts(
+        inserted=written.inserted,
+        updated=written.updated,
+        unchanged=total - written.inserted - written.updated,
     )
-    return int(conn.execute(query).scalar_one())
-
-
-def split_counts(total: int, existing: int, written: int) -> WriteCounts:
-    """From rows staged, rows that existed before and rows written, tell what happened."""
-    inserted = total - existing
-    return WriteCounts(inserted=inserted, updated=written - inserted, unchanged=total - written)
 
 
 def staged_rows(conn: Connection, stage: Table) -> int:
@@ -84,7 +99,6 @@ def upsert_staged(
 ) -> WriteCounts:
     """Upsert staged rows into `table` on `key`; only the columns the file had are written."""
     defaults = defaults or {}
-    total, existing = staged_rows(conn, stage), existing_keys(conn, stage, key, table.c[key])
     now = utcnow()
     values: dict[str, Any] = {}
     for column in stage.c:
@@ -116,7 +130,7 @@ def upsert_staged(
         stamp=list(stamp),
         on_change=on_change,
     )
-    return split_counts(total, existing, written)
+    return split_counts(staged_rows(conn, stage), written)
 
 
 def link_by_code(conn: Connection, stage: Table, table: Table, column: str, target: str) -> None:

@@ -26,7 +26,13 @@ from tierwise.ingest.pipeline import (
     duplicate_rows,
     unknown_references,
 )
-from tierwise.ingest.upsert import split_counts, staged_rows, upsert_from_select, upsert_staged
+from tierwise.ingest.upsert import (
+    Written,
+    split_counts,
+    staged_rows,
+    upsert_from_select,
+    upsert_staged,
+)
 from tierwise.sales.models import Order, OrderLine, Product
 from tierwise.sales.service import EARLIEST_ORDER_DATE, order_dates_expected
 
@@ -194,22 +200,18 @@ class OrdersImport(Import):
 
     def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
         created = self._create_customers(conn, stage) if options.create_customers else 0
-        lines_per_order = (
-            select(stage.c.order_code, func.count().label("n"))
-            .group_by(stage.c.order_code)
-            .subquery()
-        )
-        orders, lines = Order.__table__, OrderLine.__table__
-        existing = conn.execute(
-            select(func.count())
-            .select_from(lines)
-            .join(orders, orders.c.id == lines.c.order_id)
-            .join(lines_per_order, lines_per_order.c.order_code == orders.c.code)
-            .where(lines.c.line_no <= lines_per_order.c.n)
-        ).scalar_one()
         self._write_orders(conn, stage)
         written = self._write_lines(conn, stage)
-        if existing:  # only orders stored before can have lines the file no longer has
+        total = staged_rows(conn, stage)
+        # Lines are numbered from 1 in each order: if every staged line was new, none of these
+        # orders had lines before, so none can have lines the file no longer has.
+        if written.inserted < total:
+            lines_per_order = (
+                select(stage.c.order_code, func.count().label("n"))
+                .group_by(stage.c.order_code)
+                .subquery()
+            )
+            orders, lines = Order.__table__, OrderLine.__table__
             stale = (
                 select(lines.c.id)
                 .join(orders, orders.c.id == lines.c.order_id)
@@ -217,7 +219,7 @@ class OrdersImport(Import):
                 .where(lines.c.line_no > lines_per_order.c.n)
             )
             conn.execute(delete(lines).where(lines.c.id.in_(stale)))
-        counts = split_counts(staged_rows(conn, stage), existing, written)
+        counts = split_counts(total, written)
         return WriteCounts(counts.inserted, counts.updated, counts.unchanged, created)
 
     def _create_customers(self, conn: Connection, stage: Table) -> int:
@@ -276,7 +278,7 @@ class OrdersImport(Import):
         )
 
     @staticmethod
-    def _write_lines(conn: Connection, stage: Table) -> int:
+    def _write_lines(conn: Connection, stage: Table) -> Written:
         orders, products, lines = Order.__table__, Product.__table__, OrderLine.__table__
         line_no = func.row_number().over(partition_by=stage.c.order_code, order_by=stage.c.row_no)
         unit = case((stage.c.amount < 0, -1), else_=1)  # a return without a quantity takes back one

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tierwise.bootstrap import App
-from tierwise.i18n import request_language
+from tierwise.i18n import _, request_language
 from tierwise.web import problems
 
 LANG_COOKIE = "tierwise_lang"
@@ -57,6 +57,44 @@ class LanguageMiddleware:
             request_language.reset(token)
 
 
+class BodyLimitMiddleware:
+    """Refuse a request body past the limit (413) as it arrives, before it fills memory or disk.
+
+    A stated Content-Length past it is refused at the first read; a chunked body once its bytes
+    so far pass it. The refusal is raised where the route reads the body, so it answers as
+    problem+json (or the console's error page) like every other error.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        stated = dict(scope["headers"]).get(b"content-length", b"")
+        received = int(stated) if stated.isdigit() else 0
+
+        async def limited() -> Message:
+            nonlocal received
+            if received > self.max_bytes:
+                raise HTTPException(413, self.refusal())
+            message = await receive()
+            if message["type"] == "http.request" and not stated:
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(413, self.refusal())
+            return message
+
+        await self.app(scope, limited, send)
+
+    def refusal(self) -> str:
+        """What the client is told, in its language."""
+        return _("the request is larger than {limit} MB (TIERWISE_IMPORT_MAX_UPLOAD_MB)").format(
+            limit=self.max_bytes >> 20
+        )
+
+
 def create_app(tierwise: App) -> FastAPI:
     """Build the API on an already wired application (the one composition root)."""
     from tierwise.accountability import api as accountability_api
@@ -90,6 +128,7 @@ def create_app(tierwise: App) -> FastAPI:
     app.state.tierwise = tierwise
     problems.install(app)
 
+    app.add_middleware(BodyLimitMiddleware, max_bytes=tierwise.settings.import_max_upload_mb << 20)
     app.add_middleware(LanguageMiddleware)
 
     # Any request can be malformed (400) or invalid (422); both answer as problem+json.

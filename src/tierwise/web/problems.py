@@ -57,6 +57,7 @@ TITLES = {
     405: "Method Not Allowed",
     409: "Conflict",
     412: "Precondition Failed",
+    413: "Content Too Large",
     422: "Unprocessable Content",
     428: "Precondition Required",
     429: "Too Many Requests",
