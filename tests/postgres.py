@@ -38,7 +38,10 @@ def database_for(kind: str, name: str, folder: str) -> str:
     """URL of an empty database of its own for tests that must commit (e.g. ADBC reads)."""
     if kind == "sqlite":
         return f"sqlite:///{folder}/{name}.db"
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    # Named after TIERWISE_TEST_PG_URL's database, so test runs on one server keep apart.
+    base = make_url(PG_URL)
+    database = name.replace("tierwise_test", str(base.database), 1)
+    url = base.set(database=database).render_as_string(hide_password=False)
     reason = prepare_postgres(url)
     if reason:
         import pytest
