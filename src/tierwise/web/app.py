@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tierwise.bootstrap import App
 from tierwise.i18n import request_language
 from tierwise.web import problems
+from tierwise.web.security import SecurityHeadersMiddleware, require_own_secret
 
 LANG_COOKIE = "tierwise_lang"
 
@@ -75,7 +76,7 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.service import pages as service_pages
     from tierwise.tiering import api as tiering_api
     from tierwise.tiering import pages as tiering_pages
-    from tierwise.web import dashboard, pages
+    from tierwise.web import apidocs, dashboard, pages
 
     app = FastAPI(
         title="Tierwise",
@@ -86,11 +87,14 @@ def create_app(tierwise: App) -> FastAPI:
             "X-CSRF-Token on writes) or send an API token as `Authorization: Bearer <token>`. "
             "Errors are RFC 9457 problem+json. Lists are paged with `cursor`/`next_cursor`."
         ),
+        docs_url=None,  # served by apidocs from the installed Swagger UI, not a CDN
+        redoc_url=None,
     )
     app.state.tierwise = tierwise
     problems.install(app)
 
     app.add_middleware(LanguageMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     # Any request can be malformed (400) or invalid (422); both answer as problem+json.
     api = APIRouter(prefix=API_PREFIX, responses=problems.error_responses(400, 422))
@@ -114,6 +118,7 @@ def create_app(tierwise: App) -> FastAPI:
     app.include_router(api)
     for module in (
         pages,
+        apidocs,
         dashboard,
         customers_pages,
         customers_forms,
@@ -139,7 +144,10 @@ def create_app(tierwise: App) -> FastAPI:
 
 
 def from_environment() -> FastAPI:
-    """The app wired from TIERWISE_* settings, for `uvicorn --factory` with several workers."""
+    """The app wired from TIERWISE_* settings, for `uvicorn --factory` with several workers;
+    like `tierwise serve`, it refuses the demo key outside demo mode."""
     from tierwise.bootstrap import bootstrap
 
-    return create_app(bootstrap())
+    tierwise = bootstrap()
+    require_own_secret(tierwise.settings)
+    return create_app(tierwise)
