@@ -27,6 +27,7 @@ from .api_world import World, password_for, rolled_back_client
 from .import_support import load
 
 API = "/api/v1"
+TEXT_PLAIN = {"Content-Type": "text/plain"}
 BAD_CODES = ("C9\r\nSet-Cookie: planted=1", "C9\u202egnp.exe", "C9\u200b")
 
 
@@ -153,6 +154,11 @@ def test_the_sign_in_form_needs_the_token_it_was_given(client: TestClient) -> No
     signed_in = client.post("/sign-in", data={**form, "csrf_token": token}, follow_redirects=False)
     assert signed_in.status_code == 303 and client.cookies.get("tierwise_session")
     assert client.get(f"{API}/me").json()["username"] == "am"
+    client.cookies.clear()  # the API's sign-in takes JSON only, which no cross-site form can send
+    as_form = client.post(
+        f"{API}/session", content='{"username": "am", "password": "x"}', headers=TEXT_PLAIN
+    )
+    assert as_form.status_code == 422 and "tierwise_session" not in client.cookies
 
 
 class CountingHasher(PasswordHasher):
