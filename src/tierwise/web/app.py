@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tierwise.bootstrap import App
 from tierwise.i18n import request_language
 from tierwise.web import problems
-from tierwise.web.security import SecurityHeadersMiddleware, require_own_secret
+from tierwise.web.security import InsecureSecret, SecurityHeadersMiddleware, require_own_secret
 
 LANG_COOKIE = "tierwise_lang"
 
@@ -145,9 +145,12 @@ def create_app(tierwise: App) -> FastAPI:
 
 def from_environment() -> FastAPI:
     """The app wired from TIERWISE_* settings, for `uvicorn --factory` with several workers;
-    like `tierwise serve`, it refuses the demo key outside demo mode."""
+    like `tierwise serve`, it refuses the demo key outside demo mode (a message, no traceback)."""
     from tierwise.bootstrap import bootstrap
 
     tierwise = bootstrap()
-    require_own_secret(tierwise.settings)
+    try:
+        require_own_secret(tierwise.settings)
+    except InsecureSecret as exc:
+        raise SystemExit(str(exc)) from None
     return create_app(tierwise)
