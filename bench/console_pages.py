@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import time
 from pathlib import Path
@@ -52,7 +53,10 @@ def main() -> None:
         ]
         uow.commit()
     client = TestClient(create_app(app))
-    client.post("/sign-in", data={"username": USER, "password": PASSWORD, "next": "/customers"})
+    form = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text)
+    assert form, "the sign-in form has no token"
+    sign_in = {"username": USER, "password": PASSWORD, "next": "/customers"}
+    client.post("/sign-in", data={**sign_in, "csrf_token": form.group(1)})
     pages = {
         "customer list, first page (50 rows by code)": lambda i: "/customers",
         "customer list, search by code prefix": lambda i: f"/customers?q={picks[i][:5]}",

@@ -282,3 +282,12 @@ def test_pages_fit_a_tablet_without_sideways_scrolling(
         assert overflow <= 0, f"{path} is {overflow}px wider than a tablet"
     shot(page, "tablet-policy")
     context.close()
+
+
+def test_the_api_docs_render_from_local_files_under_the_content_policy(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    assert page.locator(".opblock").count() > 50  # every operation listed
+    page.locator(".opblock-summary").first.click()
+    page.wait_for_selector(".opblock-body")
+    shot(page, "api-docs")

@@ -22,7 +22,7 @@ from tierwise.ingest.pipeline import (
 from tierwise.ingest.upsert import link_by_code, upsert_staged
 
 STAFF_COLUMNS = (
-    Column("code", "员工编号", required=True, max_length=64, aliases=("工号",)),
+    Column("code", "员工编号", required=True, code=True, max_length=64, aliases=("工号",)),
     Column("name", "姓名", required=True),
     Column("role", "岗位", Kind.CHOICE, required=True, choice=StaffRole, aliases=("角色",)),
     Column("level", "级别", Kind.CHOICE, choice=StaffLevel),

@@ -35,6 +35,7 @@ from tierwise.identity.roles import Permission
 from tierwise.web.deps import AppDep, IfMatchDep, UowDep, allowed, check_version, etag
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import StaleVersion, error_responses
+from tierwise.web.security import attachment
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 Code = Annotated[str, "customer code"]
@@ -235,7 +236,7 @@ def personal_data(
     uow.commit()
     if format == "zip":
         content = privacy.bundle_zip(bundle)
-        headers = {"Content-Disposition": f'attachment; filename="{customer.code}.zip"'}
+        headers = attachment(f"{customer.code}.zip")
         return StreamingResponse(iter([content]), media_type="application/zip", headers=headers)
     return bundle
 

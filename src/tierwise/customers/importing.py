@@ -36,7 +36,9 @@ from tierwise.ingest.pipeline import (
 from tierwise.ingest.upsert import Reference, link_by_code, upsert_staged
 
 CUSTOMER_COLUMNS = (
-    Column("code", "客户编码", required=True, max_length=64, aliases=("客户代码", "客户号")),
+    Column(
+        "code", "客户编码", required=True, code=True, max_length=64, aliases=("客户代码", "客户号")
+    ),
     Column("name", "客户名称", required=True, aliases=("客户名", "名称")),
     Column("kind", "客户类型", Kind.CHOICE, choice=CustomerKind),
     Column("status", "客户状态", Kind.CHOICE, choice=CustomerStatus, aliases=("状态",)),
@@ -48,9 +50,9 @@ CUSTOMER_COLUMNS = (
     Column("credit_rating", "信用等级", max_length=8),
     Column("credit_limit", "信用额度", Kind.DECIMAL, non_negative=True),
     Column("acquisition_source", "获客来源", Kind.CHOICE, choice=AcquisitionSource),
-    Column("referred_by", "推荐人编码", max_length=64, aliases=("推荐客户",)),
-    Column("owner", "客户经理", max_length=64, aliases=("负责人",)),
-    Column("csr", "客服代表", max_length=64, aliases=("专属客服",)),
+    Column("referred_by", "推荐人编码", code=True, max_length=64, aliases=("推荐客户",)),
+    Column("owner", "客户经理", code=True, max_length=64, aliases=("负责人",)),
+    Column("csr", "客服代表", code=True, max_length=64, aliases=("专属客服",)),
     Column("acquired_on", "获客日期", Kind.DATE, aliases=("开户日期",)),
     Column("enterprise_nature", "企业性质", Kind.CHOICE, choice=EnterpriseNature),
     Column("asset_scale", "资产规模", Kind.DECIMAL, non_negative=True),
@@ -109,9 +111,9 @@ class CustomersImport(Import):
 
 
 CONTACT_COLUMNS = (
-    Column("customer_code", "客户编码", required=True, max_length=64),
+    Column("customer_code", "客户编码", required=True, code=True, max_length=64),
     Column("name", "联系人", required=True, aliases=("姓名", "联系人姓名")),
-    Column("code", "联系人编码", max_length=130),
+    Column("code", "联系人编码", code=True, max_length=130),
     Column("department", "部门", max_length=100),
     Column("title", "职务", max_length=100, aliases=("职位",)),
     Column("phone", "电话", max_length=50, aliases=("手机", "联系电话")),

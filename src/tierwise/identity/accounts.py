@@ -34,7 +34,8 @@ class AccountError(ValueError):
 
 
 class SignInRefused(PermissionError):
-    """Wrong name or password, a disabled user, or a lockout; `delay` slows the next try."""
+    """Wrong name or password, a disabled user, or a lockout; `delay` slows the answer, the
+    same for every refusal, so its time never tells whether a user name exists."""
 
     def __init__(self, message: str, delay: float = 0.0) -> None:
         super().__init__(message)
@@ -149,8 +150,9 @@ def end_access(session: Session, user: User, now: dt.datetime) -> None:
 def sign_in(
     session: Session, settings: Settings, username: str, password: str, now: dt.datetime
 ) -> User:
-    """The user if the password is right; failures count towards a lockout and slow the next try.
-    Every refusal reads the same, so an answer never tells whether a user name exists."""
+    """The user if the password is right; failures count towards a lockout. Every refusal reads
+    the same and costs the same (one argon2 verification, one delay), so neither an answer nor
+    its time tells whether a user name exists."""
     user = session.scalar(select(User).where(User.username == username))
     refused = _(
         "wrong user name or password, or sign-in locked for a while after repeated failures"
@@ -178,7 +180,7 @@ def sign_in(
                     failed_sign_ins=0,
                 )
             )
-        raise SignInRefused(refused, settings.failed_sign_in_delay * (1 + failures))
+        raise SignInRefused(refused, settings.failed_sign_in_delay)
     if not user.active:
         raise SignInRefused(refused, settings.failed_sign_in_delay)
     user.failed_sign_ins = 0

@@ -21,6 +21,7 @@ from tierwise.ingest.uploads import import_upload, upload_name
 from tierwise.sheets import BOM, CsvWriter
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.problems import error_responses
+from tierwise.web.security import attachment
 
 router = APIRouter(tags=["imports and exports"])
 EXPORT_COLUMNS = ("code", "name", "kind", "status", "tier", "owner", "phone", "email", "address")
@@ -114,5 +115,5 @@ def export_customers(
     record(uow.session, principal, "export", "customer", None, seen, note=f"purpose {purpose}")
     uow.commit()
     rows = list(_csv(uow, principal, app.settings.secret_key, purpose == "marketing"))
-    headers = {"Content-Disposition": f'attachment; filename="customers-{purpose}.csv"'}
+    headers = attachment(f"customers-{purpose}.csv")
     return StreamingResponse(iter(rows), media_type="text/csv; charset=utf-8", headers=headers)

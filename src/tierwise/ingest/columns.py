@@ -39,6 +39,7 @@ class Column:
     scale: int = 2
     percent: bool = False
     bounds: tuple[int, int] | None = None  # whole numbers on a scale, e.g. NPS 0–10
+    code: bool = False  # an identifier: it reaches URLs and download names, so no control marks
     aliases: tuple[str, ...] = ()
 
     def spellings(self) -> tuple[str, ...]:

@@ -23,6 +23,9 @@ DATE_PATTERN = (
 # At most 22 + 6 digits, so every match fits the decimal128(28, 6) it is cast to.
 DECIMAL_PATTERN = r"^[+-]?(\d{1,22}(\.\d{0,6})?|\.\d{1,6})$"
 INTEGER_PATTERN = r"^[+-]?\d{1,15}$"
+# Control, format (bidi overrides, zero-width) and line/paragraph separator characters: in a code
+# they would break a header (CR LF) or make it read differently from what it is.
+CODE_FORBIDDEN = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]"
 TRUE_WORDS = ("1", "true", "yes", "y", "是", "真")
 FALSE_WORDS = ("0", "false", "no", "n", "否", "假")
 MONEY_NOISE = (",", "，", "¥", "￥", "$", " ")
@@ -48,6 +51,10 @@ def expected_text(column: Column) -> str:
         return _("one of {values}").format(
             values=", ".join(f"{m.value} ({m.zh})" for m in column.choice)
         )
+    if column.code:
+        return _(
+            "a code of at most {n} characters without control or text-direction characters"
+        ).format(n=column.max_length)
     return _("text of at most {n} characters").format(n=column.max_length)
 
 
@@ -98,8 +105,10 @@ class BatchParser:
         """The column's typed values (null where invalid) and the mask of invalid cells."""
         present = pc.is_valid(text)
         if column.kind is Kind.TEXT:
-            too_long = pc.greater(pc.utf8_length(text), column.max_length)
-            return text, pc.and_(present, too_long)
+            bad = pc.greater(pc.utf8_length(text), column.max_length)
+            if column.code:
+                bad = pc.or_(bad, pc.match_substring_regex(text, CODE_FORBIDDEN))
+            return text, pc.and_(present, bad)
         if column.kind is Kind.DATE:
             return _dates(text, present)
         if column.kind is Kind.DECIMAL:

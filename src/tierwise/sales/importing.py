@@ -37,7 +37,14 @@ from tierwise.sales.models import Order, OrderLine, Product
 from tierwise.sales.service import EARLIEST_ORDER_DATE, order_dates_expected
 
 PRODUCT_COLUMNS = (
-    Column("code", "产品编码", required=True, max_length=64, aliases=("产品代码", "商品编码")),
+    Column(
+        "code",
+        "产品编码",
+        required=True,
+        code=True,
+        max_length=64,
+        aliases=("产品代码", "商品编码"),
+    ),
     Column("name", "产品名称", required=True, aliases=("商品名称",)),
     Column("category", "产品类别", max_length=100, aliases=("类别", "品类")),
     Column("list_price", "标准价格", Kind.DECIMAL, non_negative=True, aliases=("单价", "价格")),
@@ -46,16 +53,18 @@ PRODUCT_COLUMNS = (
 )
 
 ORDER_COLUMNS = (
-    Column("customer_code", "客户编码", required=True, max_length=64, aliases=("客户代码",)),
+    Column(
+        "customer_code", "客户编码", required=True, code=True, max_length=64, aliases=("客户代码",)
+    ),
     Column("order_date", "订单日期", Kind.DATE, required=True, aliases=("日期", "下单日期")),
     Column("amount", "金额", Kind.DECIMAL, required=True, aliases=("销售额", "订单金额")),
-    Column("order_code", "订单编号", max_length=130, aliases=("订单号",)),
-    Column("product_code", "产品编码", max_length=64, aliases=("商品编码",)),
+    Column("order_code", "订单编号", code=True, max_length=130, aliases=("订单号",)),
+    Column("product_code", "产品编码", code=True, max_length=64, aliases=("商品编码",)),
     Column("quantity", "数量", Kind.DECIMAL, scale=3),
     Column("cost", "成本", Kind.DECIMAL),
     Column("channel", "渠道", max_length=50, aliases=("销售渠道",)),
     Column("department", "部门", max_length=100, aliases=("采购部门",)),
-    Column("returns_order_code", "退货原订单", max_length=130, aliases=("原订单编号",)),
+    Column("returns_order_code", "退货原订单", code=True, max_length=130, aliases=("原订单编号",)),
 )
 
 

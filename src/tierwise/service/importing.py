@@ -13,9 +13,9 @@ from tierwise.ingest.columns import Column, Kind
 from tierwise.service.models import SatisfactionFactor, Survey
 
 SURVEY_COLUMNS = (
-    Column("customer_code", "客户编码", required=True, max_length=64),
+    Column("customer_code", "客户编码", required=True, code=True, max_length=64),
     Column("answered_on", "调查日期", Kind.DATE, required=True, aliases=("日期",)),
-    Column("code", "问卷编号", max_length=130),
+    Column("code", "问卷编号", code=True, max_length=130),
     Column("nps", "推荐意愿", Kind.INTEGER, bounds=(0, 10), aliases=("NPS",)),
     Column("csat", "满意度", Kind.INTEGER, bounds=(1, 5), aliases=("CSAT",)),
     *(

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tierwise.bootstrap import App
 from tierwise.i18n import _, request_language
 from tierwise.web import problems
+from tierwise.web.security import InsecureSecret, SecurityHeadersMiddleware, require_own_secret
 
 LANG_COOKIE = "tierwise_lang"
 
@@ -113,7 +114,7 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.service import pages as service_pages
     from tierwise.tiering import api as tiering_api
     from tierwise.tiering import pages as tiering_pages
-    from tierwise.web import dashboard, pages
+    from tierwise.web import apidocs, dashboard, pages
 
     app = FastAPI(
         title="Tierwise",
@@ -124,12 +125,15 @@ def create_app(tierwise: App) -> FastAPI:
             "X-CSRF-Token on writes) or send an API token as `Authorization: Bearer <token>`. "
             "Errors are RFC 9457 problem+json. Lists are paged with `cursor`/`next_cursor`."
         ),
+        docs_url=None,  # served by apidocs from the installed Swagger UI, not a CDN
+        redoc_url=None,
     )
     app.state.tierwise = tierwise
     problems.install(app)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=tierwise.settings.import_max_upload_mb << 20)
     app.add_middleware(LanguageMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     # Any request can be malformed (400) or invalid (422); both answer as problem+json.
     api = APIRouter(prefix=API_PREFIX, responses=problems.error_responses(400, 422))
@@ -153,6 +157,7 @@ def create_app(tierwise: App) -> FastAPI:
     app.include_router(api)
     for module in (
         pages,
+        apidocs,
         dashboard,
         customers_pages,
         customers_forms,
@@ -178,7 +183,13 @@ def create_app(tierwise: App) -> FastAPI:
 
 
 def from_environment() -> FastAPI:
-    """The app wired from TIERWISE_* settings, for `uvicorn --factory` with several workers."""
+    """The app wired from TIERWISE_* settings, for `uvicorn --factory` with several workers;
+    like `tierwise serve`, it refuses the demo key outside demo mode (a message, no traceback)."""
     from tierwise.bootstrap import bootstrap
 
-    return create_app(bootstrap())
+    tierwise = bootstrap()
+    try:
+        require_own_secret(tierwise.settings)
+    except InsecureSecret as exc:
+        raise SystemExit(str(exc)) from None
+    return create_app(tierwise)

@@ -10,6 +10,7 @@ from tierwise.demo.cli import print_sign_ins
 from tierwise.i18n import _
 from tierwise.terminal import console, errors
 from tierwise.web.app import create_app
+from tierwise.web.security import InsecureSecret, require_own_secret
 
 
 def register(app: typer.Typer) -> None:
@@ -22,15 +23,11 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000),
     ) -> None:
         tierwise: App = ctx.obj
-        if tierwise.settings.insecure:
-            errors.print(
-                _(
-                    "[red]TIERWISE_SECRET_KEY is the built-in demo key.[/red] Set a secret of your "
-                    "own (python -c 'import secrets; print(secrets.token_urlsafe(32))'), or run "
-                    "the demo with TIERWISE_DEMO=1."
-                )
-            )
-            raise typer.Exit(2)
+        try:
+            require_own_secret(tierwise.settings)
+        except InsecureSecret as exc:
+            errors.print(str(exc), style="red", markup=False)
+            raise typer.Exit(2) from exc
         if tierwise.settings.demo:
             print_sign_ins(tierwise)
         console.print(

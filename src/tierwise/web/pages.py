@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import plotly
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from itsdangerous import URLSafeSerializer
 
+from tierwise.bootstrap import App
 from tierwise.i18n import _
 from tierwise.identity import accounts
 from tierwise.identity.access import Forbidden, Principal
@@ -30,6 +32,8 @@ from tierwise.web.render import FLASH_COOKIE, render
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+SIGN_IN_COOKIE = "tierwise_sign_in"
 
 router = APIRouter(include_in_schema=False)
 
@@ -108,10 +112,32 @@ def error_page(
     )
 
 
+def sign_in_form(
+    request: Request, app: App, next: str, status: int = 200, error: str | None = None
+) -> HTMLResponse:
+    """The sign-in form with a fresh pre-session form token, also kept in a cookie: a post
+    without the pair comes from another site (login CSRF) and is refused."""
+    token = secrets.token_urlsafe(32)
+    request.state.csrf = token
+    response = render(
+        request, "sign_in.html", None, status=status, error=error, next=safe_next(next)
+    )
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        token,
+        max_age=3600,
+        path="/sign-in",
+        httponly=True,
+        samesite="strict",
+        secure=not app.settings.demo,
+    )
+    return response
+
+
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
+def sign_in_page(request: Request, app: AppDep, next: str = "/") -> HTMLResponse:
     """The sign-in form."""
-    return render(request, "sign_in.html", None, next=safe_next(next))
+    return sign_in_form(request, app, next)
 
 
 @router.post("/sign-in", response_class=HTMLResponse, response_model=None)
@@ -121,16 +147,21 @@ def sign_in(
     uow: UowDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> HTMLResponse | RedirectResponse:
-    """Check the password, start a fresh session and go where the user was heading."""
+    """Check the form token, then the password; start a fresh session and go where the user
+    was heading."""
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        refusal = _("the sign-in form has expired or came from another site; sign in again")
+        return sign_in_form(request, app, next, status=403, error=refusal)
     try:
         _user, _principal, new = open_signed_in(request, app, uow, username, password)
     except accounts.SignInRefused as exc:
-        return render(
-            request, "sign_in.html", None, status=401, error=str(exc), next=safe_next(next)
-        )
+        return sign_in_form(request, app, next, status=401, error=str(exc))
     response = RedirectResponse(safe_next(next), status_code=303)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")
     set_session_cookie(response, app, new.session_id)
     return response
 
@@ -179,8 +210,10 @@ def change_password(
 
 @router.get("/lang/{lang}")
 def switch_language(lang: str, request: Request) -> RedirectResponse:
-    """Remember the reader's language and go back to the page they were on."""
-    back = request.headers.get("referer") or "/"
+    """Remember the reader's language and go back to the page they were on: its path on this
+    site only, whatever host the referer names."""
+    referer = urlsplit(request.headers.get("referer") or "/")
+    back = safe_next(urlunsplit(("", "", referer.path or "/", referer.query, "")))
     response = RedirectResponse(back, status_code=303)
     response.set_cookie(
         LANG_COOKIE, "en" if lang == "en" else "zh_CN", max_age=365 * 86400, samesite="lax"
