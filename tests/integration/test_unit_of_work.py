@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
 from tierwise.db import migrate
-from tierwise.db.session import is_busy
+from tierwise.db.failures import Trouble, trouble_of
 from tierwise.identity.models import AuditEntry
 
 
@@ -65,7 +65,7 @@ def test_a_writing_unit_says_busy_after_the_timeout_instead_of_writing_half(
     with pytest.raises(OperationalError) as refused, app.uow() as uow:
         uow.session.add(_entry("never"))
         uow.commit()
-    assert is_busy(refused.value)
+    assert trouble_of(refused.value) is Trouble.BUSY
     other_writer.execute("ROLLBACK")
     assert _notes(app) == []
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from sqlite3 import SQLITE_BUSY
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from tierwise.db.failures import Trouble, trouble_of
 
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another writer before the answer is "busy"
 
@@ -59,12 +60,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def is_busy(exc: OperationalError) -> bool:
-    """Whether SQLite refused because another connection holds the write lock."""
-    code = getattr(exc.orig, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF == SQLITE_BUSY
-
-
 class UnitOfWork:
     """A session whose work is discarded unless `commit()` is called before leaving the block.
 
@@ -111,7 +106,7 @@ class UnitOfWork:
         try:
             self.session.commit()
         except OperationalError as exc:
-            if not is_busy(exc):
+            if trouble_of(exc) is not Trouble.BUSY:
                 raise
             self.session.rollback()
             reading_bind, self.session.bind = self.session.bind, self._writes_bind

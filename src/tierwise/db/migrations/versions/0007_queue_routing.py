@@ -1,6 +1,6 @@
 """queued calls record who entered them; the telephony role routes calls
 
-Revision ID: 0007_scope
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02 16:00:00
 
@@ -16,7 +16,7 @@ from alembic import op
 
 from tierwise.identity.roles import DEFAULT_ROLES, Permission
 
-revision: str = "0007_scope"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """sums of amounts widened to Numeric(28, 2)
 
-Revision ID: 0007_exports
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 15:50:00
 
 Indicators, category profits and accountability values hold sums of order lines; at
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_exports"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
