@@ -23,13 +23,17 @@ def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT, **kwargs: Any) -> 
     backend = parsed.get_backend_name()
     connect_args = dict(kwargs.pop("connect_args", {}))
     if backend == "sqlite":
-        connect_args.setdefault("timeout", busy_timeout)
+        if "timeout" not in parsed.query:  # a timeout in the URL is the operator's own choice
+            connect_args.setdefault("timeout", busy_timeout)
         if parsed.database not in (None, "", ":memory:"):
             # A unit holding the write lock may open a second connection (a bulk read); it must
             # never queue for a pooled connection behind units that are queuing for its lock.
             kwargs.setdefault("max_overflow", -1)
     elif backend == "postgresql":
-        connect_args.setdefault("options", f"-c lock_timeout={round(busy_timeout * 1000)}")
+        given = str(parsed.query.get("options", ""))
+        if "lock_timeout" not in given:
+            wait = f"-c lock_timeout={round(busy_timeout * 1000)}"
+            connect_args.setdefault("options", f"{given} {wait}".strip())
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
