@@ -94,6 +94,25 @@ def test_an_overlong_shared_string_refuses_the_workbook_before_it_is_opened(
     assert codes(connection, CUSTOMERS) == []
 
 
+def test_an_overlong_inline_text_refuses_the_workbook_before_it_is_opened(
+    connection: Connection, tmp_path: Path
+) -> None:
+    saved = _workbook(tmp_path / "saved.xlsx", [["code", "name", "notes"], ["C1", "Acme", "LONG"]])
+    path = tmp_path / "inline.xlsx"
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():  # openpyxl cuts texts at 32,767 characters when it saves
+            part = source.read(info)
+            sheet = info.filename.startswith("xl/worksheets/")
+            target.writestr(info, part.replace(b">LONG<", f">{LONG}<".encode()) if sheet else part)
+        assert "xl/sharedStrings.xml" not in source.namelist()  # the texts are inline
+
+    with pytest.raises(ImportFileError) as caught:
+        load(connection, CustomersImport(), path)
+
+    assert caught.value.message == "a text cell holds more than 32767 characters"
+    assert codes(connection, CUSTOMERS) == []
+
+
 def test_a_workbook_unpacking_past_the_limit_is_refused(
     connection: Connection, tmp_path: Path
 ) -> None:

@@ -14,7 +14,8 @@ from tierwise.i18n import _
 from tierwise.ingest.errors import ImportFileError
 from tierwise.ingest.tables import Batches, Limits, Progress, Table, check_width
 
-SHARED_STRINGS = "xl/sharedStrings.xml"
+# Where openpyxl finds whole texts it keeps in memory: each one is measured before it is opened.
+_TEXT_UNITS = {"xl/sharedStrings.xml": "si"}
 CHUNK = 1 << 16
 # openpyxl reads a whole sheet on opening to learn its size when the sheet does not state it
 # (Excel always does); past this many bytes that costs seconds, so such a sheet is refused.
@@ -38,7 +39,8 @@ def check_archive(path: Path, limits: Limits) -> None:
     """Refuse a workbook that unpacks to more than the limit, or holds an overlong text.
 
     The sizes come from the zip directory, which the zip reader holds each part to. openpyxl
-    keeps every shared string in memory, so they are measured first, as they stream past.
+    keeps every shared string in memory, and reads a sheet's inline texts whole, so the texts of
+    both are measured first, as they stream past.
     """
     try:
         with zipfile.ZipFile(path) as archive:
@@ -60,9 +62,14 @@ def check_archive(path: Path, limits: Limits) -> None:
                             "whole just to open it; save the workbook with Excel, or as CSV"
                         ).format(sheet=info.filename.rpartition("/")[2]),
                     )
-            if SHARED_STRINGS in archive.namelist():
-                with archive.open(SHARED_STRINGS) as part:
-                    longest = _longest_shared_string(part, limits.cell_chars)
+            for info in archive.infolist():
+                unit = _TEXT_UNITS.get(info.filename) or (
+                    "c" if info.filename.startswith("xl/worksheets/") else None
+                )
+                if unit is None:
+                    continue
+                with archive.open(info) as part:
+                    longest = _longest_text(part, unit, limits.cell_chars)
                 if longest > limits.cell_chars:
                     raise ImportFileError(
                         path,
@@ -86,8 +93,9 @@ def _states_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     return head.find(b"dimension ", 0, None if rows == -1 else rows) != -1
 
 
-def _longest_shared_string(part: Any, limit: int) -> int:
-    """The length of the longest shared string, or the first length past `limit` (then stop)."""
+def _longest_text(part: Any, unit: str, limit: int) -> int:
+    """The length of the longest text of one `unit` (a shared string `si`, or a sheet's cell `c`
+    with its value or inline string), or the first length past `limit` (then stop)."""
     longest = length = 0
     inside = False
     parser = expat.ParserCreate()
@@ -96,14 +104,14 @@ def _longest_shared_string(part: Any, limit: int) -> int:
     def start(name: str, _attributes: Any) -> None:
         nonlocal length, inside
         local = name.rpartition(":")[2]
-        if local == "si":
+        if local == unit:
             length = 0
-        inside = local == "t"
+        inside = local in ("t", "v")
 
     def end(name: str) -> None:
         nonlocal longest, inside
         inside = False
-        if name.rpartition(":")[2] == "si":
+        if name.rpartition(":")[2] == unit:
             longest = max(longest, length)
 
     def text(data: str) -> None:
