@@ -16,6 +16,7 @@ from pydantic_settings import (
 
 Language = Literal["zh_CN", "en"]
 DEMO_SECRET_KEY = "tierwise-demo-only-secret"
+MIN_SECRET_CHARS = 16  # an empty or guessable key signs sessions and pseudonyms as badly as none
 # What an import file may hold; beyond these it is refused before it costs much time or memory.
 IMPORT_MAX_ROWS = 5_000_000
 IMPORT_MAX_COLUMNS = 500
@@ -61,8 +62,10 @@ class Settings(BaseSettings):
 
     @property
     def insecure(self) -> bool:
-        """Outside demo mode a server must not sign cookies with a key everyone knows."""
-        return self.secret_key == DEMO_SECRET_KEY and not self.demo
+        """Outside demo mode a server must not sign cookies with a key everyone knows or guesses."""
+        return not self.demo and (
+            self.secret_key == DEMO_SECRET_KEY or len(self.secret_key.strip()) < MIN_SECRET_CHARS
+        )
 
     @classmethod
     def settings_customise_sources(

@@ -224,3 +224,23 @@ def test_a_large_sheet_that_does_not_state_its_size_is_refused_before_it_is_read
         "the sheet sheet1.xml does not state its size, so it would be read whole just to open it; "
         "save the workbook with Excel, or as CSV"
     )
+
+
+def test_a_growth_rate_its_column_cannot_hold_is_named_and_nothing_is_written(
+    connection: Connection,
+    write_csv,  # type: ignore[no-untyped-def]
+) -> None:
+    path = write_csv("growth.csv", "code,name,growth_rate\nG1,Alpha,12%\nG2,Beta,99999999\n")
+
+    with pytest.raises(ImportRejected) as caught:
+        load(connection, CustomersImport(), path)
+
+    [error] = caught.value.log.errors
+    assert (error.file, error.row, error.column, error.value) == (
+        "growth.csv",
+        3,
+        "growth_rate",
+        "99999999",
+    )
+    assert "the largest value accepted is 99,999.9999" in error.expectation
+    assert codes(connection, CUSTOMERS) == []

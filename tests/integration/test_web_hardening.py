@@ -76,6 +76,20 @@ def test_the_uvicorn_factory_refuses_the_demo_key_as_serve_does(
     assert from_environment().state.tierwise.settings.demo
 
 
+@pytest.mark.parametrize("key", ["", "   ", "a", "short-secret"])
+def test_an_empty_or_short_key_is_refused_by_both_starts(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIERWISE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("TIERWISE_SECRET_KEY", key)
+    monkeypatch.delenv("TIERWISE_DEMO", raising=False)
+    with pytest.raises(SystemExit, match="TIERWISE_SECRET_KEY is shorter than 16 characters"):
+        from_environment()
+    served = CliRunner().invoke(build(), ["serve"])
+    assert served.exit_code == 2 and "shorter than 16 characters" in served.output
+
+
 # -- headers -----------------------------------------------------------------------------------
 
 

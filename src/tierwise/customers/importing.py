@@ -20,7 +20,7 @@ from tierwise.customers.choices import (
     MarketingType,
     SalesChannel,
 )
-from tierwise.customers.models import Contact, Customer
+from tierwise.customers.models import GROWTH_RATE_LARGEST, Contact, Customer
 from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.errors import RowError
@@ -57,7 +57,15 @@ CUSTOMER_COLUMNS = (
     Column("enterprise_nature", "企业性质", Kind.CHOICE, choice=EnterpriseNature),
     Column("asset_scale", "资产规模", Kind.DECIMAL, non_negative=True),
     Column("annual_revenue", "营业额", Kind.DECIMAL, non_negative=True, aliases=("年营业额",)),
-    Column("growth_rate", "发展速度", Kind.DECIMAL, scale=4, percent=True, aliases=("增长率",)),
+    Column(
+        "growth_rate",
+        "发展速度",
+        Kind.DECIMAL,
+        scale=4,
+        percent=True,
+        largest=GROWTH_RATE_LARGEST,
+        aliases=("增长率",),
+    ),
     Column("potential_demand", "潜在需求", Kind.DECIMAL, non_negative=True),
     Column("phone", "电话", max_length=50, aliases=("手机", "联系电话")),
     Column("email", "邮箱", max_length=200, aliases=("电子邮件",)),

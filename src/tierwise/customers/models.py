@@ -26,6 +26,8 @@ from tierwise.customers.profile import ProfileSection
 from tierwise.db.base import Base, IdMixin, TimestampMixin, utcnow
 from tierwise.db.choices import choice_column
 
+GROWTH_RATE_LARGEST = Decimal("99999.9999")  # what Numeric(9, 4) holds
+
 
 class Customer(IdMixin, TimestampMixin, Base):
     """A customer or prospect, keyed for the outside world by its stable `code`."""
@@ -61,7 +63,9 @@ class Customer(IdMixin, TimestampMixin, Base):
     )
     asset_scale: Mapped[Decimal | None]
     annual_revenue: Mapped[Decimal | None]
-    growth_rate: Mapped[Decimal | None] = mapped_column(Numeric(9, 4), doc="fraction per year")
+    growth_rate: Mapped[Decimal | None] = mapped_column(
+        Numeric(9, 4), doc=f"fraction per year, at most {GROWTH_RATE_LARGEST} in size"
+    )
     potential_demand: Mapped[Decimal | None] = mapped_column(doc="estimated yearly purchases")
     # Personal contact data: masked by role, exported and erased on request.
     phone: Mapped[str | None] = mapped_column(String(50))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum, auto
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class Column:
     scale: int = 2
     percent: bool = False
     bounds: tuple[int, int] | None = None  # whole numbers on a scale, e.g. NPS 0–10
+    largest: Decimal | None = None  # a decimal's largest size where its column holds less
     code: bool = False  # an identifier: it reaches URLs and download names, so no control marks
     aliases: tuple[str, ...] = ()
 

@@ -98,7 +98,9 @@ class BatchParser:
         for index in pc.indices_nonzero(invalid).to_pylist():
             value = text[index].as_py()
             what = expected if value is not None else _("a value (the column is required)")
-            note = amount_limit_note() if column.kind is Kind.DECIMAL and _too_large(value) else ""
+            largest = column.largest if column.largest is not None else MAX_AMOUNT
+            too_large = column.kind is Kind.DECIMAL and _too_large(value, largest)
+            note = amount_limit_note(column) if too_large else ""
             log.add(RowError(self.file, rows[index].as_py(), column.name, value, what, note))
 
     def _convert(self, column: Column, text: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -141,12 +143,15 @@ class BatchParser:
         return pc.take(keys, index), pc.and_(present, pc.is_null(index))
 
 
-def amount_limit_note() -> str:
-    """Why a number too large in size is refused, naming the one limit every path applies."""
+def amount_limit_note(column: Column | None = None) -> str:
+    """Why a number too large in size is refused, naming the limit: the one every path applies to
+    amounts, or the column's own where its database column holds less."""
+    if column is not None and column.largest is not None:
+        return _("the largest value accepted is {limit}").format(limit=f"{column.largest:,}")
     return _("the largest amount accepted is {limit}").format(limit=f"{MAX_AMOUNT:,}")
 
 
-def _too_large(text: str | None) -> bool:
+def _too_large(text: str | None, largest: Decimal) -> bool:
     """A readable number that is refused only for its size."""
     cleaned = text or ""
     for noise in (*MONEY_NOISE, "%"):
@@ -155,7 +160,7 @@ def _too_large(text: str | None) -> bool:
         number = Decimal(cleaned)
     except InvalidOperation:
         return False
-    return number.is_finite() and abs(number) > MAX_AMOUNT
+    return number.is_finite() and abs(number) > largest
 
 
 def _dates(text: pa.Array, present: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -190,7 +195,8 @@ def _decimals(text: pa.Array, present: pa.Array, column: Column) -> tuple[pa.Arr
         hundredth = pa.scalar(Decimal("0.01"), pa.decimal128(3, 2))
         share = pc.cast(pc.round(pc.multiply(exact, hundredth), 6), pa.decimal128(28, 6))
         exact = pc.if_else(percent, share, exact)
-    in_range = pc.less_equal(pc.abs(exact), pa.scalar(MAX_AMOUNT, pa.decimal128(28, 6)))
+    largest = column.largest if column.largest is not None else MAX_AMOUNT
+    in_range = pc.less_equal(pc.abs(exact), pa.scalar(largest, pa.decimal128(28, 6)))
     if column.non_negative:
         in_range = pc.and_(in_range, pc.greater_equal(exact, pa.scalar(0, pa.decimal128(28, 6))))
     ok = pc.and_(ok, pc.fill_null(in_range, False))

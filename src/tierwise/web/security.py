@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tierwise.config import Settings
+from tierwise.config import DEMO_SECRET_KEY, MIN_SECRET_CHARS, Settings
 from tierwise.i18n import _
 
 # Scripts only from this server (the console's app.js, Plotly.js, Swagger UI): no inline script
@@ -45,8 +45,11 @@ class InsecureSecret(RuntimeError):
 
 
 def require_own_secret(settings: Settings) -> None:
-    """Refuse to serve with the built-in demo key outside demo mode (every way of starting)."""
-    if settings.insecure:
+    """Refuse to serve with the built-in demo key, or one too short to keep secret, outside demo
+    mode (every way of starting)."""
+    if not settings.insecure:
+        return
+    if settings.secret_key == DEMO_SECRET_KEY:
         raise InsecureSecret(
             _(
                 "TIERWISE_SECRET_KEY is the built-in demo key. Set a secret of your own "
@@ -54,6 +57,12 @@ def require_own_secret(settings: Settings) -> None:
                 "the demo with TIERWISE_DEMO=1."
             )
         )
+    raise InsecureSecret(
+        _(
+            "TIERWISE_SECRET_KEY is shorter than {n} characters. Set a long random secret "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+        ).format(n=MIN_SECRET_CHARS)
+    )
 
 
 class SecurityHeadersMiddleware:
