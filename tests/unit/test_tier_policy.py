@@ -186,6 +186,16 @@ TEXT_FACTOR = '{ indicator = "credit_rating", weight = 1, points = { AAA = 100, 
             'name = "test"\nreturn_window_days = 100000',
             "return_window_days: Input should be less than or equal to 3660",
         ),
+        (
+            "weight = 1 }",
+            "weight = 1.7e308 }",
+            "scorecard.factors.0.weight: Input should be less than or equal to 1000000",
+        ),
+        (
+            "weight = 1 }",
+            f"weight = 1 }}, {TEXT_FACTOR.replace('100', '1e300')}",
+            "points must be between 0 and 100",
+        ),
     ],
     ids=[
         "infinite weight",
@@ -195,6 +205,8 @@ TEXT_FACTOR = '{ indicator = "credit_rating", weight = 1, points = { AAA = 100, 
         "top_n 1e18",
         "top_n 10**20",
         "window",
+        "huge weight",
+        "huge points",
     ],
 )
 def test_infinite_nan_and_absurd_numbers_are_refused(old: str, new: str, where: str) -> None:

@@ -18,6 +18,9 @@ MAX_TOP_N = 1_000_000_000
 """More places than any customer base has: a larger quota is a typing error."""
 
 
+MAX_WEIGHT = 1_000_000  # weights are relative; beyond this their products overflow to inf
+
+
 class _Strict(BaseModel):
     """No unknown keys, no infinite or NaN numbers, and whole numbers written as whole numbers."""
 
@@ -33,7 +36,7 @@ class Factor(_Strict):
     """
 
     indicator: str
-    weight: float = Field(gt=0)
+    weight: float = Field(gt=0, le=MAX_WEIGHT)
     bands: list[tuple[float, float]] | None = None
     points: dict[str, float] | None = None
     higher_is_better: bool = True
@@ -50,6 +53,13 @@ class Factor(_Strict):
             if any(not 0 <= b[1] <= 100 for b in bands):
                 raise ValueError(_("band points must be between 0 and 100"))
         return bands
+
+    @field_validator("points")
+    @classmethod
+    def _points_in_range(cls, points: dict[str, float] | None) -> dict[str, float] | None:
+        if points is not None and any(not 0 <= p <= 100 for p in points.values()):
+            raise ValueError(_("points must be between 0 and 100"))
+        return points
 
     @property
     def method(self) -> Literal["bands", "points", "percentile"]:
