@@ -15,6 +15,7 @@ from tierwise.customers.models import Customer
 from tierwise.identity import accounts
 from tierwise.identity.models import AuditEntry
 from tierwise.identity.operator import os_account
+from tierwise.tiering.policy import default_policy_text
 
 from .cli_world import demo_database, url_of
 
@@ -108,3 +109,44 @@ def test_a_cli_import_is_audited_with_the_operator(cli, tmp_path: Path) -> None:
     assert [(e.actor_kind, e.actor, e.action, e.resource, e.resource_id) for e in audit] == [
         ("cli", os_account(), "import", "customers", "one.csv")
     ]
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def analysed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[App]:
+    """Committed demo data with a snapshot, whose exports name customers."""
+    app = demo_database(request.param, "cli_operator_snapshot", tmp_path_factory.mktemp("s"), True)
+    yield app
+    app.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "resource"),
+    [
+        (("analytics", "export", "-o", "snapshot.csv"), "indicators"),
+        (("tiers", "simulate", "policy.toml", "--out", "movers.csv"), "tier_movers"),
+    ],
+    ids=["analytics export", "tiers simulate --out"],
+)
+def test_files_naming_customers_are_audited_with_the_operator(
+    analysed: App,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    resource: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIERWISE_DATABASE_URL", url_of(analysed))
+    (tmp_path / "policy.toml").write_text(default_policy_text(), encoding="utf-8")
+    with analysed.uow() as uow:
+        before = uow.session.scalar(select(func.max(AuditEntry.id))) or 0
+    result = CliRunner().invoke(build(), list(args))
+    assert result.exit_code == 0, result.output
+    with analysed.uow() as uow:
+        query = select(AuditEntry).where(AuditEntry.id > before, AuditEntry.action == "export")
+        [entry] = uow.session.scalars(query)
+    assert (entry.actor_kind, entry.actor, entry.resource) == ("cli", os_account(), resource)
+    assert entry.fields == ["name"] and entry.note is not None and args[-1] in entry.note

@@ -22,6 +22,8 @@ from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
 from tierwise.exit_codes import ExitCode
 from tierwise.i18n import _, current_language
+from tierwise.identity.audit import record
+from tierwise.identity.operator import UNMASKED
 from tierwise.terminal import console, errors, print_error, staged_progress
 from tierwise.tiering.cli import shares_table
 from tierwise.tiering.engine import EvaluatedLater
@@ -265,8 +267,13 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         path = output or Path(f"indicators.{format.value}")
         with tierwise.uow() as uow:
+            note = f"{UNMASKED}, to {path.name}"
+            record(
+                uow.session, tierwise.operator, "export", "indicators", None, ["name"], note=note
+            )
             try:
                 count = export_snapshot(uow.session, path, format.value)
+                uow.commit()
             except service.NoSnapshot as exc:
                 errors.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc

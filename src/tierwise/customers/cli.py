@@ -22,11 +22,11 @@ from tierwise.customers.profile import is_personal
 from tierwise.db.choices import Choice
 from tierwise.i18n import _, current_language
 from tierwise.identity.audit import record
+from tierwise.identity.operator import UNMASKED
 from tierwise.identity.roles import PERSONAL_FIELDS
 from tierwise.terminal import console, errors, progress_bar
 
 # The CLI is an administrator's tool: it shows personal data unmasked, and says so in the audit.
-CLI_NOTE = "command line, unmasked"
 EXPORTED = [c.name for c in CUSTOMER_COLUMNS if c.name in PERSONAL_FIELDS]
 
 
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
                 errors.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc
             fields = personal_fields_shown(summary)
-            record(uow.session, tierwise.operator, "read", "customer", code, fields, note=CLI_NOTE)
+            record(uow.session, tierwise.operator, "read", "customer", code, fields, note=UNMASKED)
             uow.commit()  # who read it is on record before it is on the screen
             render_summary(summary, ZoneInfo(tierwise.settings.timezone))
 
@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         path = output or Path(f"customers.{format.value}")
         with tierwise.uow() as uow, progress_bar(_("Exporting")) as progress:
-            note = f"{CLI_NOTE}, to {path.name}"
+            note = f"{UNMASKED}, to {path.name}"
             record(uow.session, tierwise.operator, "export", "customer", None, EXPORTED, note=note)
             uow.commit()  # who took the file is on record before the file exists
             count = export_customers(uow.connection, path, format.value, chinese_headers, progress)

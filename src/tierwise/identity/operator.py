@@ -17,6 +17,7 @@ from tierwise.identity.models import User
 from tierwise.identity.roles import EVERYTHING, PERSONAL_FIELDS, RowScope
 
 COMMAND_LINE = "cli"  # the audit log's actor_kind for whatever a command does
+UNMASKED = "command line, unmasked"  # the audit note of what a command shows or writes in full
 
 
 def os_account() -> str:

@@ -14,6 +14,8 @@ from tierwise.analytics.service import NoSnapshot
 from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _, current_language
+from tierwise.identity.audit import record
+from tierwise.identity.operator import UNMASKED
 from tierwise.sheets import write_table_csv
 from tierwise.terminal import console, errors, print_error
 from tierwise.tiering import service
@@ -196,6 +198,18 @@ def register(app: typer.Typer) -> None:
             )
         console.print(table)
         if out is not None:
+            with tierwise.uow() as uow:
+                note = f"{UNMASKED}, to {out.name}"
+                record(
+                    uow.session,
+                    tierwise.operator,
+                    "export",
+                    "tier_movers",
+                    None,
+                    ["name"],
+                    note=note,
+                )
+                uow.commit()  # who took the names is on record before the file exists
             write_table_csv(movers, out)
             console.print(_("Movers written to {file}").format(file=out))
 
