@@ -98,32 +98,32 @@ def orders_file(url: str, number: int) -> tuple[Path, int]:
 
 def cli_beside(url: str, until: float, outcome: dict[str, object]) -> None:
     """The operator's CLI at work: imports and recomputes until the clients stop."""
-    imported: list[str] = []
+    imported: list[tuple[str, int]] = []
     failures: list[str] = []
     runs = 0
     while time.monotonic() < until:
-        path, _count = orders_file(url, runs)
+        path, count = orders_file(url, runs)
         for command in (["import", "orders", str(path)], ["recompute", "--as-of", "2026-11-01"]):
             done = run_cli(url, *command, timeout=600)
             if done.returncode != 0:
                 failures.append(f"{' '.join(command)} → {done.returncode}: {done.stderr[-300:]}")
             elif command[0] == "import":
-                imported.append(f"SOAK-{runs}-")
+                imported.append((f"SOAK-{runs}-", count))
         runs += 1
     outcome.update(imported=imported, failures=failures, runs=runs)
 
 
-def missing_orders(url: str, prefixes: list[str]) -> list[str]:
+def missing_orders(url: str, imports: list[tuple[str, int]]) -> list[str]:
     """Imports the CLI reported done whose orders are not all in the database."""
     engine = create_engine(url)
     missing = []
     with engine.connect() as connection:
-        for prefix in prefixes:
+        for prefix, count in imports:
             found = connection.execute(
                 text("SELECT count(*) FROM orders WHERE code LIKE :p"), {"p": f"{prefix}%"}
             ).scalar_one()
-            if found == 0:
-                missing.append(prefix)
+            if found != count:
+                missing.append(f"{prefix}: {found} of {count} orders")
     engine.dispose()
     return missing
 
