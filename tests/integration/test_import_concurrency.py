@@ -33,14 +33,17 @@ def committed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
 def test_the_second_of_two_concurrent_imports_counts_what_it_found(
     committed: Engine, tmp_path: Path
 ) -> None:
-    """The first commits while the second is writing: the second finds every row already there."""
+    """The first commits while the second is writing or waiting to write: the second finds every
+    row already there."""
     path = tmp_path / "customers.csv"
     path.write_text("code,name\n" + "".join(f"C{i},Name {i}\n" for i in range(ROWS)))
     writing = threading.Event()
     outcome: dict[str, Any] = {}
 
     def on_write(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO customers"):
+        # PostgreSQL lets the second reach its INSERT and wait there on the first one's rows;
+        # SQLite's writers queue for the one write lock (BEGIN IMMEDIATE) before they start.
+        if statement.startswith(("INSERT INTO customers", "BEGIN IMMEDIATE")):
             writing.set()
 
     def second() -> None:
