@@ -32,9 +32,10 @@ demo: $(STAMP)
 	$(BIN)/tierwise service report --date 2026-10-30
 	TIERWISE_DEMO=1 $(BIN)/tierwise serve --host $(HOST) --port $(PORT)
 
-## Install the dev extras and run every test on SQLite and PostgreSQL.
+## Install the dev extras, lint, type-check, and run every test on SQLite and PostgreSQL.
 test: $(DEV)
 	$(BIN)/ruff check .
+	$(BIN)/mypy src
 	$(BIN)/pytest
 
 lint: $(DEV)

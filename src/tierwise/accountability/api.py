@@ -191,7 +191,7 @@ def assignments(
     customer = visible_customer(uow.session, principal, code)
     return [
         {**{k: row[k] for k in AssignmentOut.model_fields if k in row}, "staff": row["code"]}
-        for row in owners_history(uow.connection, customer.id)  # type: ignore[attr-defined]
+        for row in owners_history(uow.connection, customer.id)
     ]
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
 from tierwise.accountability.models import (
     Assignment,
@@ -289,7 +289,7 @@ def load_of(conn: Connection, rules: OrgRules, staff_id: int) -> float:
     return sum((r.weight if (r := rules.for_tier(t)) else 1.0) * n for t, n in tiers)
 
 
-def owners_history(conn: Connection, customer_id: int) -> list[object]:
+def owners_history(conn: Connection, customer_id: int) -> list[RowMapping]:
     """Every owner and CSR a customer has had, newest first."""
     a, s = Assignment.__table__, Staff.__table__
     return list(

@@ -16,6 +16,7 @@ from tierwise.accountability.models import (
     TaskStatus,
 )
 from tierwise.accountability.scoped import answer_item, visible_scorecards
+from tierwise.accountability.scorecard import Card
 from tierwise.customers.models import Customer
 from tierwise.i18n import _
 from tierwise.identity.access import customer_filter, require
@@ -69,7 +70,7 @@ def portfolio(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLRe
     codes = dict(
         session.execute(select(Customer.id, Customer.code).where(Customer.id.in_(ids))).all()
     )
-    cards = []
+    cards: list[Card] = []
     changes: dict[str, float | None] = {}
     if principal.can(Permission.SCORECARDS_READ):
         period = f"{today:%Y-%m}"

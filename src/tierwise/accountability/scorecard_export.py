@@ -14,8 +14,10 @@ def write_xlsx(result: Scorecards, path: Path, tier_order: list[str]) -> None:
     from openpyxl import Workbook
 
     book = Workbook()
-    sheets = ((book.active, result.owners, result.previous_owners, _("Owners")),)
-    sheets += ((book.create_sheet(), result.teams, result.previous_teams, _("Teams")),)
+    sheets = (
+        (book.active, result.owners, result.previous_owners, _("Owners")),
+        (book.create_sheet(), result.teams, result.previous_teams, _("Teams")),
+    )
     for sheet, cards, previous, title in sheets:
         sheet.title = title
         sheet.append(xlsx_row(sheet, _headers(tier_order)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
 from tierwise.accountability.cursors import advance_cursor, read_cursor
 from tierwise.accountability.models import Task, TaskKind, TaskStatus
@@ -230,7 +230,9 @@ def satisfy_logged(conn: Connection, customer_id: int | None = None) -> int:
     """Close every open task (of one customer) that a contact logged since it opened satisfies:
     a contact on a matching channel for an obligation, one that resolved it for a complaint."""
     t, i = Task.__table__, Interaction.__table__
-    matching = [(kind, i.c.channel.in_(channels)) for kind, channels in OBLIGATION_CHANNELS.items()]
+    matching: list[tuple[str, ColumnElement[bool]]] = [
+        (kind, i.c.channel.in_(channels)) for kind, channels in OBLIGATION_CHANNELS.items()
+    ]
     matching.append((TaskKind.COMPLAINT_FOLLOW_UP, i.c.outcome == InteractionOutcome.RESOLVED))
     done = 0
     for kind, condition in matching:

@@ -34,7 +34,7 @@ def load(backend: BaseBackend, name: str, table: pa.Table) -> Any:
     """Register an Arrow table with the backend under `name` and return its Ibis table."""
     if backend.name == "pyspark":
         # Ibis goes through pandas here, which turns missing strings into 'NaN'; Arrow does not.
-        frame = backend._session.createDataFrame(table)  # type: ignore[attr-defined]
+        frame = backend._session.createDataFrame(table)
         frame.createOrReplaceTempView(name)
         return backend.table(name)
     return backend.create_table(name, table, overwrite=True)

@@ -15,7 +15,9 @@ Floats = npt.NDArray[np.float64]
 Labels = npt.NDArray[np.object_]
 
 
-def _pick(conditions: list[npt.NDArray[np.bool_]], labels: list[str], default: object) -> Labels:
+def _pick(
+    conditions: list[npt.NDArray[np.bool_]], labels: list[str | None], default: str
+) -> Labels:
     """First matching condition wins, like a CASE expression."""
     return np.select(conditions, np.array(labels, dtype=object), default=default).astype(object)
 
@@ -49,7 +51,7 @@ def lifecycle_stage(
                 (orders <= 3) | (tenure_days < 365),
                 (tenure_days >= 730) & (orders >= 6) & (np.nan_to_num(growth, nan=0.0) >= -0.1),
             ],
-            [None, "churned", "wavering", "acquaintance", "reserved", "stable"],  # type: ignore[list-item]
+            [None, "churned", "wavering", "acquaintance", "reserved", "stable"],
             "balance",
         )
 
@@ -77,7 +79,7 @@ def development_stage(
                 long_term,
                 orders >= 2,
             ],
-            [None, "churned", "partner", "advocate", "member", "long_term", "repeat"],  # type: ignore[list-item]
+            [None, "churned", "partner", "advocate", "member", "long_term", "repeat"],
             "first_time",
         )
 
@@ -87,7 +89,7 @@ def attitude(nps: Floats, csat: Floats, params: AnalyticsParams) -> Labels:
     with np.errstate(invalid="ignore"):
         high = np.where(np.isnan(nps), csat >= 4, nps >= params.promoter_nps)
         unknown = np.isnan(nps) & np.isnan(csat)
-        return _pick([unknown, high], [None, "high"], "low")  # type: ignore[list-item]
+        return _pick([unknown, high], [None, "high"], "low")
 
 
 def loyalty(attitudes: Labels, f_score: Floats, params: AnalyticsParams) -> Labels:
@@ -97,7 +99,7 @@ def loyalty(attitudes: Labels, f_score: Floats, params: AnalyticsParams) -> Labe
     high = attitudes == "high"
     return _pick(
         [attitudes == None, high & repeat, high, repeat],  # noqa: E711 — element-wise
-        [None, "loyal", "latent", "spurious"],  # type: ignore[list-item]
+        [None, "loyal", "latent", "spurious"],
         "disloyal",
     )
 
@@ -108,6 +110,6 @@ def relationship(abc_class: Labels, loyalties: Labels) -> Labels:
     loyal = loyalties == "loyal"
     return _pick(
         [loyalties == None, profitable & loyal, profitable, loyal],  # noqa: E711 — element-wise
-        [None, "premium", "trend", "problem"],  # type: ignore[list-item]
+        [None, "premium", "trend", "problem"],
         "low_quality",
     )

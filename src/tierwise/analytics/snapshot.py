@@ -170,7 +170,7 @@ def _apply_rules(table: pa.Table, params: AnalyticsParams) -> pa.Table:
             orders, tenure, referrals, management, promoter, gone
         ),
         "churn_risk": 1 - p_alive,
-        "churned": np.where(np.isnan(orders), None, gone).astype(object),
+        "churned": np.where(np.isnan(orders), np.array(None), gone).astype(object),
         "attitude": attitudes,
         "repeat_purchase_rate": repeat_rate,
         "purchase_interval_days": interval,

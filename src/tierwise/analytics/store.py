@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from tierwise.analytics.models import AnalyticsRun, CategoryProfit, CustomerIndicator, FittedModel
 from tierwise.analytics.snapshot import Snapshot
-from tierwise.db.base import utcnow
+from tierwise.db.base import Base, utcnow
 from tierwise.db.bulk import insert_arrow
 
 
@@ -50,7 +50,7 @@ def replace_run(conn: Connection, snapshot: Snapshot) -> int:
     return int(run_id)
 
 
-def _with_run(table: pa.Table, run_id: int, model: type) -> pa.Table:
+def _with_run(table: pa.Table, run_id: int, model: type[Base]) -> pa.Table:
     """Keep the columns the target table has, and add the run id."""
     wanted = [c.name for c in model.__table__.columns if c.name in table.column_names]
     kept = table.select(wanted)

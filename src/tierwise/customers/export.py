@@ -23,7 +23,7 @@ def customer_rows_query() -> Select[Any]:
     owner, csr = aliased(Staff.__table__), aliased(Staff.__table__)
     referrer = aliased(table)
     linked = {"owner": owner.c.code, "csr": csr.c.code, "referred_by": referrer.c.code}
-    columns = [linked.get(c.name, table.c.get(c.name)) for c in CUSTOMER_COLUMNS]
+    columns = [linked[c.name] if c.name in linked else table.c[c.name] for c in CUSTOMER_COLUMNS]
     return (
         select(*columns)
         .outerjoin(owner, owner.c.id == table.c.owner_id)

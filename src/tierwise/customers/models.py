@@ -74,7 +74,8 @@ class Customer(IdMixin, TimestampMixin, Base):
     last_contact_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    # A class-level mapper directive: SQLAlchemy's typing wrongly declares it an instance variable.
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}  # type: ignore[misc]
 
 
 class Contact(IdMixin, TimestampMixin, Base):

@@ -109,7 +109,7 @@ def customer_rows(
         ).all()
     )
     staff_ids = {c.owner_id for c in customers} | {c.csr_id for c in customers}
-    codes = dict(
+    codes: dict[int | None, str] = dict(
         session.execute(select(Staff.id, Staff.code).where(Staff.id.in_(staff_ids - {None}))).all()
     )
     rows = []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import DateTime, MetaData, Numeric, TypeDecorator
+from sqlalchemy import DateTime, MetaData, Numeric, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -69,6 +69,11 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {Decimal: Money, dt.datetime: UTCDateTime()}
+
+    if TYPE_CHECKING:
+        # Every model here is declared with __tablename__, so its __table__ is a Table (with
+        # insert/update/delete and .name), not just the FromClause a mapping to a select might be.
+        __table__: ClassVar[Table]
 
 
 class IdMixin:

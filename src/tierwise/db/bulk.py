@@ -30,7 +30,9 @@ def insert_arrow(conn: Connection, table_name: str, rows: pa.Table) -> None:
     marks = ", ".join("?" * rows.num_columns)
     cursor = dbapi.cursor()
     insert = f"INSERT INTO {table_name} ({names}) VALUES ({marks})"
-    cursor.executemany(insert, zip(*columns, strict=True))
+    # sqlite3 takes any iterable of rows (no list of millions built); SQLAlchemy's DBAPI protocol
+    # narrows the parameters to a Sequence.
+    cursor.executemany(insert, zip(*columns, strict=True))  # type: ignore[arg-type]
     cursor.close()
 
 
@@ -38,11 +40,11 @@ def _sqlite_values(column: pa.ChunkedArray) -> list[object]:
     """SQLite takes text for dates, timestamps and decimals, stored the way SQLAlchemy reads them
     back (timestamps as naive UTC, which UTCDateTime tags on the way out)."""
     if pa.types.is_decimal(column.type) or pa.types.is_date(column.type):
-        return pc.cast(column, pa.string()).to_pylist()  # type: ignore[no-any-return]
+        return pc.cast(column, pa.string()).to_pylist()
     if pa.types.is_timestamp(column.type):
         utc = pc.cast(column, pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
-        return pc.strftime(utc, "%Y-%m-%d %H:%M:%S").to_pylist()  # type: ignore[no-any-return]
-    return column.to_pylist()  # type: ignore[no-any-return]
+        return pc.strftime(utc, "%Y-%m-%d %H:%M:%S").to_pylist()
+    return column.to_pylist()
 
 
 def select_arrow(conn: Connection, query: Select[Any], schema: pa.Schema) -> pa.Table:
@@ -71,7 +73,7 @@ def select_arrow(conn: Connection, query: Select[Any], schema: pa.Schema) -> pa.
         rows = cursor.execute(sql).fetchall()
     finally:
         cursor.close()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
     arrays = [
         pa.array(list(values), pa.string()).cast(field.type)
         if pa.types.is_date(field.type)

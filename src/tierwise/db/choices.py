@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import Enum as SAEnum
 
@@ -13,6 +13,11 @@ class Choice(StrEnum):
 
     en: str
     zh: str
+
+    if TYPE_CHECKING:
+        # Calling a choice class looks a member up by its value (the enum metaclass does that);
+        # only the class body passes the labels, to __new__.
+        def __init__(self, value: str) -> None: ...
 
     def __new__(cls, value: str, en: str, zh: str) -> Self:
         member = str.__new__(cls, value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import random
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert, select
@@ -41,7 +42,7 @@ def a_day(
     callers = conn.execute(
         select(c.c.id, c.c.code, ct.c.tier).join(ct, ct.c.customer_id == c.c.id)
     ).all()
-    csrs = list(
+    csrs: Sequence[int | None] = list(
         conn.execute(select(Staff.id).where(Staff.role == StaffRole.CSR, Staff.active)).scalars()
     )[:agents] or [None]
     opening = dt.datetime.combine(day, dt.time(8), ZoneInfo(zone)).astimezone(dt.UTC)
@@ -105,7 +106,7 @@ def a_day(
 def _serve(
     calls: list[tuple[float, Caller]],
     gives_up: dict[int, float],
-    agents: list[int | None],
+    agents: Sequence[int | None],
     rng: random.Random,
     reserved: int,
 ) -> dict[int, tuple[float, int | None]]:

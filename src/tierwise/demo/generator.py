@@ -31,7 +31,7 @@ Progress = Callable[[str, int, int], None]
 
 # Parents before children, so foreign keys hold at every insert.
 TABLES: tuple[Table, ...] = tuple(
-    m.__table__  # type: ignore[misc]
+    m.__table__
     for m in (
         Staff,
         Product,

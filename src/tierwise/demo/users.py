@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from tierwise.accountability.models import Staff, StaffRole
 from tierwise.bootstrap import App
@@ -18,17 +18,19 @@ DEMO_PASSWORD = "tierwise-demo"
 """Shared by the demo's role users so anyone can try each role; the demo database only."""
 
 
-def _busiest(session: object, role: StaffRole, column: object) -> str | None:
+def _busiest(
+    session: Session, role: StaffRole, column: InstrumentedAttribute[int | None]
+) -> str | None:
     """The staff member of `role` with the most customers, so the demo user sees real rows."""
     query = (
         select(Staff.code)
-        .join(Customer, column == Staff.id)  # type: ignore[arg-type]
+        .join(Customer, column == Staff.id)
         .where(Staff.role == role)
         .group_by(Staff.code)
         .order_by(func.count().desc(), Staff.code)
         .limit(1)
     )
-    return session.scalar(query)  # type: ignore[attr-defined, no-any-return]
+    return session.scalar(query)
 
 
 def create_demo_users(app: App) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
@@ -89,7 +89,7 @@ def tokens(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLRespo
 
 
 def _tokens(
-    request: Request, uow: UowDep, principal: PagePrincipal, **context: object
+    request: Request, uow: UowDep, principal: PagePrincipal, **context: Any
 ) -> HTMLResponse:
     query = (
         select(ApiToken).where(ApiToken.user_id == principal.user_id).order_by(ApiToken.id.desc())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
@@ -40,7 +40,7 @@ def upload(
     """Import all or nothing, and show what was written or every bad value with its place."""
     require(principal, Permission.IMPORTS_RUN)
     name = upload_name(file.filename)
-    context: dict[str, object] = {"kinds": list(ImportKind), "chosen": kind.value, "file": name}
+    context: dict[str, Any] = {"kinds": list(ImportKind), "chosen": kind.value, "file": name}
     options = ImportOptions.from_settings(app.settings)
     try:
         result = import_upload(uow, principal, kind, name, file.file, options)

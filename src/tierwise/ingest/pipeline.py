@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Column as SAColumn
-from sqlalchemy import Connection, Row, Select, Table, delete, func, select
+from sqlalchemy import Connection, Row, Select, SQLColumnExpression, Table, delete, func, select
 
 from tierwise.config import Settings
 from tierwise.i18n import _
@@ -79,10 +79,22 @@ class ImportResult:
 class Entity(Protocol):
     """What one kind of import file contributes: its columns, derived keys, checks and writes."""
 
-    name: str
-    columns: Sequence[Column]
-    extra_stage_columns: Sequence[SAColumn[object]]
-    cascade_column: str | None
+    # Read-only members: the imports are frozen dataclasses.
+    @property
+    def name(self) -> str:
+        """The kind of file (customers, orders, …)."""
+
+    @property
+    def columns(self) -> Sequence[Column]:
+        """The columns a file of this kind may hold."""
+
+    @property
+    def extra_stage_columns(self) -> Sequence[SAColumn[Any]]:
+        """Staging columns the file does not hold (derived keys)."""
+
+    @property
+    def cascade_column(self) -> str | None:
+        """Rows sharing this column's value are rejected together (the lines of one order)."""
 
     def derive(self, rows: pa.Table) -> pa.Table:
         """Add derived columns (such as keys computed from other fields) before staging."""
@@ -111,7 +123,7 @@ class Check:
     """A query whose every row is a bad row, and how to say what is wrong with it."""
 
     query: Select[Any]
-    explain: Callable[[Row[Any]], RowError]
+    explain: Callable[[Row[*tuple[Any, ...]]], RowError]
 
 
 def duplicate_rows(stage: Table, key: str, file: str) -> Check:
@@ -135,7 +147,7 @@ def duplicate_rows(stage: Table, key: str, file: str) -> Check:
 def unknown_references(
     stage: Table,
     column: str,
-    target: SAColumn[Any],
+    target: SQLColumnExpression[Any],
     file: str,
     expected: str,
     also: Select[Any] | None = None,
@@ -265,7 +277,7 @@ def _reject_staged(
     reasons: dict[int, list[str]] = {}
     for error in errors:
         reasons.setdefault(error.row, []).append(str(error))
-    doomed = stage.c.row_no.in_(list(reasons))
+    doomed: SQLColumnExpression[bool] = stage.c.row_no.in_(list(reasons))
     if entity.cascade_column:
         groups = select(stage.c[entity.cascade_column]).where(doomed)
         doomed = doomed | stage.c[entity.cascade_column].in_(groups)

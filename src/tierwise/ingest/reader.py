@@ -42,7 +42,7 @@ class _CountingReader(io.RawIOBase):
         self.quoted = self.quoted or b'"' in memoryview(buffer)[: n or 0].tobytes()
         if self._progress:
             self._progress(self.done, self._size)
-        return n  # type: ignore[no-any-return]
+        return n
 
 
 def detect_encoding(path: Path, sample: bytes) -> str:

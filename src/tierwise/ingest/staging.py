@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import (
@@ -24,7 +25,7 @@ from tierwise.ingest.columns import Column as Spec
 from tierwise.ingest.columns import Kind
 
 
-def _sql_type(spec: Spec) -> TypeEngine[object]:
+def _sql_type(spec: Spec) -> TypeEngine[Any]:
     if spec.kind is Kind.DATE:
         return Date()
     if spec.kind is Kind.DECIMAL:

@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy import Column as SAColumn
 from sqlalchemy import Connection, String, Table, and_, case, delete, func, literal, or_, select
+from sqlalchemy.engine import Row
 
 from tierwise.customers.choices import CustomerKind, CustomerStatus, SalesChannel
 from tierwise.customers.models import Customer
@@ -152,9 +153,9 @@ class OrdersImport(Import):
                 .where(negative_sale)
                 .order_by(stage.c.row_no)
             )
-            yield Check(
-                query,
-                lambda r, name=name: RowError(
+
+            def wrong_sign(r: Row[*tuple[Any, ...]], name: str = name) -> RowError:
+                return RowError(
                     file,
                     r[0],
                     name,
@@ -162,8 +163,9 @@ class OrdersImport(Import):
                     _("a positive value; a return is negative and names returns_order_code")
                     if r[2] is None
                     else _("a negative value on a return line"),
-                ),
-            )
+                )
+
+            yield Check(query, wrong_sign)
         if returns is not None:
             yield unknown_references(
                 stage,

@@ -36,7 +36,7 @@ def service_desk(request: Request, uow: UowDep, principal: PagePrincipal) -> HTM
     """Who waits, in the order agents will take them; callbacks owed; open tickets by status."""
     require(principal, Permission.QUEUE_WORK)
     conn = uow.connection
-    waiting = list(
+    queued = list(
         conn.execute(
             select(
                 QueueContact.id,
@@ -50,7 +50,7 @@ def service_desk(request: Request, uow: UowDep, principal: PagePrincipal) -> HTM
             .limit(SHOWN)
         ).mappings()
     )
-    waiting = [{**w, "caller": shown(principal, "phone", w["caller"])} for w in waiting]
+    waiting = [{**w, "caller": shown(principal, "phone", w["caller"])} for w in queued]
     callbacks = [
         {**c, "phone": shown(principal, "phone", c["phone"])}
         for c in queue.callbacks_due(conn, queue.openable(principal))[:SHOWN]

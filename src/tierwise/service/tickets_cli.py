@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
             steps = uow.session.scalars(
                 select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.id)
             ).all()
-            code = uow.session.get(Customer, ticket.customer_id).code
+            code = uow.session.get_one(Customer, ticket.customer_id).code
             language = current_language()
             kind = TicketKind(ticket.kind).label(language)
             status = TicketStatus(ticket.status).label(language)

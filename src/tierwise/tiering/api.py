@@ -140,7 +140,9 @@ def tier_history(
 ) -> list[dict[str, Any]]:
     """Every tier the customer held, newest first, with reason, author and policy version."""
     customer = visible_customer(uow.session, principal, code)
-    versions = {p.id: p.version for p in service.policy_versions(uow.session)}
+    versions: dict[int | None, int] = {
+        p.id: p.version for p in service.policy_versions(uow.session)
+    }
     return [
         {
             "tier": e.row.tier,

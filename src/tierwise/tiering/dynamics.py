@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 
 from tierwise.tiering.document import Downgrade
 from tierwise.tiering.models import TierReason
@@ -204,7 +205,10 @@ def step(
 
 
 def _clock(
-    downgrade: Downgrade, below_since: np.ndarray, count: np.ndarray, today: np.datetime64
+    downgrade: Downgrade,
+    below_since: npt.NDArray[np.datetime64],
+    count: np.ndarray,
+    today: np.datetime64,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Whether each running clock has run out, and the date it runs out (NaT when by count)."""
     earliest = below_since + np.timedelta64(downgrade.grace_days, "D")

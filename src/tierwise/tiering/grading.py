@@ -11,7 +11,7 @@ import bisect
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import numpy as np
@@ -23,6 +23,8 @@ from tierwise.tiering.expressions import compile_condition, evaluate, indicator_
 from tierwise.tiering.policy import Policy, quota_size
 
 VALUE, PROSPECT = "value", "prospect"
+# A quota key is taken over a whole column in batch and of one value when an order lands.
+QuotaValues = TypeVar("QuotaValues", np.ndarray, np.float64)
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ def _percentile_points(factor: Factor, values: np.ndarray, ordered: np.ndarray) 
     return np.where(np.isnan(values), 0.0, np.minimum(share, 100.0))
 
 
-def quota_key(values: np.ndarray) -> np.ndarray:
+def quota_key(values: QuotaValues) -> QuotaValues:
     """Quota values to the cent: sums of money differ in their last bits from run to run, and a
     customer exactly at the cut-off must land on the same side every time."""
     return np.round(values, 2)

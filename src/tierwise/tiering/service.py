@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import pyarrow as pa
@@ -125,9 +126,9 @@ def _evidence_row(session: Session, run: AnalyticsRun, customer: Customer) -> di
     if row is not None:
         values = {c.name: getattr(row, c.name) for c in CustomerIndicator.__table__.columns}
     for name in (*CUSTOMER_FILE_COLUMNS, *PROSPECT_FACTORS):
-        values.setdefault(name, getattr(customer, name))
-        if hasattr(values[name], "value"):
-            values[name] = values[name].value  # type: ignore[union-attr]
+        value = values.setdefault(name, getattr(customer, name))
+        if isinstance(value, Enum):
+            values[name] = value.value
     values["status"] = customer.status.value
     return values
 

@@ -93,7 +93,7 @@ class Simulation:
     policy: Policy
     current: list[TierShare]
     proposed: list[TierShare]
-    matrix: dict[tuple[str, str], int]
+    matrix: dict[tuple[str | None, str], int]
     movers: pa.Table
 
 

@@ -145,7 +145,7 @@ def _write_state(conn: Connection, ev: Evaluation, changed: np.ndarray) -> None:
 
 def _history(ev: Evaluation, table: pa.Table, at: np.ndarray, note: str | None) -> pa.Table:
     s, out = ev.outcome.state, ev.outcome
-    notes = np.where(out.returned[at], RETURN_NOTE, note)
+    notes = np.where(out.returned[at], RETURN_NOTE, np.array(note))
     return pa.table(
         {
             "customer_id": pa.array(ev.customer_ids[at], pa.int64()),

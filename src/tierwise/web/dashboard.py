@@ -143,7 +143,7 @@ def migration(conn: Connection, session: Any, run: AnalyticsRun) -> dict[str, An
     if previous is not None:
         query = query.where(h.effective_from > previous)
     moves = list(conn.execute(query.group_by(h.previous_tier, h.tier)))
-    tiers = sorted({m[0] for m in moves} | {m[1] for m in moves})
+    tiers = sorted({m[0] for m in moves if m[0] is not None} | {m[1] for m in moves})
     z = [
         [next((n for a, b, n in moves if a == old and b == new), 0) for new in tiers]
         for old in tiers
@@ -177,6 +177,7 @@ def clv_spread(conn: Connection, run: AnalyticsRun) -> dict[str, Any]:
                 ci.run_id == run.id, ci.clv.is_not(None), ci.customer_id % step == 0
             )
         )
+        if v is not None  # as the query asks; narrows the column's Optional type
     ]
     ordered = sorted(values)
     quantiles = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
@@ -156,7 +156,7 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def allowed(permission: Permission, *alternatives: Permission):  # type: ignore[no-untyped-def]
+def allowed(permission: Permission, *alternatives: Permission) -> Any:
     """A dependency that refuses callers without `permission` (or one of the `alternatives`),
     before the endpoint runs."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -71,12 +72,12 @@ def problem(
     status: int,
     detail: str | None,
     errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     """A problem+json response for `status`; pages of the console get an error page instead."""
     page = getattr(request.app.state, "error_page", None)
     if page is not None and not request.url.path.startswith("/api/"):
-        return page(request, status, detail, errors)  # type: ignore[no-any-return]
+        return page(request, status, detail, errors)
     body = Problem(
         title=TITLES.get(status, "Error"),
         status=status,
