@@ -30,6 +30,10 @@ def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT, **kwargs: Any) -> 
             # never queue for a pooled connection behind units that are queuing for its lock.
             kwargs.setdefault("max_overflow", -1)
     elif backend == "postgresql":
+        # As many connections as a worker's request threads can want at once (40 by default), so
+        # requests never queue for the pool; two workers stay inside PostgreSQL's 100 connections.
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 30)
         given = str(parsed.query.get("options", ""))
         if "lock_timeout" not in given:
             wait = f"-c lock_timeout={round(busy_timeout * 1000)}"
