@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -68,6 +70,7 @@ def start(url: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], s
         env=environment(url),
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: Uvicorn's workers end with it
     )
     import httpx2 as httpx
 
@@ -203,7 +206,7 @@ def main() -> None:
         elapsed = time.monotonic() - started
         operator.join()
         exit_status = process.poll()
-        process.kill()  # as a crash would: what was acknowledged must already be on disk
+        os.killpg(process.pid, signal.SIGKILL)  # a crash: what was acknowledged is on disk already
         process.wait()
         lost = lost_writes(url, tally)
         lost += [f"import {p}" for p in missing_orders(url, beside["imported"])]  # type: ignore[arg-type]
