@@ -17,7 +17,7 @@ from tierwise.i18n import _
 from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
 from tierwise.jobs.runner import JobRefused, latest_job
-from tierwise.web.deps import AppDep, UowDep
+from tierwise.web.deps import AppDep, UowDep, release
 from tierwise.web.pages import PagePrincipal, redirect_with
 from tierwise.web.render import render
 from tierwise.web.types import IsoDate
@@ -56,10 +56,15 @@ def recompute_page(
 
 @router.post("/recompute")
 def start(
-    request: Request, app: AppDep, principal: PagePrincipal, as_of: Annotated[IsoDate, Form()]
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    as_of: Annotated[IsoDate, Form()],
 ) -> RedirectResponse:
     """Start a recompute in the background unless one is running; tiers only move forward."""
     require(principal, Permission.RECOMPUTE_RUN)
+    release(uow)  # the job's row is written in a unit of its own, which SQLite would make wait
     try:
         app.recomputes.start(as_of, principal.username)
     except JobRefused as exc:
