@@ -38,16 +38,14 @@ Work = Callable[[UnitOfWork, Progress], R]
 class JobRefused(Exception):
     """A job of the same kind is queued or running already (in any process)."""
 
-    def __init__(self, kind: str, running: Job | None) -> None:
+    def __init__(self, running: Job | None) -> None:
         who = running.requested_by if running and running.requested_by else "—"
         when = running.requested_at.strftime("%Y-%m-%d %H:%M UTC") if running else "—"
         super().__init__(
             _(
-                "A {kind} job is running already (asked by {who} at {when}); "
-                "try again when it ends."
-            ).format(kind=kind, who=who, when=when)
+                "This job is running already (asked by {who} at {when}); try again when it ends."
+            ).format(who=who, when=when)
         )
-        self.running = running
 
 
 def _process_start(pid: int) -> str:
@@ -141,7 +139,7 @@ class JobRunner:
                 running = uow.session.scalar(
                     select(Job).where(Job.kind == kind, Job.status.in_(ACTIVE))
                 )
-            raise JobRefused(kind, running) from None
+            raise JobRefused(running) from None
 
     def _insert(self, kind: str, requested_by: str | None, arguments: dict[str, Any]) -> int:
         """The job's row, committed at once so every process sees it."""
