@@ -8,9 +8,9 @@ and model fits with `lifetimes` and `pymc-marketing`, and the snapshot with a pl
 1. Generate the data (NumPy, seeded; bench/recompute_data.py) and bulk-load it into a fresh,
    migrated database: PostgreSQL `tierwise_bench_analytics` (DROPPED and created again) via COPY,
    or SQLite bench/data/recompute_tierwise.db. Not timed. `--skip-load` reuses what is there.
-2. `tierwise.analytics.service.recompute(app, as_of, AnalyticsParams())` in a fresh process: its
-   own per-stage seconds (extract, indicators, models, rules, store), the wall time of the call and
-   the process's peak RSS (ru_maxrss; the database server's memory is not included).
+2. `tierwise.analytics.service.recompute(uow, engine, as_of, AnalyticsParams())` in a fresh
+   process: its own per-stage seconds (extract, indicators, models, rules, store), the wall time of
+   the call and the process's peak RSS (ru_maxrss; the database server's memory is not included).
 3. The transactions of `extract(url, as_of).lines` that the BTYD summary uses (sale lines with a
    positive amount) are saved to bench/data/recompute_transactions.parquet; then, each in its own
    process, on exactly those rows:
@@ -161,9 +161,15 @@ def step_recompute(out: str, kind: str) -> None:
     before = _rss_mb()
     sampler.start()
     started = time.perf_counter()
-    result = recompute(
-        app, AS_OF, AnalyticsParams(), stage=lambda name: current.__setitem__(0, name)
-    )
+    with app.uow() as uow:
+        result = recompute(
+            uow,
+            app.engine,
+            AS_OF,
+            AnalyticsParams(),
+            stage=lambda name: current.__setitem__(0, name),
+        )
+        uow.commit()
     wall = time.perf_counter() - started
     done.set()
     sampler.join()
@@ -828,7 +834,7 @@ def render(r: dict[str, Any]) -> str:
     )
     add("## Recompute, end to end from the database\n")
     add(
-        f"`recompute(app, {r['as_of']}, AnalyticsParams())` in a fresh process "
+        f"`recompute(uow, engine, {r['as_of']}, AnalyticsParams())` in a fresh process "
         f"(imports before the clock: {rc['import_s']:.1f} s).\n"
     )
     add("| stage | seconds | share |\n|---|---:|---:|")

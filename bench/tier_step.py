@@ -63,7 +63,9 @@ def run_recompute(kind: str, as_of: dt.date, policy: str) -> dict[str, Any]:
         apply_policy(app, default_policy_text(), "default", "bench")
     step = TierStep()
     started = time.perf_counter()
-    result = recompute(app, as_of, AnalyticsParams(), steps=(step,))
+    with app.uow() as uow:
+        result = recompute(uow, app.engine, as_of, AnalyticsParams(), steps=(step,))
+        uow.commit()
     wall = time.perf_counter() - started
     summary = step.summary()
     return {

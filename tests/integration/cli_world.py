@@ -14,8 +14,6 @@ from urllib.parse import quote
 import psycopg
 from sqlalchemy import make_url
 
-from tierwise.analytics.params import AnalyticsParams
-from tierwise.analytics.service import recompute
 from tierwise.bootstrap import App
 
 from ..postgres import PG_URL, database_for
@@ -38,7 +36,7 @@ def demo_database(kind: str, name: str, folder: Path, snapshot: bool) -> App:
     own = f"{make_url(PG_URL).database}_{name}"  # engineers sharing a server keep apart
     app = committed_demo(database_for(kind, own, str(folder)), customers=120, seed=5, as_of=AS_OF)
     if snapshot:
-        recompute(app, AS_OF, AnalyticsParams())
+        app.recomputes.run(AS_OF, None)
     return app
 
 

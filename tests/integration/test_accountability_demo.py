@@ -13,13 +13,11 @@ from tierwise.accountability import assignment, service
 from tierwise.accountability.models import AccountabilityItem, ItemKind, Staff
 from tierwise.accountability.rules import default_rules_text
 from tierwise.accountability.scorecard import scorecards
-from tierwise.analytics import service as analytics
-from tierwise.analytics.params import AnalyticsParams
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.tiering.models import CustomerTier
 from tierwise.tiering.policy import default_policy_text
-from tierwise.tiering.service import TierStep, apply_policy
+from tierwise.tiering.service import apply_policy
 
 from ..postgres import database_for
 from .demo_db import committed_demo
@@ -29,7 +27,7 @@ AS_OF = dt.date(2026, 11, 1)
 
 def recompute(app: App, as_of: dt.date) -> None:
     """A recompute with the tier step."""
-    analytics.recompute(app, as_of, AnalyticsParams(), steps=(TierStep(),))
+    app.recomputes.run(as_of, None)
 
 
 @pytest.fixture(

@@ -27,6 +27,14 @@ from .demo_db import committed_demo
 AS_OF = dt.date(2026, 11, 1)
 
 
+def recompute_alone(app: App, as_of: dt.date, params: AnalyticsParams) -> service.RecomputeResult:
+    """The read side's recompute without later steps, committed."""
+    with app.uow() as uow:
+        result = service.recompute(uow, app.engine, as_of, params)
+        uow.commit()
+    return result
+
+
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -101,10 +109,10 @@ def test_no_survey_means_unknown_attitude(snapshot_table: pa.Table) -> None:
 
 def test_recompute_stores_one_run_per_date_and_replaces_it(demo_app: App) -> None:
     params = AnalyticsParams()
-    first = service.recompute(demo_app, AS_OF, params)
+    first = recompute_alone(demo_app, AS_OF, params)
     with demo_app.uow() as uow:
         first_time = uow.session.get(AnalyticsRun, first.run_id).computed_at  # type: ignore[union-attr]
-    second = service.recompute(demo_app, AS_OF, params)
+    second = recompute_alone(demo_app, AS_OF, params)
     with demo_app.uow() as uow:
         s = uow.session
         runs = s.scalars(select(AnalyticsRun).where(AnalyticsRun.as_of == AS_OF)).all()
@@ -117,7 +125,7 @@ def test_recompute_stores_one_run_per_date_and_replaces_it(demo_app: App) -> Non
 
 
 def test_the_whale_report_reads_each_decile_from_the_ranked_customers(demo_app: App) -> None:
-    result = service.recompute(demo_app, AS_OF, AnalyticsParams())
+    result = recompute_alone(demo_app, AS_OF, AnalyticsParams())
     ci = CustomerIndicator
     with demo_app.uow() as uow:
         run = uow.session.get(AnalyticsRun, result.run_id)
@@ -140,7 +148,7 @@ def test_a_failed_run_leaves_the_previous_snapshot(
     demo_app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     params = AnalyticsParams()
-    kept = service.recompute(demo_app, AS_OF - dt.timedelta(days=30), params)
+    kept = recompute_alone(demo_app, AS_OF - dt.timedelta(days=30), params)
     from tierwise.analytics import store
 
     def broken(*_args: object) -> None:
@@ -148,7 +156,7 @@ def test_a_failed_run_leaves_the_previous_snapshot(
 
     monkeypatch.setattr(store, "insert_arrow", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        service.recompute(demo_app, AS_OF - dt.timedelta(days=30), params)
+        recompute_alone(demo_app, AS_OF - dt.timedelta(days=30), params)
     with demo_app.uow() as uow:
         run = uow.session.scalar(
             select(AnalyticsRun).where(AnalyticsRun.as_of == AS_OF - dt.timedelta(days=30))
@@ -200,7 +208,7 @@ def test_recompute_on_an_empty_database_stores_an_empty_snapshot(
     url = database_for(kind, "tierwise_test_empty", str(tmp_path_factory.mktemp("e")))
     migrate.upgrade(url)
     app = bootstrap(Settings(database_url=url))
-    result = service.recompute(app, AS_OF, AnalyticsParams())
+    result = recompute_alone(app, AS_OF, AnalyticsParams())
     assert result.customers == 0
     assert result.headline["buyers"] == 0
     app.engine.dispose()
@@ -212,7 +220,7 @@ def test_snapshot_exports_one_row_per_customer(
 ) -> None:
     from tierwise.analytics.export import export_snapshot
 
-    service.recompute(demo_app, AS_OF, AnalyticsParams())
+    recompute_alone(demo_app, AS_OF, AnalyticsParams())
     path = tmp_path_factory.mktemp("x") / f"indicators.{fmt}"
     with demo_app.uow() as uow:
         written = export_snapshot(uow.session, path, fmt)
@@ -238,7 +246,7 @@ def test_snapshot_exports_carry_no_live_formula(
 ) -> None:
     from tierwise.analytics.export import export_snapshot
 
-    service.recompute(demo_app, AS_OF, AnalyticsParams())
+    recompute_alone(demo_app, AS_OF, AnalyticsParams())
     path = tmp_path_factory.mktemp("f") / f"indicators.{fmt}"
     formula = '=HYPERLINK("http://evil.example","x")'
     with demo_app.uow() as uow:  # never committed: the name change rolls back

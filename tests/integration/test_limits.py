@@ -14,9 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tierwise.analytics import service as analytics
 from tierwise.analytics.models import CustomerIndicator
-from tierwise.analytics.params import AnalyticsParams
 from tierwise.bootstrap import App
 from tierwise.cli import build as build_cli
 from tierwise.config import Settings
@@ -27,7 +25,7 @@ from tierwise.ingest.errors import ImportRejected, RowError
 from tierwise.ingest.pipeline import ImportOptions, run_import
 from tierwise.sales.importing import OrdersImport
 from tierwise.tiering.policy import default_policy_text
-from tierwise.tiering.service import TierStep, apply_policy
+from tierwise.tiering.service import apply_policy
 from tierwise.web.app import create_app
 
 from ..postgres import database_for
@@ -115,7 +113,7 @@ def test_the_largest_amounts_record_and_recompute_on_both_databases(
     path.write_text("order_code,customer_code,order_date,amount\n" + lines, encoding="utf-8")
     assert import_orders(limits, path) == LINES_PAST_THE_OLD_COLUMN
     for _ in range(2):  # the first run stores the sums; a second one still runs after it
-        analytics.recompute(limits.app, AS_OF, AnalyticsParams(), steps=(TierStep(),))
+        limits.app.recomputes.run(AS_OF, None)
     with limits.app.uow() as uow:
         sales = uow.session.scalar(
             select(CustomerIndicator.sales)

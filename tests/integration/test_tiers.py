@@ -46,7 +46,9 @@ TODAY = dt.date(2026, 11, 3)
 def recompute(app: App, as_of: dt.date = AS_OF) -> service.TierStep:
     """A recompute with the tier step, as `tierwise recompute` runs it."""
     step = service.TierStep()
-    analytics.recompute(app, as_of, AnalyticsParams(), steps=(step,))
+    with app.uow() as uow:
+        analytics.recompute(uow, app.engine, as_of, AnalyticsParams(), steps=(step,))
+        uow.commit()
     return step
 
 

@@ -10,11 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from tierwise.analytics.models import AnalyticsRun
-from tierwise.analytics.params import AnalyticsParams
-from tierwise.analytics.service import recompute
+from tierwise.analytics.service import RECOMPUTE
+from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
-from tierwise.tiering.service import TierStep
+from tierwise.jobs.models import Job, JobStatus
 from tierwise.web.deps import AppDep, UowDep, allowed, release
 from tierwise.web.problems import error_responses
 from tierwise.web.types import IsoDate
@@ -58,11 +58,45 @@ def runs(
 def start_run(
     body: RunIn, app: AppDep, uow: UowDep, principal: Principal = allowed(Permission.RECOMPUTE_RUN)
 ) -> AnalyticsRun:
-    """Compute indicators, models and tiers as of a date (tiers only move forward in time)."""
+    """Compute indicators, models and tiers as of a date (tiers only move forward in time); 409
+    while another recompute runs, its stages readable at /recompute-jobs meanwhile."""
     release(uow)
-    result = recompute(
-        app, body.as_of, AnalyticsParams(), "duckdb", None, (TierStep(),), principal.username
-    )
+    result = app.recomputes.run(body.as_of, principal.username)
     run = uow.session.get(AnalyticsRun, result.run_id)
     assert run is not None
     return run
+
+
+class JobOut(BaseModel):
+    """A recompute job as the job table holds it: stages passed, how it ended."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    status: JobStatus
+    arguments: dict[str, Any]
+    requested_by: str | None
+    stage: str | None
+    stages: list[str]
+    requested_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    error: str | None
+    result: dict[str, Any] | None
+
+
+@router.get("/recompute-jobs", response_model=list[JobOut], responses=error_responses(401, 403))
+def jobs(uow: UowDep, principal: Principal = allowed(Permission.RECOMPUTE_RUN)) -> list[Job]:
+    """The latest recompute jobs, whichever server process runs or ran them, newest first."""
+    query = select(Job).where(Job.kind == RECOMPUTE).order_by(Job.id.desc()).limit(20)
+    return list(uow.session.scalars(query))
+
+
+@router.get(
+    "/recompute-jobs/{job_id}", response_model=JobOut, responses=error_responses(401, 403, 404)
+)
+def job(job_id: int, uow: UowDep, principal: Principal = allowed(Permission.RECOMPUTE_RUN)) -> Job:
+    """One recompute job: its stages so far, or how it ended."""
+    found = uow.session.get(Job, job_id)
+    if found is None or found.kind != RECOMPUTE:
+        raise LookupError(_("there is no recompute job {id}").format(id=job_id))
+    return found

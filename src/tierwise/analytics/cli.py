@@ -24,11 +24,11 @@ from tierwise.exit_codes import ExitCode
 from tierwise.i18n import _, current_language
 from tierwise.identity.audit import record
 from tierwise.identity.operator import UNMASKED
+from tierwise.jobs.runner import JobRefused
 from tierwise.terminal import console, errors, print_error, staged_progress
 from tierwise.tiering.cli import shares_table
 from tierwise.tiering.engine import EvaluatedLater
 from tierwise.tiering.models import TierReason
-from tierwise.tiering.service import TierStep
 from tierwise.tiering.simulate import distribution
 
 
@@ -97,9 +97,8 @@ def print_headline(headline: dict[str, Any]) -> None:
     console.print(table)
 
 
-def print_tier_summary(app: App, tiers: TierStep) -> None:
+def print_tier_summary(app: App, summary: dict[str, Any] | None) -> None:
     """Tiers with their value shares and what moved, or how to start grading."""
-    summary = tiers.summary()
     if summary is None:
         console.print(_("No tier policy yet: tierwise tiers policy apply FILE"))
         return
@@ -153,17 +152,17 @@ def register(app: typer.Typer) -> None:
                 if name != "done":
                     progress(stage_labels().get(name, name), 0, 1)
 
-            tiers = TierStep()
             try:
-                result = service.recompute(
-                    tierwise,
+                result = tierwise.recomputes.run(
                     day,
+                    f"{tierwise.operator.username} (command line)",
                     params,
                     cast(EngineName, engine.value),
                     stage,
-                    (tiers,),
-                    f"{tierwise.operator.username} (command line)",
                 )
+            except JobRefused as exc:
+                print_error(exc)
+                raise typer.Exit(ExitCode.BUSY) from exc  # another recompute: try again later
             except EvaluatedLater as exc:
                 errors.print(
                     _(
@@ -181,7 +180,7 @@ def register(app: typer.Typer) -> None:
             )
         )
         print_headline(result.headline)
-        print_tier_summary(tierwise, tiers)
+        print_tier_summary(tierwise, result.steps.get("tiers"))
         console.print(_("Look closer: tierwise analytics report pareto|abc|rfm|lifecycle|loyalty"))
 
     @analytics.command(help=_("One customer's indicators with their meaning."))

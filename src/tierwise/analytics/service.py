@@ -9,16 +9,19 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import pyarrow as pa
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from tierwise.analytics.engines import EngineName
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator, FittedModel
 from tierwise.analytics.params import AnalyticsParams
-from tierwise.bootstrap import App
 from tierwise.customers.service import get_customer
+from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.identity.audit import record_job
+from tierwise.jobs.runner import JobRunner, Progress
+
+RECOMPUTE = "recompute"  # the job kind: one recompute at a time, whoever starts it
 
 
 class NoSnapshot(LookupError):
@@ -31,11 +34,18 @@ class NoSnapshot(LookupError):
 class SnapshotStep(Protocol):
     """A later capability's step in the recompute transaction (the tier engine grades here)."""
 
+    @property
+    def name(self) -> str:
+        """What its summary is filed under."""
+
     def prepare(self, conn: Connection, table: pa.Table, as_of: dt.date) -> pa.Table:
         """Read what it needs and return the snapshot table with its columns added."""
 
     def finish(self, conn: Connection, run_id: int) -> None:
         """Write its own tables once the run is stored."""
+
+    def summary(self) -> dict[str, Any] | None:
+        """What it did, for the closing message and the job's row; None when it did nothing."""
 
 
 @dataclass(frozen=True)
@@ -47,10 +57,21 @@ class RecomputeResult:
     customers: int
     headline: dict[str, Any]
     seconds: dict[str, float]
+    steps: dict[str, Any]
+
+    def summary(self) -> dict[str, Any]:
+        """The job's result as stored on its row."""
+        return {
+            "run_id": self.run_id,
+            "customers": self.customers,
+            "seconds": self.seconds,
+            "steps": self.steps,
+        }
 
 
 def recompute(
-    app: App,
+    uow: UnitOfWork,
+    source: Engine,
     as_of: dt.date,
     params: AnalyticsParams,
     engine: EngineName = "duckdb",
@@ -58,8 +79,8 @@ def recompute(
     steps: tuple[SnapshotStep, ...] = (),
     requested_by: str | None = None,
 ) -> RecomputeResult:
-    """Extract, compute and store one snapshot, with each step in the same transaction; a failure
-    leaves the previous snapshot in place."""
+    """Extract from `source` in bulk, compute, and store one snapshot in the unit of work with each
+    step; the caller commits, so a failure leaves the previous snapshot in place."""
     # The engines load slowly; only a recompute needs them.
     from tierwise.analytics.extract import extract
     from tierwise.analytics.snapshot import compute
@@ -78,24 +99,69 @@ def recompute(
 
     if stage:
         stage("extract")
-    facts = extract(app.engine, as_of)
+    facts = extract(source, as_of)
     snapshot = compute(facts, params, engine, stage=timed)
-    with app.uow() as uow:
-        if steps:
-            timed("tiers")
-            table = snapshot.indicators
-            for step in steps:
-                table = step.prepare(uow.connection, table, as_of)
-            snapshot = replace(snapshot, indicators=table)
-        timed("store")
-        run_id = replace_run(uow.connection, snapshot)
+    if steps:
+        timed("tiers")
+        table = snapshot.indicators
         for step in steps:
-            step.finish(uow.connection, run_id)
-        note = f"{snapshot.indicators.num_rows} customers, engine {engine}"
-        record_job(uow.session, "recompute", requested_by, str(as_of), note)
-        uow.commit()
+            table = step.prepare(uow.connection, table, as_of)
+        snapshot = replace(snapshot, indicators=table)
+    timed("store")
+    run_id = replace_run(uow.connection, snapshot)
+    for step in steps:
+        step.finish(uow.connection, run_id)
+    note = f"{snapshot.indicators.num_rows} customers, engine {engine}"
+    record_job(uow.session, RECOMPUTE, requested_by, str(as_of), note)
     timed("done")
-    return RecomputeResult(run_id, as_of, snapshot.indicators.num_rows, snapshot.headline, seconds)
+    summaries = {step.name: step.summary() for step in steps}
+    return RecomputeResult(
+        run_id, as_of, snapshot.indicators.num_rows, snapshot.headline, seconds, summaries
+    )
+
+
+@dataclass(frozen=True)
+class Recomputes:
+    """The recompute job as every entry point (CLI, API, console, demo) starts it, with the steps
+    and the job runner the composition root wired: one at a time, its stages on the job's row."""
+
+    source: Engine
+    steps: Callable[[], tuple[SnapshotStep, ...]]
+    jobs: JobRunner
+
+    def run(
+        self,
+        as_of: dt.date,
+        requested_by: str | None,
+        params: AnalyticsParams | None = None,
+        engine: EngineName = "duckdb",
+        stage: Progress | None = None,
+    ) -> RecomputeResult:
+        """Recompute now, in this thread, and commit (JobRefused while another one runs)."""
+        params = params or AnalyticsParams()
+        work = self._work(as_of, params, engine, requested_by)
+        return self.jobs.run(RECOMPUTE, requested_by, _arguments(as_of, engine), work, stage)
+
+    def start(self, as_of: dt.date, requested_by: str | None) -> int:
+        """Recompute in the background; returns the job's id (JobRefused while one runs)."""
+        work = self._work(as_of, AnalyticsParams(), "duckdb", requested_by)
+        return self.jobs.start(RECOMPUTE, requested_by, _arguments(as_of, "duckdb"), work)
+
+    def _work(
+        self, as_of: dt.date, params: AnalyticsParams, engine: EngineName, who: str | None
+    ) -> Callable[[UnitOfWork, Progress], RecomputeResult]:
+        """The recompute as the runner calls it, with steps built afresh for this run."""
+
+        def work(uow: UnitOfWork, progress: Progress) -> RecomputeResult:
+            steps = self.steps()
+            return recompute(uow, self.source, as_of, params, engine, progress, steps, who)
+
+        return work
+
+
+def _arguments(as_of: dt.date, engine: EngineName) -> dict[str, Any]:
+    """What the job's row says it computes."""
+    return {"as_of": as_of.isoformat(), "engine": engine}
 
 
 def latest_run(session: Session) -> AnalyticsRun:

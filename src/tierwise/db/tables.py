@@ -5,6 +5,7 @@ from tierwise.analytics import models as analytics_models
 from tierwise.customers import models as customer_models
 from tierwise.db.base import Base
 from tierwise.identity import models as identity_models
+from tierwise.jobs import models as job_models
 from tierwise.sales import models as sales_models
 from tierwise.service import models as service_models
 from tierwise.service import queue_models
@@ -16,6 +17,7 @@ __all__ = [
     "analytics_models",
     "customer_models",
     "identity_models",
+    "job_models",
     "queue_models",
     "sales_models",
     "service_models",

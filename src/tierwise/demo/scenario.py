@@ -10,13 +10,12 @@ from collections.abc import Callable
 
 from tierwise.accountability.rules import default_rules_text
 from tierwise.accountability.service import DailyResult, active_rules, apply_rules, run_daily
-from tierwise.analytics.params import AnalyticsParams
-from tierwise.analytics.service import RecomputeResult, recompute
+from tierwise.analytics.service import RecomputeResult
 from tierwise.bootstrap import App
 from tierwise.demo.contacts import a_backlog, a_day
 from tierwise.demo.work import work_tasks
 from tierwise.tiering.policy import default_policy_text
-from tierwise.tiering.service import TierStep, apply_policy
+from tierwise.tiering.service import apply_policy
 
 CSRS_ON_DUTY = 5
 
@@ -31,7 +30,7 @@ def play(
     apply_policy(app, default_policy_text(), "default_policy.toml", "demo")
     apply_rules(app, default_rules_text(), "default_org_policy.toml", "demo")
     stage("a month before")
-    recompute(app, month_before, AnalyticsParams(), steps=(TierStep(),))
+    app.recomputes.run(month_before, None)
     run_daily(app, month_before)
     stage("owners at work")
     with app.uow() as uow:
@@ -41,6 +40,6 @@ def play(
         a_backlog(uow.connection, rules, busy_day, app.settings.timezone, seed)
         uow.commit()
     stage("today")
-    result = recompute(app, today, AnalyticsParams(), steps=(TierStep(),))
+    result = app.recomputes.run(today, None)
     daily = run_daily(app, today)
     return result, daily

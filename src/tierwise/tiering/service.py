@@ -45,6 +45,7 @@ class NoPolicy(LookupError):
 class TierStep:
     """The tier step of a recompute: grade before the snapshot is stored, write after."""
 
+    name = "tiers"
     engine_backend: Any | None = None
     evaluation: engine.Evaluation | None = None
     table: pa.Table | None = None

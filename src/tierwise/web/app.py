@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import version
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tierwise.bootstrap import App
@@ -14,6 +18,7 @@ from tierwise.web import problems
 from tierwise.web.security import InsecureSecret, SecurityHeadersMiddleware, require_own_secret
 
 LANG_COOKIE = "tierwise_lang"
+log = logging.getLogger("tierwise.web")
 
 API_PREFIX = "/api/v1"
 
@@ -96,6 +101,17 @@ class BodyLimitMiddleware:
         )
 
 
+@asynccontextmanager
+async def jobs_recovered(app: FastAPI) -> AsyncIterator[None]:
+    """A server starting marks the jobs whose process died as failed, so none is left a ghost; a
+    database out of reach is the requests' to report, not a reason to refuse to start."""
+    try:
+        app.state.tierwise.jobs.recover()
+    except SQLAlchemyError:
+        log.exception("could not look for jobs left running by a stopped process")
+    yield
+
+
 def create_app(tierwise: App) -> FastAPI:
     """Build the API on an already wired application (the one composition root)."""
     from tierwise.accountability import api as accountability_api
@@ -127,6 +143,7 @@ def create_app(tierwise: App) -> FastAPI:
         ),
         docs_url=None,  # served by apidocs from the installed Swagger UI, not a CDN
         redoc_url=None,
+        lifespan=jobs_recovered,
     )
     app.state.tierwise = tierwise
     problems.install(app)

@@ -19,6 +19,7 @@ from tierwise.documents import DocumentRefused
 from tierwise.i18n import _
 from tierwise.identity.access import Forbidden
 from tierwise.ingest.errors import ImportFileError, ImportRejected
+from tierwise.jobs.runner import JobRefused
 from tierwise.service.workflow import IllegalMove
 from tierwise.tiering.engine import EvaluatedLater
 
@@ -178,6 +179,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, handler(403))
     app.add_exception_handler(LookupError, handler(404))
     app.add_exception_handler(EvaluatedLater, handler(409))
+    app.add_exception_handler(JobRefused, handler(409))
     app.add_exception_handler(StaleVersion, handler(412))
     app.add_exception_handler(PreconditionRequired, handler(428))
     app.add_exception_handler(ImportFileError, handler(422))
