@@ -9,7 +9,6 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tierwise.accountability.models import Staff
 from tierwise.customers.choices import CustomerStatus, ManagementClass
 from tierwise.customers.models import Consent, Interaction
 from tierwise.customers.schemas import (
@@ -21,7 +20,8 @@ from tierwise.customers.schemas import (
     InteractionIn,
     InteractionOut,
 )
-from tierwise.customers.service import log_interaction, record_consent
+from tierwise.customers.service import record_consent
+from tierwise.customers.usecases import erase_person, log_contact
 from tierwise.customers.views import (
     customer_detail,
     customer_page,
@@ -29,7 +29,7 @@ from tierwise.customers.views import (
 )
 from tierwise.i18n import _
 from tierwise.identity import privacy
-from tierwise.identity.access import Principal, require, visible_customer
+from tierwise.identity.access import Principal, visible_customer
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.web.deps import AppDep, IfMatchDep, UowDep, allowed, check_version, etag
@@ -157,24 +157,18 @@ def add_interaction(
     principal: Principal = allowed(Permission.INTERACTIONS_WRITE),
 ) -> Interaction:
     """Log a contact; the customer's last-contact date and open tasks follow it."""
-    customer = visible_customer(uow.session, principal, code)
-    staff_code = None
-    if principal.staff_id is not None:
-        staff = uow.session.get(Staff, principal.staff_id)
-        staff_code = staff.code if staff else None
-    interaction = log_interaction(
+    logged = log_contact(
         uow,
-        customer.code,
+        principal,
+        code,
         body.occurred_at,
         body.channel,
         body.direction,
         body.memo,
         body.outcome,
-        staff_code,
     )
-    record(uow.session, principal, "create", "interaction", customer.code)
     uow.commit()
-    return interaction
+    return logged.interaction
 
 
 @router.get(
@@ -251,9 +245,7 @@ def erase(
     principal: Principal = allowed(Permission.PRIVACY_MANAGE),
 ) -> dict[str, Any]:
     """Erase a person: personal fields anonymised, orders and figures kept, consents withdrawn."""
-    require(principal, Permission.CUSTOMERS_WRITE)
-    customer = visible_customer(uow.session, principal, code)
-    privacy.erase(uow.session, principal, customer, app.settings.secret_key)
+    customer = erase_person(uow, principal, code, app.settings.secret_key)
     detail = customer_detail(uow, principal, customer, app.settings.secret_key)
     uow.commit()
     return detail

@@ -109,6 +109,7 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.identity import pages as identity_pages
     from tierwise.ingest import api as ingest_api
     from tierwise.ingest import pages as ingest_pages
+    from tierwise.sales import pages as sales_pages
     from tierwise.sales import api as sales_api
     from tierwise.service import api as service_api
     from tierwise.service import pages as service_pages
@@ -161,6 +162,7 @@ def create_app(tierwise: App) -> FastAPI:
         dashboard,
         customers_pages,
         customers_forms,
+        sales_pages,
         service_pages,
         tiering_pages,
         ingest_pages,
