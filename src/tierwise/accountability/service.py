@@ -25,10 +25,10 @@ from tierwise.accountability.rules import OrgRules, load_rules
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
+from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.service import queue, tickets
 from tierwise.tiering.engine import active_policy
-from tierwise.db.session import UnitOfWork
 from tierwise.tiering.models import CustomerTier
 from tierwise.tiering.regrade import TierChanged
 

@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from tierwise.customers import usecases
 from tierwise.customers.choices import CustomerStatus, ManagementClass
 from tierwise.customers.models import Consent, Interaction
 from tierwise.customers.schemas import (
@@ -21,7 +22,6 @@ from tierwise.customers.schemas import (
     InteractionOut,
 )
 from tierwise.customers.service import record_consent
-from tierwise.customers.usecases import erase_person, log_contact
 from tierwise.customers.views import (
     customer_detail,
     customer_page,
@@ -157,7 +157,7 @@ def add_interaction(
     principal: Principal = allowed(Permission.INTERACTIONS_WRITE),
 ) -> Interaction:
     """Log a contact; the customer's last-contact date and open tasks follow it."""
-    logged = log_contact(
+    logged = usecases.log_contact(
         uow,
         principal,
         code,
@@ -245,7 +245,7 @@ def erase(
     principal: Principal = allowed(Permission.PRIVACY_MANAGE),
 ) -> dict[str, Any]:
     """Erase a person: personal fields anonymised, orders and figures kept, consents withdrawn."""
-    customer = erase_person(uow, principal, code, app.settings.secret_key)
+    customer = usecases.erase_person(uow, principal, code, app.settings.secret_key)
     detail = customer_detail(uow, principal, customer, app.settings.secret_key)
     uow.commit()
     return detail

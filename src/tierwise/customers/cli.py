@@ -13,12 +13,11 @@ from rich.panel import Panel
 from rich.table import Table
 
 from tierwise.bootstrap import App
-from tierwise.customers import service
+from tierwise.customers import service, usecases
 from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
 from tierwise.customers.export import export_customers
 from tierwise.customers.importing import CUSTOMER_COLUMNS
 from tierwise.customers.profile import is_personal
-from tierwise.customers.usecases import erase_person, log_contact
 from tierwise.db.choices import Choice
 from tierwise.i18n import _, current_language
 from tierwise.identity.audit import record
@@ -81,7 +80,7 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
             try:
-                logged = log_contact(
+                logged = usecases.log_contact(
                     uow,
                     tierwise.operator,
                     code,
@@ -98,9 +97,7 @@ def register(app: typer.Typer) -> None:
             uow.commit()
         console.print(_("Logged."))
         if logged.tasks_done:
-            console.print(
-                _("{n} open task(s) done by this contact.").format(n=logged.tasks_done)
-            )
+            console.print(_("{n} open task(s) done by this contact.").format(n=logged.tasks_done))
 
     @customers.command("erase", help=_("Erase a person's personal data; orders and figures stay."))
     def erase(
@@ -114,7 +111,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         with tierwise.uow() as uow:
             try:
-                erase_person(uow, tierwise.operator, code, tierwise.settings.secret_key)
+                usecases.erase_person(uow, tierwise.operator, code, tierwise.settings.secret_key)
             except LookupError as exc:
                 errors.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tierwise.accountability.models import Staff
 from tierwise.accountability.service import set_owner
+from tierwise.customers import usecases
 from tierwise.customers.choices import (
     ConsentPurpose,
     Direction,
@@ -17,7 +18,6 @@ from tierwise.customers.choices import (
 )
 from tierwise.customers.pages import EDITABLE, PAGE_ROWS, render_360
 from tierwise.customers.service import record_consent
-from tierwise.customers.usecases import erase_person, log_contact
 from tierwise.customers.views import (
     update_customer,
 )
@@ -43,7 +43,7 @@ def log_contact(
     memo: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     """Log a contact from the 360 page; the customer's tasks follow it."""
-    log_contact(uow, principal, code, utcnow(), channel, direction, memo or None)
+    usecases.log_contact(uow, principal, code, utcnow(), channel, direction, memo or None)
     uow.commit()
     return redirect_with(request, f"/customers/{code}", _("Contact logged."))
 
@@ -167,6 +167,6 @@ def erase(
             status_code=422,
             error=_("Type the customer code to confirm the erasure; nothing was erased."),
         )
-    erase_person(uow, principal, code, app.settings.secret_key)
+    usecases.erase_person(uow, principal, code, app.settings.secret_key)
     uow.commit()
     return redirect_with(request, f"/customers/{code}", _("Personal data erased."))

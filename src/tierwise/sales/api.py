@@ -14,8 +14,8 @@ from tierwise.customers.models import Customer
 from tierwise.db.base import MAX_AMOUNT
 from tierwise.identity.access import Principal, customer_filter, visible_customer
 from tierwise.identity.roles import Permission
+from tierwise.sales import service
 from tierwise.sales.models import Order, OrderLine, Product
-from tierwise.sales.service import add_order
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
@@ -141,7 +141,7 @@ def add_order(
     principal: Principal = allowed(Permission.ORDERS_WRITE),
 ) -> dict[str, Any]:
     """Record an order (or a return); the customer is regraded at once."""
-    recorded = add_order(
+    recorded = service.add_order(
         uow,
         principal,
         body.customer,

@@ -46,5 +46,6 @@ def record_order(
     uow.commit()
     message = _("Order {code} recorded.").format(code=recorded.order.code)
     if recorded.tier is not None:
-        message += " " + _("{customer} is in tier {tier}.").format(customer=code, tier=recorded.tier)
+        tier = _("{customer} is in tier {tier}.").format(customer=code, tier=recorded.tier)
+        message = f"{message} {tier}"
     return redirect_with(request, f"/customers/{code}", message)

@@ -66,8 +66,8 @@ def move_ticket(
     department: str | None,
     survey: tuple[int | None, int | None] | None = None,
 ) -> None:
-    """Move a ticket in scope along its workflow; the audit keeps the old and new status, and
-    the contact the move logs does what a contact does (a resolution closes complaint follow-ups)."""
+    """Move a ticket in scope along its workflow; the audit keeps the old and new status, and the
+    contact the move logs does what any contact does (a resolution closes complaint follow-ups)."""
     require(principal, Permission.TICKETS_WRITE)
     ticket = visible_ticket(uow.session, principal, ticket_id)
     before, customer_id = ticket.status.value, ticket.customer_id

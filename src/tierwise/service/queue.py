@@ -289,7 +289,7 @@ def _log(
 def follow_tiers(conn: Connection, rules: OrgRules) -> int:
     """Re-queue waiting contacts of customers whose tier changed: new lane, rank and threshold
     (their place in time is kept); returns how many moved."""
-    e, q = TierEvent.__table__, QueueContact.__table__
+    e = TierEvent.__table__
     after = read_cursor(conn, "service:tier_events")
     changes = conn.execute(
         select(e.c.customer_id, e.c.tier)
@@ -297,7 +297,7 @@ def follow_tiers(conn: Connection, rules: OrgRules) -> int:
         .order_by(e.c.id)
     ).all()
     latest = conn.execute(select(func.max(e.c.id))).scalar() or after
-    moved = sum(requeue(conn, rules, customer_id, tier) for customer_id, tier in dict(changes).items())
+    moved = sum(requeue(conn, rules, customer, tier) for customer, tier in dict(changes).items())
     advance_cursor(conn, "service:tier_events", latest)
     return moved
 

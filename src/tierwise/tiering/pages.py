@@ -150,6 +150,5 @@ def override_tier(
         uow, principal, code, tier, reason, app.settings.today(), end, floor == "yes"
     )
     uow.commit()
-    return redirect_with(
-        request, f"/customers/{code}", _("{code} is now in tier {tier}.").format(code=code, tier=new)
-    )
+    message = _("{code} is now in tier {tier}.").format(code=code, tier=new)
+    return redirect_with(request, f"/customers/{code}", message)

@@ -107,7 +107,8 @@ def regrade_now(
 
 def regrade_after_order(uow: UnitOfWork, fact: OrderRecorded) -> dict[str, str | None]:
     """An order moves its customer's tier at once if it earns it (or a return undoes it)."""
-    return {"tier": regrade_now(uow, fact.customer_id, fact.effective, fact.author, fact.order_code)}
+    tier = regrade_now(uow, fact.customer_id, fact.effective, fact.author, fact.order_code)
+    return {"tier": tier}
 
 
 def grade_now(
