@@ -18,7 +18,7 @@ from tierwise.i18n import _
 from tierwise.identity.roles import EVERYTHING, Permission, RowScope
 from tierwise.service.queue_models import QueueContact
 
-Row = TypeVar("Row", bound=tuple[Any, ...])
+Row = TypeVar("Row")
 
 
 class Forbidden(PermissionError):
