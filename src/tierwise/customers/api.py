@@ -21,7 +21,6 @@ from tierwise.customers.schemas import (
     InteractionIn,
     InteractionOut,
 )
-from tierwise.customers.service import record_consent
 from tierwise.customers.views import (
     customer_detail,
     customer_page,
@@ -30,7 +29,6 @@ from tierwise.customers.views import (
 from tierwise.i18n import _
 from tierwise.identity import privacy
 from tierwise.identity.access import Principal, visible_customer
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.web.deps import AppDep, IfMatchDep, UowDep, allowed, check_version, etag
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
@@ -196,16 +194,7 @@ def add_consent(
     principal: Principal = allowed(Permission.CUSTOMERS_WRITE),
 ) -> Consent:
     """Record a grant or withdrawal; history is kept."""
-    customer = visible_customer(uow.session, principal, code)
-    consent = record_consent(uow, customer.code, body.purpose, body.granted, body.source)
-    record(
-        uow.session,
-        principal,
-        "consent",
-        "customer",
-        customer.code,
-        changes={body.purpose.value: [None, body.granted]},
-    )
+    consent = usecases.decide_consent(uow, principal, code, body.purpose, body.granted, body.source)
     uow.commit()
     return consent
 

@@ -17,7 +17,6 @@ from tierwise.customers.choices import (
     InteractionChannel,
 )
 from tierwise.customers.pages import EDITABLE, PAGE_ROWS, render_360
-from tierwise.customers.service import record_consent
 from tierwise.customers.views import (
     update_customer,
 )
@@ -138,13 +137,9 @@ def consent(
     granted: Annotated[str, Form(pattern="^(yes|no)$")],
 ) -> Response:
     """Record a grant or withdrawal of consent; the history is kept."""
-    require(principal, Permission.CUSTOMERS_WRITE)
-    customer = visible_customer(uow.session, principal, code)
-    record_consent(uow, customer.code, purpose, granted == "yes", "console")
-    change = {purpose.value: [None, granted == "yes"]}
-    record(uow.session, principal, "consent", "customer", customer.code, changes=change)
+    usecases.decide_consent(uow, principal, code, purpose, granted == "yes", "console")
     uow.commit()
-    return redirect_with(request, f"/customers/{customer.code}", _("Consent recorded."))
+    return redirect_with(request, f"/customers/{code}", _("Consent recorded."))
 
 
 @router.post("/customers/{code}/erase", response_model=None)

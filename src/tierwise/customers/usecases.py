@@ -9,9 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tierwise.accountability.models import Staff
-from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
-from tierwise.customers.models import Customer, Interaction
-from tierwise.customers.service import ContactLogged, log_interaction
+from tierwise.customers.choices import (
+    ConsentPurpose,
+    Direction,
+    InteractionChannel,
+    InteractionOutcome,
+)
+from tierwise.customers.models import Consent, Customer, Interaction
+from tierwise.customers.service import ContactLogged, log_interaction, record_consent
 from tierwise.db.session import UnitOfWork
 from tierwise.identity import privacy
 from tierwise.identity.access import Principal, require, visible_customer
@@ -50,6 +55,23 @@ def log_contact(
     record(uow.session, principal, "create", "interaction", customer.code)
     done = uow.happened(ContactLogged(customer.id, interaction.id))
     return LoggedContact(interaction, int(done.get("tasks_done", 0)))
+
+
+def decide_consent(
+    uow: UnitOfWork,
+    principal: Principal,
+    code: str,
+    purpose: ConsentPurpose,
+    granted: bool,
+    source: str,
+) -> Consent:
+    """Record a grant or withdrawal for a customer in scope (history is kept); audited."""
+    require(principal, Permission.CUSTOMERS_WRITE)
+    customer = visible_customer(uow.session, principal, code)
+    consent = record_consent(uow, customer.code, purpose, granted, source)
+    change = {purpose.value: [None, granted]}
+    record(uow.session, principal, "consent", "customer", customer.code, changes=change)
+    return consent
 
 
 def erase_person(uow: UnitOfWork, principal: Principal, code: str, secret: str) -> Customer:
