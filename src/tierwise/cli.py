@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from tierwise.bootstrap import bootstrap
+from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
 from tierwise.db import migrate
 from tierwise.exit_codes import ExitCode, classify, one_line
@@ -49,7 +49,8 @@ def build() -> typer.Typer:
             help=_("the Tierwise user you act as, for the audit log (default: your OS account)"),
         ),
     ) -> None:
-        ctx.obj = tierwise = bootstrap(settings)
+        # A test hands in its own wired App (`obj=`), as bootstrap takes a test's engine.
+        ctx.obj = tierwise = ctx.obj if isinstance(ctx.obj, App) else bootstrap(settings)
         needs_schema = ctx.invoked_subcommand not in SETS_UP_ITS_OWN_SCHEMA or as_user is not None
         if needs_schema and not migrate.is_current(settings.database_url):
             errors.print(

@@ -55,10 +55,13 @@ class Settings(BaseSettings):
     failed_sign_in_delay: float = 0.5
     token_days: int = 90
 
+    def today(self) -> dt.date:
+        """Today in the company's zone: the date an order without one gets."""
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+
     def latest_order_date(self) -> dt.date:
         """The last order date any path accepts: today in the configured zone + order_days_ahead."""
-        today = dt.datetime.now(ZoneInfo(self.timezone)).date()
-        return today + dt.timedelta(days=self.order_days_ahead)
+        return self.today() + dt.timedelta(days=self.order_days_ahead)
 
     @property
     def insecure(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tierwise.bootstrap import App
 from tierwise.cli import build
 from tierwise.customers.models import Customer
 from tierwise.i18n import set_language
+from tierwise.identity.access import SYSTEM, Principal
 from tierwise.sales.service import record_order
 from tierwise.tiering import service
 from tierwise.tiering.engine import EvaluatedLater
@@ -38,6 +40,36 @@ from tierwise.tiering.simulate import distribution, simulate
 
 from ..postgres import database_for
 from .demo_db import committed_demo
+
+
+def override_as(
+    app: App,
+    code: str,
+    tier: str,
+    reason: str,
+    author: str,
+    today: dt.date,
+    until: dt.date | None = None,
+) -> str:
+    """Override a tier as `author` deciding, committed."""
+    with app.uow() as uow:
+        new = service.override(uow, deciding(author), code, tier, reason, today, until)
+        uow.commit()
+    return new
+
+
+def blacklist_as(app: App, code: str, reason: str, author: str, today: dt.date, lift: bool) -> str:
+    """Blacklist (or lift) as `author` deciding, committed."""
+    with app.uow() as uow:
+        new = service.blacklist(uow, deciding(author), code, reason, today, lift)
+        uow.commit()
+    return new
+
+
+def deciding(author: str) -> Principal:
+    """The system under a person's name, as the CLI's --author makes it."""
+    return replace(SYSTEM, username=author)
+
 
 AS_OF = dt.date(2026, 11, 1)
 TODAY = dt.date(2026, 11, 3)
@@ -228,9 +260,7 @@ def test_an_order_that_does_not_earn_a_tier_moves_nothing(graded: App) -> None:
 
 def test_a_fixed_override_applies_at_once_and_ends_at_its_date(graded: App) -> None:
     code = code_in(graded, "D")
-    tier = service.override(
-        graded, code, "A", "战略合作", "wang", TODAY, until=dt.date(2026, 11, 20)
-    )
+    tier = override_as(graded, code, "A", "战略合作", "wang", TODAY, until=dt.date(2026, 11, 20))
     assert tier == "A"
     with graded.uow() as uow:
         latest = service.history(uow.session, code)[0].row
@@ -252,17 +282,17 @@ def test_a_fixed_override_applies_at_once_and_ends_at_its_date(graded: App) -> N
 def test_override_refuses_unknown_tier_and_past_dates(graded: App) -> None:
     code = code_in(graded, "C")
     with pytest.raises(ValueError, match="not a tier"):
-        service.override(graded, code, "Q", "why", "wang", TODAY)
+        override_as(graded, code, "Q", "why", "wang", TODAY)
     with pytest.raises(ValueError, match="in the past"):
-        service.override(graded, code, "A", "why", "wang", TODAY, until=dt.date(2026, 1, 1))
+        override_as(graded, code, "A", "why", "wang", TODAY, until=dt.date(2026, 1, 1))
     with pytest.raises(ValueError, match="reason"):
-        service.override(graded, code, "A", "  ", "wang", TODAY)
+        override_as(graded, code, "A", "  ", "wang", TODAY)
 
 
 def test_blacklisting_is_manual_with_a_reason_and_can_be_lifted(graded: App) -> None:
     code = code_in(graded, "C")
-    assert service.blacklist(graded, code, "拖欠货款", "li", TODAY, lift=False) == "X"
-    assert service.blacklist(graded, code, "已结清", "li", TODAY, lift=True) == "C"
+    assert blacklist_as(graded, code, "拖欠货款", "li", TODAY, lift=False) == "X"
+    assert blacklist_as(graded, code, "已结清", "li", TODAY, lift=True) == "C"
     with graded.uow() as uow:
         reasons = [e.row.reason for e in service.history(uow.session, code)][:2]
     assert reasons == [TierReason.MANUAL, TierReason.BLACKLIST]
@@ -288,8 +318,8 @@ def test_a_manual_change_elsewhere_does_not_end_another_customers_lapsed_overrid
     graded: App,
 ) -> None:
     first, second = code_in(graded, "D"), code_in(graded, "C")
-    service.override(graded, first, "B", "试用期", "wang", TODAY, until=dt.date(2026, 12, 5))
-    service.override(graded, second, "A", "战略", "wang", dt.date(2026, 12, 10))
+    override_as(graded, first, "B", "试用期", "wang", TODAY, until=dt.date(2026, 12, 5))
+    override_as(graded, second, "A", "战略", "wang", dt.date(2026, 12, 10))
     with graded.uow() as uow:
         ended = dict(
             uow.session.execute(

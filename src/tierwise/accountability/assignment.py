@@ -99,8 +99,15 @@ def staff(conn: Connection, today: dt.date) -> dict[int, Person]:
     return people
 
 
-def run(conn: Connection, rules: OrgRules, today: dt.date, author: str | None = None) -> RunResult:
-    """Give every customer an owner (and CSR) consistent with its tier; idempotent."""
+def run(
+    conn: Connection,
+    rules: OrgRules,
+    today: dt.date,
+    author: str | None = None,
+    only: int | None = None,
+) -> RunResult:
+    """Give every customer (or `only` the one with that id) an owner and CSR consistent with its
+    tier, within everyone's capacity; idempotent."""
     lock(conn)
     people = staff(conn, today)
     c, ct = Customer.__table__, CustomerTier.__table__
@@ -120,7 +127,7 @@ def run(conn: Connection, rules: OrgRules, today: dt.date, author: str | None = 
     turn: dict[str, int] = defaultdict(int)
     result = RunResult()
     for row in rows:
-        if row.status == CustomerStatus.CHURNED or row.tier is None:
+        if row.status == CustomerStatus.CHURNED or row.tier is None or only not in (None, row.id):
             continue
         if row.status == CustomerStatus.PROSPECT and row.owner_id in people:
             continue  # prospects stay with whoever is winning them until they buy

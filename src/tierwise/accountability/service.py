@@ -25,10 +25,12 @@ from tierwise.accountability.rules import OrgRules, load_rules
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
+from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.service import queue, tickets
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier
+from tierwise.tiering.regrade import TierChanged
 
 
 class NoRules(LookupError):
@@ -91,6 +93,17 @@ def run_daily(app: App, today: dt.date, author: str | None = None) -> DailyResul
         raised = items.raise_items(conn, rules, today)
         uow.commit()
     return DailyResult(assigned, made, raised)
+
+
+def owner_for_new_tier(uow: UnitOfWork, fact: TierChanged) -> dict[str, int]:
+    """A customer whose tier moved between recomputes gets the owner and CSR its new tier's rules
+    ask for at once, the old owner a hand-over task (the daily run finds nothing left to do)."""
+    try:
+        rules = active_rules(uow.connection)
+    except NoRules:
+        return {}
+    moved = assignment.run(uow.connection, rules, fact.today, fact.author, only=fact.customer_id)
+    return {"handovers": moved.handovers}
 
 
 def _staff(session: Session, code: str) -> Staff:

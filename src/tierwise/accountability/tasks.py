@@ -20,6 +20,8 @@ from tierwise.accountability.rules import OBLIGATION_CHANNELS, OrgRules
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import CustomerStatus, InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
+from tierwise.customers.service import ContactLogged
+from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind
 
@@ -254,3 +256,8 @@ def satisfy_logged(conn: Connection, customer_id: int | None = None) -> int:
         )
         done += result.rowcount or 0
     return done
+
+
+def done_by_contact(uow: UnitOfWork, fact: ContactLogged) -> dict[str, int]:
+    """A logged contact does the customer's open tasks it satisfies, whoever logged it where."""
+    return {"tasks_done": satisfy_logged(uow.connection, fact.customer_id)}

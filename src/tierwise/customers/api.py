@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tierwise.accountability.models import Staff
+from tierwise.customers import usecases
 from tierwise.customers.choices import CustomerStatus, ManagementClass
 from tierwise.customers.models import Consent, Interaction
 from tierwise.customers.schemas import (
@@ -21,7 +21,6 @@ from tierwise.customers.schemas import (
     InteractionIn,
     InteractionOut,
 )
-from tierwise.customers.service import log_interaction, record_consent
 from tierwise.customers.views import (
     customer_detail,
     customer_page,
@@ -29,8 +28,7 @@ from tierwise.customers.views import (
 )
 from tierwise.i18n import _
 from tierwise.identity import privacy
-from tierwise.identity.access import Principal, require, visible_customer
-from tierwise.identity.audit import record
+from tierwise.identity.access import Principal, visible_customer
 from tierwise.identity.roles import Permission
 from tierwise.web.deps import AppDep, IfMatchDep, UowDep, allowed, check_version, etag
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
@@ -157,24 +155,18 @@ def add_interaction(
     principal: Principal = allowed(Permission.INTERACTIONS_WRITE),
 ) -> Interaction:
     """Log a contact; the customer's last-contact date and open tasks follow it."""
-    customer = visible_customer(uow.session, principal, code)
-    staff_code = None
-    if principal.staff_id is not None:
-        staff = uow.session.get(Staff, principal.staff_id)
-        staff_code = staff.code if staff else None
-    interaction = log_interaction(
+    logged = usecases.log_contact(
         uow,
-        customer.code,
+        principal,
+        code,
         body.occurred_at,
         body.channel,
         body.direction,
         body.memo,
         body.outcome,
-        staff_code,
     )
-    record(uow.session, principal, "create", "interaction", customer.code)
     uow.commit()
-    return interaction
+    return logged.interaction
 
 
 @router.get(
@@ -202,16 +194,7 @@ def add_consent(
     principal: Principal = allowed(Permission.CUSTOMERS_WRITE),
 ) -> Consent:
     """Record a grant or withdrawal; history is kept."""
-    customer = visible_customer(uow.session, principal, code)
-    consent = record_consent(uow, customer.code, body.purpose, body.granted, body.source)
-    record(
-        uow.session,
-        principal,
-        "consent",
-        "customer",
-        customer.code,
-        changes={body.purpose.value: [None, body.granted]},
-    )
+    consent = usecases.decide_consent(uow, principal, code, body.purpose, body.granted, body.source)
     uow.commit()
     return consent
 
@@ -251,9 +234,7 @@ def erase(
     principal: Principal = allowed(Permission.PRIVACY_MANAGE),
 ) -> dict[str, Any]:
     """Erase a person: personal fields anonymised, orders and figures kept, consents withdrawn."""
-    require(principal, Permission.CUSTOMERS_WRITE)
-    customer = visible_customer(uow.session, principal, code)
-    privacy.erase(uow.session, principal, customer, app.settings.secret_key)
+    customer = usecases.erase_person(uow, principal, code, app.settings.secret_key)
     detail = customer_detail(uow, principal, customer, app.settings.secret_key)
     uow.commit()
     return detail

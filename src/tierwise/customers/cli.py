@@ -12,9 +12,8 @@ from rich.columns import Columns
 from rich.panel import Panel
 from rich.table import Table
 
-from tierwise.accountability.tasks import satisfy_logged
 from tierwise.bootstrap import App
-from tierwise.customers import service
+from tierwise.customers import service, usecases
 from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
 from tierwise.customers.export import export_customers
 from tierwise.customers.importing import CUSTOMER_COLUMNS
@@ -81,8 +80,9 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
             try:
-                interaction = service.log_interaction(
+                logged = usecases.log_contact(
                     uow,
+                    tierwise.operator,
                     code,
                     dt.datetime.now(dt.UTC),
                     channel,
@@ -94,12 +94,29 @@ def register(app: typer.Typer) -> None:
             except LookupError as exc:
                 errors.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc
-            uow.session.flush()
-            done = satisfy_logged(uow.connection, interaction.customer_id)
             uow.commit()
         console.print(_("Logged."))
-        if done:
-            console.print(_("{n} open task(s) done by this contact.").format(n=done))
+        if logged.tasks_done:
+            console.print(_("{n} open task(s) done by this contact.").format(n=logged.tasks_done))
+
+    @customers.command("erase", help=_("Erase a person's personal data; orders and figures stay."))
+    def erase(
+        ctx: typer.Context,
+        code: str,
+        confirm: str = typer.Option(..., help=_("the customer code again, to confirm")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        if confirm != code:
+            errors.print(_("Type the customer code to confirm the erasure; nothing was erased."))
+            raise typer.Exit(1)
+        with tierwise.uow() as uow:
+            try:
+                usecases.erase_person(uow, tierwise.operator, code, tierwise.settings.secret_key)
+            except LookupError as exc:
+                errors.print(f"[red]{exc}[/red]")
+                raise typer.Exit(1) from exc
+            uow.commit()
+        console.print(_("Personal data erased."))
 
     @export.command("customers", help=_("Write the customer list (columns as the import)."))
     def export_customer_list(

@@ -10,19 +10,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tierwise.accountability.models import Staff
 from tierwise.accountability.service import set_owner
+from tierwise.customers import usecases
 from tierwise.customers.choices import (
     ConsentPurpose,
     Direction,
     InteractionChannel,
 )
 from tierwise.customers.pages import EDITABLE, PAGE_ROWS, render_360
-from tierwise.customers.service import log_interaction, record_consent
 from tierwise.customers.views import (
     update_customer,
 )
 from tierwise.db.base import utcnow
 from tierwise.i18n import _
-from tierwise.identity import privacy
 from tierwise.identity.access import require, visible_customer
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
@@ -43,22 +42,9 @@ def log_contact(
     memo: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     """Log a contact from the 360 page; the customer's tasks follow it."""
-    require(principal, Permission.INTERACTIONS_WRITE)
-    customer = visible_customer(uow.session, principal, code)
-    staff = uow.session.get(Staff, principal.staff_id) if principal.staff_id else None
-    log_interaction(
-        uow,
-        customer.code,
-        utcnow(),
-        channel,
-        direction,
-        memo or None,
-        None,
-        staff.code if staff else None,
-    )
-    record(uow.session, principal, "create", "interaction", customer.code)
+    usecases.log_contact(uow, principal, code, utcnow(), channel, direction, memo or None)
     uow.commit()
-    return redirect_with(request, f"/customers/{customer.code}", _("Contact logged."))
+    return redirect_with(request, f"/customers/{code}", _("Contact logged."))
 
 
 @router.post("/customers/{code}/edit", response_class=HTMLResponse, response_model=None)
@@ -151,13 +137,9 @@ def consent(
     granted: Annotated[str, Form(pattern="^(yes|no)$")],
 ) -> Response:
     """Record a grant or withdrawal of consent; the history is kept."""
-    require(principal, Permission.CUSTOMERS_WRITE)
-    customer = visible_customer(uow.session, principal, code)
-    record_consent(uow, customer.code, purpose, granted == "yes", "console")
-    change = {purpose.value: [None, granted == "yes"]}
-    record(uow.session, principal, "consent", "customer", customer.code, changes=change)
+    usecases.decide_consent(uow, principal, code, purpose, granted == "yes", "console")
     uow.commit()
-    return redirect_with(request, f"/customers/{customer.code}", _("Consent recorded."))
+    return redirect_with(request, f"/customers/{code}", _("Consent recorded."))
 
 
 @router.post("/customers/{code}/erase", response_model=None)
@@ -170,10 +152,7 @@ def erase(
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
     """Erase the person's personal data after an explicit confirmation; figures stay."""
-    require(principal, Permission.PRIVACY_MANAGE)
-    require(principal, Permission.CUSTOMERS_WRITE)
-    customer = visible_customer(uow.session, principal, code)
-    if confirm != customer.code:
+    if confirm != code:
         return render_360(
             code,
             request,
@@ -183,6 +162,6 @@ def erase(
             status_code=422,
             error=_("Type the customer code to confirm the erasure; nothing was erased."),
         )
-    privacy.erase(uow.session, principal, customer, app.settings.secret_key)
+    usecases.erase_person(uow, principal, code, app.settings.secret_key)
     uow.commit()
-    return redirect_with(request, f"/customers/{customer.code}", _("Personal data erased."))
+    return redirect_with(request, f"/customers/{code}", _("Personal data erased."))

@@ -187,6 +187,8 @@ def render_360(
         "can_edit": principal.can(Permission.CUSTOMERS_WRITE),
         "can_log": principal.can(Permission.INTERACTIONS_WRITE),
         "can_privacy": principal.can(Permission.PRIVACY_MANAGE),
+        "can_order": principal.can(Permission.ORDERS_WRITE),
+        "can_override": principal.can(Permission.TIERS_APPLY),
         "purposes": list(ConsentPurpose),
         "today": as_of_today(),
     }

@@ -39,6 +39,14 @@ class CustomerNotFound(LookupError):
 
 
 @dataclass(frozen=True)
+class ContactLogged:
+    """A contact with a customer was logged (by hand, or by a ticket moving on)."""
+
+    customer_id: int
+    interaction_id: int | None = None
+
+
+@dataclass(frozen=True)
 class OrderTotals:
     """What a customer has bought from us, net of returns."""
 

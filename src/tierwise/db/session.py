@@ -77,10 +77,16 @@ class UnitOfWork:
 
     session: Session
 
-    def __init__(self, session_factory: Callable[[], Session], reads: bool = False) -> None:
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        reads: bool = False,
+        react: Callable[[UnitOfWork, object], dict[str, Any]] | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._reads = reads
         self._writes_bind: Engine | None = None
+        self._react = react
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -104,6 +110,12 @@ class UnitOfWork:
     def connection(self) -> Connection:
         """The Core connection of this unit's transaction, for set-based bulk SQL."""
         return self.session.connection()
+
+    def happened(self, fact: object) -> dict[str, Any]:
+        """State a fact: what the composition root declared follows from it runs now, in this
+        unit; returns what the reactions report (e.g. the tier after an order)."""
+        self.session.flush()
+        return self._react(self, fact) if self._react is not None else {}
 
     def commit(self) -> None:
         """Make the unit's work durable."""

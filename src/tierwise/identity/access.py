@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import find_tables
 
 from tierwise.accountability.models import Staff
 from tierwise.customers.models import Customer
@@ -16,6 +17,8 @@ from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
 from tierwise.identity.roles import EVERYTHING, Permission, RowScope
 from tierwise.service.queue_models import QueueContact
+
+Row = TypeVar("Row")
 
 
 class Forbidden(PermissionError):
@@ -98,13 +101,20 @@ def customer_filter(principal: Principal) -> ColumnElement[bool]:
     return or_(Customer.csr_id == me, Customer.id.in_(served))
 
 
+def scoped(query: Select[Row], principal: Principal) -> Select[Row]:
+    """`query` over customers, or over rows with a `customer_id` (joined to their customer), kept
+    to the customers the principal's row scope covers: the one place scope is applied."""
+    if not any(Customer.__table__ in find_tables(f) for f in query.get_final_froms()):
+        entity = query.column_descriptions[0]["entity"]
+        query = query.join(Customer, Customer.id == entity.customer_id)
+    return query.where(customer_filter(principal))
+
+
 def visible_customer(session: Session, principal: Principal, code: str) -> Customer:
     """The customer with `code` if the principal may open it; others look as if absent."""
     if principal.pseudonymous:
         raise Forbidden(_("analysts see pseudonymised lists and aggregates, not one customer"))
-    customer = session.scalar(
-        select(Customer).where(Customer.code == code, customer_filter(principal))
-    )
+    customer = session.scalar(scoped(select(Customer).where(Customer.code == code), principal))
     if customer is None:
         raise CustomerNotFound(code)
     return customer

@@ -13,11 +13,9 @@ from sqlalchemy import func, select
 from tierwise.customers.models import Customer
 from tierwise.db.base import MAX_AMOUNT
 from tierwise.identity.access import Principal, customer_filter, visible_customer
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
+from tierwise.sales import service
 from tierwise.sales.models import Order, OrderLine, Product
-from tierwise.sales.service import record_order
-from tierwise.tiering.regrade import regrade
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
@@ -143,23 +141,18 @@ def add_order(
     principal: Principal = allowed(Permission.ORDERS_WRITE),
 ) -> dict[str, Any]:
     """Record an order (or a return); the customer is regraded at once."""
-    customer = visible_customer(uow.session, principal, body.customer)
-    today = dt.datetime.now(dt.UTC).date()
-    day = body.order_date or today
-    order = record_order(
-        uow.session,
-        customer.code,
-        day,
+    recorded = service.add_order(
+        uow,
+        principal,
+        body.customer,
+        body.order_date,
         body.amount,
         body.cost,
         body.product,
         body.code,
         body.returns,
+        today=app.settings.today(),
         latest_date=app.settings.latest_order_date(),
     )
-    tier = regrade(
-        uow.connection, order.customer_id, max(day, today), principal.username, order.code
-    )
-    record(uow.session, principal, "create", "order", order.code)
     uow.commit()
-    return {"code": order.code, "tier": tier}
+    return {"code": recorded.order.code, "tier": recorded.tier}

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import typer
 
 from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
-from tierwise.sales.service import money, record_order
+from tierwise.sales.service import add_order, money
 from tierwise.terminal import console, errors
-from tierwise.tiering.regrade import regrade
 
 
 def register(app: typer.Typer) -> None:
@@ -32,26 +30,27 @@ def register(app: typer.Typer) -> None:
         returns: str = typer.Option(None, help=_("the order code this returns")),
     ) -> None:
         tierwise: App = ctx.obj
-        today = dt.datetime.now(ZoneInfo(tierwise.settings.timezone)).date()
         with tierwise.uow() as uow:
             try:
-                day = dt.date.fromisoformat(date) if date else today
-                order = record_order(
-                    uow.session,
+                recorded = add_order(
+                    uow,
+                    tierwise.operator,
                     customer,
-                    day,
+                    dt.date.fromisoformat(date) if date else None,
                     money(amount, "--amount"),
                     money(cost, "--cost") if cost else None,
                     product,
                     code,
                     returns,
+                    today=tierwise.settings.today(),
                     latest_date=tierwise.settings.latest_order_date(),
                 )
-                tier = regrade(uow.connection, order.customer_id, max(day, today), None, order.code)
             except (CustomerNotFound, ValueError) as exc:
                 errors.print(f"[red]{exc}[/red]", highlight=False)
                 raise typer.Exit(1) from exc
             uow.commit()
-        console.print(_("Order {code} recorded.").format(code=order.code))
-        if tier is not None:
-            console.print(_("{customer} is in tier {tier}.").format(customer=customer, tier=tier))
+        console.print(_("Order {code} recorded.").format(code=recorded.order.code))
+        if recorded.tier is not None:
+            console.print(
+                _("{customer} is in tier {tier}.").format(customer=customer, tier=recorded.tier)
+            )

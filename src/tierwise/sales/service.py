@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
@@ -11,7 +12,11 @@ from sqlalchemy.orm import Session
 from tierwise.config import Settings
 from tierwise.customers.service import get_customer
 from tierwise.db.base import MAX_AMOUNT
+from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
+from tierwise.identity.access import Principal, require, visible_customer
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
 from tierwise.ingest.parse import amount_limit_note
 from tierwise.sales.models import Order, OrderLine, Product
 
@@ -104,6 +109,59 @@ def record_order(
     )
     session.flush()
     return order
+
+
+@dataclass(frozen=True)
+class OrderRecorded:
+    """An order (or a return) landed for a customer; what it changes takes effect on `effective`."""
+
+    customer_id: int
+    order_code: str
+    effective: dt.date
+    author: str | None
+
+
+@dataclass(frozen=True)
+class RecordedOrder:
+    """The order as recorded and the customer's tier after it (None: no tier policy yet)."""
+
+    order: Order
+    tier: str | None
+
+
+def add_order(
+    uow: UnitOfWork,
+    principal: Principal,
+    customer_code: str,
+    order_date: dt.date | None,
+    amount: Decimal,
+    cost: Decimal | None = None,
+    product_code: str | None = None,
+    order_code: str | None = None,
+    returns: str | None = None,
+    *,
+    today: dt.date,
+    latest_date: dt.date,
+) -> RecordedOrder:
+    """Record an order (or a return) for a customer in scope, dated today unless told; the
+    customer is regraded at once, with what a tier change brings, and the audit says who."""
+    require(principal, Permission.ORDERS_WRITE)
+    customer = visible_customer(uow.session, principal, customer_code)
+    day = order_date or today
+    order = record_order(
+        uow.session,
+        customer.code,
+        day,
+        amount,
+        cost,
+        product_code,
+        order_code,
+        returns,
+        latest_date=latest_date,
+    )
+    record(uow.session, principal, "create", "order", order.code)
+    fact = OrderRecorded(customer.id, order.code, max(day, today), principal.username)
+    return RecordedOrder(order, uow.happened(fact).get("tier"))
 
 
 def _next_code(session: Session, customer_code: str, order_date: dt.date) -> str:

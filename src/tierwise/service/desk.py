@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tierwise.accountability.service import active_rules
-from tierwise.customers.models import Customer
+from tierwise.accountability.service import NoRules, active_rules
+from tierwise.customers.service import ContactLogged
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
-from tierwise.identity.access import Principal, customer_filter, visible_customer
+from tierwise.identity.access import Principal, require, scoped, visible_customer
 from tierwise.identity.audit import record
-from tierwise.service import tickets
+from tierwise.identity.roles import Permission
+from tierwise.service import queue, tickets
 from tierwise.service.queue_models import Ticket
 from tierwise.service.workflow import TicketKind, TicketStatus
+from tierwise.tiering.regrade import TierChanged
 
 
 def visible_ticket(session: Session, principal: Principal, ticket_id: int) -> Ticket:
     """The ticket if its customer is in the principal's scope; others look as if absent."""
-    ticket = session.scalar(
-        select(Ticket)
-        .join(Customer, Customer.id == Ticket.customer_id)
-        .where(Ticket.id == ticket_id, customer_filter(principal))
-    )
+    ticket = session.scalar(scoped(select(Ticket).where(Ticket.id == ticket_id), principal))
     if ticket is None:
         raise LookupError(_("no ticket {id}").format(id=ticket_id))
     return ticket
@@ -66,11 +66,33 @@ def move_ticket(
     department: str | None,
     survey: tuple[int | None, int | None] | None = None,
 ) -> None:
-    """Move a ticket in scope along its workflow; the audit keeps the old and new status."""
-    before = visible_ticket(uow.session, principal, ticket_id).status.value
+    """Move a ticket in scope along its workflow; the audit keeps the old and new status, and the
+    contact the move logs does what any contact does (a resolution closes complaint follow-ups)."""
+    require(principal, Permission.TICKETS_WRITE)
+    ticket = visible_ticket(uow.session, principal, ticket_id)
+    before, customer_id = ticket.status.value, ticket.customer_id
     cal = tickets.calendar(active_rules(uow.connection), zone)
     tickets.move(
         uow.connection, cal, ticket_id, to, utcnow(), principal.username, note, department, survey
     )
     change = {"status": [before, to.value]}
     record(uow.session, principal, "move", "ticket", str(ticket_id), changes=change)
+    uow.happened(ContactLogged(customer_id))
+
+
+def follows_new_tier(zone: str) -> Callable[[UnitOfWork, TierChanged], dict[str, int]]:
+    """The desk's reaction to a tier that moved between recomputes: the customer's waiting
+    contacts re-queued and open tickets re-targeted at once (the daily run finds them done)."""
+
+    def follow(uow: UnitOfWork, fact: TierChanged) -> dict[str, int]:
+        try:
+            rules = active_rules(uow.connection)
+        except NoRules:
+            return {}
+        conn, cal = uow.connection, tickets.calendar(rules, zone)
+        return {
+            "requeued": queue.requeue(conn, rules, fact.customer_id, fact.tier),
+            "retargeted": tickets.retarget(conn, rules, cal, {fact.customer_id}),
+        }
+
+    return follow

@@ -289,7 +289,7 @@ def _log(
 def follow_tiers(conn: Connection, rules: OrgRules) -> int:
     """Re-queue waiting contacts of customers whose tier changed: new lane, rank and threshold
     (their place in time is kept); returns how many moved."""
-    e, q = TierEvent.__table__, QueueContact.__table__
+    e = TierEvent.__table__
     after = read_cursor(conn, "service:tier_events")
     changes = conn.execute(
         select(e.c.customer_id, e.c.tier)
@@ -297,27 +297,32 @@ def follow_tiers(conn: Connection, rules: OrgRules) -> int:
         .order_by(e.c.id)
     ).all()
     latest = conn.execute(select(func.max(e.c.id))).scalar() or after
-    moved = 0
-    for customer_id, tier in dict(changes).items():
-        who = treatment(conn, rules, "", customer_id, tier)
-        waiting = conn.execute(
-            select(q.c.id, q.c.arrived_at).where(
-                q.c.customer_id == customer_id, q.c.status == ContactStatus.WAITING
-            )
-        ).all()
-        for contact_id, arrived in waiting:
-            key = queue_key(rules, who.lane, who.priority, as_utc(arrived))
-            conn.execute(
-                update(q)
-                .where(q.c.id == contact_id)
-                .values(
-                    tier=tier,
-                    lane=who.lane,
-                    priority=who.priority,
-                    queue_key=key,
-                    answer_seconds=who.level.answer_seconds,
-                )
-            )
-        moved += len(waiting)
+    moved = sum(requeue(conn, rules, customer, tier) for customer, tier in dict(changes).items())
     advance_cursor(conn, "service:tier_events", latest)
     return moved
+
+
+def requeue(conn: Connection, rules: OrgRules, customer_id: int, tier: str | None) -> int:
+    """Give one customer's waiting contacts the lane, rank and threshold of its tier (their
+    place in time is kept); returns how many moved."""
+    q = QueueContact.__table__
+    who = treatment(conn, rules, "", customer_id, tier)
+    waiting = conn.execute(
+        select(q.c.id, q.c.arrived_at).where(
+            q.c.customer_id == customer_id, q.c.status == ContactStatus.WAITING
+        )
+    ).all()
+    for contact_id, arrived in waiting:
+        key = queue_key(rules, who.lane, who.priority, as_utc(arrived))
+        conn.execute(
+            update(q)
+            .where(q.c.id == contact_id)
+            .values(
+                tier=tier,
+                lane=who.lane,
+                priority=who.priority,
+                queue_key=key,
+                answer_seconds=who.level.answer_seconds,
+            )
+        )
+    return len(waiting)

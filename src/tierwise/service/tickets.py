@@ -210,7 +210,7 @@ def breaches(conn: Connection, now: dt.datetime) -> int:
 
 def follow_tiers(conn: Connection, rules: OrgRules, cal: Calendar) -> int:
     """Re-prioritise and re-target the open tickets of customers whose tier changed."""
-    e, t = TierEvent.__table__, Ticket.__table__
+    e = TierEvent.__table__
     after = read_cursor(conn, "tickets:tier_events")
     changed = {
         row.customer_id
@@ -219,10 +219,19 @@ def follow_tiers(conn: Connection, rules: OrgRules, cal: Calendar) -> int:
         )
     }
     latest = conn.execute(select(func.max(e.c.id))).scalar() or after
+    moved = retarget(conn, rules, cal, changed)
+    advance_cursor(conn, "tickets:tier_events", latest)
+    return moved
+
+
+def retarget(conn: Connection, rules: OrgRules, cal: Calendar, customer_ids: set[int]) -> int:
+    """Re-prioritise and re-target the open tickets of these customers from their tier now;
+    returns how many moved."""
+    t = Ticket.__table__
     moved = 0
     for ticket in (
         conn.execute(
-            select(t).where(t.c.customer_id.in_(changed), t.c.status != TicketStatus.CLOSED)
+            select(t).where(t.c.customer_id.in_(customer_ids), t.c.status != TicketStatus.CLOSED)
         )
         .mappings()
         .all()
@@ -238,5 +247,4 @@ def follow_tiers(conn: Connection, rules: OrgRules, cal: Calendar) -> int:
             values["resolution_due"] = cal.add(opened, level.resolution_hours * 3600 + paused)
         conn.execute(update(t).where(t.c.id == ticket["id"]).values(**values))
         moved += 1
-    advance_cursor(conn, "tickets:tier_events", latest)
     return moved

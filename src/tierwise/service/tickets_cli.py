@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import typer
@@ -15,7 +16,7 @@ from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound
 from tierwise.db.base import as_utc
 from tierwise.i18n import _, current_language
-from tierwise.service import tickets
+from tierwise.service import desk, tickets
 from tierwise.service.queue_models import Ticket, TicketStep
 from tierwise.service.workflow import IllegalMove, TicketKind, TicketStatus
 from tierwise.terminal import console, errors
@@ -87,17 +88,15 @@ def register(app: typer.Typer) -> None:
         actor: str | None = author,
     ) -> None:
         tierwise: App = ctx.obj
+        who = replace(tierwise.operator, username=actor) if actor else tierwise.operator
         with tierwise.uow() as uow:
             try:
-                rules = active_rules(uow.connection)
-                cal = tickets.calendar(rules, tierwise.settings.timezone)
-                tickets.move(
-                    uow.connection,
-                    cal,
+                desk.move_ticket(
+                    uow,
+                    who,
+                    tierwise.settings.timezone,
                     ticket_id,
                     status,
-                    dt.datetime.now(dt.UTC),
-                    actor or tierwise.operator.username,
                     note,
                     department,
                     (csat, nps),

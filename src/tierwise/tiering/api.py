@@ -17,6 +17,7 @@ from tierwise.tiering import service
 from tierwise.tiering.simulate import distribution, simulate
 from tierwise.web.deps import AppDep, UowDep, allowed, release
 from tierwise.web.problems import error_responses
+from tierwise.web.types import IsoDate
 
 router = APIRouter(tags=["tiers"])
 
@@ -113,6 +114,22 @@ class SimulationOut(BaseModel):
     )
 
 
+class OverrideIn(BaseModel):
+    """A tier set by hand: fixed, or a floor the customer can still rise above, with a reason."""
+
+    tier: str = Field(min_length=1, max_length=16, examples=["A"])
+    reason: str = Field(min_length=1, max_length=500, examples=["战略合作伙伴"])
+    until: IsoDate | None = Field(default=None, description="the last day; default: no end")
+    floor: bool = False
+
+
+class TierNow(BaseModel):
+    """The customer's tier after the change."""
+
+    code: str
+    tier: str
+
+
 def _shares(shares: list[Any]) -> list[dict[str, Any]]:
     return [vars(s) for s in shares]
 
@@ -155,6 +172,27 @@ def tier_history(
         }
         for e in service.history(uow.session, customer.code)
     ]
+
+
+@router.post(
+    "/customers/{code}/tier-override",
+    response_model=TierNow,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 422),
+)
+def override_tier(
+    code: str,
+    body: OverrideIn,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.TIERS_APPLY),
+) -> dict[str, str]:
+    """Set the customer's tier by hand; it applies at once, with what a tier change brings."""
+    tier = service.override(
+        uow, principal, code, body.tier, body.reason, app.settings.today(), body.until, body.floor
+    )
+    uow.commit()
+    return {"code": code, "tier": tier}
 
 
 @router.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from tierwise.analytics.service import NoSnapshot
 from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _, current_language
+from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
 from tierwise.identity.operator import UNMASKED
 from tierwise.sheets import write_table_csv
@@ -34,6 +36,11 @@ def _fail(exc: Exception, code: int = 1) -> typer.Exit:
 
 def _today(app: App) -> dt.date:
     return dt.datetime.now(ZoneInfo(app.settings.timezone)).date()
+
+
+def _deciding(app: App, author: str | None) -> Principal:
+    """The operator, under the name `--author` gives when it gives one (kept in the history)."""
+    return replace(app.operator, username=author) if author else app.operator
 
 
 def _read(path: Path) -> str:
@@ -309,20 +316,22 @@ def register(app: typer.Typer) -> None:
         author: str | None = typer.Option(None, help=_("who decides (default: the operator)")),
     ) -> None:
         tierwise: App = ctx.obj
-        try:
-            end = dt.date.fromisoformat(until) if until else None
-            new = service.override(
-                tierwise,
-                code,
-                tier,
-                reason,
-                author or tierwise.operator.username,
-                _today(tierwise),
-                end,
-                floor,
-            )
-        except FAILURES as exc:
-            raise _fail(exc) from exc
+        with tierwise.uow() as uow:
+            try:
+                end = dt.date.fromisoformat(until) if until else None
+                new = service.override(
+                    uow,
+                    _deciding(tierwise, author),
+                    code,
+                    tier,
+                    reason,
+                    _today(tierwise),
+                    end,
+                    floor,
+                )
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            uow.commit()
         console.print(_("{code} is now in tier {tier}.").format(code=code, tier=new))
 
     @tiers.command(
@@ -336,11 +345,13 @@ def register(app: typer.Typer) -> None:
         author: str | None = typer.Option(None, help=_("who decides (default: the operator)")),
     ) -> None:
         tierwise: App = ctx.obj
-        try:
-            who = author or tierwise.operator.username
-            new = service.blacklist(tierwise, code, reason, who, _today(tierwise), lift)
-        except FAILURES as exc:
-            raise _fail(exc) from exc
+        with tierwise.uow() as uow:
+            try:
+                who = _deciding(tierwise, author)
+                new = service.blacklist(uow, who, code, reason, _today(tierwise), lift)
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            uow.commit()
         console.print(_("{code} is now in tier {tier}.").format(code=code, tier=new))
 
     @tiers.command("show", help=_("Customers and value shares per tier in the latest snapshot."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -129,3 +130,25 @@ def activate(
     uow.commit()
     message = _("Policy version {version} is active; it grades customers from the next recompute.")
     return redirect_with(request, "/policy", message.format(version=row.version))
+
+
+@router.post("/customers/{code}/tier-override", response_model=None)
+def override_tier(
+    code: str,
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    tier: Annotated[str, Form(min_length=1, max_length=16)],
+    reason: Annotated[str, Form(min_length=1, max_length=500)],
+    until: Annotated[str, Form(max_length=10)] = "",
+    floor: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """Set the customer's tier by hand from the 360 page; it applies at once."""
+    end = dt.date.fromisoformat(until) if until else None
+    new = service.override(
+        uow, principal, code, tier, reason, app.settings.today(), end, floor == "yes"
+    )
+    uow.commit()
+    message = _("{code} is now in tier {tier}.").format(code=code, tier=new)
+    return redirect_with(request, f"/customers/{code}", message)

@@ -10,6 +10,7 @@ for the next recompute.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -21,10 +22,12 @@ from tierwise.analytics.extract import SCHEMAS, queries
 from tierwise.analytics.indicators import value_indicators
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.models import Customer
+from tierwise.db.session import UnitOfWork
+from tierwise.sales.service import OrderRecorded
 from tierwise.tiering import engine, store
 from tierwise.tiering.grading import VALUE, Context, Grades, RowGrade, grade_one
 from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
-from tierwise.tiering.models import TierEvaluation
+from tierwise.tiering.models import CustomerTier, TierEvaluation
 from tierwise.tiering.policy import Policy
 
 REFRESHED = (
@@ -75,6 +78,37 @@ def regrade(
     ev = engine.evaluate_rows(conn, active, table, grades, today)
     store.write(conn, ev, table, None, author=author, note=note)
     return str(ev.tier_codes(ev.outcome.state.tier)[0])
+
+
+@dataclass(frozen=True)
+class TierChanged:
+    """A customer's tier moved between recomputes (an order, an override, the blacklist)."""
+
+    customer_id: int
+    tier: str
+    today: dt.date
+    author: str | None
+
+
+def regrade_now(
+    uow: UnitOfWork, customer_id: int, today: dt.date, author: str | None, note: str | None
+) -> str | None:
+    """Regrade one customer in the unit (see `regrade`); a tier that moved is stated as a fact,
+    so its consequences follow at once."""
+    conn = uow.connection
+    before = conn.execute(
+        select(CustomerTier.tier).where(CustomerTier.customer_id == customer_id)
+    ).scalar()
+    tier = regrade(conn, customer_id, today, author, note)
+    if tier is not None and tier != before:
+        uow.happened(TierChanged(customer_id, tier, today, author))
+    return tier
+
+
+def regrade_after_order(uow: UnitOfWork, fact: OrderRecorded) -> dict[str, str | None]:
+    """An order moves its customer's tier at once if it earns it (or a return undoes it)."""
+    tier = regrade_now(uow, fact.customer_id, fact.effective, fact.author, fact.order_code)
+    return {"tier": tier}
 
 
 def grade_now(

@@ -19,7 +19,11 @@ from tierwise.customers.choices import CustomerStatus
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
 from tierwise.db.base import plain
+from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _, current_language
+from tierwise.identity.access import Principal, require, visible_customer
+from tierwise.identity.audit import record
+from tierwise.identity.roles import Permission
 from tierwise.tiering import engine, store
 from tierwise.tiering.explain import Explanation, shown_gap, tier_checks
 from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
@@ -31,7 +35,7 @@ from tierwise.tiering.models import (
     TierPolicy,
 )
 from tierwise.tiering.policy import Policy, load_policy
-from tierwise.tiering.regrade import regrade
+from tierwise.tiering.regrade import regrade_now
 
 
 class NoPolicy(LookupError):
@@ -217,64 +221,93 @@ def history(session: Session, code: str) -> list[HistoryEntry]:
 
 
 def override(
-    app: App,
+    uow: UnitOfWork,
+    principal: Principal,
     code: str,
     tier: str,
     reason: str,
-    author: str,
     today: dt.date,
     until: dt.date | None = None,
     floor: bool = False,
 ) -> str:
-    """Set a customer's tier by hand (fixed, or a floor) and apply it at once; the new tier."""
+    """Set the tier of a customer in scope by hand (fixed, or a floor) and apply it at once, with
+    what a tier change brings; the audit keeps the old and new tier. Returns the new tier."""
+    require(principal, Permission.TIERS_APPLY)
     if not reason.strip():
         raise ValueError(_("an override needs a reason"))
-    with app.uow() as uow:
-        _row, policy = policy_version(uow.session)
-        if tier not in [t.code for t in policy.value_tiers]:
-            known = ", ".join(t.code for t in policy.value_tiers)
-            raise ValueError(
-                _(
-                    "tier {tier!r} is not a tier of the policy ({known}); "
-                    "blacklisting is done with `tiers blacklist`"
-                ).format(tier=tier, known=known)
-            )
-        if until is not None and until < today:
-            raise ValueError(_("--until {until} is in the past").format(until=until))
-        customer = get_customer(uow.session, code)
-        _end_overrides(uow.connection, customer.id, today)
-        uow.session.add(
-            TierOverride(
-                customer_id=customer.id,
-                tier=tier,
-                floor=floor,
-                reason=reason.strip(),
-                author=author,
-                until=until,
-            )
+    _row, policy = policy_version(uow.session)
+    if tier not in [t.code for t in policy.value_tiers]:
+        known = ", ".join(t.code for t in policy.value_tiers)
+        raise ValueError(
+            _(
+                "tier {tier!r} is not a tier of the policy ({known}); "
+                "blacklisting is done with `tiers blacklist`"
+            ).format(tier=tier, known=known)
         )
-        uow.session.flush()
-        new_tier = _regrade(uow.connection, customer.id, today, author, reason.strip())
-        uow.commit()
-        return new_tier
+    if until is not None and until < today:
+        raise ValueError(_("--until {until} is in the past").format(until=until))
+    customer = visible_customer(uow.session, principal, code)
+    before = _tier_of(uow.session, customer.id)
+    _end_overrides(uow.connection, customer.id, today)
+    uow.session.add(
+        TierOverride(
+            customer_id=customer.id,
+            tier=tier,
+            floor=floor,
+            reason=reason.strip(),
+            author=principal.username,
+            until=until,
+        )
+    )
+    uow.session.flush()
+    new_tier = _regrade(uow, customer.id, today, principal.username, reason.strip())
+    change = {"tier": [before, new_tier]}
+    record(
+        uow.session,
+        principal,
+        "override",
+        "customer",
+        customer.code,
+        changes=change,
+        note=reason.strip(),
+    )
+    return new_tier
 
 
-def blacklist(app: App, code: str, reason: str, author: str, today: dt.date, lift: bool) -> str:
-    """Put a customer on the blacklist (a manual status) or take them off; the new tier."""
+def blacklist(
+    uow: UnitOfWork, principal: Principal, code: str, reason: str, today: dt.date, lift: bool
+) -> str:
+    """Put a customer in scope on the blacklist (a manual status) or take them off, applied at
+    once with what a tier change brings; audited. Returns the new tier."""
+    require(principal, Permission.TIERS_APPLY)
     if not reason.strip():
         raise ValueError(_("blacklisting needs a reason"))
-    with app.uow() as uow:
-        customer = get_customer(uow.session, code)
-        customer.status = CustomerStatus.ACTIVE if lift else CustomerStatus.BLACKLISTED
-        customer.version += 1
-        uow.session.flush()
-        new_tier = _regrade(uow.connection, customer.id, today, author, reason.strip())
-        uow.commit()
-        return new_tier
+    customer = visible_customer(uow.session, principal, code)
+    before = _tier_of(uow.session, customer.id)
+    customer.status = CustomerStatus.ACTIVE if lift else CustomerStatus.BLACKLISTED
+    customer.version += 1
+    uow.session.flush()
+    new_tier = _regrade(uow, customer.id, today, principal.username, reason.strip())
+    change = {"tier": [before, new_tier]}
+    action = "lift_blacklist" if lift else "blacklist"
+    record(
+        uow.session,
+        principal,
+        action,
+        "customer",
+        customer.code,
+        changes=change,
+        note=reason.strip(),
+    )
+    return new_tier
 
 
-def _regrade(conn: Connection, customer_id: int, today: dt.date, author: str, note: str) -> str:
-    tier = regrade(conn, customer_id, today, author, note)
+def _tier_of(session: Session, customer_id: int) -> str | None:
+    return session.scalar(select(CustomerTier.tier).where(CustomerTier.customer_id == customer_id))
+
+
+def _regrade(uow: UnitOfWork, customer_id: int, today: dt.date, author: str, note: str) -> str:
+    tier = regrade_now(uow, customer_id, today, author, note)
     if tier is None:
         raise NoPolicy()
     return tier

@@ -126,6 +126,7 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.ingest import api as ingest_api
     from tierwise.ingest import pages as ingest_pages
     from tierwise.sales import api as sales_api
+    from tierwise.sales import pages as sales_pages
     from tierwise.service import api as service_api
     from tierwise.service import pages as service_pages
     from tierwise.tiering import api as tiering_api
@@ -178,6 +179,7 @@ def create_app(tierwise: App) -> FastAPI:
         dashboard,
         customers_pages,
         customers_forms,
+        sales_pages,
         service_pages,
         tiering_pages,
         ingest_pages,

@@ -1,0 +1,51 @@
+"""Console forms of sales: an order (or a return) recorded from the customer's 360 page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from tierwise.i18n import _
+from tierwise.sales.service import add_order, money
+from tierwise.web.deps import AppDep, UowDep
+from tierwise.web.pages import PagePrincipal, redirect_with
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/customers/{code}/orders", response_model=None)
+def record_order(
+    code: str,
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    amount: Annotated[str, Form(min_length=1, max_length=30)],
+    cost: Annotated[str, Form(max_length=30)] = "",
+    order_date: Annotated[str, Form(max_length=10)] = "",
+    product: Annotated[str, Form(max_length=64)] = "",
+    returns: Annotated[str, Form(max_length=130)] = "",
+) -> Response:
+    """Record an order (or a return) for the customer; the tier follows at once."""
+    recorded = add_order(
+        uow,
+        principal,
+        code,
+        dt.date.fromisoformat(order_date) if order_date else None,
+        money(amount, _("Amount (yuan)")),
+        money(cost, _("Cost")) if cost else None,
+        product or None,
+        None,
+        returns or None,
+        today=app.settings.today(),
+        latest_date=app.settings.latest_order_date(),
+    )
+    uow.commit()
+    message = _("Order {code} recorded.").format(code=recorded.order.code)
+    if recorded.tier is not None:
+        tier = _("{customer} is in tier {tier}.").format(customer=code, tier=recorded.tier)
+        message = f"{message} {tier}"
+    return redirect_with(request, f"/customers/{code}", message)
