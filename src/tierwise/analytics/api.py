@@ -17,7 +17,7 @@ from tierwise.identity.roles import Permission
 from tierwise.jobs.models import Job, JobStatus
 from tierwise.web.deps import AppDep, UowDep, allowed, release
 from tierwise.web.problems import error_responses
-from tierwise.web.types import IsoDate
+from tierwise.web.types import IsoDate, RowId
 
 router = APIRouter(tags=["recompute"])
 
@@ -94,7 +94,9 @@ def jobs(uow: UowDep, principal: Principal = allowed(Permission.RECOMPUTE_RUN)) 
 @router.get(
     "/recompute-jobs/{job_id}", response_model=JobOut, responses=error_responses(401, 403, 404)
 )
-def job(job_id: int, uow: UowDep, principal: Principal = allowed(Permission.RECOMPUTE_RUN)) -> Job:
+def job(
+    job_id: RowId, uow: UowDep, principal: Principal = allowed(Permission.RECOMPUTE_RUN)
+) -> Job:
     """One recompute job: its stages so far, or how it ended."""
     found = uow.session.get(Job, job_id)
     if found is None or found.kind != RECOMPUTE:
