@@ -22,10 +22,9 @@ from tierwise.accountability.models import (
     TaskStatus,
 )
 from tierwise.accountability.rules import OrgRules, load_rules
-from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
-from tierwise.db.session import UnitOfWork
+from tierwise.db.session import UnitOfWork, Units
 from tierwise.i18n import _
 from tierwise.service import queue, tickets
 from tierwise.tiering.engine import active_policy
@@ -42,7 +41,7 @@ class NoRules(LookupError):
         )
 
 
-def apply_rules(app: App, source: str, source_name: str, author: str | None) -> OrgPolicy:
+def apply_rules(app: Units, source: str, source_name: str, author: str | None) -> OrgPolicy:
     """Validate the rules against the active tier policy and make them the active version."""
     with app.uow() as uow:
         tier_policy = active_policy(uow.connection)
@@ -77,7 +76,7 @@ class DailyResult:
     items: Counter[str]
 
 
-def run_daily(app: App, today: dt.date, author: str | None = None) -> DailyResult:
+def run_daily(app: Units, today: dt.date, author: str | None = None) -> DailyResult:
     """Owners by the rules; the service desk follows tier changes and notes missed SLA clocks;
     then tasks from cadence and events, then accountability items."""
     with app.uow() as uow:
@@ -114,7 +113,7 @@ def _staff(session: Session, code: str) -> Staff:
 
 
 def set_owner(
-    app: App, code: str, staff_code: str, reason: str, author: str, today: dt.date, force: bool
+    app: Units, code: str, staff_code: str, reason: str, author: str, today: dt.date, force: bool
 ) -> None:
     """Make a staff member a customer's owner by hand; refuses the unavailable or the full."""
     if not reason.strip():
@@ -153,7 +152,7 @@ def set_owner(
 
 
 def move_all(
-    app: App,
+    app: Units,
     from_code: str,
     reason: str,
     author: str,
@@ -210,7 +209,7 @@ def move_all(
         return moved, skipped
 
 
-def add_absence(app: App, code: str, starts: dt.date, ends: dt.date, reason: str | None) -> None:
+def add_absence(app: Units, code: str, starts: dt.date, ends: dt.date, reason: str | None) -> None:
     """Record a period a staff member is away."""
     if ends < starts:
         raise ValueError(_("the absence ends before it starts"))

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tierwise.db.failures import Trouble, trouble_of
+
+if TYPE_CHECKING:
+    from tierwise.config import Settings
 
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another writer before the answer is "busy"
 
@@ -173,3 +176,13 @@ class _Pending:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (the CLI renders them afterwards)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class Units(Protocol):
+    """What a job that opens its own units of work needs from the application: the units and
+    the settings (the composition root's App is one), so capabilities never import the root."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def uow(self, reads: bool = False) -> UnitOfWork: ...

@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.service import latest_run
-from tierwise.bootstrap import App
 from tierwise.customers.choices import CustomerStatus
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
 from tierwise.db.base import plain
-from tierwise.db.session import UnitOfWork
+from tierwise.db.session import UnitOfWork, Units
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, require, visible_customer
 from tierwise.identity.audit import record
@@ -85,7 +84,7 @@ class TierStep:
         }
 
 
-def apply_policy(app: App, source: str, source_name: str, author: str | None) -> TierPolicy:
+def apply_policy(app: Units, source: str, source_name: str, author: str | None) -> TierPolicy:
     """Validate a policy document and make it the active version (PolicyError if invalid)."""
     policy = load_policy(source, source_name)
     with app.uow() as uow:

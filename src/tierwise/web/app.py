@@ -13,54 +13,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tierwise.bootstrap import App
-from tierwise.i18n import _, request_language
+from tierwise.i18n import _
 from tierwise.web import problems
+from tierwise.web.language import LanguageMiddleware
 from tierwise.web.security import InsecureSecret, SecurityHeadersMiddleware, require_own_secret
 
-LANG_COOKIE = "tierwise_lang"
 log = logging.getLogger("tierwise.web")
 
 API_PREFIX = "/api/v1"
-
-
-def language_of(accept_language: str) -> str | None:
-    """zh_CN or en from an Accept-Language header, or None to keep the server's language."""
-    for part in accept_language.split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh_CN"
-        if tag.startswith("en"):
-            return "en"
-    return None
-
-
-def _cookie(header: str, name: str) -> str | None:
-    """One cookie's value from a Cookie header."""
-    for part in header.split(";"):
-        key, _sep, value = part.strip().partition("=")
-        if key == name:
-            return value
-    return None
-
-
-class LanguageMiddleware:
-    """Messages of a request in the language it asks for, without touching other requests."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        chosen = _cookie(headers.get(b"cookie", b"").decode("latin-1"), LANG_COOKIE)
-        header = headers.get(b"accept-language", b"").decode("latin-1")
-        token = request_language.set(chosen if chosen in ("zh_CN", "en") else language_of(header))
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            request_language.reset(token)
 
 
 class BodyLimitMiddleware:

@@ -18,7 +18,6 @@ from tierwise.identity import accounts
 from tierwise.identity.access import Forbidden, Principal
 from tierwise.identity.audit import record
 from tierwise.identity.models import User
-from tierwise.web.app import LANG_COOKIE
 from tierwise.web.deps import (
     SESSION_COOKIE,
     AppDep,
@@ -28,6 +27,7 @@ from tierwise.web.deps import (
     session_id,
     set_session_cookie,
 )
+from tierwise.web.language import LANG_COOKIE
 from tierwise.web.render import FLASH_COOKIE, render
 
 STATIC = Path(__file__).parent / "static"
