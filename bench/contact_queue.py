@@ -26,7 +26,7 @@ from tierwise.bootstrap import bootstrap
 from tierwise.config import Settings
 from tierwise.customers.models import Customer
 from tierwise.db import migrate
-from tierwise.service import queue
+from tierwise.desk import queue
 from tierwise.tiering.models import CustomerTier, TierPolicy
 from tierwise.tiering.policy import default_policy_text
 

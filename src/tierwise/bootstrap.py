@@ -48,7 +48,7 @@ def wire_reactions(settings: Settings) -> Reactions:
     from tierwise.accountability.tasks import done_by_contact
     from tierwise.customers.service import ContactLogged
     from tierwise.sales.service import OrderRecorded
-    from tierwise.service.desk import follows_new_tier
+    from tierwise.desk.usecases import follows_new_tier
     from tierwise.tiering.regrade import TierChanged, regrade_after_order
 
     reactions = Reactions()

@@ -28,8 +28,8 @@ def build() -> typer.Typer:
     from tierwise.identity import cli as identity_cli
     from tierwise.ingest import cli as ingest_cli
     from tierwise.sales import cli as sales_cli
-    from tierwise.service import cli as service_cli
-    from tierwise.service import tickets_cli
+    from tierwise.desk import cli as service_cli
+    from tierwise.desk import tickets_cli
     from tierwise.tiering import cli as tiering_cli
     from tierwise.web import cli as web_cli
 

@@ -22,7 +22,7 @@ from tierwise.demo.scenario import play
 from tierwise.demo.users import DEMO_PASSWORD, create_demo_users
 from tierwise.identity import accounts
 from tierwise.identity.models import User
-from tierwise.service.queue_models import QueueContact
+from tierwise.desk.queue_models import QueueContact
 from tierwise.web.app import create_app
 
 from .demo_db import committed_demo

@@ -13,9 +13,9 @@ from tierwise.customers.models import Consent, Contact, Customer, Interaction
 from tierwise.db.base import utcnow
 from tierwise.identity.access import SYSTEM
 from tierwise.sales.models import Order, OrderLine
-from tierwise.service import desk
-from tierwise.service.queue_models import Ticket, TicketStep
-from tierwise.service.workflow import TicketKind, TicketStatus
+from tierwise.desk import usecases
+from tierwise.desk.queue_models import Ticket, TicketStep
+from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.tiering import service as tiers
 from tierwise.tiering.models import CustomerTier
 
@@ -160,10 +160,10 @@ def ticket_in_progress(run: Run) -> int:
     customer_id = run.customer_id(run.world.own)
     zone = run.app.settings.timezone
     with run.app.uow() as uow:
-        ticket_id = desk.open_ticket(
+        ticket_id = usecases.open_ticket(
             uow, SYSTEM, zone, run.world.own, TicketKind.REQUEST, "发票开错", "phone"
         )
-        desk.move_ticket(uow, SYSTEM, zone, ticket_id, TicketStatus.IN_PROGRESS, None, None)
+        usecases.move_ticket(uow, SYSTEM, zone, ticket_id, TicketStatus.IN_PROGRESS, None, None)
         today = utcnow().date()
         uow.session.add(
             Task(

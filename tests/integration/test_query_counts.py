@@ -20,8 +20,8 @@ from tierwise.customers.choices import Direction, InteractionChannel
 from tierwise.customers.models import Contact, Customer, Interaction
 from tierwise.db.base import utcnow
 from tierwise.sales.models import Order
-from tierwise.service.queue_models import Ticket
-from tierwise.service.workflow import TicketKind, TicketStatus
+from tierwise.desk.queue_models import Ticket
+from tierwise.desk.workflow import TicketKind, TicketStatus
 
 from .api_world import World, password_for, rolled_back_client
 

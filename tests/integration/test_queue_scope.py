@@ -17,7 +17,7 @@ from tierwise.accountability.service import active_rules
 from tierwise.db.base import utcnow
 from tierwise.identity import accounts
 from tierwise.identity.access import SYSTEM
-from tierwise.service import queue
+from tierwise.desk import queue
 
 from .api_world import World, password_for, rolled_back_client
 

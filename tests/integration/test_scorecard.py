@@ -20,8 +20,8 @@ from tierwise.cli import build as build_cli
 from tierwise.customers.models import Customer, Interaction, Referral
 from tierwise.db.session import make_engine
 from tierwise.i18n import set_language
-from tierwise.service.models import Survey
-from tierwise.service.queue_models import Ticket
+from tierwise.desk.models import Survey
+from tierwise.desk.queue_models import Ticket
 from tierwise.tiering.models import TierHistory
 from tierwise.tiering.policy import default_policy_text
 

@@ -17,9 +17,9 @@ from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
 from tierwise.customers.models import Customer, Interaction
 from tierwise.db import migrate
-from tierwise.service import queue
-from tierwise.service.queue_models import QueueContact
-from tierwise.service.report import report
+from tierwise.desk import queue
+from tierwise.desk.queue_models import QueueContact
+from tierwise.desk.report import report
 from tierwise.tiering.models import CustomerTier, TierEvent, TierPolicy
 from tierwise.tiering.policy import default_policy_text, load_policy
 

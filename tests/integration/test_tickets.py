@@ -12,10 +12,10 @@ from sqlalchemy import Connection, Row, insert, select
 
 from tierwise.accountability.rules import default_rules_text, load_rules
 from tierwise.customers.models import Customer, Interaction
-from tierwise.service import tickets
-from tierwise.service.models import Survey
-from tierwise.service.queue_models import SlaBreach, Ticket
-from tierwise.service.workflow import IllegalMove, TicketKind, TicketStatus
+from tierwise.desk import tickets
+from tierwise.desk.models import Survey
+from tierwise.desk.queue_models import SlaBreach, Ticket
+from tierwise.desk.workflow import IllegalMove, TicketKind, TicketStatus
 from tierwise.tiering.models import CustomerTier, TierEvent, TierPolicy
 from tierwise.tiering.policy import default_policy_text
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tierwise.service.calendar import Calendar
+from tierwise.desk.calendar import Calendar
 
 ZONE = ZoneInfo("Asia/Shanghai")
 # National Day 2026: 10-01..10-07 off, Sunday 09-27 and Saturday 10-10 worked (调休).

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tierwise.service.staffing import (
+from tierwise.desk.staffing import (
     Stream,
     agents_needed,
     erlang_b,

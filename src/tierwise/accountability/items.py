@@ -26,7 +26,7 @@ from tierwise.customers.choices import InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
 from tierwise.db.base import utcnow
 from tierwise.i18n import _, current_language
-from tierwise.service.queue_models import SlaBreach
+from tierwise.desk.queue_models import SlaBreach
 from tierwise.tiering.models import TierEvent, TierEventKind, TierReason
 
 

@@ -37,8 +37,8 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import InteractionOutcome
 from tierwise.customers.models import Customer, Interaction, Referral
 from tierwise.i18n import _
-from tierwise.service.models import Survey
-from tierwise.service.queue_models import Ticket
+from tierwise.desk.models import Survey
+from tierwise.desk.queue_models import Ticket
 from tierwise.tiering.models import TierHistory, TierReason
 
 OBLIGATIONS = (TaskKind.CALL, TaskKind.VISIT, TaskKind.BUSINESS_REVIEW)

@@ -26,7 +26,7 @@ from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
 from tierwise.db.session import UnitOfWork, Units
 from tierwise.i18n import _
-from tierwise.service import queue, tickets
+from tierwise.desk import queue, tickets
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier
 from tierwise.tiering.regrade import TierChanged

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 
 from tierwise.customers.models import Customer, Interaction, Referral
 from tierwise.sales.models import Order, OrderLine, Product
-from tierwise.service.models import SatisfactionFactor, Survey
+from tierwise.desk.models import SatisfactionFactor, Survey
 
 BATCH_ROWS = 100_000  # rows converted to Arrow at a time when reading SQLite
 

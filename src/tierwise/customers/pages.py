@@ -22,7 +22,7 @@ from tierwise.customers.views import customer_detail, customer_page
 from tierwise.identity.access import require, visible_customer
 from tierwise.identity.roles import Permission
 from tierwise.sales.models import Order
-from tierwise.service.queue_models import Ticket
+from tierwise.desk.queue_models import Ticket
 from tierwise.tiering import service as tiers
 from tierwise.web.deps import AppDep, UowDep, as_of_today
 from tierwise.web.pages import PagePrincipal

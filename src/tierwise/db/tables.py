@@ -7,8 +7,8 @@ from tierwise.db.base import Base
 from tierwise.identity import models as identity_models
 from tierwise.jobs import models as job_models
 from tierwise.sales import models as sales_models
-from tierwise.service import models as service_models
-from tierwise.service import queue_models
+from tierwise.desk import models as service_models
+from tierwise.desk import queue_models
 from tierwise.tiering import models as tiering_models
 
 __all__ = [

@@ -20,10 +20,10 @@ from tierwise.accountability.models import Staff, StaffRole
 from tierwise.accountability.rules import OrgRules
 from tierwise.customers.models import Customer
 from tierwise.identity.access import SYSTEM
-from tierwise.service import tickets
-from tierwise.service.queue import Caller, queue_key, treatment
-from tierwise.service.queue_models import ContactStatus, QueueContact
-from tierwise.service.workflow import TicketKind, TicketStatus
+from tierwise.desk import tickets
+from tierwise.desk.queue import Caller, queue_key, treatment
+from tierwise.desk.queue_models import ContactStatus, QueueContact
+from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.tiering.models import CustomerTier
 
 PER_HOUR = 75.0

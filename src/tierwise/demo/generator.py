@@ -25,7 +25,7 @@ from tierwise.demo.orders import History, make_orders
 from tierwise.demo.surveys import make_surveys
 from tierwise.demo.world import Rows, World, money
 from tierwise.sales.models import Order, OrderLine, Product
-from tierwise.service.models import Survey
+from tierwise.desk.models import Survey
 
 Progress = Callable[[str, int, int], None]
 

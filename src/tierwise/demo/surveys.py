@@ -7,7 +7,7 @@ import datetime as dt
 from tierwise.demo.customers import Plan
 from tierwise.demo.orders import History
 from tierwise.demo.world import Rows, World
-from tierwise.service.models import SatisfactionFactor
+from tierwise.desk.models import SatisfactionFactor
 
 MOOD = {"growing": 8.6, "steady": 7.6, "declining": 5.6, "dormant": 5.0, "churned": 3.8}
 

@@ -16,7 +16,7 @@ from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
 from tierwise.identity.roles import EVERYTHING, Permission, RowScope
-from tierwise.service.queue_models import QueueContact
+from tierwise.desk.queue_models import QueueContact
 
 Row = TypeVar("Row")
 

@@ -24,7 +24,7 @@ from tierwise.db.base import Base, plain, utcnow
 from tierwise.identity.access import Principal, contact_shown, pseudonym, shown
 from tierwise.identity.audit import record
 from tierwise.identity.roles import PERSONAL_FIELDS
-from tierwise.service.queue_models import QueueContact, Ticket, TicketStep
+from tierwise.desk.queue_models import QueueContact, Ticket, TicketStep
 from tierwise.sheets import BOM, CsvWriter
 
 ERASED = "(erased)"

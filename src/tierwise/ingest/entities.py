@@ -9,7 +9,7 @@ from tierwise.customers.choices import CustomerKind
 from tierwise.customers.importing import ContactsImport, CustomersImport
 from tierwise.ingest.pipeline import Entity
 from tierwise.sales.importing import OrdersImport, ProductsImport
-from tierwise.service.importing import SurveysImport
+from tierwise.desk.importing import SurveysImport
 
 
 class ImportKind(StrEnum):

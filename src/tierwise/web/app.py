@@ -87,8 +87,8 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.ingest import pages as ingest_pages
     from tierwise.sales import api as sales_api
     from tierwise.sales import pages as sales_pages
-    from tierwise.service import api as service_api
-    from tierwise.service import pages as service_pages
+    from tierwise.desk import api as service_api
+    from tierwise.desk import pages as service_pages
     from tierwise.tiering import api as tiering_api
     from tierwise.tiering import pages as tiering_pages
     from tierwise.web import apidocs, dashboard, pages

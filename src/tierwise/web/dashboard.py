@@ -20,9 +20,9 @@ from tierwise.db.base import as_utc
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, customer_filter
 from tierwise.identity.roles import Permission
-from tierwise.service.queue_models import QueueContact, Ticket
-from tierwise.service.report import report
-from tierwise.service.workflow import TicketKind, TicketStatus
+from tierwise.desk.queue_models import QueueContact, Ticket
+from tierwise.desk.report import report
+from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind, TierHistory
 from tierwise.tiering.simulate import distribution
 from tierwise.web.deps import AppDep, UowDep, release

@@ -20,7 +20,7 @@ from tierwise.i18n import _
 from tierwise.identity.access import Forbidden
 from tierwise.ingest.errors import ImportFileError, ImportRejected
 from tierwise.jobs.runner import JobRefused
-from tierwise.service.workflow import IllegalMove
+from tierwise.desk.workflow import IllegalMove
 from tierwise.tiering.engine import EvaluatedLater
 
 MEDIA_TYPE = "application/problem+json"

@@ -21,11 +21,11 @@ from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.service import CustomerNotFound
 from tierwise.db.base import as_utc
 from tierwise.i18n import _, current_language
-from tierwise.service.calendar import Calendar
-from tierwise.service.models import Survey
-from tierwise.service.queue import UNKNOWN, treatment
-from tierwise.service.queue_models import SlaBreach, Ticket, TicketStep
-from tierwise.service.workflow import DONE, RESPONDED, TicketKind, TicketStatus, check_move
+from tierwise.desk.calendar import Calendar
+from tierwise.desk.models import Survey
+from tierwise.desk.queue import UNKNOWN, treatment
+from tierwise.desk.queue_models import SlaBreach, Ticket, TicketStep
+from tierwise.desk.workflow import DONE, RESPONDED, TicketKind, TicketStatus, check_move
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tierwise.db.base import Base, IdMixin
 from tierwise.db.choices import Choice, choice_column
-from tierwise.service.workflow import TicketKind, TicketStatus
+from tierwise.desk.workflow import TicketKind, TicketStatus
 
 
 class ContactStatus(Choice):

@@ -14,10 +14,10 @@ from tierwise.accountability.service import active_rules
 from tierwise.bootstrap import App
 from tierwise.db.base import as_utc
 from tierwise.i18n import _
-from tierwise.service import queue
-from tierwise.service.queue_models import ContactStatus, QueueContact
-from tierwise.service.report import report, staffing, streams
-from tierwise.service.staffing import simulate
+from tierwise.desk import queue
+from tierwise.desk.queue_models import ContactStatus, QueueContact
+from tierwise.desk.report import report, staffing, streams
+from tierwise.desk.staffing import simulate
 from tierwise.terminal import console, errors
 from tierwise.tiering.engine import active_policy
 

@@ -15,9 +15,9 @@ from tierwise.db.base import utcnow
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import customer_filter, require, shown
 from tierwise.identity.roles import Permission
-from tierwise.service import desk, queue
-from tierwise.service.queue_models import ContactStatus, QueueContact, Ticket
-from tierwise.service.workflow import MOVES, TicketKind, TicketStatus
+from tierwise.desk import usecases, queue
+from tierwise.desk.queue_models import ContactStatus, QueueContact, Ticket
+from tierwise.desk.workflow import MOVES, TicketKind, TicketStatus
 from tierwise.web.deps import AppDep, UowDep
 from tierwise.web.pages import PagePrincipal, redirect_with
 from tierwise.web.render import render
@@ -137,7 +137,7 @@ def open_ticket(
 ) -> RedirectResponse:
     """Open a request or complaint; its clocks run in business hours from now."""
     require(principal, Permission.TICKETS_WRITE)
-    ticket_id = desk.open_ticket(
+    ticket_id = usecases.open_ticket(
         uow, principal, app.settings.timezone, customer.strip(), kind, subject, "phone"
     )
     uow.commit()
@@ -156,7 +156,7 @@ def move_ticket(
     department: Annotated[str, Form(max_length=100)] = "",
 ) -> RedirectResponse:
     """Move a ticket along its workflow; an illegal move is refused with the allowed ones."""
-    desk.move_ticket(
+    usecases.move_ticket(
         uow, principal, app.settings.timezone, ticket_id, to, note or None, department or None
     )
     uow.commit()

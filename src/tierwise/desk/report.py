@@ -17,9 +17,9 @@ from sqlalchemy import Connection, select
 
 from tierwise.accountability.rules import OrgRules
 from tierwise.db.base import as_utc
-from tierwise.service.queue import UNKNOWN
-from tierwise.service.queue_models import ContactStatus, QueueContact
-from tierwise.service.staffing import Stream, agents_needed
+from tierwise.desk.queue import UNKNOWN
+from tierwise.desk.queue_models import ContactStatus, QueueContact
+from tierwise.desk.staffing import Stream, agents_needed
 
 
 @dataclass

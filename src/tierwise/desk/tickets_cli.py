@@ -16,9 +16,9 @@ from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound
 from tierwise.db.base import as_utc
 from tierwise.i18n import _, current_language
-from tierwise.service import desk, tickets
-from tierwise.service.queue_models import Ticket, TicketStep
-from tierwise.service.workflow import IllegalMove, TicketKind, TicketStatus
+from tierwise.desk import usecases, tickets
+from tierwise.desk.queue_models import Ticket, TicketStep
+from tierwise.desk.workflow import IllegalMove, TicketKind, TicketStatus
 from tierwise.terminal import console, errors
 
 FAILURES = (IllegalMove, CustomerNotFound, LookupError, ValueError)
@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
         who = replace(tierwise.operator, username=actor) if actor else tierwise.operator
         with tierwise.uow() as uow:
             try:
-                desk.move_ticket(
+                usecases.move_ticket(
                     uow,
                     who,
                     tierwise.settings.timezone,

@@ -25,7 +25,7 @@ from tierwise.db.base import as_utc
 from tierwise.i18n import _
 from tierwise.identity.access import SYSTEM, Principal, customer_filter
 from tierwise.identity.roles import Permission
-from tierwise.service.queue_models import ContactStatus, QueueContact
+from tierwise.desk.queue_models import ContactStatus, QueueContact
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind
 

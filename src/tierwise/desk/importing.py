@@ -10,7 +10,7 @@ from sqlalchemy import Table
 
 from tierwise.customers.importing import CustomerRecordsImport
 from tierwise.ingest.columns import Column, Kind
-from tierwise.service.models import SatisfactionFactor, Survey
+from tierwise.desk.models import SatisfactionFactor, Survey
 
 SURVEY_COLUMNS = (
     Column("customer_code", "客户编码", required=True, code=True, max_length=64),

@@ -17,12 +17,12 @@ from tierwise.db.base import utcnow
 from tierwise.i18n import _
 from tierwise.identity.access import Principal, customer_filter, shown, visible_customer
 from tierwise.identity.roles import Permission
-from tierwise.service import desk, queue
-from tierwise.service.desk import visible_ticket
-from tierwise.service.models import Survey
-from tierwise.service.queue_models import Ticket, TicketStep
-from tierwise.service.report import report
-from tierwise.service.workflow import TicketKind, TicketStatus
+from tierwise.desk import usecases, queue
+from tierwise.desk.usecases import visible_ticket
+from tierwise.desk.models import Survey
+from tierwise.desk.queue_models import Ticket, TicketStep
+from tierwise.desk.report import report
+from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
@@ -277,7 +277,7 @@ def open_ticket(
     principal: Principal = allowed(Permission.TICKETS_WRITE),
 ) -> Ticket:
     """Open a request or complaint; its clocks run in business hours from now."""
-    ticket_id = desk.open_ticket(
+    ticket_id = usecases.open_ticket(
         uow, principal, app.settings.timezone, body.customer, body.kind, body.subject, body.channel
     )
     uow.commit()
@@ -298,7 +298,7 @@ def move_ticket(
 ) -> Ticket:
     """Move a ticket along its workflow; an illegal move gets 409 naming the allowed ones."""
     survey = (body.csat, body.nps) if body.csat is not None or body.nps is not None else None
-    desk.move_ticket(
+    usecases.move_ticket(
         uow,
         principal,
         app.settings.timezone,

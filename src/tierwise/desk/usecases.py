@@ -15,9 +15,9 @@ from tierwise.i18n import _
 from tierwise.identity.access import Principal, require, scoped, visible_customer
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
-from tierwise.service import queue, tickets
-from tierwise.service.queue_models import Ticket
-from tierwise.service.workflow import TicketKind, TicketStatus
+from tierwise.desk import queue, tickets
+from tierwise.desk.queue_models import Ticket
+from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.tiering.regrade import TierChanged
 
 
