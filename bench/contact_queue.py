@@ -20,13 +20,13 @@ import time
 import psycopg
 from sqlalchemy import insert, select
 
-from tierwise.accountability.models import OrgPolicy, Staff
-from tierwise.accountability.rules import default_rules_text, load_rules
 from tierwise.bootstrap import bootstrap
 from tierwise.config import Settings
 from tierwise.customers.models import Customer
 from tierwise.db import migrate
 from tierwise.desk import queue
+from tierwise.organisation.models import OrgPolicy, Staff
+from tierwise.organisation.rules import default_rules_text, load_rules
 from tierwise.tiering.models import CustomerTier, TierPolicy
 from tierwise.tiering.policy import default_policy_text
 

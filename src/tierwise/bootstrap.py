@@ -47,8 +47,8 @@ def wire_reactions(settings: Settings) -> Reactions:
     from tierwise.accountability.service import owner_for_new_tier
     from tierwise.accountability.tasks import done_by_contact
     from tierwise.customers.service import ContactLogged
-    from tierwise.sales.service import OrderRecorded
     from tierwise.desk.usecases import follows_new_tier
+    from tierwise.sales.service import OrderRecorded
     from tierwise.tiering.regrade import TierChanged, regrade_after_order
 
     reactions = Reactions()

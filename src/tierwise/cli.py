@@ -25,11 +25,11 @@ def build() -> typer.Typer:
     from tierwise.customers import cli as customers_cli
     from tierwise.db import cli as db_cli
     from tierwise.demo import cli as demo_cli
+    from tierwise.desk import cli as service_cli
+    from tierwise.desk import tickets_cli
     from tierwise.identity import cli as identity_cli
     from tierwise.ingest import cli as ingest_cli
     from tierwise.sales import cli as sales_cli
-    from tierwise.desk import cli as service_cli
-    from tierwise.desk import tickets_cli
     from tierwise.tiering import cli as tiering_cli
     from tierwise.web import cli as web_cli
 

@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import sessionmaker
 
-from tierwise.accountability.models import Staff
 from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
 from tierwise.customers.models import Customer, ProfileEntry
@@ -20,9 +19,10 @@ from tierwise.customers.profile import ProfileSection
 from tierwise.db.base import utcnow
 from tierwise.demo.scenario import play
 from tierwise.demo.users import DEMO_PASSWORD, create_demo_users
+from tierwise.desk.queue_models import QueueContact
 from tierwise.identity import accounts
 from tierwise.identity.models import User
-from tierwise.desk.queue_models import QueueContact
+from tierwise.organisation.models import Staff
 from tierwise.web.app import create_app
 
 from .demo_db import committed_demo

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import aliased
 
-from tierwise.accountability.models import Staff
 from tierwise.customers.models import Contact, Customer
 from tierwise.ingest.pipeline import Entity, ImportOptions, ImportResult, run_import
+from tierwise.organisation.models import Staff
 from tierwise.sales.models import Order, OrderLine, Product
 
 CUSTOMERS: Table = Customer.__table__  # type: ignore[assignment]

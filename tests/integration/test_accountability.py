@@ -19,19 +19,16 @@ from tierwise.accountability.models import (
     AssignmentReason,
     ItemKind,
     ItemStatus,
-    OrgPolicy,
     ReasonCode,
-    Staff,
-    StaffAbsence,
     Task,
-    TaskKind,
     TaskStatus,
 )
-from tierwise.accountability.rules import load_rules
 from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
 from tierwise.customers.models import Customer, Interaction
 from tierwise.db import migrate
+from tierwise.organisation.models import OrgPolicy, Staff, StaffAbsence, TaskKind
+from tierwise.organisation.rules import load_rules
 from tierwise.tiering.models import CustomerTier, TierEvent
 
 from ..postgres import database_for

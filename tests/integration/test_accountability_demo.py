@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from tierwise.accountability import assignment, service
-from tierwise.accountability.models import AccountabilityItem, ItemKind, Staff
-from tierwise.accountability.rules import default_rules_text
+from tierwise.accountability.models import AccountabilityItem, ItemKind
 from tierwise.accountability.scorecard import scorecards
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
+from tierwise.organisation.models import Staff
+from tierwise.organisation.rules import default_rules_text
+from tierwise.organisation.service import active_rules
 from tierwise.tiering.models import CustomerTier
 from tierwise.tiering.policy import default_policy_text
 from tierwise.tiering.service import apply_policy
@@ -50,7 +52,7 @@ def organised(
 def test_every_active_customer_is_owned_as_its_tier_says_within_capacity(organised: App) -> None:
     with organised.uow() as uow:
         conn = uow.connection
-        rules = service.active_rules(conn)
+        rules = active_rules(conn)
         people = assignment.staff(conn, AS_OF)
         rows = conn.execute(
             select(Customer.id, Customer.owner_id, CustomerTier.tier)

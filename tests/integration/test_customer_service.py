@@ -10,17 +10,13 @@ from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
-from tierwise.accountability.models import Staff, StaffLevel, StaffRole
 from tierwise.bootstrap import App
 from tierwise.customers import service
-from tierwise.customers.choices import (
-    ConsentPurpose,
-    CustomerKind,
-    Direction,
-    InteractionChannel,
-)
+from tierwise.customers.choices import ConsentPurpose, CustomerKind, Direction
 from tierwise.customers.models import Contact, Customer
 from tierwise.customers.profile import ProfileSection
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.models import Staff, StaffLevel, StaffRole
 from tierwise.sales.models import Order, OrderLine, Product
 
 DAY = dt.date(2025, 3, 1)

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, inspect
 
 from tierwise.db import migrate
 from tierwise.db.session import make_engine
-from tierwise.db.tables import Base
+from tierwise.schema import Base
 
 from ..postgres import IN_CI, own_database, prepare_postgres
 

@@ -8,14 +8,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from tierwise.accountability.models import Task, TaskKind, TaskStatus
+from tierwise.accountability.models import Task, TaskStatus
 from tierwise.customers.models import Consent, Contact, Customer, Interaction
 from tierwise.db.base import utcnow
-from tierwise.identity.access import SYSTEM
-from tierwise.sales.models import Order, OrderLine
 from tierwise.desk import usecases
 from tierwise.desk.queue_models import Ticket, TicketStep
 from tierwise.desk.workflow import TicketKind, TicketStatus
+from tierwise.identity.access import SYSTEM
+from tierwise.organisation.models import TaskKind
+from tierwise.sales.models import Order, OrderLine
 from tierwise.tiering import service as tiers
 from tierwise.tiering.models import CustomerTier
 

@@ -14,14 +14,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from tierwise.accountability.models import Task, TaskKind
+from tierwise.accountability.models import Task
 from tierwise.bootstrap import App
-from tierwise.customers.choices import Direction, InteractionChannel
+from tierwise.customers.choices import Direction
 from tierwise.customers.models import Contact, Customer, Interaction
 from tierwise.db.base import utcnow
-from tierwise.sales.models import Order
 from tierwise.desk.queue_models import Ticket
 from tierwise.desk.workflow import TicketKind, TicketStatus
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.models import TaskKind
+from tierwise.sales.models import Order
 
 from .api_world import World, password_for, rolled_back_client
 

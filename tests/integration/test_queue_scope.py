@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tierwise.accountability.service import active_rules
 from tierwise.db.base import utcnow
+from tierwise.desk import queue
 from tierwise.identity import accounts
 from tierwise.identity.access import SYSTEM
-from tierwise.desk import queue
+from tierwise.organisation.service import active_rules
 
 from .api_world import World, password_for, rolled_back_client
 

@@ -12,16 +12,17 @@ from openpyxl import load_workbook
 from sqlalchemy import Connection, insert, update
 from typer.testing import CliRunner
 
-from tierwise.accountability.models import Assignment, Staff, Task
+from tierwise.accountability.models import Assignment, Task
 from tierwise.accountability.scorecard import period_bounds, previous_period, scorecards
 from tierwise.accountability.scorecard_export import write_xlsx
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.cli import build as build_cli
 from tierwise.customers.models import Customer, Interaction, Referral
 from tierwise.db.session import make_engine
-from tierwise.i18n import set_language
 from tierwise.desk.models import Survey
 from tierwise.desk.queue_models import Ticket
+from tierwise.i18n import set_language
+from tierwise.organisation.models import Staff
 from tierwise.tiering.models import TierHistory
 from tierwise.tiering.policy import default_policy_text
 

@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, func, insert, select
 
-from tierwise.accountability.models import OrgPolicy, Staff
-from tierwise.accountability.rules import default_rules_text, load_rules
 from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
 from tierwise.customers.models import Customer, Interaction
@@ -20,6 +18,8 @@ from tierwise.db import migrate
 from tierwise.desk import queue
 from tierwise.desk.queue_models import QueueContact
 from tierwise.desk.report import report
+from tierwise.organisation.models import OrgPolicy, Staff
+from tierwise.organisation.rules import default_rules_text, load_rules
 from tierwise.tiering.models import CustomerTier, TierEvent, TierPolicy
 from tierwise.tiering.policy import default_policy_text, load_policy
 

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Connection, Row, insert, select
 
-from tierwise.accountability.rules import default_rules_text, load_rules
 from tierwise.customers.models import Customer, Interaction
 from tierwise.desk import tickets
 from tierwise.desk.models import Survey
 from tierwise.desk.queue_models import SlaBreach, Ticket
 from tierwise.desk.workflow import IllegalMove, TicketKind, TicketStatus
+from tierwise.organisation.rules import default_rules_text, load_rules
 from tierwise.tiering.models import CustomerTier, TierEvent, TierPolicy
 from tierwise.tiering.policy import default_policy_text
 

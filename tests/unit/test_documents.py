@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import tierwise
-from tierwise.accountability.rules import default_rules_text, load_rules
 from tierwise.analytics.params import load_params
 from tierwise.documents import (
     MAX_CHARACTERS,
@@ -22,6 +21,7 @@ from tierwise.documents import (
 )
 from tierwise.ingest.columns import read_mapping
 from tierwise.ingest.errors import ImportFileError
+from tierwise.organisation.rules import default_rules_text, load_rules
 from tierwise.tiering.policy import default_policy_text, load_policy
 
 SOURCE = Path(tierwise.__file__).parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tierwise.accountability.rules import RulesError, default_rules_text, load_rules
+from tierwise.organisation.rules import RulesError, default_rules_text, load_rules
 
 
 def test_the_shipped_rules_load() -> None:

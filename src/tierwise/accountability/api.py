@@ -20,11 +20,7 @@ from tierwise.accountability.models import (
     ItemKind,
     ItemStatus,
     ReasonCode,
-    Staff,
-    StaffLevel,
-    StaffRole,
     Task,
-    TaskKind,
     TaskStatus,
 )
 from tierwise.accountability.scoped import visible, visible_scorecards
@@ -34,6 +30,7 @@ from tierwise.customers.models import Customer
 from tierwise.identity.access import Principal, customer_filter, visible_customer
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
+from tierwise.organisation.models import Staff, StaffLevel, StaffRole, TaskKind
 from tierwise.web.deps import AppDep, UowDep, allowed, as_of_today, release
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses

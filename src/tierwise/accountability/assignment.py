@@ -13,21 +13,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, RowMapping, func, insert, select, update
 
-from tierwise.accountability.models import (
-    Assignment,
-    AssignmentReason,
-    AssignmentRole,
-    EventCursor,
-    Staff,
-    StaffAbsence,
-    StaffRole,
-    Task,
-    TaskKind,
-)
-from tierwise.accountability.rules import OrgRules, OwnerRule
+from tierwise.accountability.models import Assignment, AssignmentReason, AssignmentRole, Task
 from tierwise.customers.choices import CustomerStatus
 from tierwise.customers.models import Customer
 from tierwise.i18n import _
+from tierwise.jobs.cursors import EventCursor
+from tierwise.organisation.models import Staff, StaffAbsence, StaffRole, TaskKind
+from tierwise.organisation.rules import OrgRules, OwnerRule
 from tierwise.tiering.models import CustomerTier
 
 LOCK_KEY = 7_146_301

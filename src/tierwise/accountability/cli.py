@@ -17,16 +17,15 @@ from tierwise.accountability.models import (
     AssignmentRole,
     ItemKind,
     ItemStatus,
-    OrgPolicy,
     ReasonCode,
-    StaffRole,
-    TaskKind,
 )
-from tierwise.accountability.rules import RulesError, default_rules_text
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound, get_customer
 from tierwise.i18n import _, current_language
+from tierwise.organisation.models import OrgPolicy, StaffRole, TaskKind
+from tierwise.organisation.rules import RulesError, default_rules_text
+from tierwise.organisation.service import NoRules, active_rules
 from tierwise.terminal import console, print_error
 
 FAILURES = (RulesError, ItemError, CustomerNotFound, LookupError, ValueError, OSError)
@@ -67,7 +66,7 @@ def register(app: typer.Typer) -> None:
         day = _day(tierwise, today)
         with tierwise.uow() as uow:
             try:
-                org = service.active_rules(uow.connection)
+                org = active_rules(uow.connection)
             except FAILURES as exc:
                 raise _fail(exc) from exc
             people = assignment.staff(uow.connection, day)
@@ -133,7 +132,7 @@ def register(app: typer.Typer) -> None:
         with tierwise.uow() as uow:
             row = uow.session.scalar(select(OrgPolicy).where(OrgPolicy.active))
         if row is None:
-            raise _fail(service.NoRules())
+            raise _fail(NoRules())
         console.print(row.source, markup=False, highlight=False)
 
     @assign.command("run", help=_("Give every customer an owner consistent with its tier."))

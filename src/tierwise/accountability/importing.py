@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, String, Table, cast, select, union_all
 
-from tierwise.accountability.models import Staff, StaffLevel, StaffRole
 from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.errors import RowError
@@ -20,6 +19,7 @@ from tierwise.ingest.pipeline import (
     unknown_references,
 )
 from tierwise.ingest.upsert import link_by_code, upsert_staged
+from tierwise.organisation.models import Staff, StaffLevel, StaffRole
 
 STAFF_COLUMNS = (
     Column("code", "员工编号", required=True, code=True, max_length=64, aliases=("工号",)),

@@ -10,23 +10,23 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
-from tierwise.accountability.cursors import advance_cursor, read_cursor
 from tierwise.accountability.models import (
     AccountabilityItem,
     ItemKind,
     ItemStatus,
     ReasonCode,
     Task,
-    TaskKind,
     TaskStatus,
 )
-from tierwise.accountability.rules import OBLIGATION_CHANNELS, OrgRules
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
 from tierwise.db.base import utcnow
-from tierwise.i18n import _, current_language
 from tierwise.desk.queue_models import SlaBreach
+from tierwise.i18n import _, current_language
+from tierwise.jobs.cursors import advance_cursor, read_cursor
+from tierwise.organisation.models import TaskKind
+from tierwise.organisation.rules import OBLIGATION_CHANNELS, OrgRules
 from tierwise.tiering.models import TierEvent, TierEventKind, TierReason
 
 

@@ -9,13 +9,14 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from tierwise.accountability import items
-from tierwise.accountability.models import AccountabilityItem, ReasonCode, Staff
+from tierwise.accountability.models import AccountabilityItem, ReasonCode
 from tierwise.accountability.scorecard import Card, Scorecards, scorecards
 from tierwise.customers.models import Customer
 from tierwise.i18n import _
 from tierwise.identity.access import Principal, customer_filter
 from tierwise.identity.audit import record
 from tierwise.identity.roles import RowScope
+from tierwise.organisation.models import Staff
 from tierwise.tiering.engine import active_policy
 
 

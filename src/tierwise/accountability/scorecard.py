@@ -32,13 +32,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from tierwise.accountability.models import Assignment, Staff, Task, TaskKind
+from tierwise.accountability.models import Assignment, Task
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import InteractionOutcome
 from tierwise.customers.models import Customer, Interaction, Referral
-from tierwise.i18n import _
 from tierwise.desk.models import Survey
 from tierwise.desk.queue_models import Ticket
+from tierwise.i18n import _
+from tierwise.organisation.models import Staff, TaskKind
 from tierwise.tiering.models import TierHistory, TierReason
 
 OBLIGATIONS = (TaskKind.CALL, TaskKind.VISIT, TaskKind.BUSINESS_REVIEW)

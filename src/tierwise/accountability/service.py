@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tierwise.accountability import assignment, items, tasks
@@ -15,30 +15,20 @@ from tierwise.accountability.models import (
     AccountabilityItem,
     AssignmentReason,
     ItemStatus,
-    OrgPolicy,
-    Staff,
-    StaffAbsence,
     Task,
     TaskStatus,
 )
-from tierwise.accountability.rules import OrgRules, load_rules
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
 from tierwise.db.session import UnitOfWork, Units
-from tierwise.i18n import _
 from tierwise.desk import queue, tickets
+from tierwise.i18n import _
+from tierwise.organisation.models import OrgPolicy, Staff, StaffAbsence
+from tierwise.organisation.rules import load_rules
+from tierwise.organisation.service import NoRules, active_rules
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier
 from tierwise.tiering.regrade import TierChanged
-
-
-class NoRules(LookupError):
-    """No organisation rules have been applied."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            _("no organisation rules yet; apply them: tierwise assign rules apply FILE")
-        )
 
 
 def apply_rules(app: Units, source: str, source_name: str, author: str | None) -> OrgPolicy:
@@ -56,15 +46,6 @@ def apply_rules(app: Units, source: str, source_name: str, author: str | None) -
         uow.session.add(row)
         uow.commit()
         return row
-
-
-def active_rules(conn: Connection) -> OrgRules:
-    """The organisation rules in force."""
-    table = OrgPolicy.__table__
-    row = conn.execute(select(table.c.source, table.c.version).where(table.c.active)).first()
-    if row is None:
-        raise NoRules()
-    return load_rules(row.source, f"version {row.version}")
 
 
 @dataclass(frozen=True)

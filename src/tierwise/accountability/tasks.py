@@ -14,15 +14,16 @@ from collections import Counter
 
 from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
-from tierwise.accountability.cursors import advance_cursor, read_cursor
-from tierwise.accountability.models import Task, TaskKind, TaskStatus
-from tierwise.accountability.rules import OBLIGATION_CHANNELS, OrgRules
+from tierwise.accountability.models import Task, TaskStatus
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import CustomerStatus, InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.service import ContactLogged
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
+from tierwise.jobs.cursors import advance_cursor, read_cursor
+from tierwise.organisation.models import TaskKind
+from tierwise.organisation.rules import OBLIGATION_CHANNELS, OrgRules
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind
 
 LEAD_DAYS = 7

@@ -70,17 +70,6 @@ class AcquisitionSource(Choice):
     OTHER = "other", "Other", "其他"
 
 
-class InteractionChannel(Choice):
-    """The medium of a logged contact."""
-
-    PHONE = "phone", "Phone", "电话"
-    VISIT = "visit", "Visit", "拜访"
-    EMAIL = "email", "Email", "邮件"
-    WECHAT = "wechat", "WeChat", "微信"
-    MEETING = "meeting", "Meeting", "会议"
-    OTHER = "other", "Other", "其他"
-
-
 class Direction(Choice):
     """Who started the contact: CSRs should reach out, not only wait for calls."""
 

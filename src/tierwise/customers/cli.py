@@ -14,7 +14,7 @@ from rich.table import Table
 
 from tierwise.bootstrap import App
 from tierwise.customers import service, usecases
-from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
+from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.export import export_customers
 from tierwise.customers.importing import CUSTOMER_COLUMNS
 from tierwise.customers.profile import is_personal
@@ -23,6 +23,7 @@ from tierwise.i18n import _, current_language
 from tierwise.identity.audit import record
 from tierwise.identity.operator import UNMASKED
 from tierwise.identity.roles import PERSONAL_FIELDS
+from tierwise.organisation.choices import InteractionChannel
 from tierwise.terminal import console, errors, progress_bar
 
 # The CLI is an administrator's tool: it shows personal data unmasked, and says so in the audit.

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.orm import aliased
 
-from tierwise.accountability.models import Staff
 from tierwise.customers.importing import CUSTOMER_COLUMNS
 from tierwise.customers.models import Customer
+from tierwise.organisation.models import Staff
 from tierwise.sheets import CsvWriter, xlsx_row
 
 CHUNK_ROWS = 5000

@@ -8,14 +8,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm.exc import StaleDataError
 
-from tierwise.accountability.models import Staff
 from tierwise.accountability.service import set_owner
 from tierwise.customers import usecases
-from tierwise.customers.choices import (
-    ConsentPurpose,
-    Direction,
-    InteractionChannel,
-)
+from tierwise.customers.choices import ConsentPurpose, Direction
 from tierwise.customers.pages import EDITABLE, PAGE_ROWS, render_360
 from tierwise.customers.views import (
     update_customer,
@@ -25,6 +20,8 @@ from tierwise.i18n import _
 from tierwise.identity.access import require, visible_customer
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.models import Staff
 from tierwise.web.deps import AppDep, UowDep, as_of_today, release
 from tierwise.web.pages import PagePrincipal, redirect_with
 

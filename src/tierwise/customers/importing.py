@@ -10,7 +10,6 @@ import pyarrow as pa
 from sqlalchemy import Column as SAColumn
 from sqlalchemy import Connection, String, Table, false, func, select
 
-from tierwise.accountability.models import Staff
 from tierwise.customers.choices import (
     AcquisitionSource,
     CustomerKind,
@@ -34,6 +33,7 @@ from tierwise.ingest.pipeline import (
     unknown_references,
 )
 from tierwise.ingest.upsert import Reference, link_by_code, upsert_staged
+from tierwise.organisation.models import Staff
 
 CUSTOMER_COLUMNS = (
     Column(

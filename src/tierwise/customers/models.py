@@ -16,7 +16,6 @@ from tierwise.customers.choices import (
     CustomerStatus,
     Direction,
     EnterpriseNature,
-    InteractionChannel,
     InteractionOutcome,
     ManagementClass,
     MarketingType,
@@ -25,6 +24,7 @@ from tierwise.customers.choices import (
 from tierwise.customers.profile import ProfileSection
 from tierwise.db.base import Base, IdMixin, TimestampMixin, utcnow
 from tierwise.db.choices import choice_column
+from tierwise.organisation.choices import InteractionChannel
 
 GROWTH_RATE_LARGEST = Decimal("99999.9999")  # what Numeric(9, 4) holds
 

@@ -8,21 +8,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from tierwise.accountability.models import Staff, Task, TaskStatus
+from tierwise.accountability.models import Task, TaskStatus
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
-from tierwise.customers.choices import (
-    ConsentPurpose,
-    CustomerStatus,
-    Direction,
-    InteractionChannel,
-    ManagementClass,
-)
+from tierwise.customers.choices import ConsentPurpose, CustomerStatus, Direction, ManagementClass
 from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.views import customer_detail, customer_page
+from tierwise.desk.queue_models import Ticket
 from tierwise.identity.access import require, visible_customer
 from tierwise.identity.roles import Permission
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.models import Staff
 from tierwise.sales.models import Order
-from tierwise.desk.queue_models import Ticket
 from tierwise.tiering import service as tiers
 from tierwise.web.deps import AppDep, UowDep, as_of_today
 from tierwise.web.pages import PagePrincipal

@@ -13,10 +13,10 @@ from tierwise.customers.choices import (
     CustomerKind,
     CustomerStatus,
     Direction,
-    InteractionChannel,
     InteractionOutcome,
 )
 from tierwise.db.base import MAX_AMOUNT
+from tierwise.organisation.choices import InteractionChannel
 from tierwise.web.types import IsoDateTime
 
 CODE_EXAMPLE = "C000002"

@@ -10,13 +10,7 @@ from typing import Any
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from tierwise.accountability.models import Staff
-from tierwise.customers.choices import (
-    ConsentPurpose,
-    Direction,
-    InteractionChannel,
-    InteractionOutcome,
-)
+from tierwise.customers.choices import ConsentPurpose, Direction, InteractionOutcome
 from tierwise.customers.models import (
     Consent,
     Contact,
@@ -27,6 +21,8 @@ from tierwise.customers.models import (
 from tierwise.customers.profile import ProfileSection, validate_section
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.models import Staff
 from tierwise.sales.models import Order, OrderLine, Product
 
 

@@ -8,13 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from tierwise.accountability.models import Staff
-from tierwise.customers.choices import (
-    ConsentPurpose,
-    Direction,
-    InteractionChannel,
-    InteractionOutcome,
-)
+from tierwise.customers.choices import ConsentPurpose, Direction, InteractionOutcome
 from tierwise.customers.models import Consent, Customer, Interaction
 from tierwise.customers.service import ContactLogged, log_interaction, record_consent
 from tierwise.db.session import UnitOfWork
@@ -22,6 +16,8 @@ from tierwise.identity import privacy
 from tierwise.identity.access import Principal, require, visible_customer
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.models import Staff
 
 
 @dataclass(frozen=True)

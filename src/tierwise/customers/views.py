@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from tierwise.accountability.models import Staff
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import ConsentPurpose, CustomerStatus, ManagementClass
 from tierwise.customers.models import Consent, Customer
@@ -25,6 +24,7 @@ from tierwise.identity.access import (
     shown,
 )
 from tierwise.identity.audit import changes_of, record
+from tierwise.organisation.models import Staff
 from tierwise.tiering.models import CustomerTier
 from tierwise.web.pagination import page
 

@@ -5,12 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tierwise.customers.choices import (
-    ConsentPurpose,
-    Direction,
-    InteractionChannel,
-    InteractionOutcome,
-)
+from tierwise.customers.choices import ConsentPurpose, Direction, InteractionOutcome
 from tierwise.customers.profile import ProfileSection, validate_section
 from tierwise.demo.catalog import (
     CHARACTERS,
@@ -28,6 +23,7 @@ from tierwise.demo.catalog import (
 from tierwise.demo.customers import Plan, weighted
 from tierwise.demo.orders import History
 from tierwise.demo.world import Rows, World
+from tierwise.organisation.choices import InteractionChannel
 
 Medium = InteractionChannel
 Outcome = InteractionOutcome

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from tierwise.accountability.models import StaffLevel, StaffRole
 from tierwise.demo.catalog import PRODUCTS, REGIONS
 from tierwise.demo.world import Rows, World, money, yuan_to_cents
+from tierwise.organisation.models import StaffLevel, StaffRole
 
 
 @dataclass(frozen=True, slots=True)

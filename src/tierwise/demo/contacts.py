@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert, select
 
-from tierwise.accountability.models import Staff, StaffRole
-from tierwise.accountability.rules import OrgRules
 from tierwise.customers.models import Customer
-from tierwise.identity.access import SYSTEM
 from tierwise.desk import tickets
 from tierwise.desk.queue import Caller, queue_key, treatment
 from tierwise.desk.queue_models import ContactStatus, QueueContact
 from tierwise.desk.workflow import TicketKind, TicketStatus
+from tierwise.identity.access import SYSTEM
+from tierwise.organisation.models import Staff, StaffRole
+from tierwise.organisation.rules import OrgRules
 from tierwise.tiering.models import CustomerTier
 
 PER_HOUR = 75.0

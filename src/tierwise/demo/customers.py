@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tierwise.accountability.models import StaffLevel
 from tierwise.customers.choices import (
     AcquisitionSource,
     CustomerKind,
@@ -21,6 +20,7 @@ from tierwise.customers.choices import (
 from tierwise.demo.catalog import DEPARTMENTS, INDUSTRIES, REGIONS, TITLES
 from tierwise.demo.company import Product, Staffing
 from tierwise.demo.world import Rows, World, money
+from tierwise.organisation.models import StaffLevel
 
 SIGMA = 0.8  # spread of latent value (lognormal): sets how concentrated revenue is
 Z85, Z90, Z40 = 1.0364, 1.2816, -0.2533  # standard normal quantiles for value thresholds

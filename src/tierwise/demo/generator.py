@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, Table, func, select, text
 
-from tierwise.accountability.models import Staff
 from tierwise.customers.models import (
     Consent,
     Contact,
@@ -24,8 +23,9 @@ from tierwise.demo.customers import Population
 from tierwise.demo.orders import History, make_orders
 from tierwise.demo.surveys import make_surveys
 from tierwise.demo.world import Rows, World, money
-from tierwise.sales.models import Order, OrderLine, Product
 from tierwise.desk.models import Survey
+from tierwise.organisation.models import Staff
+from tierwise.sales.models import Order, OrderLine, Product
 
 Progress = Callable[[str, int, int], None]
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from tierwise.accountability.rules import default_rules_text
-from tierwise.accountability.service import DailyResult, active_rules, apply_rules, run_daily
+from tierwise.accountability.service import DailyResult, apply_rules, run_daily
 from tierwise.analytics.service import RecomputeResult
 from tierwise.bootstrap import App
 from tierwise.demo.contacts import a_backlog, a_day
 from tierwise.demo.work import work_tasks
+from tierwise.organisation.rules import default_rules_text
+from tierwise.organisation.service import active_rules
 from tierwise.tiering.policy import default_policy_text
 from tierwise.tiering.service import apply_policy
 

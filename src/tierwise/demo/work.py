@@ -7,10 +7,12 @@ import random
 
 from sqlalchemy import Connection, insert, select
 
-from tierwise.accountability.models import Task, TaskKind, TaskStatus
+from tierwise.accountability.models import Task, TaskStatus
 from tierwise.accountability.tasks import satisfy_logged
-from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
+from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.models import Interaction
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.models import TaskKind
 
 CHANNELS = {
     TaskKind.CALL: InteractionChannel.PHONE,

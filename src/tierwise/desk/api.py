@@ -10,19 +10,19 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from tierwise.accountability.service import active_rules
 from tierwise.customers.models import Customer
 from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
-from tierwise.i18n import _
-from tierwise.identity.access import Principal, customer_filter, shown, visible_customer
-from tierwise.identity.roles import Permission
-from tierwise.desk import usecases, queue
-from tierwise.desk.usecases import visible_ticket
+from tierwise.desk import queue, usecases
 from tierwise.desk.models import Survey
 from tierwise.desk.queue_models import Ticket, TicketStep
 from tierwise.desk.report import report
+from tierwise.desk.usecases import visible_ticket
 from tierwise.desk.workflow import TicketKind, TicketStatus
+from tierwise.i18n import _
+from tierwise.identity.access import Principal, customer_filter, shown, visible_customer
+from tierwise.identity.roles import Permission
+from tierwise.organisation.service import active_rules
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses

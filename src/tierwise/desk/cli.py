@@ -9,15 +9,15 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from tierwise.accountability.models import Staff
-from tierwise.accountability.service import active_rules
 from tierwise.bootstrap import App
 from tierwise.db.base import as_utc
-from tierwise.i18n import _
 from tierwise.desk import queue
 from tierwise.desk.queue_models import ContactStatus, QueueContact
 from tierwise.desk.report import report, staffing, streams
 from tierwise.desk.staffing import simulate
+from tierwise.i18n import _
+from tierwise.organisation.models import Staff
+from tierwise.organisation.service import active_rules
 from tierwise.terminal import console, errors
 from tierwise.tiering.engine import active_policy
 

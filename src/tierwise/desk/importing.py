@@ -9,8 +9,8 @@ from typing import ClassVar
 from sqlalchemy import Table
 
 from tierwise.customers.importing import CustomerRecordsImport
-from tierwise.ingest.columns import Column, Kind
 from tierwise.desk.models import SatisfactionFactor, Survey
+from tierwise.ingest.columns import Column, Kind
 
 SURVEY_COLUMNS = (
     Column("customer_code", "客户编码", required=True, code=True, max_length=64),

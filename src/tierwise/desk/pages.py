@@ -8,16 +8,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from tierwise.accountability.service import active_rules
 from tierwise.customers.models import Customer
 from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
+from tierwise.desk import queue, usecases
+from tierwise.desk.queue_models import ContactStatus, QueueContact, Ticket
+from tierwise.desk.workflow import MOVES, TicketKind, TicketStatus
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import customer_filter, require, shown
 from tierwise.identity.roles import Permission
-from tierwise.desk import usecases, queue
-from tierwise.desk.queue_models import ContactStatus, QueueContact, Ticket
-from tierwise.desk.workflow import MOVES, TicketKind, TicketStatus
+from tierwise.organisation.service import active_rules
 from tierwise.web.deps import AppDep, UowDep
 from tierwise.web.pages import PagePrincipal, redirect_with
 from tierwise.web.render import render

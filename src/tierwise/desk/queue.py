@@ -17,15 +17,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, false, func, insert, or_, select, true, update
 
-from tierwise.accountability.cursors import advance_cursor, read_cursor
-from tierwise.accountability.rules import OrgRules, ServiceLevel
-from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
+from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.models import Contact, Customer, Interaction
 from tierwise.db.base import as_utc
+from tierwise.desk.queue_models import ContactStatus, QueueContact
 from tierwise.i18n import _
 from tierwise.identity.access import SYSTEM, Principal, customer_filter
 from tierwise.identity.roles import Permission
-from tierwise.desk.queue_models import ContactStatus, QueueContact
+from tierwise.jobs.cursors import advance_cursor, read_cursor
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.rules import OrgRules, ServiceLevel
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind
 

@@ -14,18 +14,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from tierwise.accountability.cursors import advance_cursor, read_cursor
-from tierwise.accountability.rules import OrgRules, ServiceLevel
-from tierwise.customers.choices import Direction, InteractionChannel, InteractionOutcome
+from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.service import CustomerNotFound
 from tierwise.db.base import as_utc
-from tierwise.i18n import _, current_language
 from tierwise.desk.calendar import Calendar
 from tierwise.desk.models import Survey
 from tierwise.desk.queue import UNKNOWN, treatment
 from tierwise.desk.queue_models import SlaBreach, Ticket, TicketStep
 from tierwise.desk.workflow import DONE, RESPONDED, TicketKind, TicketStatus, check_move
+from tierwise.i18n import _, current_language
+from tierwise.jobs.cursors import advance_cursor, read_cursor
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.rules import OrgRules, ServiceLevel
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind
 
 

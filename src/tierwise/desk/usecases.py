@@ -7,17 +7,17 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tierwise.accountability.service import NoRules, active_rules
 from tierwise.customers.service import ContactLogged
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
+from tierwise.desk import queue, tickets
+from tierwise.desk.queue_models import Ticket
+from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.i18n import _
 from tierwise.identity.access import Principal, require, scoped, visible_customer
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
-from tierwise.desk import queue, tickets
-from tierwise.desk.queue_models import Ticket
-from tierwise.desk.workflow import TicketKind, TicketStatus
+from tierwise.organisation.service import NoRules, active_rules
 from tierwise.tiering.regrade import TierChanged
 
 

@@ -11,12 +11,12 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import find_tables
 
-from tierwise.accountability.models import Staff
 from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound
+from tierwise.desk.queue_models import QueueContact
 from tierwise.i18n import _
 from tierwise.identity.roles import EVERYTHING, Permission, RowScope
-from tierwise.desk.queue_models import QueueContact
+from tierwise.organisation.models import Staff
 
 Row = TypeVar("Row")
 

@@ -13,13 +13,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from tierwise.accountability.models import Staff
 from tierwise.config import Settings
 from tierwise.db.base import utcnow
 from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.models import ApiToken, Role, User, UserSession
 from tierwise.identity.roles import RowScope
+from tierwise.organisation.models import Staff
 
 HASHER = PasswordHasher()
 # Verified when the username is unknown, so a wrong name costs as long as a wrong password.

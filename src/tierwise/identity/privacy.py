@@ -21,10 +21,10 @@ from tierwise.customers.models import (
 from tierwise.customers.profile import NON_PERSONAL_SECTIONS
 from tierwise.customers.views import CUSTOMER_PERSONAL
 from tierwise.db.base import Base, plain, utcnow
+from tierwise.desk.queue_models import QueueContact, Ticket, TicketStep
 from tierwise.identity.access import Principal, contact_shown, pseudonym, shown
 from tierwise.identity.audit import record
 from tierwise.identity.roles import PERSONAL_FIELDS
-from tierwise.desk.queue_models import QueueContact, Ticket, TicketStep
 from tierwise.sheets import BOM, CsvWriter
 
 ERASED = "(erased)"

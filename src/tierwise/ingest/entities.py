@@ -7,9 +7,9 @@ from enum import StrEnum
 from tierwise.accountability.importing import StaffImport
 from tierwise.customers.choices import CustomerKind
 from tierwise.customers.importing import ContactsImport, CustomersImport
+from tierwise.desk.importing import SurveysImport
 from tierwise.ingest.pipeline import Entity
 from tierwise.sales.importing import OrdersImport, ProductsImport
-from tierwise.desk.importing import SurveysImport
 
 
 class ImportKind(StrEnum):

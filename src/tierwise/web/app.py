@@ -81,14 +81,14 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.customers import api as customers_api
     from tierwise.customers import forms as customers_forms
     from tierwise.customers import pages as customers_pages
+    from tierwise.desk import api as service_api
+    from tierwise.desk import pages as service_pages
     from tierwise.identity import api as identity_api
     from tierwise.identity import pages as identity_pages
     from tierwise.ingest import api as ingest_api
     from tierwise.ingest import pages as ingest_pages
     from tierwise.sales import api as sales_api
     from tierwise.sales import pages as sales_pages
-    from tierwise.desk import api as service_api
-    from tierwise.desk import pages as service_pages
     from tierwise.tiering import api as tiering_api
     from tierwise.tiering import pages as tiering_pages
     from tierwise.web import apidocs, dashboard, pages

@@ -15,12 +15,12 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 
 from tierwise.db.failures import Trouble, trouble_of
+from tierwise.desk.workflow import IllegalMove
 from tierwise.documents import DocumentRefused
 from tierwise.i18n import _
 from tierwise.identity.access import Forbidden
 from tierwise.ingest.errors import ImportFileError, ImportRejected
 from tierwise.jobs.runner import JobRefused
-from tierwise.desk.workflow import IllegalMove
 from tierwise.tiering.engine import EvaluatedLater
 
 MEDIA_TYPE = "application/problem+json"

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from tierwise.db.session import make_engine
-from tierwise.db.tables import Base
+from tierwise.schema import Base
 
 
 def _run(connection: Connection) -> None:

@@ -9,10 +9,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tierwise.accountability.models import StaffLevel, StaffRole, TaskKind
-from tierwise.customers.choices import InteractionChannel
 from tierwise.documents import parse_toml
 from tierwise.i18n import _
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.models import StaffLevel, StaffRole, TaskKind
 
 OBLIGATION_CHANNELS: dict[str, tuple[InteractionChannel, ...]] = {
     TaskKind.CALL: (InteractionChannel.PHONE, InteractionChannel.WECHAT),
@@ -103,7 +103,7 @@ class RulesError(ValueError):
 
 def default_rules_text() -> str:
     """The rules shipped for the demo."""
-    files = resources.files("tierwise.accountability")
+    files = resources.files("tierwise.organisation")
     return files.joinpath("default_org_policy.toml").read_text("utf-8")
 
 

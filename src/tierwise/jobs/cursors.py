@@ -1,10 +1,20 @@
-"""Where each consumer of an event stream stands, so every event is handled once."""
+"""Durable events read with cursors: how far each consumer has read an event table."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, String, insert, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
-from tierwise.accountability.models import EventCursor
+from tierwise.db.base import Base
+
+
+class EventCursor(Base):
+    """How far a consumer has read an event table (tier events today, service events later)."""
+
+    __tablename__ = "event_cursors"
+
+    consumer: Mapped[str] = mapped_column(String(60), primary_key=True)
+    last_id: Mapped[int] = mapped_column(default=0)
 
 
 def read_cursor(conn: Connection, consumer: str) -> int:
