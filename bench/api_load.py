@@ -121,7 +121,7 @@ def main() -> None:
             "-m",
             "uvicorn",
             "--factory",
-            "tierwise.web.app:from_environment",
+            "tierwise.server:from_environment",
             "--port",
             str(PORT),
             "--workers",

@@ -27,7 +27,7 @@ from tierwise.config import Settings
 from tierwise.customers.models import Customer
 from tierwise.identity import accounts
 from tierwise.identity.models import User
-from tierwise.web.app import create_app
+from tierwise.server import create_app
 
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tierwise_bench_analytics"
 USER, PASSWORD = "bench-console", "bench-console-password"

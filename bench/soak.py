@@ -60,7 +60,7 @@ def start(url: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], s
             "-m",
             "uvicorn",
             "--factory",
-            "tierwise.web.app:from_environment",
+            "tierwise.server:from_environment",
         ]
         command += ["--workers", str(workers), "--log-level", "warning"]
     else:

@@ -19,19 +19,19 @@ SETS_UP_ITS_OWN_SCHEMA = {"db", "demo", "init"}
 
 def build() -> typer.Typer:
     """Assemble the command tree; help texts are translated, so the language is set before."""
+    from tierwise import serve as web_cli
     from tierwise.accountability import cli as accountability_cli
     from tierwise.accountability import scorecard_cli
+    from tierwise.admin import cli as identity_cli
+    from tierwise.admin import database_cli as db_cli
     from tierwise.analytics import cli as analytics_cli
     from tierwise.customers import cli as customers_cli
-    from tierwise.db import cli as db_cli
     from tierwise.demo import cli as demo_cli
     from tierwise.desk import cli as service_cli
     from tierwise.desk import tickets_cli
-    from tierwise.identity import cli as identity_cli
-    from tierwise.ingest import cli as ingest_cli
+    from tierwise.imports import cli as ingest_cli
     from tierwise.sales import cli as sales_cli
     from tierwise.tiering import cli as tiering_cli
-    from tierwise.web import cli as web_cli
 
     app = typer.Typer(
         help=_("Tierwise: tiered customer management (客户分级管理)."),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from tierwise.web.app import create_app
+from tierwise.server import create_app
 
 from ..integration.api_world import World, build_world
 from ..postgres import IN_CI

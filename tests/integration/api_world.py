@@ -23,7 +23,7 @@ from tierwise.desk.queue_models import QueueContact
 from tierwise.identity import accounts
 from tierwise.identity.models import User
 from tierwise.organisation.models import Staff
-from tierwise.web.app import create_app
+from tierwise.server import create_app
 
 from .demo_db import committed_demo
 

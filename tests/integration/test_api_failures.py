@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
 from tierwise.identity import accounts
-from tierwise.web.app import create_app
+from tierwise.server import create_app
 
 from .cli_world import demo_database, impatient, url_of, write_locked
 

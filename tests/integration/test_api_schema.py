@@ -16,7 +16,7 @@ from tierwise.config import Settings
 from tierwise.db.base import utcnow
 from tierwise.identity import accounts
 from tierwise.identity.models import User
-from tierwise.web.app import create_app
+from tierwise.server import create_app
 
 from ..postgres import database_for
 from .api_world import World, build_world

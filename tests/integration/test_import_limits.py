@@ -15,7 +15,7 @@ from tierwise.config import Settings
 from tierwise.customers.importing import CustomersImport
 from tierwise.ingest.errors import ImportFileError, ImportRejected, RowError
 from tierwise.ingest.tables import Limits
-from tierwise.web.app import create_app
+from tierwise.server import create_app
 
 from .api_world import World
 from .import_support import CUSTOMERS, codes, load, snapshot

@@ -22,7 +22,7 @@ from tierwise.bootstrap import App, recompute_steps
 from tierwise.cli import build as build_cli
 from tierwise.jobs.models import Job, JobStatus
 from tierwise.jobs.runner import JobRefused, latest_job
-from tierwise.web.app import create_app
+from tierwise.server import create_app
 
 from .api_world import World, password_for
 

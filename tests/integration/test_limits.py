@@ -24,9 +24,9 @@ from tierwise.identity import accounts
 from tierwise.ingest.errors import ImportRejected, RowError
 from tierwise.ingest.pipeline import ImportOptions, run_import
 from tierwise.sales.importing import OrdersImport
+from tierwise.server import create_app
 from tierwise.tiering.policy import default_policy_text
 from tierwise.tiering.service import apply_policy
-from tierwise.web.app import create_app
 
 from ..postgres import database_for
 from .demo_db import committed_demo

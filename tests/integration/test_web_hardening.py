@@ -20,7 +20,7 @@ from tierwise.db.base import utcnow
 from tierwise.identity import accounts
 from tierwise.ingest.errors import ImportRejected
 from tierwise.sales.importing import OrdersImport
-from tierwise.web.app import from_environment
+from tierwise.server import from_environment
 
 from .api_world import World, password_for, rolled_back_client
 from .import_support import load

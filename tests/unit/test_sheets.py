@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from tierwise.identity.privacy import bundle_zip
+from tierwise.customers.privacy import bundle_zip
 from tierwise.sheets import csv_cell, restore_neutralised, write_table_csv, xlsx_row
 
 

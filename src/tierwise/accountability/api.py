@@ -27,7 +27,8 @@ from tierwise.accountability.scoped import visible, visible_scorecards
 from tierwise.accountability.scorecard import period_bounds
 from tierwise.accountability.service import complete_task, set_owner
 from tierwise.customers.models import Customer
-from tierwise.identity.access import Principal, customer_filter, visible_customer
+from tierwise.customers.scopes import customer_filter, visible_customer
+from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.organisation.models import Staff, StaffLevel, StaffRole, TaskKind

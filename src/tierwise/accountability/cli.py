@@ -19,13 +19,13 @@ from tierwise.accountability.models import (
     ItemStatus,
     ReasonCode,
 )
-from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound, get_customer
 from tierwise.i18n import _, current_language
 from tierwise.organisation.models import OrgPolicy, StaffRole, TaskKind
 from tierwise.organisation.rules import RulesError, default_rules_text
 from tierwise.organisation.service import NoRules, active_rules
+from tierwise.runtime import App
 from tierwise.terminal import console, print_error
 
 FAILURES = (RulesError, ItemError, CustomerNotFound, LookupError, ValueError, OSError)

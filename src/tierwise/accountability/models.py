@@ -124,5 +124,3 @@ class AccountabilityItem(IdMixin, Base):
     reviewer: Mapped[str | None] = mapped_column(String(100))
     review_note: Mapped[str | None] = mapped_column(Text)
     reviewed_at: Mapped[dt.datetime | None]
-
-

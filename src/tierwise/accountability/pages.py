@@ -18,8 +18,9 @@ from tierwise.accountability.models import (
 from tierwise.accountability.scoped import answer_item, visible_scorecards
 from tierwise.accountability.scorecard import Card
 from tierwise.customers.models import Customer
+from tierwise.customers.scopes import customer_filter
 from tierwise.i18n import _
-from tierwise.identity.access import customer_filter, require
+from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
 from tierwise.tiering.models import CustomerTier
 from tierwise.web.deps import UowDep, as_of_today

@@ -12,8 +12,9 @@ from tierwise.accountability import items
 from tierwise.accountability.models import AccountabilityItem, ReasonCode
 from tierwise.accountability.scorecard import Card, Scorecards, scorecards
 from tierwise.customers.models import Customer
+from tierwise.customers.scopes import customer_filter
 from tierwise.i18n import _
-from tierwise.identity.access import Principal, customer_filter
+from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
 from tierwise.identity.roles import RowScope
 from tierwise.organisation.models import Staff

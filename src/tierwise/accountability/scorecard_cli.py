@@ -10,8 +10,8 @@ from rich.table import Table
 from tierwise.accountability.cli import FAILURES, _day, _fail
 from tierwise.accountability.scorecard import Card, scorecards
 from tierwise.accountability.scorecard_export import write_xlsx
-from tierwise.bootstrap import App
 from tierwise.i18n import _
+from tierwise.runtime import App
 from tierwise.terminal import console
 from tierwise.tiering.engine import active_policy
 

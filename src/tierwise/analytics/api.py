@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from tierwise.analytics.models import AnalyticsRun
-from tierwise.analytics.service import RECOMPUTE
+from tierwise.analytics.service import RECOMPUTE, Recomputes
 from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
@@ -61,7 +61,7 @@ def start_run(
     """Compute indicators, models and tiers as of a date (tiers only move forward in time); 409
     while another recompute runs, its stages readable at /recompute-jobs meanwhile."""
     release(uow)
-    result = app.recomputes.run(body.as_of, principal.username)
+    result = Recomputes.of(app).run(body.as_of, principal.username)
     run = uow.session.get(AnalyticsRun, result.run_id)
     assert run is not None
     return run

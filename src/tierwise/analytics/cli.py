@@ -18,13 +18,14 @@ from tierwise.analytics.engines import EngineName
 from tierwise.analytics.export import export_snapshot
 from tierwise.analytics.labels import indicator_names, stage_labels, value_label
 from tierwise.analytics.params import AnalyticsParams, load_params
-from tierwise.bootstrap import App
+from tierwise.analytics.service import Recomputes
 from tierwise.customers.service import CustomerNotFound
 from tierwise.exit_codes import ExitCode
 from tierwise.i18n import _, current_language
 from tierwise.identity.audit import record
 from tierwise.identity.operator import UNMASKED
 from tierwise.jobs.runner import JobRefused
+from tierwise.runtime import App
 from tierwise.terminal import console, errors, print_error, staged_progress
 from tierwise.tiering.cli import shares_table
 from tierwise.tiering.engine import EvaluatedLater
@@ -153,7 +154,7 @@ def register(app: typer.Typer) -> None:
                     progress(stage_labels().get(name, name), 0, 1)
 
             try:
-                result = tierwise.recomputes.run(
+                result = Recomputes.of(tierwise).run(
                     day,
                     f"{tierwise.operator.username} (command line)",
                     params,

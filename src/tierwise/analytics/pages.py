@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tierwise.analytics.labels import stage_labels
 from tierwise.analytics.models import AnalyticsRun
-from tierwise.analytics.service import RECOMPUTE
+from tierwise.analytics.service import RECOMPUTE, Recomputes
 from tierwise.i18n import _
 from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
@@ -66,7 +66,7 @@ def start(
     require(principal, Permission.RECOMPUTE_RUN)
     release(uow)  # the job's row is written in a unit of its own, which SQLite would make wait
     try:
-        app.recomputes.start(as_of, principal.username)
+        Recomputes.of(app).start(as_of, principal.username)
     except JobRefused as exc:
         return redirect_with(request, "/recompute", str(exc))
     return redirect_with(

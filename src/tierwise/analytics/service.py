@@ -6,10 +6,9 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
-import pyarrow as pa
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from tierwise.analytics.engines import EngineName
@@ -20,6 +19,7 @@ from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.identity.audit import record_job
 from tierwise.jobs.runner import JobRunner, Progress
+from tierwise.runtime import App, SnapshotStep
 
 RECOMPUTE = "recompute"  # the job kind: one recompute at a time, whoever starts it
 
@@ -29,23 +29,6 @@ class NoSnapshot(LookupError):
 
     def __init__(self) -> None:
         super().__init__(_("no analytics yet; run: tierwise recompute"))
-
-
-class SnapshotStep(Protocol):
-    """A later capability's step in the recompute transaction (the tier engine grades here)."""
-
-    @property
-    def name(self) -> str:
-        """What its summary is filed under."""
-
-    def prepare(self, conn: Connection, table: pa.Table, as_of: dt.date) -> pa.Table:
-        """Read what it needs and return the snapshot table with its columns added."""
-
-    def finish(self, conn: Connection, run_id: int) -> None:
-        """Write its own tables once the run is stored."""
-
-    def summary(self) -> dict[str, Any] | None:
-        """What it did, for the closing message and the job's row; None when it did nothing."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +111,11 @@ class Recomputes:
     source: Engine
     steps: Callable[[], tuple[SnapshotStep, ...]]
     jobs: JobRunner
+
+    @classmethod
+    def of(cls, app: App) -> Recomputes:
+        """The recompute of this application, with the steps and runner its root wired."""
+        return cls(app.engine, app.recompute_steps, app.jobs)
 
     def run(
         self,

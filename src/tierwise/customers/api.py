@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tierwise.customers import usecases
+from tierwise.customers import privacy, usecases
 from tierwise.customers.choices import CustomerStatus, ManagementClass
 from tierwise.customers.models import Consent, Interaction
 from tierwise.customers.schemas import (
@@ -21,14 +21,14 @@ from tierwise.customers.schemas import (
     InteractionIn,
     InteractionOut,
 )
+from tierwise.customers.scopes import visible_customer
 from tierwise.customers.views import (
     customer_detail,
     customer_page,
     update_customer,
 )
 from tierwise.i18n import _
-from tierwise.identity import privacy
-from tierwise.identity.access import Principal, visible_customer
+from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 from tierwise.web.deps import AppDep, IfMatchDep, UowDep, allowed, check_version, etag
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page

@@ -12,7 +12,6 @@ from rich.columns import Columns
 from rich.panel import Panel
 from rich.table import Table
 
-from tierwise.bootstrap import App
 from tierwise.customers import service, usecases
 from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.export import export_customers
@@ -24,6 +23,7 @@ from tierwise.identity.audit import record
 from tierwise.identity.operator import UNMASKED
 from tierwise.identity.roles import PERSONAL_FIELDS
 from tierwise.organisation.choices import InteractionChannel
+from tierwise.runtime import App
 from tierwise.terminal import console, errors, progress_bar
 
 # The CLI is an administrator's tool: it shows personal data unmasked, and says so in the audit.

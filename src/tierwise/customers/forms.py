@@ -12,12 +12,13 @@ from tierwise.accountability.service import set_owner
 from tierwise.customers import usecases
 from tierwise.customers.choices import ConsentPurpose, Direction
 from tierwise.customers.pages import EDITABLE, PAGE_ROWS, render_360
+from tierwise.customers.scopes import visible_customer
 from tierwise.customers.views import (
     update_customer,
 )
 from tierwise.db.base import utcnow
 from tierwise.i18n import _
-from tierwise.identity.access import require, visible_customer
+from tierwise.identity.access import require
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.organisation.choices import InteractionChannel

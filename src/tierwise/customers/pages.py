@@ -12,9 +12,10 @@ from tierwise.accountability.models import Task, TaskStatus
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import ConsentPurpose, CustomerStatus, Direction, ManagementClass
 from tierwise.customers.models import Customer, Interaction
+from tierwise.customers.scopes import visible_customer
 from tierwise.customers.views import customer_detail, customer_page
 from tierwise.desk.queue_models import Ticket
-from tierwise.identity.access import require, visible_customer
+from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.organisation.models import Staff

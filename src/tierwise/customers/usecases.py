@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from tierwise.customers import privacy
 from tierwise.customers.choices import ConsentPurpose, Direction, InteractionOutcome
 from tierwise.customers.models import Consent, Customer, Interaction
+from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import ContactLogged, log_interaction, record_consent
 from tierwise.db.session import UnitOfWork
-from tierwise.identity import privacy
-from tierwise.identity.access import Principal, require, visible_customer
+from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.organisation.choices import InteractionChannel
@@ -77,4 +78,5 @@ def erase_person(uow: UnitOfWork, principal: Principal, code: str, secret: str) 
     require(principal, Permission.CUSTOMERS_WRITE)
     customer = visible_customer(uow.session, principal, code)
     privacy.erase(uow.session, principal, customer, secret)
+    uow.happened(privacy.PersonErased(customer.id, customer.code))
     return customer

@@ -12,17 +12,11 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import ConsentPurpose, CustomerStatus, ManagementClass
 from tierwise.customers.models import Consent, Customer
 from tierwise.customers.profile import is_personal
+from tierwise.customers.scopes import contact_shown, customer_filter, pseudonym, shown
 from tierwise.customers.service import customer_summary
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
-from tierwise.identity.access import (
-    Forbidden,
-    Principal,
-    contact_shown,
-    customer_filter,
-    pseudonym,
-    shown,
-)
+from tierwise.identity.access import Forbidden, Principal
 from tierwise.identity.audit import changes_of, record
 from tierwise.organisation.models import Staff
 from tierwise.tiering.models import CustomerTier

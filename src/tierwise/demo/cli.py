@@ -8,14 +8,14 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
+from tierwise.admin.cli import print_password
 from tierwise.analytics.cli import print_headline
-from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.db import migrate
 from tierwise.demo.scenario import play
 from tierwise.demo.users import create_demo_users, sign_ins
 from tierwise.i18n import _
-from tierwise.identity.cli import print_password
+from tierwise.runtime import App
 from tierwise.terminal import console, staged_progress
 from tierwise.tiering.models import TierPolicy
 

@@ -9,12 +9,12 @@ import datetime as dt
 from collections.abc import Callable
 
 from tierwise.accountability.service import DailyResult, apply_rules, run_daily
-from tierwise.analytics.service import RecomputeResult
-from tierwise.bootstrap import App
+from tierwise.analytics.service import RecomputeResult, Recomputes
 from tierwise.demo.contacts import a_backlog, a_day
 from tierwise.demo.work import work_tasks
 from tierwise.organisation.rules import default_rules_text
 from tierwise.organisation.service import active_rules
+from tierwise.runtime import App
 from tierwise.tiering.policy import default_policy_text
 from tierwise.tiering.service import apply_policy
 
@@ -31,7 +31,7 @@ def play(
     apply_policy(app, default_policy_text(), "default_policy.toml", "demo")
     apply_rules(app, default_rules_text(), "default_org_policy.toml", "demo")
     stage("a month before")
-    app.recomputes.run(month_before, None)
+    Recomputes.of(app).run(month_before, None)
     run_daily(app, month_before)
     stage("owners at work")
     with app.uow() as uow:
@@ -41,6 +41,6 @@ def play(
         a_backlog(uow.connection, rules, busy_day, app.settings.timezone, seed)
         uow.commit()
     stage("today")
-    result = app.recomputes.run(today, None)
+    result = Recomputes.of(app).run(today, None)
     daily = run_daily(app, today)
     return result, daily

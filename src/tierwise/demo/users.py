@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.i18n import _
 from tierwise.identity import accounts
@@ -13,6 +12,7 @@ from tierwise.identity.access import SYSTEM
 from tierwise.identity.audit import record
 from tierwise.identity.models import User
 from tierwise.organisation.models import Staff, StaffRole
+from tierwise.runtime import App
 
 DEMO_PASSWORD = "tierwise-demo"
 """Shared by the demo's role users so anyone can try each role; the demo database only."""

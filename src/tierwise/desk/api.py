@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from tierwise.customers.models import Customer
+from tierwise.customers.scopes import customer_filter, shown, visible_customer
 from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
 from tierwise.desk import queue, usecases
@@ -20,7 +21,7 @@ from tierwise.desk.report import report
 from tierwise.desk.usecases import visible_ticket
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.i18n import _
-from tierwise.identity.access import Principal, customer_filter, shown, visible_customer
+from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 from tierwise.organisation.service import active_rules
 from tierwise.web.deps import AppDep, UowDep, allowed

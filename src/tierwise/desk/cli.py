@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from tierwise.bootstrap import App
 from tierwise.db.base import as_utc
 from tierwise.desk import queue
 from tierwise.desk.queue_models import ContactStatus, QueueContact
@@ -18,6 +17,7 @@ from tierwise.desk.staffing import simulate
 from tierwise.i18n import _
 from tierwise.organisation.models import Staff
 from tierwise.organisation.service import active_rules
+from tierwise.runtime import App
 from tierwise.terminal import console, errors
 from tierwise.tiering.engine import active_policy
 

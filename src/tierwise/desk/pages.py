@@ -9,13 +9,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from tierwise.customers.models import Customer
+from tierwise.customers.scopes import customer_filter, shown
 from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
 from tierwise.desk import queue, usecases
 from tierwise.desk.queue_models import ContactStatus, QueueContact, Ticket
 from tierwise.desk.workflow import MOVES, TicketKind, TicketStatus
 from tierwise.i18n import _, current_language
-from tierwise.identity.access import customer_filter, require, shown
+from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
 from tierwise.organisation.service import active_rules
 from tierwise.web.deps import AppDep, UowDep

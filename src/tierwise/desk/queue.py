@@ -19,10 +19,11 @@ from sqlalchemy import ColumnElement, Connection, false, func, insert, or_, sele
 
 from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.models import Contact, Customer, Interaction
+from tierwise.customers.scopes import customer_filter
 from tierwise.db.base import as_utc
 from tierwise.desk.queue_models import ContactStatus, QueueContact
 from tierwise.i18n import _
-from tierwise.identity.access import SYSTEM, Principal, customer_filter
+from tierwise.identity.access import SYSTEM, Principal
 from tierwise.identity.roles import Permission
 from tierwise.jobs.cursors import advance_cursor, read_cursor
 from tierwise.organisation.choices import InteractionChannel

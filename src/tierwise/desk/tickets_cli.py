@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound
 from tierwise.db.base import as_utc
@@ -19,6 +18,7 @@ from tierwise.desk.queue_models import Ticket, TicketStep
 from tierwise.desk.workflow import IllegalMove, TicketKind, TicketStatus
 from tierwise.i18n import _, current_language
 from tierwise.organisation.service import active_rules
+from tierwise.runtime import App
 from tierwise.terminal import console, errors
 
 FAILURES = (IllegalMove, CustomerNotFound, LookupError, ValueError)

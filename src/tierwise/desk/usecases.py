@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tierwise.customers.privacy import ERASED, PersonErased
+from tierwise.customers.scopes import scoped, visible_customer
 from tierwise.customers.service import ContactLogged
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue, tickets
-from tierwise.desk.queue_models import Ticket
+from tierwise.desk.queue_models import QueueContact, Ticket, TicketStep
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.i18n import _
-from tierwise.identity.access import Principal, require, scoped, visible_customer
+from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.organisation.service import NoRules, active_rules
@@ -96,3 +98,17 @@ def follows_new_tier(zone: str) -> Callable[[UnitOfWork, TierChanged], dict[str,
         }
 
     return follow
+
+
+def forget_person(uow: UnitOfWork, fact: PersonErased) -> dict[str, int]:
+    """An erased person's calls keep only their code, and their tickets lose subject and notes."""
+    session, cid = uow.session, fact.customer_id
+    session.execute(
+        update(QueueContact)
+        .where(QueueContact.customer_id == cid)
+        .values(caller=fact.code, memo=None)
+    )
+    session.execute(update(Ticket).where(Ticket.customer_id == cid).values(subject=ERASED))
+    steps = select(Ticket.id).where(Ticket.customer_id == cid)
+    session.execute(update(TicketStep).where(TicketStep.ticket_id.in_(steps)).values(note=None))
+    return {}

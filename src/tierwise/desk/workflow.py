@@ -5,6 +5,7 @@ evaluated with the customer → closed; an invalid complaint closes at once)."""
 from __future__ import annotations
 
 from tierwise.db.choices import Choice
+from tierwise.errors import Conflict
 from tierwise.i18n import _
 
 
@@ -59,7 +60,7 @@ DONE = frozenset({S.RESOLVED, S.EVALUATED, S.CLOSED})
 """Reaching one of these stops the resolution clock."""
 
 
-class IllegalMove(ValueError):
+class IllegalMove(Conflict, ValueError):
     """A move the workflow does not allow, naming the ones it does."""
 
 

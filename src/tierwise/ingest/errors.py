@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from tierwise.errors import DomainError
 from tierwise.i18n import _
 
 MAX_REPORTED = 1000
@@ -63,7 +65,7 @@ class ErrorLog:
         return self.count > 0
 
 
-class ImportFileError(Exception):
+class ImportFileError(DomainError):
     """The file as a whole cannot be read: missing, wrong encoding, missing columns."""
 
     def __init__(self, path: Path | str, message: str) -> None:
@@ -72,9 +74,16 @@ class ImportFileError(Exception):
         self.message = message
 
 
-class ImportRejected(Exception):
+class ImportRejected(DomainError):
     """Some rows are bad and nothing was written; the log says which."""
 
     def __init__(self, log: ErrorLog) -> None:
         super().__init__(_("{count} bad values; nothing was written").format(count=log.count))
         self.log = log
+
+    def details(self) -> list[dict[str, Any]]:
+        """Each bad value with its file, row, column and message."""
+        return [
+            {"file": e.file, "row": e.row, "column": e.column, "value": e.value, "msg": str(e)}
+            for e in self.log.errors
+        ]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
+from tierwise.errors import Conflict
 from tierwise.i18n import _
 from tierwise.jobs.models import ACTIVE, Job, JobStatus
 
@@ -35,7 +36,7 @@ R = TypeVar("R", bound=Summarised)
 Work = Callable[[UnitOfWork, Progress], R]
 
 
-class JobRefused(Exception):
+class JobRefused(Conflict):
     """A job of the same kind is queued or running already (in any process)."""
 
     def __init__(self, running: Job | None) -> None:

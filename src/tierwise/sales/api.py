@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from tierwise.customers.models import Customer
+from tierwise.customers.scopes import customer_filter, visible_customer
 from tierwise.db.base import MAX_AMOUNT
-from tierwise.identity.access import Principal, customer_filter, visible_customer
+from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 from tierwise.sales import service
 from tierwise.sales.models import Order, OrderLine, Product

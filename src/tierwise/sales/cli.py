@@ -6,9 +6,9 @@ import datetime as dt
 
 import typer
 
-from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
+from tierwise.runtime import App
 from tierwise.sales.service import add_order, money
 from tierwise.terminal import console, errors
 

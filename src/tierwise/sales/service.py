@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tierwise.config import Settings
+from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import get_customer
 from tierwise.db.base import MAX_AMOUNT
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
-from tierwise.identity.access import Principal, require, visible_customer
+from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.ingest.parse import amount_limit_note

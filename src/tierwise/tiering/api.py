@@ -9,8 +9,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from tierwise.analytics.service import customer_indicators
+from tierwise.customers.scopes import visible_customer
 from tierwise.db.base import plain
-from tierwise.identity.access import Principal, visible_customer
+from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.tiering import service

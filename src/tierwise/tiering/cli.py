@@ -12,12 +12,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from tierwise.analytics.service import NoSnapshot
-from tierwise.bootstrap import App
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
 from tierwise.identity.operator import UNMASKED
+from tierwise.runtime import App
 from tierwise.sheets import write_table_csv
 from tierwise.terminal import console, errors, print_error
 from tierwise.tiering import service

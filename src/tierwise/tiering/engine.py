@@ -12,13 +12,14 @@ import pyarrow as pa
 from sqlalchemy import Connection, or_, select
 
 from tierwise.db.bulk import select_arrow
+from tierwise.errors import Conflict
 from tierwise.tiering import dynamics
 from tierwise.tiering.grading import Grades, grade
 from tierwise.tiering.models import CustomerTier, TierEvaluation, TierOverride, TierPolicy
 from tierwise.tiering.policy import Policy, load_policy
 
 
-class EvaluatedLater(RuntimeError):
+class EvaluatedLater(Conflict, RuntimeError):
     """Tiers move forward in time only: an older as-of date cannot be evaluated again."""
 
 

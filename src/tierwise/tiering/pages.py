@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from tierwise.customers.models import Customer
+from tierwise.customers.scopes import customer_filter
 from tierwise.documents import DocumentRefused
 from tierwise.i18n import _
-from tierwise.identity.access import Principal, customer_filter, require
+from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.tiering import service

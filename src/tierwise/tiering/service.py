@@ -16,11 +16,12 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.service import latest_run
 from tierwise.customers.choices import CustomerStatus
 from tierwise.customers.models import Customer
+from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import get_customer
 from tierwise.db.base import plain
 from tierwise.db.session import UnitOfWork, Units
 from tierwise.i18n import _, current_language
-from tierwise.identity.access import Principal, require, visible_customer
+from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.tiering import engine, store

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from tierwise.analytics.extract import fetch
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.service import NoSnapshot
-from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.i18n import _
+from tierwise.runtime import App
 from tierwise.tiering.engine import overrides
 from tierwise.tiering.grading import grade
 from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS

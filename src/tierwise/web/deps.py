@@ -11,7 +11,6 @@ from fastapi import Depends, Header, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, Signer
 
-from tierwise.bootstrap import App
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
@@ -21,6 +20,7 @@ from tierwise.identity.accounts import NewSession, find_session, find_token, pri
 from tierwise.identity.audit import record
 from tierwise.identity.models import User, UserSession
 from tierwise.identity.roles import Permission
+from tierwise.runtime import App
 from tierwise.web.problems import NotSignedIn, PreconditionRequired, StaleVersion
 
 SESSION_COOKIE = "tierwise_session"

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from itsdangerous import URLSafeSerializer
 
-from tierwise.bootstrap import App
 from tierwise.i18n import _
 from tierwise.identity import accounts
 from tierwise.identity.access import Forbidden, Principal
 from tierwise.identity.audit import record
 from tierwise.identity.models import User
+from tierwise.runtime import App
 from tierwise.web.deps import (
     SESSION_COOKIE,
     AppDep,

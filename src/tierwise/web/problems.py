@@ -15,13 +15,10 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 
 from tierwise.db.failures import Trouble, trouble_of
-from tierwise.desk.workflow import IllegalMove
 from tierwise.documents import DocumentRefused
+from tierwise.errors import DomainError
 from tierwise.i18n import _
 from tierwise.identity.access import Forbidden
-from tierwise.ingest.errors import ImportFileError, ImportRejected
-from tierwise.jobs.runner import JobRefused
-from tierwise.tiering.engine import EvaluatedLater
 
 MEDIA_TYPE = "application/problem+json"
 RETRY_AFTER_SECONDS = 2  # a busy database is one writer's commit away from free
@@ -143,12 +140,8 @@ def install(app: FastAPI) -> None:
             headers = {"Allow": ", ".join(sorted(allowed_methods(app, request.url.path)))}
         return problem(request, exc.status_code, str(exc.detail), headers=headers)
 
-    async def rejected(request: Request, exc: ImportRejected) -> Response:
-        errors = [
-            {"file": e.file, "row": e.row, "column": e.column, "value": e.value, "msg": str(e)}
-            for e in exc.log.errors
-        ]
-        return problem(request, 422, str(exc), errors)
+    async def refusal(request: Request, exc: DomainError) -> Response:
+        return problem(request, exc.status, str(exc) or None, exc.details())
 
     async def database(request: Request, exc: OperationalError) -> Response:
         trouble = trouble_of(exc)
@@ -173,17 +166,13 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(ImportRejected, rejected)  # type: ignore[arg-type]
+    app.add_exception_handler(DomainError, refusal)  # type: ignore[arg-type]
     app.add_exception_handler(DocumentRefused, refused)  # type: ignore[arg-type]
     app.add_exception_handler(NotSignedIn, handler(401, {"WWW-Authenticate": "Bearer"}))
     app.add_exception_handler(Forbidden, handler(403))
     app.add_exception_handler(LookupError, handler(404))
-    app.add_exception_handler(EvaluatedLater, handler(409))
-    app.add_exception_handler(JobRefused, handler(409))
     app.add_exception_handler(StaleVersion, handler(412))
     app.add_exception_handler(PreconditionRequired, handler(428))
-    app.add_exception_handler(ImportFileError, handler(422))
-    app.add_exception_handler(IllegalMove, handler(409))
     app.add_exception_handler(ValueError, handler(422))
     app.add_exception_handler(DataError, stored(422))
     app.add_exception_handler(IntegrityError, handler(409))

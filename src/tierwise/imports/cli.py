@@ -7,15 +7,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from tierwise.bootstrap import App
 from tierwise.customers.choices import CustomerKind
 from tierwise.exit_codes import ExitCode
 from tierwise.i18n import _
 from tierwise.identity.audit import record
+from tierwise.imports.entities import ImportKind, entity_for
 from tierwise.ingest.columns import read_mapping
-from tierwise.ingest.entities import ImportKind, entity_for
 from tierwise.ingest.errors import ImportFileError, ImportRejected
 from tierwise.ingest.pipeline import ImportOptions, ImportResult, run_import
+from tierwise.runtime import App
 from tierwise.terminal import console, errors, print_error, progress_bar
 
 SHOWN_ERRORS = 50

@@ -12,7 +12,7 @@ from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
-from tierwise.ingest.entities import ImportKind, entity_for
+from tierwise.imports.entities import ImportKind, entity_for
 from tierwise.ingest.errors import ImportFileError
 from tierwise.ingest.pipeline import ImportOptions, ImportResult, run_import
 

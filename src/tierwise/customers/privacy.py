@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, delete, select, update
@@ -19,10 +20,10 @@ from tierwise.customers.models import (
     Referral,
 )
 from tierwise.customers.profile import NON_PERSONAL_SECTIONS
+from tierwise.customers.scopes import contact_shown, pseudonym, shown
 from tierwise.customers.views import CUSTOMER_PERSONAL
 from tierwise.db.base import Base, plain, utcnow
-from tierwise.desk.queue_models import QueueContact, Ticket, TicketStep
-from tierwise.identity.access import Principal, contact_shown, pseudonym, shown
+from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
 from tierwise.identity.roles import PERSONAL_FIELDS
 from tierwise.sheets import BOM, CsvWriter
@@ -95,6 +96,14 @@ def bundle_zip(bundle: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class PersonErased:
+    """A person was anonymised: every capability forgets what it holds of them."""
+
+    customer_id: int
+    code: str
+
+
 def erase(session: Session, principal: Principal, customer: Customer, secret: str) -> None:
     """Anonymise a person: personal fields go, orders and figures stay, consents are withdrawn."""
     cid = customer.id
@@ -111,14 +120,6 @@ def erase(session: Session, principal: Principal, customer: Customer, secret: st
         )
     )
     session.execute(update(Interaction).where(Interaction.customer_id == cid).values(memo=None))
-    session.execute(
-        update(QueueContact)
-        .where(QueueContact.customer_id == cid)
-        .values(caller=customer.code, memo=None)
-    )
-    session.execute(update(Ticket).where(Ticket.customer_id == cid).values(subject=ERASED))
-    tickets = select(Ticket.id).where(Ticket.customer_id == cid)
-    session.execute(update(TicketStep).where(TicketStep.ticket_id.in_(tickets)).values(note=None))
     session.execute(
         update(Referral).where(Referral.referred_id == cid).values(referred_name=ERASED)
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from tierwise.bootstrap import App
 from tierwise.db import migrate
 from tierwise.i18n import _
+from tierwise.runtime import App
 from tierwise.terminal import console
 
 

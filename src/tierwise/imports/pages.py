@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse
 from tierwise.i18n import _
 from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
-from tierwise.ingest.entities import ImportKind
+from tierwise.imports.entities import ImportKind
+from tierwise.imports.uploads import import_upload, upload_name
 from tierwise.ingest.errors import ImportFileError, ImportRejected
 from tierwise.ingest.pipeline import ImportOptions
-from tierwise.ingest.uploads import import_upload, upload_name
 from tierwise.web.deps import AppDep, UowDep
 from tierwise.web.pages import PagePrincipal
 from tierwise.web.render import render

@@ -6,12 +6,12 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from tierwise.bootstrap import App
 from tierwise.db import migrate
 from tierwise.i18n import _
 from tierwise.identity import accounts
 from tierwise.identity.audit import record
 from tierwise.identity.models import User
+from tierwise.runtime import App
 from tierwise.terminal import console, errors
 
 

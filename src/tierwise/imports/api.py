@@ -15,9 +15,9 @@ from tierwise.customers.views import customer_rows, marketing_consented, scoped_
 from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
-from tierwise.ingest.entities import ImportKind
+from tierwise.imports.entities import ImportKind
+from tierwise.imports.uploads import import_upload, upload_name
 from tierwise.ingest.pipeline import ImportOptions
-from tierwise.ingest.uploads import import_upload, upload_name
 from tierwise.sheets import BOM, CsvWriter
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.problems import error_responses

@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tierwise.bootstrap import App
 from tierwise.i18n import _
+from tierwise.runtime import App
 from tierwise.web import problems
 from tierwise.web.language import LanguageMiddleware
 from tierwise.web.security import InsecureSecret, SecurityHeadersMiddleware, require_own_secret
@@ -76,6 +76,8 @@ def create_app(tierwise: App) -> FastAPI:
     """Build the API on an already wired application (the one composition root)."""
     from tierwise.accountability import api as accountability_api
     from tierwise.accountability import pages as accountability_pages
+    from tierwise.admin import api as identity_api
+    from tierwise.admin import pages as identity_pages
     from tierwise.analytics import api as analytics_api
     from tierwise.analytics import pages as analytics_pages
     from tierwise.customers import api as customers_api
@@ -83,15 +85,14 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.customers import pages as customers_pages
     from tierwise.desk import api as service_api
     from tierwise.desk import pages as service_pages
-    from tierwise.identity import api as identity_api
-    from tierwise.identity import pages as identity_pages
-    from tierwise.ingest import api as ingest_api
-    from tierwise.ingest import pages as ingest_pages
+    from tierwise.imports import api as ingest_api
+    from tierwise.imports import pages as ingest_pages
     from tierwise.sales import api as sales_api
     from tierwise.sales import pages as sales_pages
     from tierwise.tiering import api as tiering_api
     from tierwise.tiering import pages as tiering_pages
-    from tierwise.web import apidocs, dashboard, pages
+    from tierwise import dashboard
+    from tierwise.web import apidocs, pages
 
     app = FastAPI(
         title="Tierwise",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from tierwise.bootstrap import App
 from tierwise.demo.cli import print_sign_ins
 from tierwise.i18n import _
+from tierwise.runtime import App
+from tierwise.server import create_app
 from tierwise.terminal import console, errors
-from tierwise.web.app import create_app
 from tierwise.web.security import InsecureSecret, require_own_secret
 
 

@@ -7,14 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
-from tierwise.db.base import utcnow
-from tierwise.i18n import _
-from tierwise.identity import accounts
-from tierwise.identity.access import Principal
-from tierwise.identity.audit import record
-from tierwise.identity.models import ApiToken, AuditEntry, Role, User
-from tierwise.identity.roles import Permission
-from tierwise.identity.schemas import (
+from tierwise.admin.schemas import (
     AuditOut,
     Me,
     PasswordChange,
@@ -27,6 +20,13 @@ from tierwise.identity.schemas import (
     UserOut,
     UserRequest,
 )
+from tierwise.db.base import utcnow
+from tierwise.i18n import _
+from tierwise.identity import accounts
+from tierwise.identity.access import Principal
+from tierwise.identity.audit import record
+from tierwise.identity.models import ApiToken, AuditEntry, Role, User
+from tierwise.identity.roles import Permission
 from tierwise.web.deps import (
     SESSION_COOKIE,
     AppDep,

@@ -15,12 +15,13 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.reports import build
 from tierwise.analytics.service import latest_run
 from tierwise.customers.models import Customer
+from tierwise.customers.scopes import customer_filter
 from tierwise.db.base import as_utc
 from tierwise.desk.queue_models import QueueContact, Ticket
 from tierwise.desk.report import report
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.i18n import _, current_language
-from tierwise.identity.access import Principal, customer_filter
+from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 from tierwise.organisation.service import active_rules
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind, TierHistory

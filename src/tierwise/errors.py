@@ -1,0 +1,21 @@
+"""The one base of the domain's refusals, so the web kit answers them knowing no capability."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal the user can act on; `status` is the HTTP answer it maps to."""
+
+    status = 422
+
+    def details(self) -> list[dict[str, Any]] | None:
+        """Per-item errors for the answer (the bad rows of a file); None when there are none."""
+        return None
+
+
+class Conflict(DomainError):
+    """The request clashes with how things stand: another job runs, a move the workflow forbids."""
+
+    status = 409
