@@ -32,6 +32,7 @@ def build() -> typer.Typer:
     from tierwise.imports import cli as ingest_cli
     from tierwise.sales import cli as sales_cli
     from tierwise.tiering import cli as tiering_cli
+    from tierwise.tiering import recompute_cli
 
     app = typer.Typer(
         help=_("Tierwise: tiered customer management (客户分级管理)."),
@@ -71,6 +72,7 @@ def build() -> typer.Typer:
         ingest_cli,
         customers_cli,
         analytics_cli,
+        recompute_cli,
         tiering_cli,
         sales_cli,
         accountability_cli,

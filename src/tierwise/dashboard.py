@@ -17,7 +17,7 @@ from tierwise.analytics.service import latest_run
 from tierwise.customers.models import Customer
 from tierwise.customers.scopes import customer_filter
 from tierwise.db.base import as_utc
-from tierwise.desk.queue_models import QueueContact, Ticket
+from tierwise.desk.models import QueueContact, Ticket
 from tierwise.desk.report import report
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.i18n import _, current_language

@@ -3,9 +3,9 @@
 from tierwise.accountability import models as accountability_models
 from tierwise.analytics import models as analytics_models
 from tierwise.customers import models as customer_models
+from tierwise.customers import surveys as survey_models
 from tierwise.db.base import Base
 from tierwise.desk import models as desk_models
-from tierwise.desk import queue_models
 from tierwise.identity import models as identity_models
 from tierwise.jobs import cursors as cursor_models
 from tierwise.jobs import models as job_models
@@ -23,7 +23,7 @@ __all__ = [
     "identity_models",
     "job_models",
     "organisation_models",
-    "queue_models",
     "sales_models",
+    "survey_models",
     "tiering_models",
 ]

@@ -74,6 +74,7 @@ async def jobs_recovered(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(tierwise: App) -> FastAPI:
     """Build the API on an already wired application (the one composition root)."""
+    from tierwise import dashboard
     from tierwise.accountability import api as accountability_api
     from tierwise.accountability import pages as accountability_pages
     from tierwise.admin import api as identity_api
@@ -91,7 +92,6 @@ def create_app(tierwise: App) -> FastAPI:
     from tierwise.sales import pages as sales_pages
     from tierwise.tiering import api as tiering_api
     from tierwise.tiering import pages as tiering_pages
-    from tierwise import dashboard
     from tierwise.web import apidocs, pages
 
     app = FastAPI(

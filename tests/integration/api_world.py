@@ -19,7 +19,7 @@ from tierwise.customers.profile import ProfileSection
 from tierwise.db.base import utcnow
 from tierwise.demo.scenario import play
 from tierwise.demo.users import DEMO_PASSWORD, create_demo_users
-from tierwise.desk.queue_models import QueueContact
+from tierwise.desk.models import QueueContact
 from tierwise.identity import accounts
 from tierwise.identity.models import User
 from tierwise.organisation.models import Staff

@@ -12,7 +12,7 @@ from tierwise.accountability.models import Task, TaskStatus
 from tierwise.customers.models import Consent, Contact, Customer, Interaction
 from tierwise.db.base import utcnow
 from tierwise.desk import usecases
-from tierwise.desk.queue_models import Ticket, TicketStep
+from tierwise.desk.models import Ticket, TicketStep
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.identity.access import SYSTEM
 from tierwise.organisation.models import TaskKind

@@ -19,7 +19,7 @@ from tierwise.bootstrap import App
 from tierwise.customers.choices import Direction
 from tierwise.customers.models import Contact, Customer, Interaction
 from tierwise.db.base import utcnow
-from tierwise.desk.queue_models import Ticket
+from tierwise.desk.models import Ticket
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.organisation.models import TaskKind

@@ -18,9 +18,9 @@ from tierwise.accountability.scorecard_export import write_xlsx
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.cli import build as build_cli
 from tierwise.customers.models import Customer, Interaction, Referral
+from tierwise.customers.surveys import Survey
 from tierwise.db.session import make_engine
-from tierwise.desk.models import Survey
-from tierwise.desk.queue_models import Ticket
+from tierwise.desk.models import Ticket
 from tierwise.i18n import set_language
 from tierwise.organisation.models import Staff
 from tierwise.tiering.models import TierHistory

@@ -16,7 +16,7 @@ from tierwise.config import Settings
 from tierwise.customers.models import Customer, Interaction
 from tierwise.db import migrate
 from tierwise.desk import queue
-from tierwise.desk.queue_models import QueueContact
+from tierwise.desk.models import QueueContact
 from tierwise.desk.report import report
 from tierwise.organisation.models import OrgPolicy, Staff
 from tierwise.organisation.rules import default_rules_text, load_rules

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Connection, Row, insert, select
 
 from tierwise.customers.models import Customer, Interaction
+from tierwise.customers.surveys import Survey
 from tierwise.desk import tickets
-from tierwise.desk.models import Survey
-from tierwise.desk.queue_models import SlaBreach, Ticket
+from tierwise.desk.models import SlaBreach, Ticket
 from tierwise.desk.workflow import IllegalMove, TicketKind, TicketStatus
 from tierwise.organisation.rules import default_rules_text, load_rules
 from tierwise.tiering.models import CustomerTier, TierEvent, TierPolicy

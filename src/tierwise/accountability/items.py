@@ -22,7 +22,7 @@ from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
 from tierwise.db.base import utcnow
-from tierwise.desk.queue_models import SlaBreach
+from tierwise.desk.models import SlaBreach
 from tierwise.i18n import _, current_language
 from tierwise.jobs.cursors import advance_cursor, read_cursor
 from tierwise.organisation.models import TaskKind

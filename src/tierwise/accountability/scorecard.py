@@ -36,8 +36,8 @@ from tierwise.accountability.models import Assignment, Task
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import InteractionOutcome
 from tierwise.customers.models import Customer, Interaction, Referral
-from tierwise.desk.models import Survey
-from tierwise.desk.queue_models import Ticket
+from tierwise.customers.surveys import Survey
+from tierwise.desk.models import Ticket
 from tierwise.i18n import _
 from tierwise.organisation.models import Staff, TaskKind
 from tierwise.tiering.models import TierHistory, TierReason

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, Float, Select, cast, func, select
 from sqlalchemy.engine import Dialect
 
 from tierwise.customers.models import Customer, Interaction, Referral
-from tierwise.desk.models import SatisfactionFactor, Survey
+from tierwise.customers.surveys import SatisfactionFactor, Survey
 from tierwise.sales.models import Order, OrderLine, Product
 
 BATCH_ROWS = 100_000  # rows converted to Arrow at a time when reading SQLite

@@ -14,7 +14,7 @@ from tierwise.customers.choices import ConsentPurpose, CustomerStatus, Direction
 from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.scopes import visible_customer
 from tierwise.customers.views import customer_detail, customer_page
-from tierwise.desk.queue_models import Ticket
+from tierwise.desk.models import Ticket
 from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
 from tierwise.organisation.choices import InteractionChannel

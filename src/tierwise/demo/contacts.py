@@ -18,8 +18,8 @@ from sqlalchemy import Connection, insert, select
 
 from tierwise.customers.models import Customer
 from tierwise.desk import tickets
+from tierwise.desk.models import ContactStatus, QueueContact
 from tierwise.desk.queue import Caller, queue_key, treatment
-from tierwise.desk.queue_models import ContactStatus, QueueContact
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.identity.access import SYSTEM
 from tierwise.organisation.models import Staff, StaffRole

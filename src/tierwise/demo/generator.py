@@ -17,13 +17,13 @@ from tierwise.customers.models import (
     ProfileEntry,
     Referral,
 )
+from tierwise.customers.surveys import Survey
 from tierwise.demo.activity import make_consents, make_interactions, make_profile, make_referrals
 from tierwise.demo.company import make_products, make_staff
 from tierwise.demo.customers import Population
 from tierwise.demo.orders import History, make_orders
 from tierwise.demo.surveys import make_surveys
 from tierwise.demo.world import Rows, World, money
-from tierwise.desk.models import Survey
 from tierwise.organisation.models import Staff
 from tierwise.sales.models import Order, OrderLine, Product
 

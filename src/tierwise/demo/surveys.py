@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tierwise.customers.surveys import SatisfactionFactor
 from tierwise.demo.customers import Plan
 from tierwise.demo.orders import History
 from tierwise.demo.world import Rows, World
-from tierwise.desk.models import SatisfactionFactor
 
 MOOD = {"growing": 8.6, "steady": 7.6, "declining": 5.6, "dormant": 5.0, "churned": 3.8}
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from tierwise.customers.models import Customer
 from tierwise.customers.scopes import customer_filter, shown, visible_customer
+from tierwise.customers.surveys import Survey
 from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
 from tierwise.desk import queue, usecases
-from tierwise.desk.models import Survey
-from tierwise.desk.queue_models import Ticket, TicketStep
+from tierwise.desk.models import Ticket, TicketStep
 from tierwise.desk.report import report
 from tierwise.desk.usecases import visible_ticket
 from tierwise.desk.workflow import TicketKind, TicketStatus

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tierwise.db.base import as_utc
 from tierwise.desk import queue
-from tierwise.desk.queue_models import ContactStatus, QueueContact
+from tierwise.desk.models import ContactStatus, QueueContact
 from tierwise.desk.report import report, staffing, streams
 from tierwise.desk.staffing import simulate
 from tierwise.i18n import _

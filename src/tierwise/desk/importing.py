@@ -9,7 +9,7 @@ from typing import ClassVar
 from sqlalchemy import Table
 
 from tierwise.customers.importing import CustomerRecordsImport
-from tierwise.desk.models import SatisfactionFactor, Survey
+from tierwise.customers.surveys import SatisfactionFactor, Survey
 from tierwise.ingest.columns import Column, Kind
 
 SURVEY_COLUMNS = (

@@ -1,51 +1,103 @@
-"""Satisfaction surveys: what customers expected and perceived, and would they recommend us."""
+"""The contact centre's records: queued contacts, tickets with their steps, and SLA breaches."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierwise.db.base import Base, IdMixin
-from tierwise.db.choices import Choice
+from tierwise.db.choices import Choice, choice_column
+from tierwise.desk.workflow import TicketKind, TicketStatus
 
 
-class SatisfactionFactor(Choice):
-    """What satisfaction is made of: perceived result against expectation, per factor."""
+class ContactStatus(Choice):
+    """Where a queued contact stands."""
 
-    COMPANY = "company", "Company", "企业形象"
-    PRODUCT = "product", "Product", "产品"
-    SERVICE = "service", "Service and system", "服务与体系"
-    INTERACTION = "interaction", "Interaction", "沟通互动"
-    EMOTION = "emotion", "Emotion", "情感"
-    ENVIRONMENT = "environment", "Environment", "环境"
+    WAITING = "waiting", "Waiting", "排队中"
+    TAKEN = "taken", "Answered", "已接听"
+    ABANDONED = "abandoned", "Abandoned", "已放弃"
 
 
-class Survey(IdMixin, Base):
-    """One answered satisfaction survey; attitude in the loyalty matrix comes from here only."""
+class QueueContact(IdMixin, Base):
+    """A contact in the queue: who (if known), its tier's treatment, and its timeline."""
 
-    __tablename__ = "surveys"
-    __table_args__ = (
-        UniqueConstraint("code"),
-        CheckConstraint("nps BETWEEN 0 AND 10", name="nps_range"),
-        CheckConstraint("csat BETWEEN 1 AND 5", name="csat_range"),
+    __tablename__ = "queue_contacts"
+    __table_args__ = (Index("ix_queue_contacts_next", "status", "lane", "queue_key"),)
+
+    caller: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    tier: Mapped[str | None] = mapped_column(String(16))
+    lane: Mapped[int] = mapped_column(doc="0 green channel, 1 normal, 2 last (blacklist)")
+    priority: Mapped[int] = mapped_column(doc="the tier's rank within the lane; lower first")
+    queue_key: Mapped[float] = mapped_column(
+        Float, doc="order within the lane: by rank then arrival, or arrival plus rank × ageing"
     )
+    answer_seconds: Mapped[int]
+    status: Mapped[ContactStatus] = mapped_column(
+        choice_column(ContactStatus), default=ContactStatus.WAITING
+    )
+    arrived_at: Mapped[dt.datetime]
+    taken_at: Mapped[dt.datetime | None]
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    abandoned_at: Mapped[dt.datetime | None]
+    callback_due: Mapped[dt.datetime | None]
+    callback_done_at: Mapped[dt.datetime | None]
+    callback_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    memo: Mapped[str | None] = mapped_column(Text)
+    routed: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        doc="identified by the telephony side or the system: only such calls serve a customer",
+    )
+    entered_by: Mapped[str | None] = mapped_column(String(100), doc="who queued it")
 
-    code: Mapped[str] = mapped_column(String(130))
+
+class Ticket(IdMixin, Base):
+    """A service request or complaint with its tier's priority and its SLA clocks."""
+
+    __tablename__ = "tickets"
+
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    answered_on: Mapped[dt.date] = mapped_column(Date)
-    nps: Mapped[int | None] = mapped_column(SmallInteger, doc="0–10: would you recommend us?")
-    csat: Mapped[int | None] = mapped_column(SmallInteger, doc="1–5: how satisfied overall")
-    company_expected: Mapped[int | None] = mapped_column(SmallInteger)
-    company_perceived: Mapped[int | None] = mapped_column(SmallInteger)
-    product_expected: Mapped[int | None] = mapped_column(SmallInteger)
-    product_perceived: Mapped[int | None] = mapped_column(SmallInteger)
-    service_expected: Mapped[int | None] = mapped_column(SmallInteger)
-    service_perceived: Mapped[int | None] = mapped_column(SmallInteger)
-    interaction_expected: Mapped[int | None] = mapped_column(SmallInteger)
-    interaction_perceived: Mapped[int | None] = mapped_column(SmallInteger)
-    emotion_expected: Mapped[int | None] = mapped_column(SmallInteger)
-    emotion_perceived: Mapped[int | None] = mapped_column(SmallInteger)
-    environment_expected: Mapped[int | None] = mapped_column(SmallInteger)
-    environment_perceived: Mapped[int | None] = mapped_column(SmallInteger)
+    kind: Mapped[TicketKind] = mapped_column(choice_column(TicketKind))
+    channel: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    status: Mapped[TicketStatus] = mapped_column(choice_column(TicketStatus), index=True)
+    tier: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(doc="lane × 100 + tier rank: lower is more urgent")
+    department: Mapped[str | None] = mapped_column(String(100))
+    opened_at: Mapped[dt.datetime]
+    first_response_due: Mapped[dt.datetime]
+    resolution_due: Mapped[dt.datetime]
+    first_response_at: Mapped[dt.datetime | None]
+    resolved_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    paused_since: Mapped[dt.datetime | None]
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class TicketStep(IdMixin, Base):
+    """Every move of a ticket: when, from and to, who, and why."""
+
+    __tablename__ = "ticket_steps"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[dt.datetime]
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class SlaBreach(IdMixin, Base):
+    """A ticket that missed a clock: raised once per ticket and clock, for accountability."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (UniqueConstraint("ticket_id", "clock"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    clock: Mapped[str] = mapped_column(String(20), doc="first_response or resolution")
+    due: Mapped[dt.datetime]
+    noticed_at: Mapped[dt.datetime]

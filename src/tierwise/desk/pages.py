@@ -13,7 +13,7 @@ from tierwise.customers.scopes import customer_filter, shown
 from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
 from tierwise.desk import queue, usecases
-from tierwise.desk.queue_models import ContactStatus, QueueContact, Ticket
+from tierwise.desk.models import ContactStatus, QueueContact, Ticket
 from tierwise.desk.workflow import MOVES, TicketKind, TicketStatus
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import require

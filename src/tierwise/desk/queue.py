@@ -21,7 +21,7 @@ from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.models import Contact, Customer, Interaction
 from tierwise.customers.scopes import customer_filter
 from tierwise.db.base import as_utc
-from tierwise.desk.queue_models import ContactStatus, QueueContact
+from tierwise.desk.models import ContactStatus, QueueContact
 from tierwise.i18n import _
 from tierwise.identity.access import SYSTEM, Principal
 from tierwise.identity.roles import Permission

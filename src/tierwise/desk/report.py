@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 
 from tierwise.db.base import as_utc
+from tierwise.desk.models import ContactStatus, QueueContact
 from tierwise.desk.queue import UNKNOWN
-from tierwise.desk.queue_models import ContactStatus, QueueContact
 from tierwise.desk.staffing import Stream, agents_needed
 from tierwise.organisation.rules import OrgRules
 

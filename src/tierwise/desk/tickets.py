@@ -17,11 +17,11 @@ from sqlalchemy import Connection, func, insert, select, update
 from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.service import CustomerNotFound
+from tierwise.customers.surveys import Survey
 from tierwise.db.base import as_utc
 from tierwise.desk.calendar import Calendar
-from tierwise.desk.models import Survey
+from tierwise.desk.models import SlaBreach, Ticket, TicketStep
 from tierwise.desk.queue import UNKNOWN, treatment
-from tierwise.desk.queue_models import SlaBreach, Ticket, TicketStep
 from tierwise.desk.workflow import DONE, RESPONDED, TicketKind, TicketStatus, check_move
 from tierwise.i18n import _, current_language
 from tierwise.jobs.cursors import advance_cursor, read_cursor

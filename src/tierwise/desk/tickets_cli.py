@@ -14,7 +14,7 @@ from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound
 from tierwise.db.base import as_utc
 from tierwise.desk import tickets, usecases
-from tierwise.desk.queue_models import Ticket, TicketStep
+from tierwise.desk.models import Ticket, TicketStep
 from tierwise.desk.workflow import IllegalMove, TicketKind, TicketStatus
 from tierwise.i18n import _, current_language
 from tierwise.organisation.service import active_rules

@@ -13,7 +13,7 @@ from tierwise.customers.service import ContactLogged
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue, tickets
-from tierwise.desk.queue_models import QueueContact, Ticket, TicketStep
+from tierwise.desk.models import QueueContact, Ticket, TicketStep
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.i18n import _
 from tierwise.identity.access import Principal, require
