@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from tierwise import runtime
+from tierwise.analytics.service import Recomputes
 from tierwise.config import Settings
 from tierwise.db.session import make_engine
 from tierwise.runtime import Reactions, SnapshotStep
@@ -45,6 +46,11 @@ class App(runtime.App):
     recompute_steps: Callable[[], tuple[SnapshotStep, ...]] = field(
         default=lambda: recompute_steps()
     )
+
+    @property
+    def recomputes(self) -> Recomputes:
+        """The recompute job with the steps and runner wired here (scripts and tests use it)."""
+        return Recomputes.of(self)
 
 
 def bootstrap(settings: Settings | None = None, engine: Engine | None = None) -> App:
