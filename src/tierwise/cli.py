@@ -19,20 +19,7 @@ SETS_UP_ITS_OWN_SCHEMA = {"db", "demo", "init"}
 
 def build() -> typer.Typer:
     """Assemble the command tree; help texts are translated, so the language is set before."""
-    from tierwise import serve as web_cli
-    from tierwise.accountability import cli as accountability_cli
-    from tierwise.accountability import scorecard_cli
-    from tierwise.admin import cli as identity_cli
-    from tierwise.admin import database_cli as db_cli
-    from tierwise.analytics import cli as analytics_cli
-    from tierwise.customers import cli as customers_cli
-    from tierwise.demo import cli as demo_cli
-    from tierwise.desk import cli as service_cli
-    from tierwise.desk import tickets_cli
-    from tierwise.imports import cli as ingest_cli
-    from tierwise.sales import cli as sales_cli
-    from tierwise.tiering import cli as tiering_cli
-    from tierwise.tiering import recompute_cli
+    from tierwise import capabilities, serve
 
     app = typer.Typer(
         help=_("Tierwise: tiered customer management (客户分级管理)."),
@@ -67,22 +54,7 @@ def build() -> typer.Typer:
             tierwise.operator = operator.acting_as(uow.session, as_user)
 
     settings = Settings()
-    for module in (
-        db_cli,
-        ingest_cli,
-        customers_cli,
-        analytics_cli,
-        recompute_cli,
-        tiering_cli,
-        sales_cli,
-        accountability_cli,
-        scorecard_cli,
-        service_cli,
-        tickets_cli,
-        identity_cli,
-        web_cli,
-        demo_cli,
-    ):
+    for module in (*capabilities.modules("commands"), serve):
         module.register(app)
     return app
 

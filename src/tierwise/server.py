@@ -74,24 +74,7 @@ async def jobs_recovered(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(tierwise: App) -> FastAPI:
     """Build the API on an already wired application (the one composition root)."""
-    from tierwise import dashboard
-    from tierwise.accountability import api as accountability_api
-    from tierwise.accountability import pages as accountability_pages
-    from tierwise.admin import api as identity_api
-    from tierwise.admin import pages as identity_pages
-    from tierwise.analytics import api as analytics_api
-    from tierwise.analytics import pages as analytics_pages
-    from tierwise.customers import api as customers_api
-    from tierwise.customers import forms as customers_forms
-    from tierwise.customers import pages as customers_pages
-    from tierwise.desk import api as service_api
-    from tierwise.desk import pages as service_pages
-    from tierwise.imports import api as ingest_api
-    from tierwise.imports import pages as ingest_pages
-    from tierwise.sales import api as sales_api
-    from tierwise.sales import pages as sales_pages
-    from tierwise.tiering import api as tiering_api
-    from tierwise.tiering import pages as tiering_pages
+    from tierwise import capabilities
     from tierwise.web import apidocs, pages
 
     app = FastAPI(
@@ -122,32 +105,10 @@ def create_app(tierwise: App) -> FastAPI:
         """Whether the server is up (no database access): the framework's floor in benchmarks."""
         return {"status": "ok"}
 
-    for module in (
-        identity_api,
-        customers_api,
-        tiering_api,
-        sales_api,
-        analytics_api,
-        service_api,
-        accountability_api,
-        ingest_api,
-    ):
+    for module in capabilities.modules("api"):
         api.include_router(module.router)
     app.include_router(api)
-    for module in (
-        pages,
-        apidocs,
-        dashboard,
-        customers_pages,
-        customers_forms,
-        sales_pages,
-        service_pages,
-        tiering_pages,
-        ingest_pages,
-        accountability_pages,
-        analytics_pages,
-        identity_pages,
-    ):
+    for module in (pages, apidocs, *capabilities.modules("pages")):
         app.include_router(module.router)
     app.state.error_page = pages.error_page
 
