@@ -30,7 +30,7 @@ CAPABILITIES = [
     "imports",
     "demo",
 ]
-ROOFS = {"bootstrap", "schema", "server", "serve", "cli", "__main__", "__init__"}
+ROOFS = {"bootstrap", "capabilities", "schema", "server", "serve", "cli", "__main__", "__init__"}
 
 
 def level(part: str) -> int:
