@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tierwise.i18n import _
 from tierwise.runtime import App
 from tierwise.web import problems
+from tierwise.web.deps import single_values
 from tierwise.web.language import LanguageMiddleware
 from tierwise.web.security import InsecureSecret, SecurityHeadersMiddleware, require_own_secret
 
@@ -98,7 +99,11 @@ def create_app(tierwise: App) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
 
     # Any request can be malformed (400) or invalid (422); both answer as problem+json.
-    api = APIRouter(prefix=API_PREFIX, responses=problems.error_responses(400, 422))
+    api = APIRouter(
+        prefix=API_PREFIX,
+        responses=problems.error_responses(400, 422),
+        dependencies=[Depends(single_values)],
+    )
 
     @api.get("/health", tags=["server"])
     def health() -> dict[str, str]:

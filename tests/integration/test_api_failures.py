@@ -61,3 +61,13 @@ def test_an_unexpected_failure_is_a_500_problem_without_internals(demo: App) -> 
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["status"] == 500 and r.json()["instance"] == "/api/v1/fault"
     assert "secret" not in r.text and "RuntimeError" not in r.text
+
+
+def test_a_query_parameter_given_twice_is_refused_naming_it(demo: App) -> None:
+    client = server(url_of(demo))
+    r = client.get("/api/v1/customers", params=[("limit", "5"), ("limit", "500")])
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["loc"] == ["query", "limit"]
+    assert client.get("/api/v1/health", params=[("probe", "1"), ("probe", "2")]).status_code == 422
+    assert client.get("/api/v1/health", params={"probe": "1"}).status_code == 200

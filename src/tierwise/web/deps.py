@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, Signer
 
@@ -37,6 +38,18 @@ def get_app(request: Request) -> App:
 
 
 AppDep = Annotated[App, Depends(get_app)]
+
+
+def single_values(request: Request) -> None:
+    """Refuse a query parameter given twice: every one of the API takes one value, and taking the
+    last silently would filter by something the caller did not mean."""
+    seen: set[str] = set()
+    for key, _value in request.query_params.multi_items():
+        if key in seen:
+            raise RequestValidationError(
+                [{"loc": ("query", key), "msg": _("given more than once"), "type": "repeated"}]
+            )
+        seen.add(key)
 
 
 def get_uow(request: Request, app: AppDep) -> Iterator[UnitOfWork]:
