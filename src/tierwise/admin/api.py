@@ -20,11 +20,9 @@ from tierwise.admin.schemas import (
     UserOut,
     UserRequest,
 )
-from tierwise.db.base import utcnow
 from tierwise.i18n import _
-from tierwise.identity import accounts
+from tierwise.identity import accounts, usecases
 from tierwise.identity.access import Principal
-from tierwise.identity.audit import record
 from tierwise.identity.models import ApiToken, AuditEntry, Role, User
 from tierwise.identity.roles import Permission
 from tierwise.web.deps import (
@@ -94,10 +92,7 @@ def change_password(
     body: PasswordChange, app: AppDep, uow: UowDep, principal: PrincipalDep
 ) -> None:
     """Change your own password; every session of yours ends, so sign in again."""
-    user = uow.session.get(User, principal.user_id)
-    assert user is not None
-    accounts.change_own_password(uow.session, user, body.current_password, body.new_password)
-    record(uow.session, principal, "change_password", "user", user.username)
+    usecases.change_own_password(uow, principal, body.current_password, body.new_password)
     uow.commit()
 
 
@@ -118,26 +113,16 @@ def list_tokens(uow: UowDep, principal: PrincipalDep) -> list[ApiToken]:
 )
 def create_token(body: TokenRequest, uow: UowDep, principal: PrincipalDep) -> dict[str, object]:
     """A new API token limited to the given scopes; the response is the only time it is shown."""
-    user = uow.session.get(User, principal.user_id)
-    assert user is not None
-    if principal.kind == "token":
-        raise accounts.AccountError(_("sign in with a password to create tokens"))
-    token, raw = accounts.issue_token(
-        uow.session, user, body.name, [s.value for s in body.scopes], body.days, utcnow()
-    )
-    record(uow.session, principal, "create_token", "token", str(token.id), note=body.name)
+    scopes = [s.value for s in body.scopes]
+    new = usecases.create_token(uow, principal, body.name, scopes, body.days)
     uow.commit()
-    return {**TokenOut.model_validate(token).model_dump(), "token": raw}
+    return {**TokenOut.model_validate(new.token).model_dump(), "token": new.raw}
 
 
 @router.delete("/tokens/{token_id}", status_code=204, responses=error_responses(401, 403, 404))
 def revoke_token(token_id: RowId, uow: UowDep, principal: PrincipalDep) -> None:
     """Revoke a token: it stops working at once."""
-    user = uow.session.get(User, principal.user_id)
-    assert user is not None
-    any_user = principal.can(Permission.USERS_MANAGE)
-    accounts.revoke_token(uow.session, user, token_id, utcnow(), any_user)
-    record(uow.session, principal, "revoke_token", "token", str(token_id))
+    usecases.revoke_token(uow, principal, token_id, any_user=True)
     uow.commit()
 
 
@@ -154,13 +139,11 @@ def create_user(
     body: UserRequest, uow: UowDep, principal: Principal = allowed(Permission.USERS_MANAGE)
 ) -> dict[str, object]:
     """Add a user with a one-time password they must change at first sign-in."""
-    password = accounts.one_time_password()
-    user = accounts.add_user(
-        uow.session, body.username, body.display_name, body.role, password, body.staff_code
+    new = usecases.create_user(
+        uow, principal, body.username, body.display_name, body.role, body.staff_code
     )
-    record(uow.session, principal, "create_user", "user", user.username, note=f"role {user.role}")
     uow.commit()
-    return {**UserOut.model_validate(user).model_dump(), "one_time_password": password}
+    return {**UserOut.model_validate(new.user).model_dump(), "one_time_password": new.password}
 
 
 @router.post(
@@ -174,8 +157,7 @@ def disable_user(
     """Stop a user signing in; their sessions and tokens stop working."""
     if uow.session.scalar(select(User.id).where(User.username == username)) is None:
         raise LookupError(_("no user called {name!r}").format(name=username))
-    user = accounts.disable_user(uow.session, username)
-    record(uow.session, principal, "disable_user", "user", username)
+    user = usecases.disable_user(uow, principal, username)
     uow.commit()
     return user
 

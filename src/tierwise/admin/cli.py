@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from tierwise.db import migrate
 from tierwise.i18n import _
-from tierwise.identity import accounts
-from tierwise.identity.audit import record
+from tierwise.identity import accounts, usecases
 from tierwise.identity.models import User
 from tierwise.runtime import App
 from tierwise.terminal import console, errors
@@ -33,13 +32,9 @@ def print_password(username: str, password: str) -> None:
 def first_admin(app: App, username: str) -> str | None:
     """Create the first administrator with a one-time password, unless an admin exists."""
     with app.uow() as uow:
-        if uow.session.scalar(select(User.id).where(User.role == "admin")) is not None:
-            return None
-        password = accounts.one_time_password()
-        accounts.add_user(uow.session, username, _("Administrator"), "admin", password)
-        record(uow.session, app.operator, "create_user", "user", username, note="first admin")
+        new = usecases.first_admin(uow, app.operator, username)
         uow.commit()
-    return password
+    return new.password if new else None
 
 
 def register(app: typer.Typer) -> None:
@@ -66,28 +61,24 @@ def register(app: typer.Typer) -> None:
         staff: str = typer.Option(None, help=_("staff code, for owners and CSRs")),
     ) -> None:
         tierwise: App = ctx.obj
-        password = accounts.one_time_password()
         with tierwise.uow() as uow:
             try:
-                accounts.add_user(uow.session, username, name or username, role, password, staff)
+                new = usecases.create_user(
+                    uow, tierwise.operator, username, name or username, role, staff
+                )
             except accounts.AccountError as exc:
                 raise _fail(exc) from exc
-            record(
-                uow.session, tierwise.operator, "create_user", "user", username, note=f"role {role}"
-            )
             uow.commit()
-        print_password(username, password)
+        print_password(username, new.password)
 
     @users.command("passwd", help=_("Give a user a new one-time password (lifts a lockout)."))
     def passwd(ctx: typer.Context, username: str) -> None:
         tierwise: App = ctx.obj
-        password = accounts.one_time_password()
         with tierwise.uow() as uow:
             try:
-                accounts.set_password(uow.session, username, password, temporary=True)
+                password = usecases.reset_password(uow, tierwise.operator, username)
             except accounts.AccountError as exc:
                 raise _fail(exc) from exc
-            record(uow.session, tierwise.operator, "reset_password", "user", username)
             uow.commit()
         print_password(username, password)
 
@@ -96,10 +87,9 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
             try:
-                accounts.disable_user(uow.session, username)
+                usecases.disable_user(uow, tierwise.operator, username)
             except accounts.AccountError as exc:
                 raise _fail(exc) from exc
-            record(uow.session, tierwise.operator, "disable_user", "user", username)
             uow.commit()
         console.print(_("User {name} is disabled.").format(name=username))
 

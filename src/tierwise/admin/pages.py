@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from tierwise.db.base import utcnow
 from tierwise.i18n import _
-from tierwise.identity import accounts
+from tierwise.identity import accounts, usecases
 from tierwise.identity.access import require
-from tierwise.identity.audit import record
 from tierwise.identity.models import ApiToken, AuditEntry, Role, User
 from tierwise.identity.roles import Permission
 from tierwise.web.deps import UowDep
@@ -62,24 +61,18 @@ def add_user(
     staff: Annotated[str, Form(max_length=64)] = "",
 ) -> HTMLResponse:
     """Add a user and show their one-time password once."""
-    require(principal, Permission.USERS_MANAGE)
-    password = accounts.one_time_password()
     username = username.strip()
     try:
-        accounts.add_user(
-            uow.session,
-            username.strip(),
-            display_name.strip(),
-            role,
-            password,
-            staff.strip() or None,
+        new = usecases.create_user(
+            uow, principal, username, display_name.strip(), role, staff.strip() or None
         )
     except accounts.AccountError as exc:
         return _admin(request, uow, principal, status=422, error=str(exc))
-    record(uow.session, principal, "create_user", "user", username, note=f"role {role}")
     uow.commit()
     message = _("User {name}: one-time password {password} (change it at first sign-in)")
-    return _admin(request, uow, principal, message=message.format(name=username, password=password))
+    return _admin(
+        request, uow, principal, message=message.format(name=username, password=new.password)
+    )
 
 
 @router.get("/tokens", response_class=HTMLResponse)
@@ -113,12 +106,9 @@ def create_token(
     days: Annotated[int, Form(ge=1, le=366)] = 90,
 ) -> HTMLResponse:
     """A token with everything your role allows; shown this once."""
-    user = uow.session.get(User, principal.user_id)
-    assert user is not None
-    token, raw = accounts.issue_token(uow.session, user, name.strip(), [], days, utcnow())
-    record(uow.session, principal, "create_token", "token", str(token.id), note=name)
+    new = usecases.create_token(uow, principal, name.strip(), [], days)
     uow.commit()
-    return _tokens(request, uow, principal, new_token=raw)
+    return _tokens(request, uow, principal, new_token=new.raw)
 
 
 @router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse)
@@ -126,9 +116,6 @@ def revoke(
     request: Request, token_id: RowId, uow: UowDep, principal: PagePrincipal
 ) -> HTMLResponse:
     """Stop one of your tokens working at once."""
-    user = uow.session.get(User, principal.user_id)
-    assert user is not None
-    accounts.revoke_token(uow.session, user, token_id, utcnow(), False)
-    record(uow.session, principal, "revoke_token", "token", str(token_id))
+    usecases.revoke_token(uow, principal, token_id, any_user=False)
     uow.commit()
     return _tokens(request, uow, principal, message=_("Token revoked."))

@@ -47,10 +47,19 @@ def at_terminal() -> Principal:
 
 
 def acting_as(session: Session, username: str) -> Principal:
-    """The Tierwise user `--as` names, refused unless they exist and may sign in."""
+    """The Tierwise user `--as` names, refused unless they exist and may sign in; the command
+    line stays an administrator's tool, so only the name (and staff member) changes, not what
+    the operator may do or see."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         raise AccountError(
             _("--as {name}: there is no active Tierwise user of that name").format(name=username)
         )
-    return replace(principal_for(session, user, COMMAND_LINE), address=terminal())
+    operator = at_terminal()
+    return replace(
+        principal_for(session, user, COMMAND_LINE),
+        permissions=operator.permissions,
+        row_scope=operator.row_scope,
+        personal_fields=operator.personal_fields,
+        address=operator.address,
+    )

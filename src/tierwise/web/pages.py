@@ -13,10 +13,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from itsdangerous import URLSafeSerializer
 
 from tierwise.i18n import _
-from tierwise.identity import accounts
+from tierwise.identity import accounts, usecases
 from tierwise.identity.access import Forbidden, Principal
-from tierwise.identity.audit import record
-from tierwise.identity.models import User
 from tierwise.runtime import App
 from tierwise.web.deps import (
     SESSION_COOKIE,
@@ -195,13 +193,10 @@ def change_password(
     new_password: Annotated[str, Form(max_length=200)],
 ) -> HTMLResponse | RedirectResponse:
     """Check the current password, set the new one; every session ends, so sign in again."""
-    user = uow.session.get(User, principal.user_id)
-    assert user is not None
     try:
-        accounts.change_own_password(uow.session, user, current_password, new_password)
+        usecases.change_own_password(uow, principal, current_password, new_password)
     except accounts.AccountError as exc:
         return render(request, "password.html", principal, status=422, error=str(exc))
-    record(uow.session, principal, "change_password", "user", user.username)
     uow.commit()
     response = redirect_with(request, "/sign-in", _("Password changed; sign in with it."))
     response.delete_cookie(SESSION_COOKIE)
