@@ -32,6 +32,7 @@ from tierwise.organisation.rules import load_rules
 from tierwise.tiering.models import CustomerTier, TierEvent
 
 from ..postgres import database_for
+from .units import in_unit
 
 TODAY = dt.date(2026, 11, 2)
 RULES_SOURCE = """
@@ -138,14 +139,17 @@ def test_manual_and_bulk_reassignment_keep_history_and_respect_capacity(app: App
         )
         assignment.run(conn, RULES, TODAY - dt.timedelta(days=5))
         uow.commit()
-    service.set_owner(app, "K1", "S1", "closer to the client", "li", TODAY, force=False)
+    in_unit(app, service.set_owner, "K1", "S1", "closer to the client", "li", TODAY, force=False)
     with pytest.raises(ValueError, match="capacity"):
-        service.set_owner(app, "K2", "S1", "also", "li", TODAY, force=False)
-    assert service.move_all(app, "S2", "team change", "li", TODAY, to_code="S1") == (0, 1)
+        in_unit(app, service.set_owner, "K2", "S1", "also", "li", TODAY, force=False)
+    assert in_unit(app, service.move_all, "S2", "team change", "li", TODAY, to_code="S1") == (0, 1)
     with app.uow() as uow:
         third = staff(uow.connection, "S3", "account_manager", capacity=30)
         uow.commit()
-    assert service.move_all(app, "S2", "team change", "li", TODAY) == (1, 0)  # by the rules
+    assert in_unit(app, service.move_all, "S2", "team change", "li", TODAY) == (
+        1,
+        0,
+    )  # by the rules
     with app.uow() as uow:
         assert (owner_of(uow.connection, first), owner_of(uow.connection, second)) == (small, third)
         history = assignment.owners_history(uow.connection, first)
@@ -266,7 +270,7 @@ def test_concurrent_runs_never_assign_twice_or_beyond_capacity(committed: App) -
     def run() -> None:
         barrier.wait()
         try:
-            service.run_daily(committed, TODAY)
+            in_unit(committed, service.run_daily, TODAY, committed.settings.timezone)
         except BaseException as exc:  # a worker's failure fails the test
             failures.append(exc)
 

@@ -14,6 +14,7 @@ from tierwise.accountability.models import AccountabilityItem, ItemKind
 from tierwise.accountability.scorecard import scorecards
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
+from tierwise.identity.access import SYSTEM
 from tierwise.organisation.models import Staff
 from tierwise.organisation.rules import default_rules_text
 from tierwise.organisation.service import active_rules
@@ -23,6 +24,7 @@ from tierwise.tiering.service import apply_policy
 
 from ..postgres import database_for
 from .demo_db import committed_demo
+from .units import in_unit
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -41,10 +43,10 @@ def organised(
     """Demo data graded, owned and tasked once."""
     url = database_for(request.param, "tierwise_test_org", str(tmp_path_factory.mktemp("o")))
     app = committed_demo(url, customers=500, seed=7, as_of=AS_OF)
-    apply_policy(app, default_policy_text(), "default", "test")
-    service.apply_rules(app, default_rules_text(), "default", "test")
+    in_unit(app, apply_policy, SYSTEM, default_policy_text(), "default", "test")
+    in_unit(app, service.apply_rules, default_rules_text(), "default", "test")
     recompute(app, AS_OF)
-    service.run_daily(app, AS_OF)
+    in_unit(app, service.run_daily, AS_OF, app.settings.timezone)
     yield app
     app.engine.dispose()
 
@@ -86,9 +88,11 @@ def test_a_key_account_downgrade_is_raised_against_its_owner(organised: App) -> 
         .replace('mode = "period"', 'mode = "immediate"')
         .replace("grace_days = 30", "grace_days = 0")
     )
-    apply_policy(organised, stricter, "stricter", "test")
+    in_unit(organised, apply_policy, SYSTEM, stricter, "stricter", "test")
     recompute(organised, dt.date(2026, 12, 1))
-    result = service.run_daily(organised, dt.date(2026, 12, 1))
+    result = in_unit(
+        organised, service.run_daily, dt.date(2026, 12, 1), organised.settings.timezone
+    )
     assert result.items[ItemKind.KEY_ACCOUNT_DOWNGRADED] > 0
     with organised.uow() as uow:
         item = uow.session.scalars(

@@ -21,6 +21,7 @@ from tierwise.config import Settings
 from tierwise.customers.models import Customer
 from tierwise.db.base import MAX_AMOUNT, utcnow
 from tierwise.identity import accounts
+from tierwise.identity.access import SYSTEM
 from tierwise.ingest.errors import ImportRejected, RowError
 from tierwise.ingest.pipeline import ImportOptions, run_import
 from tierwise.sales.importing import OrdersImport
@@ -30,6 +31,7 @@ from tierwise.tiering.service import apply_policy
 
 from ..postgres import database_for
 from .demo_db import committed_demo
+from .units import in_unit
 
 AS_OF = dt.date(2026, 11, 1)
 API = "/api/v1"
@@ -55,7 +57,7 @@ def limits(
 ) -> Iterator[Limits]:
     url = database_for(request.param, "tierwise_test_limits", str(tmp_path_factory.mktemp("l")))
     app = committed_demo(url, customers=40, seed=3, as_of=AS_OF)
-    apply_policy(app, default_policy_text(), "default", "test")
+    in_unit(app, apply_policy, SYSTEM, default_policy_text(), "default", "test")
     with app.uow() as uow:
         admin = accounts.add_user(uow.session, "admin", "管理员", "admin", "a-long-password-1")
         admin.must_change_password = False

@@ -40,6 +40,7 @@ from tierwise.tiering.simulate import distribution, simulate
 
 from ..postgres import database_for
 from .demo_db import committed_demo
+from .units import in_unit
 
 
 def override_as(
@@ -93,7 +94,7 @@ def graded(
     """Demo data graded once by the default policy (the tests run in order on it)."""
     url = database_for(request.param, "tierwise_test_tiers", str(tmp_path_factory.mktemp("t")))
     app = committed_demo(url, customers=400, seed=11, as_of=AS_OF)
-    service.apply_policy(app, default_policy_text(), "default", "test")
+    in_unit(app, service.apply_policy, SYSTEM, default_policy_text(), "default", "test")
     recompute(app)
     yield app
     app.engine.dispose()

@@ -10,9 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from tierwise.accountability import items as item_rules
-from tierwise.accountability import scoped
-from tierwise.accountability.assignment import owners_history
+from tierwise.accountability import usecases
 from tierwise.accountability.models import (
     AccountabilityItem,
     AssignmentReason,
@@ -23,16 +21,14 @@ from tierwise.accountability.models import (
     Task,
     TaskStatus,
 )
-from tierwise.accountability.scoped import visible, visible_scorecards
+from tierwise.accountability.scoped import visible_scorecards
 from tierwise.accountability.scorecard import period_bounds
-from tierwise.accountability.service import complete_task, set_owner
 from tierwise.customers.models import Customer
-from tierwise.customers.scopes import customer_filter, visible_customer
+from tierwise.customers.scopes import customer_filter
 from tierwise.identity.access import Principal
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.organisation.models import Staff, StaffLevel, StaffRole, TaskKind
-from tierwise.web.deps import AppDep, UowDep, allowed, as_of_today, release
+from tierwise.web.deps import AppDep, UowDep, allowed, as_of_today
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
 from tierwise.web.types import RowId
@@ -159,21 +155,7 @@ def change_owner(
     principal: Principal = allowed(Permission.ASSIGNMENTS_WRITE),
 ) -> None:
     """Hand a customer to another owner (within capacity unless forced); history is kept."""
-    customer = visible_customer(uow.session, principal, code)
-    before = uow.session.get(Staff, customer.owner_id) if customer.owner_id else None
-    old_owner = before.code if before else None
-    release(uow)  # the move runs in a unit of work of its own
-    set_owner(
-        app, customer.code, body.staff, body.reason, principal.username, as_of_today(), body.force
-    )
-    record(
-        uow.session,
-        principal,
-        "assign",
-        "customer",
-        customer.code,
-        changes={"owner": [old_owner, body.staff]},
-    )
+    usecases.change_owner(uow, principal, code, body.staff, body.reason, as_of_today(), body.force)
     uow.commit()
 
 
@@ -186,10 +168,9 @@ def assignments(
     code: str, uow: UowDep, principal: Principal = allowed(Permission.CUSTOMERS_READ)
 ) -> list[dict[str, Any]]:
     """Every owner and dedicated CSR the customer has had, newest first."""
-    customer = visible_customer(uow.session, principal, code)
     return [
         {**{k: row[k] for k in AssignmentOut.model_fields if k in row}, "staff": row["code"]}
-        for row in owners_history(uow.connection, customer.id)
+        for row in usecases.owners_of(uow, principal, code)
     ]
 
 
@@ -223,9 +204,7 @@ def task_done(
     task_id: RowId, uow: UowDep, principal: Principal = allowed(Permission.TASKS_WRITE)
 ) -> Task:
     """Mark a task done by hand (obligations are done by logging the contact)."""
-    visible(uow.session, principal, Task, task_id)
-    task = complete_task(uow.session, task_id, as_of_today())
-    record(uow.session, principal, "done", "task", str(task_id))
+    task = usecases.finish_task(uow, principal, task_id, as_of_today())
     uow.commit()
     return task
 
@@ -266,7 +245,7 @@ def answer_item(
     principal: Principal = allowed(Permission.ITEMS_ANSWER),
 ) -> AccountabilityItem:
     """The owner's answer: a reason code and an explanation."""
-    item = scoped.answer_item(uow.session, principal, item_id, body.reason, body.explanation)
+    item = usecases.answer_item(uow, principal, item_id, body.reason, body.explanation)
     uow.commit()
     return item
 
@@ -283,16 +262,7 @@ def review_item(
     principal: Principal = allowed(Permission.ITEMS_REVIEW),
 ) -> AccountabilityItem:
     """The manager accepts the answer or sends it back with the action required."""
-    visible(uow.session, principal, AccountabilityItem, item_id)
-    item = item_rules.review(uow.session, item_id, body.accept, principal.username, body.note)
-    record(
-        uow.session,
-        principal,
-        "review",
-        "accountability_item",
-        str(item_id),
-        changes={"accepted": [None, body.accept]},
-    )
+    item = usecases.review_item(uow, principal, item_id, body.accept, body.note)
     uow.commit()
     return item
 

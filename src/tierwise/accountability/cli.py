@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from tierwise.accountability import assignment, service
-from tierwise.accountability.items import ItemError, answer, review
+from tierwise.accountability import assignment, service, usecases
+from tierwise.accountability.items import ItemError
 from tierwise.accountability.models import (
     AssignmentReason,
     AssignmentRole,
@@ -103,25 +103,30 @@ def register(app: typer.Typer) -> None:
         ends: str = typer.Option(..., "--to", help="YYYY-MM-DD"),
         reason: str = typer.Option(None),
     ) -> None:
+        tierwise: App = ctx.obj
         try:
-            service.add_absence(
-                ctx.obj, code, dt.date.fromisoformat(starts), dt.date.fromisoformat(ends), reason
-            )
+            with tierwise.uow() as uow:
+                service.add_absence(
+                    uow, code, dt.date.fromisoformat(starts), dt.date.fromisoformat(ends), reason
+                )
+                uow.commit()
         except FAILURES as exc:
             raise _fail(exc) from exc
         console.print(_("Absence recorded."))
 
     @rules.command("apply", help=_("Validate organisation rules and make them the active version."))
     def rules_apply(ctx: typer.Context, file: Path, author: str | None = author_option) -> None:
+        tierwise: App = ctx.obj
         try:
-            row = service.apply_rules(
-                ctx.obj, file.read_text("utf-8"), str(file), author or ctx.obj.operator.username
-            )
+            with tierwise.uow() as uow:
+                row = service.apply_rules(
+                    uow, file.read_text("utf-8"), str(file), author or tierwise.operator.username
+                )
+                uow.commit()
+                version = row.version
         except FAILURES as exc:
             raise _fail(exc) from exc
-        console.print(
-            _("Organisation rules version {version} are active.").format(version=row.version)
-        )
+        console.print(_("Organisation rules version {version} are active.").format(version=version))
 
     @rules.command("show", help=_("Print the active organisation rules (or the shipped default)."))
     def rules_show(ctx: typer.Context, default: bool = typer.Option(False, "--default")) -> None:
@@ -150,15 +155,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         tierwise: App = ctx.obj
         try:
-            service.set_owner(
-                tierwise,
-                code,
-                staff_code,
-                reason,
-                author or tierwise.operator.username,
-                _day(tierwise, None),
-                force,
-            )
+            with tierwise.uow() as uow:
+                usecases.change_owner(
+                    uow,
+                    tierwise.operator,
+                    code,
+                    staff_code,
+                    reason,
+                    _day(tierwise, None),
+                    force,
+                    author,
+                )
+                uow.commit()
         except FAILURES as exc:
             raise _fail(exc) from exc
         console.print(_("{code} is now owned by {staff}.").format(code=code, staff=staff_code))
@@ -174,15 +182,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         tierwise: App = ctx.obj
         try:
-            moved, skipped = service.move_all(
-                tierwise,
-                from_code,
-                reason,
-                author or tierwise.operator.username,
-                _day(tierwise, None),
-                to_code,
-                tier,
-            )
+            with tierwise.uow() as uow:
+                moved, skipped = service.move_all(
+                    uow,
+                    from_code,
+                    reason,
+                    author or tierwise.operator.username,
+                    _day(tierwise, None),
+                    to_code,
+                    tier,
+                )
+                uow.commit()
         except FAILURES as exc:
             raise _fail(exc) from exc
         console.print(
@@ -259,7 +269,7 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
             try:
-                service.complete_task(uow.session, task_id, _day(tierwise, None))
+                usecases.finish_task(uow, tierwise.operator, task_id, _day(tierwise, None))
             except FAILURES as exc:
                 raise _fail(exc) from exc
             uow.commit()
@@ -303,9 +313,10 @@ def register(app: typer.Typer) -> None:
         reason_code: ReasonCode = typer.Option(..., "--reason-code"),
         explanation: str = typer.Option(...),
     ) -> None:
-        with ctx.obj.uow() as uow:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
             try:
-                answer(uow.session, item_id, reason_code, explanation)
+                usecases.answer_item(uow, tierwise.operator, item_id, reason_code, explanation)
             except FAILURES as exc:
                 raise _fail(exc) from exc
             uow.commit()
@@ -319,10 +330,10 @@ def register(app: typer.Typer) -> None:
         note: str = typer.Option(None),
         author: str | None = author_option,
     ) -> None:
-        with ctx.obj.uow() as uow:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
             try:
-                who = author or ctx.obj.operator.username
-                item = review(uow.session, item_id, accept, who, note)
+                item = usecases.review_item(uow, tierwise.operator, item_id, accept, note, author)
             except FAILURES as exc:
                 raise _fail(exc) from exc
             uow.commit()
@@ -340,7 +351,9 @@ def _codes(session: object, ids: list[int]) -> dict[int, str]:
 def _daily(app: App, today: str | None) -> None:
     day = _day(app, today)
     try:
-        result = service.run_daily(app, day)
+        with app.uow() as uow:
+            result = service.run_daily(uow, day, app.settings.timezone)
+            uow.commit()
     except FAILURES as exc:
         raise _fail(exc) from exc
     assigned = sum(result.assigned.owners.values())

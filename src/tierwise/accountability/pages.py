@@ -15,8 +15,9 @@ from tierwise.accountability.models import (
     Task,
     TaskStatus,
 )
-from tierwise.accountability.scoped import answer_item, visible_scorecards
+from tierwise.accountability.scoped import visible_scorecards
 from tierwise.accountability.scorecard import Card
+from tierwise.accountability.usecases import answer_item
 from tierwise.customers.models import Customer
 from tierwise.customers.scopes import customer_filter
 from tierwise.i18n import _
@@ -105,6 +106,6 @@ def answer(
 ) -> RedirectResponse:
     """The owner's reason and explanation for an item."""
     require(principal, Permission.ITEMS_ANSWER)
-    answer_item(uow.session, principal, item_id, reason, explanation)
+    answer_item(uow, principal, item_id, reason, explanation)
     uow.commit()
     return redirect_with(request, "/portfolio", _("Answer sent for review."))

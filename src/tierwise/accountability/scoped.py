@@ -8,14 +8,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from tierwise.accountability import items
-from tierwise.accountability.models import AccountabilityItem, ReasonCode
 from tierwise.accountability.scorecard import Card, Scorecards, scorecards
 from tierwise.customers.models import Customer
 from tierwise.customers.scopes import customer_filter
 from tierwise.i18n import _
 from tierwise.identity.access import Principal
-from tierwise.identity.audit import record
 from tierwise.identity.roles import RowScope
 from tierwise.organisation.models import Staff
 from tierwise.tiering.engine import active_policy
@@ -31,17 +28,6 @@ def visible(session: Session, principal: Principal, model: Any, row_id: int) -> 
     if row is None:
         raise LookupError(_("no {what} {id}").format(what=model.__tablename__, id=row_id))
     return row
-
-
-def answer_item(
-    session: Session, principal: Principal, item_id: int, reason: ReasonCode, explanation: str
-) -> AccountabilityItem:
-    """The owner's reason and explanation for an item in scope, audited old → new."""
-    before = visible(session, principal, AccountabilityItem, item_id).reason_code
-    item = items.answer(session, item_id, reason, explanation)
-    change = {"reason": [before.value if before else None, reason.value]}
-    record(session, principal, "answer", "accountability_item", str(item_id), changes=change)
-    return item
 
 
 def visible_scorecards(

@@ -20,7 +20,7 @@ from tierwise.accountability.models import (
 )
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
-from tierwise.db.session import UnitOfWork, Units
+from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue, tickets
 from tierwise.i18n import _
 from tierwise.organisation.models import OrgPolicy, Staff, StaffAbsence
@@ -31,21 +31,19 @@ from tierwise.tiering.models import CustomerTier
 from tierwise.tiering.regrade import TierChanged
 
 
-def apply_rules(app: Units, source: str, source_name: str, author: str | None) -> OrgPolicy:
+def apply_rules(uow: UnitOfWork, source: str, source_name: str, author: str | None) -> OrgPolicy:
     """Validate the rules against the active tier policy and make them the active version."""
-    with app.uow() as uow:
-        tier_policy = active_policy(uow.connection)
-        codes = [t.code for t in tier_policy.policy.tiers] if tier_policy else None
-        rules = load_rules(source, source_name, codes)
-        latest = uow.session.scalar(select(func.max(OrgPolicy.version))) or 0
-        table = OrgPolicy.__table__
-        uow.connection.execute(update(table).where(table.c.active).values(active=False))
-        row = OrgPolicy(
-            version=latest + 1, name=rules.name, source=source, applied_by=author, active=True
-        )
-        uow.session.add(row)
-        uow.commit()
-        return row
+    tier_policy = active_policy(uow.connection)
+    codes = [t.code for t in tier_policy.policy.tiers] if tier_policy else None
+    rules = load_rules(source, source_name, codes)
+    latest = uow.session.scalar(select(func.max(OrgPolicy.version))) or 0
+    table = OrgPolicy.__table__
+    uow.connection.execute(update(table).where(table.c.active).values(active=False))
+    row = OrgPolicy(
+        version=latest + 1, name=rules.name, source=source, applied_by=author, active=True
+    )
+    uow.session.add(row)
+    return row
 
 
 @dataclass(frozen=True)
@@ -57,21 +55,21 @@ class DailyResult:
     items: Counter[str]
 
 
-def run_daily(app: Units, today: dt.date, author: str | None = None) -> DailyResult:
+def run_daily(
+    uow: UnitOfWork, today: dt.date, timezone: str, author: str | None = None
+) -> DailyResult:
     """Owners by the rules; the service desk follows tier changes and notes missed SLA clocks;
     then tasks from cadence and events, then accountability items."""
-    with app.uow() as uow:
-        conn = uow.connection
-        assignment.lock(conn)
-        rules = active_rules(conn)
-        assigned = assignment.run(conn, rules, today, author)
-        calendar = tickets.calendar(rules, app.settings.timezone)
-        queue.follow_tiers(conn, rules)
-        tickets.follow_tiers(conn, rules, calendar)
-        tickets.breaches(conn, dt.datetime.combine(today, dt.time(), dt.UTC))
-        made = tasks.generate(conn, rules, today)
-        raised = items.raise_items(conn, rules, today)
-        uow.commit()
+    conn = uow.connection
+    assignment.lock(conn)
+    rules = active_rules(conn)
+    assigned = assignment.run(conn, rules, today, author)
+    calendar = tickets.calendar(rules, timezone)
+    queue.follow_tiers(conn, rules)
+    tickets.follow_tiers(conn, rules, calendar)
+    tickets.breaches(conn, dt.datetime.combine(today, dt.time(), dt.UTC))
+    made = tasks.generate(conn, rules, today)
+    raised = items.raise_items(conn, rules, today)
     return DailyResult(assigned, made, raised)
 
 
@@ -94,46 +92,50 @@ def _staff(session: Session, code: str) -> Staff:
 
 
 def set_owner(
-    app: Units, code: str, staff_code: str, reason: str, author: str, today: dt.date, force: bool
+    uow: UnitOfWork,
+    code: str,
+    staff_code: str,
+    reason: str,
+    author: str,
+    today: dt.date,
+    force: bool,
 ) -> None:
     """Make a staff member a customer's owner by hand; refuses the unavailable or the full."""
     if not reason.strip():
         raise ValueError(_("a re-assignment needs a reason"))
-    with app.uow() as uow:
-        assignment.lock(uow.connection)
-        rules = active_rules(uow.connection)
-        customer = get_customer(uow.session, code)
-        people = assignment.staff(uow.connection, today)
-        new = people[_staff(uow.session, staff_code).id]
-        if not new.active or new.absent:
-            raise ValueError(_("{code} is inactive or away today").format(code=staff_code))
-        tier = uow.session.get(CustomerTier, customer.id)
-        rules_of = rules.for_tier(tier.tier if tier else None)
-        weight = rules_of.weight if rules_of else 1.0
-        new.load = assignment.load_of(uow.connection, rules, new.id)
-        if not force and not new.room(weight):
-            raise ValueError(
-                _(
-                    "{code} is at capacity ({load:g} of {capacity}); use --force to exceed it"
-                ).format(code=staff_code, load=new.load, capacity=new.capacity)
+    assignment.lock(uow.connection)
+    rules = active_rules(uow.connection)
+    customer = get_customer(uow.session, code)
+    people = assignment.staff(uow.connection, today)
+    new = people[_staff(uow.session, staff_code).id]
+    if not new.active or new.absent:
+        raise ValueError(_("{code} is inactive or away today").format(code=staff_code))
+    tier = uow.session.get(CustomerTier, customer.id)
+    rules_of = rules.for_tier(tier.tier if tier else None)
+    weight = rules_of.weight if rules_of else 1.0
+    new.load = assignment.load_of(uow.connection, rules, new.id)
+    if not force and not new.room(weight):
+        raise ValueError(
+            _("{code} is at capacity ({load:g} of {capacity}); use --force to exceed it").format(
+                code=staff_code, load=new.load, capacity=new.capacity
             )
-        old = people.get(customer.owner_id) if customer.owner_id else None
-        assignment.move_owner(
-            uow.connection,
-            customer.id,
-            old,
-            new,
-            today,
-            AssignmentReason.MANUAL,
-            reason.strip(),
-            author,
-            rules.handover_days,
         )
-        uow.commit()
+    old = people.get(customer.owner_id) if customer.owner_id else None
+    assignment.move_owner(
+        uow.connection,
+        customer.id,
+        old,
+        new,
+        today,
+        AssignmentReason.MANUAL,
+        reason.strip(),
+        author,
+        rules.handover_days,
+    )
 
 
 def move_all(
-    app: Units,
+    uow: UnitOfWork,
     from_code: str,
     reason: str,
     author: str,
@@ -145,61 +147,57 @@ def move_all(
     returns how many moved and how many found nobody with room."""
     if not reason.strip():
         raise ValueError(_("a re-assignment needs a reason"))
-    with app.uow() as uow:
-        assignment.lock(uow.connection)
-        rules = active_rules(uow.connection)
-        source = _staff(uow.session, from_code)
-        people = assignment.staff(uow.connection, today)
-        for person in people.values():
-            person.load = assignment.load_of(uow.connection, rules, person.id)
-        c, ct = Customer.__table__, CustomerTier.__table__
-        query = (
-            select(c.c.id, ct.c.tier)
-            .select_from(c.outerjoin(ct, ct.c.customer_id == c.c.id))
-            .where(c.c.owner_id == source.id)
+    assignment.lock(uow.connection)
+    rules = active_rules(uow.connection)
+    source = _staff(uow.session, from_code)
+    people = assignment.staff(uow.connection, today)
+    for person in people.values():
+        person.load = assignment.load_of(uow.connection, rules, person.id)
+    c, ct = Customer.__table__, CustomerTier.__table__
+    query = (
+        select(c.c.id, ct.c.tier)
+        .select_from(c.outerjoin(ct, ct.c.customer_id == c.c.id))
+        .where(c.c.owner_id == source.id)
+    )
+    if tier:
+        query = query.where(ct.c.tier == tier)
+    moved = skipped = 0
+    target = people[_staff(uow.session, to_code).id] if to_code else None
+    people[source.id].active = False  # never back to the person being relieved
+    turn: dict[str, int] = {}
+    for customer_id, customer_tier in uow.connection.execute(query).all():
+        tier_rules = rules.for_tier(customer_tier)
+        weight = tier_rules.weight if tier_rules else 1.0
+        new = target
+        if new is None and tier_rules and tier_rules.owner:
+            new = assignment.pick(people, tier_rules.owner, weight, customer_tier, turn)
+        if new is None or not new.room(weight):
+            skipped += 1
+            continue
+        assignment.move_owner(
+            uow.connection,
+            customer_id,
+            people[source.id],
+            new,
+            today,
+            AssignmentReason.BULK,
+            reason.strip(),
+            author,
+            rules.handover_days,
         )
-        if tier:
-            query = query.where(ct.c.tier == tier)
-        moved = skipped = 0
-        target = people[_staff(uow.session, to_code).id] if to_code else None
-        people[source.id].active = False  # never back to the person being relieved
-        turn: dict[str, int] = {}
-        for customer_id, customer_tier in uow.connection.execute(query).all():
-            tier_rules = rules.for_tier(customer_tier)
-            weight = tier_rules.weight if tier_rules else 1.0
-            new = target
-            if new is None and tier_rules and tier_rules.owner:
-                new = assignment.pick(people, tier_rules.owner, weight, customer_tier, turn)
-            if new is None or not new.room(weight):
-                skipped += 1
-                continue
-            assignment.move_owner(
-                uow.connection,
-                customer_id,
-                people[source.id],
-                new,
-                today,
-                AssignmentReason.BULK,
-                reason.strip(),
-                author,
-                rules.handover_days,
-            )
-            new.load += weight
-            moved += 1
-        uow.commit()
-        return moved, skipped
+        new.load += weight
+        moved += 1
+    return moved, skipped
 
 
-def add_absence(app: Units, code: str, starts: dt.date, ends: dt.date, reason: str | None) -> None:
+def add_absence(
+    uow: UnitOfWork, code: str, starts: dt.date, ends: dt.date, reason: str | None
+) -> None:
     """Record a period a staff member is away."""
     if ends < starts:
         raise ValueError(_("the absence ends before it starts"))
-    with app.uow() as uow:
-        person = _staff(uow.session, code)
-        uow.session.add(
-            StaffAbsence(staff_id=person.id, starts_on=starts, ends_on=ends, reason=reason)
-        )
-        uow.commit()
+    person = _staff(uow.session, code)
+    uow.session.add(StaffAbsence(staff_id=person.id, starts_on=starts, ends_on=ends, reason=reason))
 
 
 def open_tasks(

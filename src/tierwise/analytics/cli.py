@@ -12,12 +12,10 @@ import typer
 from rich.table import Table
 
 from tierwise.analytics import reports, service
-from tierwise.analytics.export import export_snapshot
+from tierwise.analytics.export import export_indicators
 from tierwise.analytics.labels import indicator_names, value_label
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
-from tierwise.identity.audit import record
-from tierwise.identity.operator import UNMASKED
 from tierwise.runtime import App
 from tierwise.terminal import console, errors
 
@@ -175,12 +173,8 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         path = output or Path(f"indicators.{format.value}")
         with tierwise.uow() as uow:
-            note = f"{UNMASKED}, to {path.name}"
-            record(
-                uow.session, tierwise.operator, "export", "indicators", None, ["name"], note=note
-            )
             try:
-                count = export_snapshot(uow.session, path, format.value)
+                count = export_indicators(uow, tierwise.operator, path, format.value)
                 uow.commit()
             except service.NoSnapshot as exc:
                 errors.print(f"[red]{exc}[/red]")

@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session
 from tierwise.analytics.models import CustomerIndicator
 from tierwise.analytics.service import latest_run
 from tierwise.customers.models import Customer
+from tierwise.db.session import UnitOfWork
+from tierwise.identity.access import Principal
+from tierwise.identity.audit import record
+from tierwise.identity.operator import UNMASKED
 from tierwise.sheets import write_table_csv, xlsx_row
 
 SKIPPED = {"run_id", "customer_id"}
@@ -57,3 +61,10 @@ def export_snapshot(session: Session, path: Path, fmt: str) -> int:
         write_table_csv(table, tmp)
     tmp.replace(path)
     return int(table.num_rows)
+
+
+def export_indicators(uow: UnitOfWork, principal: Principal, path: Path, fmt: str) -> int:
+    """Write the latest snapshot with customers' names to `path`; who took it is audited."""
+    note = f"{UNMASKED}, to {path.name}"
+    record(uow.session, principal, "export", "indicators", None, ["name"], note=note)
+    return export_snapshot(uow.session, path, fmt)

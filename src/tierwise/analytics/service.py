@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from tierwise.analytics.engines import EngineName
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator, FittedModel
 from tierwise.analytics.params import AnalyticsParams
+from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import get_customer
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
+from tierwise.identity.access import Principal
 from tierwise.identity.audit import record_job
 from tierwise.jobs.runner import JobRunner, Progress
 from tierwise.runtime import App, SnapshotStep
@@ -179,3 +181,10 @@ def fitted_models(session: Session) -> tuple[AnalyticsRun, list[FittedModel]]:
     run = latest_run(session)
     fits = session.scalars(select(FittedModel).where(FittedModel.run_id == run.id)).all()
     return run, list(fits)
+
+
+def indicators_of(
+    session: Session, principal: Principal, code: str
+) -> tuple[AnalyticsRun, CustomerIndicator]:
+    """The latest indicators of a customer the principal may open."""
+    return customer_indicators(session, visible_customer(session, principal, code).code)

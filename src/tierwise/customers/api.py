@@ -6,8 +6,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from tierwise.customers import privacy, usecases
 from tierwise.customers.choices import CustomerStatus, ManagementClass
@@ -21,18 +19,18 @@ from tierwise.customers.schemas import (
     InteractionIn,
     InteractionOut,
 )
-from tierwise.customers.scopes import visible_customer
 from tierwise.customers.views import (
-    customer_detail,
+    consents_of,
+    customer_file,
     customer_page,
-    update_customer,
+    interactions_of,
 )
 from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
-from tierwise.web.deps import AppDep, IfMatchDep, UowDep, allowed, check_version, etag
+from tierwise.web.deps import AppDep, IfMatchDep, UowDep, allowed, etag
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
-from tierwise.web.problems import StaleVersion, error_responses
+from tierwise.web.problems import error_responses
 from tierwise.web.security import attachment
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -84,8 +82,7 @@ def get_customer(
     principal: Principal = allowed(Permission.CUSTOMERS_READ),
 ) -> dict[str, Any]:
     """One customer's file; the ETag is the version to send back in If-Match."""
-    customer = visible_customer(uow.session, principal, code)
-    detail = customer_detail(uow, principal, customer, app.settings.secret_key)
+    detail = customer_file(uow, principal, code, app.settings.secret_key)[1]
     uow.commit()
     response.headers["ETag"] = etag(detail["version"])
     return detail
@@ -106,16 +103,11 @@ def update(
     principal: Principal = allowed(Permission.CUSTOMERS_WRITE),
 ) -> dict[str, Any]:
     """Change a customer; 412 if someone changed it since you read it (nothing is overwritten)."""
-    customer = visible_customer(uow.session, principal, code)
-    check_version(customer.version, version)
-    try:
-        changes = body.model_dump(exclude_unset=True)
-        if changes.get("name", "") is None:
-            raise ValueError(_("a customer needs a name"))
-        update_customer(uow.session, principal, customer, changes)
-    except StaleDataError as exc:
-        raise StaleVersion(str(exc)) from exc
-    detail = customer_detail(uow, principal, customer, app.settings.secret_key)
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("name", "") is None:
+        raise ValueError(_("a customer needs a name"))
+    usecases.update_customer(uow, principal, code, changes, version)
+    detail = customer_file(uow, principal, code, app.settings.secret_key)[1]
     uow.commit()
     response.headers["ETag"] = etag(detail["version"])
     return detail
@@ -134,8 +126,7 @@ def interactions(
     principal: Principal = allowed(Permission.CUSTOMERS_READ),
 ) -> dict[str, Any]:
     """Logged contacts, newest first."""
-    customer = visible_customer(uow.session, principal, code)
-    query = select(Interaction).where(Interaction.customer_id == customer.id)
+    query = interactions_of(uow.session, principal, code)
     rows, next_cursor = page(
         uow.session, query, Interaction.id, Interaction.id, True, cursor, limit
     )
@@ -176,9 +167,7 @@ def consents(
     code: Code, uow: UowDep, principal: Principal = allowed(Permission.CUSTOMERS_READ)
 ) -> list[Consent]:
     """Every consent decision, oldest first; the latest per purpose is in force."""
-    customer = visible_customer(uow.session, principal, code)
-    query = select(Consent).where(Consent.customer_id == customer.id)
-    return list(uow.session.scalars(query.order_by(Consent.recorded_at, Consent.id)))
+    return consents_of(uow.session, principal, code)
 
 
 @router.post(
@@ -214,12 +203,11 @@ def personal_data(
     principal: Principal = allowed(Permission.PRIVACY_MANAGE),
 ) -> Any:
     """Everything held about the person (data-subject access request), as JSON or zipped CSVs."""
-    customer = visible_customer(uow.session, principal, code)
-    bundle = privacy.personal_data(uow.session, principal, customer)
+    bundle = privacy.personal_data(uow.session, principal, code)
     uow.commit()
     if format == "zip":
         content = privacy.bundle_zip(bundle)
-        headers = attachment(f"{customer.code}.zip")
+        headers = attachment(f"{code}.zip")
         return StreamingResponse(iter([content]), media_type="application/zip", headers=headers)
     return bundle
 
@@ -235,6 +223,6 @@ def erase(
 ) -> dict[str, Any]:
     """Erase a person: personal fields anonymised, orders and figures kept, consents withdrawn."""
     customer = usecases.erase_person(uow, principal, code, app.settings.secret_key)
-    detail = customer_detail(uow, principal, customer, app.settings.secret_key)
+    detail = customer_file(uow, principal, customer.code, app.settings.secret_key)[1]
     uow.commit()
     return detail

@@ -15,19 +15,15 @@ from rich.table import Table
 from tierwise.customers import service, usecases
 from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.export import export_customers
-from tierwise.customers.importing import CUSTOMER_COLUMNS
 from tierwise.customers.profile import is_personal
 from tierwise.db.choices import Choice
 from tierwise.i18n import _, current_language
-from tierwise.identity.audit import record
 from tierwise.identity.operator import UNMASKED
-from tierwise.identity.roles import PERSONAL_FIELDS
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.runtime import App
 from tierwise.terminal import console, errors, progress_bar
 
 # The CLI is an administrator's tool: it shows personal data unmasked, and says so in the audit.
-EXPORTED = [c.name for c in CUSTOMER_COLUMNS if c.name in PERSONAL_FIELDS]
 
 
 class ExportFormat(StrEnum):
@@ -59,12 +55,10 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
             try:
-                summary = service.customer_summary(uow, code)
+                summary = usecases.read_customer(uow, tierwise.operator, code)
             except service.CustomerNotFound as exc:
                 errors.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc
-            fields = personal_fields_shown(summary)
-            record(uow.session, tierwise.operator, "read", "customer", code, fields, note=UNMASKED)
             uow.commit()  # who read it is on record before it is on the screen
             render_summary(summary, ZoneInfo(tierwise.settings.timezone))
 
@@ -130,20 +124,10 @@ def register(app: typer.Typer) -> None:
         path = output or Path(f"customers.{format.value}")
         with tierwise.uow() as uow, progress_bar(_("Exporting")) as progress:
             note = f"{UNMASKED}, to {path.name}"
-            record(uow.session, tierwise.operator, "export", "customer", None, EXPORTED, note=note)
+            usecases.export_customers(uow, tierwise.operator, note)
             uow.commit()  # who took the file is on record before the file exists
             count = export_customers(uow.connection, path, format.value, chinese_headers, progress)
         console.print(_("Wrote {count} customers to {path}").format(count=count, path=path))
-
-
-def personal_fields_shown(summary: service.CustomerSummary) -> list[str]:
-    """The personal fields `customers show` prints for this customer (see render_summary)."""
-    shown = ["phone", "email"]
-    if summary.contacts:
-        shown.append("contacts")
-    if any(is_personal(section) for section in summary.sections):
-        shown.append("profile")
-    return shown
 
 
 def render_summary(summary: service.CustomerSummary, zone: ZoneInfo) -> None:

@@ -6,24 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm.exc import StaleDataError
 
-from tierwise.accountability.service import set_owner
+from tierwise.accountability.usecases import change_owner
 from tierwise.customers import usecases
 from tierwise.customers.choices import ConsentPurpose, Direction
 from tierwise.customers.pages import EDITABLE, PAGE_ROWS, render_360
-from tierwise.customers.scopes import visible_customer
-from tierwise.customers.views import (
-    update_customer,
-)
 from tierwise.db.base import utcnow
+from tierwise.errors import StaleVersion
 from tierwise.i18n import _
 from tierwise.identity.access import require
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.organisation.choices import InteractionChannel
-from tierwise.organisation.models import Staff
-from tierwise.web.deps import AppDep, UowDep, as_of_today, release
+from tierwise.web.deps import AppDep, UowDep, as_of_today
 from tierwise.web.pages import PagePrincipal, redirect_with
 
 router = APIRouter(include_in_schema=False)
@@ -50,10 +44,22 @@ async def edit(
     code: str, request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
 ) -> Response:
     """Save the edited fields unless someone changed the customer since the form was loaded."""
-    require(principal, Permission.CUSTOMERS_WRITE)
     form = await request.form()
-    customer = visible_customer(uow.session, principal, code)
-    if str(customer.version) != form.get("version"):
+    masked = {f for f in EDITABLE if f in ("phone", "email", "address") and not principal.sees(f)}
+    changes = {
+        f: (str(form.get(f) or "").strip() or None)
+        for f in EDITABLE
+        if f not in masked and f in form
+    }
+    if not changes.get("name", "x"):
+        del changes["name"]
+    version = str(form.get("version") or "")
+    try:
+        usecases.update_customer(
+            uow, principal, code, changes, int(version) if version.isdigit() else -1
+        )
+    except StaleVersion:
+        uow.session.rollback()
         return render_360(
             code,
             request,
@@ -66,31 +72,8 @@ async def edit(
                 "Their version is shown below — make your change again."
             ),
         )
-    masked = {f for f in EDITABLE if f in ("phone", "email", "address") and not principal.sees(f)}
-    changes = {
-        f: (str(form.get(f) or "").strip() or None)
-        for f in EDITABLE
-        if f not in masked and f in form
-    }
-    changes = {
-        f: v
-        for f, v in changes.items()
-        if v != getattr(customer, f) and not (f == "name" and not v)
-    }
-    try:
-        update_customer(uow.session, principal, customer, changes)
-    except StaleDataError:
-        return render_360(
-            code,
-            request,
-            app,
-            uow,
-            principal,
-            status_code=409,
-            error=_("Someone saved this customer at the same moment; nothing was saved."),
-        )
     uow.commit()
-    return redirect_with(request, f"/customers/{customer.code}", _("Saved."))
+    return redirect_with(request, f"/customers/{code}", _("Saved."))
 
 
 @router.post("/customers/reassign", response_model=None)
@@ -102,22 +85,14 @@ async def reassign(
     form = await request.form()
     codes = [str(c) for c in form.getlist("codes")][:PAGE_ROWS]
     staff, reason = str(form.get("staff") or ""), str(form.get("reason") or "").strip()
-    owners = {}
-    for code in codes:
-        customer = visible_customer(uow.session, principal, code)
-        owner = uow.session.get(Staff, customer.owner_id) if customer.owner_id else None
-        owners[customer.code] = owner.code if owner else None
-    release(uow)  # each move runs in a unit of work of its own
     moved, refused = [], []
-    for code in owners:
+    for code in codes:
         try:
-            set_owner(app, code, staff, reason, principal.username, as_of_today(), False)
+            with uow.session.begin_nested():
+                change_owner(uow, principal, code, staff, reason, as_of_today())
             moved.append(code)
         except (ValueError, LookupError) as exc:
             refused.append(f"{code}: {exc}")
-    for code in moved:
-        change = {"owner": [owners[code], staff]}
-        record(uow.session, principal, "assign", "customer", code, changes=change, note=reason)
     uow.commit()
     message = _("{moved} customers moved to {staff}.").format(moved=len(moved), staff=staff)
     if refused:

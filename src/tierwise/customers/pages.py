@@ -12,8 +12,7 @@ from tierwise.accountability.models import Task, TaskStatus
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import ConsentPurpose, CustomerStatus, Direction, ManagementClass
 from tierwise.customers.models import Customer, Interaction
-from tierwise.customers.scopes import visible_customer
-from tierwise.customers.views import customer_detail, customer_page
+from tierwise.customers.views import customer_file, customer_page
 from tierwise.desk.models import Ticket
 from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
@@ -171,8 +170,7 @@ def render_360(
     status_code: int = 200,
 ) -> HTMLResponse:
     """The 360 page, or the same page with why a change was refused."""
-    customer = visible_customer(uow.session, principal, code)
-    detail = customer_detail(uow, principal, customer, app.settings.secret_key)
+    customer, detail = customer_file(uow, principal, code, app.settings.secret_key)
     context = {
         "c": detail,
         "tier": _explanation(uow, code),

@@ -20,7 +20,7 @@ from tierwise.customers.models import (
     Referral,
 )
 from tierwise.customers.profile import NON_PERSONAL_SECTIONS
-from tierwise.customers.scopes import contact_shown, pseudonym, shown
+from tierwise.customers.scopes import contact_shown, pseudonym, shown, visible_customer
 from tierwise.customers.views import CUSTOMER_PERSONAL
 from tierwise.db.base import Base, plain, utcnow
 from tierwise.identity.access import Principal
@@ -56,9 +56,10 @@ def mask_bundle(principal: Principal, bundle: dict[str, Any]) -> list[str]:
     return [f for f in PERSONAL_FIELDS if principal.sees(f)]
 
 
-def personal_data(session: Session, principal: Principal, customer: Customer) -> dict[str, Any]:
-    """Everything Tierwise holds about one customer, table by table, masked by the principal's
-    allow-list; the request is audited with the personal fields it showed."""
+def personal_data(session: Session, principal: Principal, code: str) -> dict[str, Any]:
+    """Everything Tierwise holds about one customer in scope, table by table, masked by the
+    principal's allow-list; the request is audited with the personal fields it showed."""
+    customer = visible_customer(session, principal, code)
     bundle: dict[str, Any] = {}
     customers = Customer.__table__
     rows = session.execute(select(customers).where(customers.c.id == customer.id)).mappings()

@@ -78,6 +78,12 @@ def visible_customer(session: Session, principal: Principal, code: str) -> Custo
     return customer
 
 
+def only_customer(session: Session, principal: Principal, code: str) -> ColumnElement[bool]:
+    """A filter to the one customer `code` of a scoped query; one the principal may not open
+    looks absent, as in visible_customer."""
+    return Customer.id == visible_customer(session, principal, code).id
+
+
 def pseudonym(secret: str, customer_id: int) -> str:
     """A stable stand-in for a customer, the same in every list, that cannot be reversed."""
     digest = hmac.new(secret.encode(), str(customer_id).encode(), hashlib.sha256).hexdigest()

@@ -5,20 +5,36 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from tierwise.customers import privacy
 from tierwise.customers.choices import ConsentPurpose, Direction, InteractionOutcome
+from tierwise.customers.importing import CUSTOMER_COLUMNS
 from tierwise.customers.models import Consent, Customer, Interaction
+from tierwise.customers.profile import is_personal
 from tierwise.customers.scopes import visible_customer
-from tierwise.customers.service import ContactLogged, log_interaction, record_consent
+from tierwise.customers.service import (
+    ContactLogged,
+    CustomerSummary,
+    customer_summary,
+    log_interaction,
+    record_consent,
+)
+from tierwise.customers.views import CUSTOMER_PERSONAL
 from tierwise.db.session import UnitOfWork
-from tierwise.identity.access import Principal, require
-from tierwise.identity.audit import record
-from tierwise.identity.roles import Permission
+from tierwise.errors import StaleVersion, check_version
+from tierwise.i18n import _
+from tierwise.identity.access import Forbidden, Principal, require
+from tierwise.identity.audit import changes_of, record
+from tierwise.identity.operator import UNMASKED
+from tierwise.identity.roles import PERSONAL_FIELDS, Permission
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.organisation.models import Staff
+
+EXPORTED_FIELDS = [c.name for c in CUSTOMER_COLUMNS if c.name in PERSONAL_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -80,3 +96,51 @@ def erase_person(uow: UnitOfWork, principal: Principal, code: str, secret: str) 
     privacy.erase(uow.session, principal, customer, secret)
     uow.happened(privacy.PersonErased(customer.id, customer.code))
     return customer
+
+
+def update_customer(
+    uow: UnitOfWork, principal: Principal, code: str, changes: dict[str, Any], version: int
+) -> Customer:
+    """Change a customer in scope as edited from `version`; refused if someone changed it since
+    (StaleVersion) or if it sets a personal field the principal cannot read; audited old → new."""
+    require(principal, Permission.CUSTOMERS_WRITE)
+    customer = visible_customer(uow.session, principal, code)
+    check_version(customer.version, version)
+    hidden = [f for f in changes if f in CUSTOMER_PERSONAL and not principal.sees(f)]
+    if hidden:
+        raise Forbidden(
+            _("your role may not change {fields}").format(fields=", ".join(sorted(hidden)))
+        )
+    before = {f: getattr(customer, f) for f in changes}
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    try:
+        uow.session.flush()
+    except StaleDataError as exc:
+        raise StaleVersion(_("someone saved this customer at the same moment")) from exc
+    diff = changes_of(before, changes)
+    if diff:
+        record(uow.session, principal, "update", "customer", customer.code, sorted(diff), diff)
+    return customer
+
+
+def read_customer(uow: UnitOfWork, principal: Principal, code: str) -> CustomerSummary:
+    """Everything about one customer as the command line prints it, unmasked; who read which
+    personal fields is on record before anything is shown."""
+    customer = visible_customer(uow.session, principal, code)
+    summary = customer_summary(uow, customer.code)
+    fields = ["phone", "email"]
+    if summary.contacts:
+        fields.append("contacts")
+    if any(is_personal(section) for section in summary.sections):
+        fields.append("profile")
+    record(uow.session, principal, "read", "customer", code, fields, note=UNMASKED)
+    return summary
+
+
+def export_customers(uow: UnitOfWork, principal: Principal, note: str) -> None:
+    """Put on record who takes the customer list with its personal fields, before the file
+    exists."""
+    require(principal, Permission.CUSTOMERS_READ)
+    seen = [f for f in EXPORTED_FIELDS if principal.sees(f)]
+    record(uow.session, principal, "export", "customer", None, seen, note=note)

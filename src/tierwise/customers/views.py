@@ -10,14 +10,20 @@ from sqlalchemy.orm import Session, aliased
 
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import ConsentPurpose, CustomerStatus, ManagementClass
-from tierwise.customers.models import Consent, Customer
+from tierwise.customers.models import Consent, Customer, Interaction
 from tierwise.customers.profile import is_personal
-from tierwise.customers.scopes import contact_shown, customer_filter, pseudonym, shown
+from tierwise.customers.scopes import (
+    contact_shown,
+    customer_filter,
+    pseudonym,
+    shown,
+    visible_customer,
+)
 from tierwise.customers.service import customer_summary
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.identity.access import Forbidden, Principal
-from tierwise.identity.audit import changes_of, record
+from tierwise.identity.audit import record
 from tierwise.organisation.models import Staff
 from tierwise.tiering.models import CustomerTier
 from tierwise.web.pagination import page
@@ -141,12 +147,13 @@ def audit_read(
         record(session, principal, "read", "customer", resource_id, seen, note=note)
 
 
-def customer_detail(
-    uow: UnitOfWork, principal: Principal, customer: Customer, secret: str
-) -> dict[str, Any]:
-    """The file of a customer the principal may open (see visible_customer), masked for them;
+def customer_file(
+    uow: UnitOfWork, principal: Principal, code: str, secret: str
+) -> tuple[Customer, dict[str, Any]]:
+    """The customer with `code` if the principal may open it, and its file masked for them;
     reading personal fields is audited."""
     session = uow.session
+    customer = visible_customer(session, principal, code)
     summary = customer_summary(uow, customer.code)
     row = customer_rows(session, principal, [customer], secret)[0]
     contacts = [
@@ -182,25 +189,20 @@ def customer_detail(
         consents={purpose.value: granted for purpose, granted in summary.consents.items()},
     )
     audit_read(session, principal, [customer.code], [*CUSTOMER_PERSONAL, "contacts", "profile"])
-    return row
+    return customer, row
 
 
-def update_customer(
-    session: Session, principal: Principal, customer: Customer, changes: dict[str, Any]
-) -> None:
-    """Apply the changes; personal fields the principal cannot read it cannot set either."""
-    hidden = [f for f in changes if f in CUSTOMER_PERSONAL and not principal.sees(f)]
-    if hidden:
-        raise Forbidden(
-            _("your role may not change {fields}").format(fields=", ".join(sorted(hidden)))
-        )
-    before = {f: getattr(customer, f) for f in changes}
-    for field, value in changes.items():
-        setattr(customer, field, value)
-    session.flush()
-    diff = changes_of(before, changes)
-    if diff:
-        record(session, principal, "update", "customer", customer.code, sorted(diff), diff)
+def interactions_of(session: Session, principal: Principal, code: str) -> Select[Any]:
+    """The logged contacts of a customer the principal may open."""
+    customer = visible_customer(session, principal, code)
+    return select(Interaction).where(Interaction.customer_id == customer.id)
+
+
+def consents_of(session: Session, principal: Principal, code: str) -> list[Consent]:
+    """Every consent decision of a customer the principal may open, oldest first."""
+    customer = visible_customer(session, principal, code)
+    query = select(Consent).where(Consent.customer_id == customer.id)
+    return list(session.scalars(query.order_by(Consent.recorded_at, Consent.id)))
 
 
 def marketing_consented() -> Select[Any]:

@@ -12,6 +12,7 @@ from tierwise.accountability.service import DailyResult, apply_rules, run_daily
 from tierwise.analytics.service import RecomputeResult, Recomputes
 from tierwise.demo.contacts import a_backlog, a_day
 from tierwise.demo.work import work_tasks
+from tierwise.identity.access import SYSTEM
 from tierwise.organisation.rules import default_rules_text
 from tierwise.organisation.service import active_rules
 from tierwise.runtime import App
@@ -28,11 +29,13 @@ def play(
     month_before = today - dt.timedelta(days=31)
     busy_day = today - dt.timedelta(days=2)
     stage("policies")
-    apply_policy(app, default_policy_text(), "default_policy.toml", "demo")
-    apply_rules(app, default_rules_text(), "default_org_policy.toml", "demo")
+    with app.uow() as uow:
+        apply_policy(uow, SYSTEM, default_policy_text(), "default_policy.toml", "demo")
+        apply_rules(uow, default_rules_text(), "default_org_policy.toml", "demo")
+        uow.commit()
     stage("a month before")
     Recomputes.of(app).run(month_before, None)
-    run_daily(app, month_before)
+    _daily(app, month_before)
     stage("owners at work")
     with app.uow() as uow:
         work_tasks(uow.connection, month_before, today - dt.timedelta(days=1), seed)
@@ -42,5 +45,11 @@ def play(
         uow.commit()
     stage("today")
     result = Recomputes.of(app).run(today, None)
-    daily = run_daily(app, today)
-    return result, daily
+    return result, _daily(app, today)
+
+
+def _daily(app: App, today: dt.date) -> DailyResult:
+    with app.uow() as uow:
+        daily = run_daily(uow, today, app.settings.timezone)
+        uow.commit()
+    return daily

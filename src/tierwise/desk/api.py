@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from tierwise.customers.models import Customer
-from tierwise.customers.scopes import customer_filter, shown, visible_customer
+from tierwise.customers.scopes import customer_filter, only_customer, shown
 from tierwise.customers.surveys import Survey
 from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
@@ -225,9 +225,7 @@ def surveys(
     query = select(Survey).join(Customer, Customer.id == Survey.customer_id)
     query = query.where(customer_filter(principal))
     if customer is not None:
-        query = query.where(
-            Survey.customer_id == visible_customer(uow.session, principal, customer).id
-        )
+        query = query.where(only_customer(uow.session, principal, customer))
     rows, next_cursor = page(uow.session, query, Survey.id, Survey.id, True, cursor, limit)
     return {"items": rows, "next_cursor": next_cursor}
 

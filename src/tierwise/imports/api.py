@@ -10,10 +10,10 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from tierwise.customers import usecases as customer_jobs
 from tierwise.customers.models import Customer
 from tierwise.customers.views import customer_rows, marketing_consented, scoped_customers
 from tierwise.identity.access import Principal
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.imports.entities import ImportKind
 from tierwise.imports.uploads import import_upload, upload_name
@@ -111,8 +111,7 @@ def export_customers(
 ) -> StreamingResponse:
     """Customers you may see as CSV, masked as you see them; a marketing export leaves out
     everyone without marketing consent in force."""
-    seen = [f for f in ("phone", "email", "address") if principal.sees(f)]
-    record(uow.session, principal, "export", "customer", None, seen, note=f"purpose {purpose}")
+    customer_jobs.export_customers(uow, principal, f"purpose {purpose}")
     uow.commit()
     rows = list(_csv(uow, principal, app.settings.secret_key, purpose == "marketing"))
     headers = attachment(f"customers-{purpose}.csv")

@@ -10,11 +10,11 @@ from rich.table import Table
 from tierwise.customers.choices import CustomerKind
 from tierwise.exit_codes import ExitCode
 from tierwise.i18n import _
-from tierwise.identity.audit import record
-from tierwise.imports.entities import ImportKind, entity_for
+from tierwise.imports import uploads
+from tierwise.imports.entities import ImportKind
 from tierwise.ingest.columns import read_mapping
 from tierwise.ingest.errors import ImportFileError, ImportRejected
-from tierwise.ingest.pipeline import ImportOptions, ImportResult, run_import
+from tierwise.ingest.pipeline import ImportOptions, ImportResult
 from tierwise.runtime import App
 from tierwise.terminal import console, errors, print_error, progress_bar
 
@@ -59,11 +59,9 @@ def register(app: typer.Typer) -> None:
                 tierwise.uow() as uow,
                 progress_bar(_("Importing {file}").format(file=file.name)) as progress,
             ):
-                result = run_import(
-                    uow.connection, entity_for(kind, customer_kind), file, options, progress
+                result = uploads.import_file(
+                    uow, tierwise.operator, kind, customer_kind, file, options, progress
                 )
-                note = f"{result.rows} rows, command line"
-                record(uow.session, tierwise.operator, "import", kind.value, file.name, note=note)
                 uow.commit()
         except ImportFileError as exc:
             print_error(f"{_('Cannot import')} {exc}")

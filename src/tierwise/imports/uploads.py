@@ -15,6 +15,7 @@ from tierwise.identity.audit import record
 from tierwise.imports.entities import ImportKind, entity_for
 from tierwise.ingest.errors import ImportFileError
 from tierwise.ingest.pipeline import ImportOptions, ImportResult, run_import
+from tierwise.ingest.tables import Progress
 
 SUFFIXES = {".csv", ".xlsx", ".txt"}
 
@@ -22,6 +23,22 @@ SUFFIXES = {".csv", ".xlsx", ".txt"}
 def upload_name(filename: str | None) -> str:
     """The name the user knows the file by, without any folder a browser sent along."""
     return Path(filename or "upload.csv").name
+
+
+def import_file(
+    uow: UnitOfWork,
+    principal: Principal,
+    kind: ImportKind,
+    customer_kind: CustomerKind,
+    path: Path,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a file on disk all or nothing (ImportRejected names every bad value); audited."""
+    result = run_import(uow.connection, entity_for(kind, customer_kind), path, options, progress)
+    note = f"{result.rows} rows, command line"
+    record(uow.session, principal, "import", kind.value, path.name, note=note)
+    return result
 
 
 def import_upload(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from tierwise.customers.models import Customer
-from tierwise.customers.scopes import customer_filter, visible_customer
+from tierwise.customers.scopes import customer_filter, only_customer
 from tierwise.db.base import MAX_AMOUNT
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
@@ -96,9 +96,7 @@ def orders(
     query = select(Order).join(Customer, Customer.id == Order.customer_id)
     query = query.where(customer_filter(principal))
     if customer is not None:
-        query = query.where(
-            Order.customer_id == visible_customer(uow.session, principal, customer).id
-        )
+        query = query.where(only_customer(uow.session, principal, customer))
     rows, next_cursor = page(uow.session, query, Order.id, Order.id, True, cursor, limit)
     ids = [o.id for o in rows]
     sums = {

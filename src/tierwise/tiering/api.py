@@ -8,11 +8,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from tierwise.analytics.service import customer_indicators
-from tierwise.customers.scopes import visible_customer
+from tierwise.analytics.service import indicators_of
 from tierwise.db.base import plain
 from tierwise.identity.access import Principal
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.tiering import service
 from tierwise.tiering.simulate import distribution, simulate
@@ -144,8 +142,7 @@ def explanation(
     code: str, uow: UowDep, principal: Principal = allowed(Permission.TIERS_READ)
 ) -> dict[str, Any]:
     """The customer's tier, each criterion of it and of the next tier up, and the gaps."""
-    customer = visible_customer(uow.session, principal, code)
-    return service.explanation_view(uow.session, customer.code)
+    return service.tier_of(uow.session, principal, code)
 
 
 @router.get(
@@ -157,7 +154,7 @@ def tier_history(
     code: str, uow: UowDep, principal: Principal = allowed(Permission.TIERS_READ)
 ) -> list[dict[str, Any]]:
     """Every tier the customer held, newest first, with reason, author and policy version."""
-    customer = visible_customer(uow.session, principal, code)
+    entries = service.tier_history_of(uow.session, principal, code)
     versions: dict[int | None, int] = {
         p.id: p.version for p in service.policy_versions(uow.session)
     }
@@ -171,7 +168,7 @@ def tier_history(
             "author": e.row.author,
             "note": e.row.note,
         }
-        for e in service.history(uow.session, customer.code)
+        for e in entries
     ]
 
 
@@ -205,8 +202,7 @@ def indicators(
     code: str, uow: UowDep, principal: Principal = allowed(Permission.CUSTOMERS_READ)
 ) -> dict[str, Any]:
     """The customer's indicators as of the latest snapshot (definitions in docs/analytics.md)."""
-    customer = visible_customer(uow.session, principal, code)
-    run, row = customer_indicators(uow.session, customer.code)
+    run, row = indicators_of(uow.session, principal, code)
     values = {c.name: plain(getattr(row, c.name)) for c in row.__table__.columns}
     return {**values, "as_of": str(run.as_of)}
 
@@ -234,9 +230,7 @@ def apply_policy(
     body: PolicyIn, app: AppDep, uow: UowDep, principal: Principal = allowed(Permission.TIERS_APPLY)
 ) -> Any:
     """Check and apply a policy; it grades customers from the next recompute on."""
-    release(uow)  # the policy is stored in a unit of work of its own
-    row = service.apply_policy(app, body.source, body.name, principal.username)
-    record(uow.session, principal, "apply", "tier_policy", str(row.version), note=body.name)
+    row = service.apply_policy(uow, principal, body.source, body.name)
     uow.commit()
     return row
 

@@ -15,8 +15,6 @@ from tierwise.analytics.service import NoSnapshot
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal
-from tierwise.identity.audit import record
-from tierwise.identity.operator import UNMASKED
 from tierwise.runtime import App
 from tierwise.sheets import write_table_csv
 from tierwise.terminal import console, errors, print_error
@@ -103,15 +101,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         tierwise: App = ctx.obj
         try:
-            row = service.apply_policy(
-                tierwise, _read(file), str(file), author or tierwise.operator.username
-            )
+            with tierwise.uow() as uow:
+                row = service.apply_policy(uow, tierwise.operator, _read(file), str(file), author)
+                uow.commit()
+                version, name = row.version, row.name
         except FAILURES as exc:
             raise _fail(exc) from exc
         console.print(
             _(
                 "Policy version {version} ({name}) is active; it grades at the next recompute."
-            ).format(version=row.version, name=row.name)
+            ).format(version=version, name=name)
         )
 
     @policy.command("show", help=_("Print the active policy (or a version) as applied."))
@@ -206,16 +205,7 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         if out is not None:
             with tierwise.uow() as uow:
-                note = f"{UNMASKED}, to {out.name}"
-                record(
-                    uow.session,
-                    tierwise.operator,
-                    "export",
-                    "tier_movers",
-                    None,
-                    ["name"],
-                    note=note,
-                )
+                service.movers_taken(uow, tierwise.operator, out.name)
                 uow.commit()  # who took the names is on record before the file exists
             write_table_csv(movers, out)
             console.print(_("Movers written to {file}").format(file=out))

@@ -15,7 +15,6 @@ from tierwise.customers.scopes import customer_filter
 from tierwise.documents import DocumentRefused
 from tierwise.i18n import _
 from tierwise.identity.access import Principal, require
-from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.tiering import service
 from tierwise.tiering.policy import PolicyError
@@ -122,12 +121,10 @@ def activate(
             status=422,
             error=_("Tick the confirmation to activate the policy."),
         )
-    release(uow)  # the policy is stored in a unit of work of its own
     try:
-        row = service.apply_policy(app, source, _("console"), principal.username)
+        row = service.apply_policy(uow, principal, source, _("console"))
     except (PolicyError, DocumentRefused) as exc:
         return _page(request, uow, principal, source, status=422, error=str(exc))
-    record(uow.session, principal, "apply", "tier_policy", str(row.version))
     uow.commit()
     message = _("Policy version {version} is active; it grades customers from the next recompute.")
     return redirect_with(request, "/policy", message.format(version=row.version))

@@ -19,10 +19,11 @@ from tierwise.customers.models import Customer
 from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import get_customer
 from tierwise.db.base import plain
-from tierwise.db.session import UnitOfWork, Units
+from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import record
+from tierwise.identity.operator import UNMASKED
 from tierwise.identity.roles import Permission
 from tierwise.tiering import engine, store
 from tierwise.tiering.explain import Explanation, shown_gap, tier_checks
@@ -85,24 +86,32 @@ class TierStep:
         }
 
 
-def apply_policy(app: Units, source: str, source_name: str, author: str | None) -> TierPolicy:
-    """Validate a policy document and make it the active version (PolicyError if invalid)."""
+def apply_policy(
+    uow: UnitOfWork,
+    principal: Principal,
+    source: str,
+    source_name: str,
+    author: str | None = None,
+) -> TierPolicy:
+    """Validate a policy document and make it the active version (PolicyError if invalid);
+    audited with who applied it."""
+    require(principal, Permission.TIERS_APPLY)
     policy = load_policy(source, source_name)
-    with app.uow() as uow:
-        policies = TierPolicy.__table__
-        latest = uow.session.scalar(select(func.max(TierPolicy.version))) or 0
-        uow.connection.execute(update(policies).where(policies.c.active).values(active=False))
-        row = TierPolicy(
-            version=latest + 1,
-            name=policy.document.name,
-            source=source,
-            document=policy.document.model_dump(mode="json"),
-            applied_by=author,
-            active=True,
-        )
-        uow.session.add(row)
-        uow.commit()
-        return row
+    policies = TierPolicy.__table__
+    latest = uow.session.scalar(select(func.max(TierPolicy.version))) or 0
+    uow.connection.execute(update(policies).where(policies.c.active).values(active=False))
+    row = TierPolicy(
+        version=latest + 1,
+        name=policy.document.name,
+        source=source,
+        document=policy.document.model_dump(mode="json"),
+        applied_by=author or principal.username,
+        active=True,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    record(uow.session, principal, "apply", "tier_policy", str(row.version), note=source_name)
+    return row
 
 
 def policy_version(session: Session, version: int | None = None) -> tuple[TierPolicy, Policy]:
@@ -204,6 +213,23 @@ class HistoryEntry:
 
     row: TierHistory
     effective_to: dt.date | None
+
+
+def tier_of(session: Session, principal: Principal, code: str) -> dict[str, Any]:
+    """The explanation of the tier of a customer the principal may open."""
+    return explanation_view(session, visible_customer(session, principal, code).code)
+
+
+def tier_history_of(session: Session, principal: Principal, code: str) -> list[HistoryEntry]:
+    """The tiers of a customer the principal may open, newest first."""
+    return history(session, visible_customer(session, principal, code).code)
+
+
+def movers_taken(uow: UnitOfWork, principal: Principal, file_name: str) -> None:
+    """Put on record who takes a simulation's movers, with customers' names, before the file
+    exists."""
+    note = f"{UNMASKED}, to {file_name}"
+    record(uow.session, principal, "export", "tier_movers", None, ["name"], note=note)
 
 
 def history(session: Session, code: str) -> list[HistoryEntry]:

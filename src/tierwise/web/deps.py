@@ -22,7 +22,7 @@ from tierwise.identity.audit import record
 from tierwise.identity.models import User, UserSession
 from tierwise.identity.roles import Permission
 from tierwise.runtime import App
-from tierwise.web.problems import NotSignedIn, PreconditionRequired, StaleVersion
+from tierwise.web.problems import NotSignedIn, PreconditionRequired
 
 SESSION_COOKIE = "tierwise_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -204,16 +204,6 @@ IfMatchDep = Annotated[int, Depends(expected_version)]
 def etag(version: int) -> str:
     """The ETag header value of a resource version."""
     return f'"{version}"'
-
-
-def check_version(current: int, expected: int) -> None:
-    """412 unless the client edited the version that is stored now."""
-    if current != expected:
-        raise StaleVersion(
-            _(
-                "changed by someone else since you read it (version {now}, yours {yours}); reload"
-            ).format(now=current, yours=expected)
-        )
 
 
 def as_of_today() -> dt.date:

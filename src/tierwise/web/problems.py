@@ -36,10 +36,6 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
-class StaleVersion(Exception):
-    """The If-Match version is not the stored one: someone else changed the resource first."""
-
-
 class PreconditionRequired(Exception):
     """An update came without If-Match, so it could silently overwrite someone else's change."""
 
@@ -171,7 +167,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(NotSignedIn, handler(401, {"WWW-Authenticate": "Bearer"}))
     app.add_exception_handler(Forbidden, handler(403))
     app.add_exception_handler(LookupError, handler(404))
-    app.add_exception_handler(StaleVersion, handler(412))
     app.add_exception_handler(PreconditionRequired, handler(428))
     app.add_exception_handler(ValueError, handler(422))
     app.add_exception_handler(DataError, stored(422))
