@@ -18,18 +18,22 @@ from tierwise.runtime import Reactions, SnapshotStep
 def wire_reactions(settings: Settings) -> Reactions:
     """Every reaction of the house, in one place: contact → tasks done; order → regrade;
     tier change → owner by the rules, re-queued contacts, re-targeted tickets; erasure → the
-    desk forgets the person."""
+    desk forgets the person; an order asking its terms → the tier engine answers."""
     # The root imports the capabilities; none of them imports the root for this.
     from tierwise.accountability.service import owner_for_new_tier
     from tierwise.accountability.tasks import done_by_contact
     from tierwise.customers.privacy import PersonErased
-    from tierwise.customers.service import ContactLogged
+    from tierwise.customers.service import ContactLogged, CustomerFileRead
     from tierwise.desk.usecases import follows_new_tier, forget_person
     from tierwise.sales.service import OrderRecorded
+    from tierwise.sales.terms import OrderAsksTerms
+    from tierwise.tiering.benefits import terms_for_order, terms_of_file
     from tierwise.tiering.regrade import TierChanged, regrade_after_order
 
     reactions = Reactions()
     reactions.on(ContactLogged, done_by_contact)
+    reactions.on(OrderAsksTerms, terms_for_order)
+    reactions.on(CustomerFileRead, terms_of_file)
     reactions.on(OrderRecorded, regrade_after_order)
     reactions.on(PersonErased, forget_person)
     reactions.on(TierChanged, owner_for_new_tier, follows_new_tier(settings.timezone))

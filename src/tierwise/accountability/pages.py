@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from tierwise.accountability.models import (
@@ -17,8 +17,9 @@ from tierwise.accountability.models import (
 )
 from tierwise.accountability.scoped import visible_scorecards
 from tierwise.accountability.scorecard import Card
-from tierwise.accountability.usecases import answer_item
+from tierwise.accountability.usecases import answer_item, change_owner
 from tierwise.customers.models import Customer
+from tierwise.customers.pages import PAGE_ROWS
 from tierwise.customers.scopes import customer_filter
 from tierwise.i18n import _
 from tierwise.identity.access import require
@@ -109,3 +110,25 @@ def answer(
     answer_item(uow, principal, item_id, reason, explanation)
     uow.commit()
     return redirect_with(request, "/portfolio", _("Answer sent for review."))
+
+
+@router.post("/customers/reassign", response_model=None)
+async def reassign(request: Request, uow: UowDep, principal: PagePrincipal) -> Response:
+    """Hand the ticked customers to another owner, each within capacity; report what moved."""
+    require(principal, Permission.ASSIGNMENTS_WRITE)
+    form = await request.form()
+    codes = [str(c) for c in form.getlist("codes")][:PAGE_ROWS]
+    staff, reason = str(form.get("staff") or ""), str(form.get("reason") or "").strip()
+    moved, refused = [], []
+    for code in codes:
+        try:
+            with uow.session.begin_nested():
+                change_owner(uow, principal, code, staff, reason, as_of_today())
+            moved.append(code)
+        except (ValueError, LookupError) as exc:
+            refused.append(f"{code}: {exc}")
+    uow.commit()
+    message = _("{moved} customers moved to {staff}.").format(moved=len(moved), staff=staff)
+    if refused:
+        message += " " + _("Not moved: {refused}").format(refused="; ".join(refused[:5]))
+    return redirect_with(request, "/customers", message)

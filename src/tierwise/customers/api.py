@@ -82,7 +82,7 @@ def get_customer(
     principal: Principal = allowed(Permission.CUSTOMERS_READ),
 ) -> dict[str, Any]:
     """One customer's file; the ETag is the version to send back in If-Match."""
-    detail = customer_file(uow, principal, code, app.settings.secret_key)[1]
+    detail = customer_file(uow, principal, code, app.settings.secret_key, app.settings.today())[1]
     uow.commit()
     response.headers["ETag"] = etag(detail["version"])
     return detail
@@ -107,7 +107,7 @@ def update(
     if changes.get("name", "") is None:
         raise ValueError(_("a customer needs a name"))
     usecases.update_customer(uow, principal, code, changes, version)
-    detail = customer_file(uow, principal, code, app.settings.secret_key)[1]
+    detail = customer_file(uow, principal, code, app.settings.secret_key, app.settings.today())[1]
     uow.commit()
     response.headers["ETag"] = etag(detail["version"])
     return detail
@@ -222,7 +222,8 @@ def erase(
     principal: Principal = allowed(Permission.PRIVACY_MANAGE),
 ) -> dict[str, Any]:
     """Erase a person: personal fields anonymised, orders and figures kept, consents withdrawn."""
-    customer = usecases.erase_person(uow, principal, code, app.settings.secret_key)
-    detail = customer_file(uow, principal, customer.code, app.settings.secret_key)[1]
+    settings = app.settings
+    customer = usecases.erase_person(uow, principal, code, settings.secret_key)
+    detail = customer_file(uow, principal, customer.code, settings.secret_key, settings.today())[1]
     uow.commit()
     return detail

@@ -16,6 +16,7 @@ from tierwise.customers import service, usecases
 from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.export import export_customers
 from tierwise.customers.profile import is_personal
+from tierwise.customers.views import terms_rows
 from tierwise.db.choices import Choice
 from tierwise.i18n import _, current_language
 from tierwise.identity.operator import UNMASKED
@@ -55,7 +56,9 @@ def register(app: typer.Typer) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
             try:
-                summary = usecases.read_customer(uow, tierwise.operator, code)
+                summary = usecases.read_customer(
+                    uow, tierwise.operator, code, tierwise.settings.today()
+                )
             except service.CustomerNotFound as exc:
                 errors.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc
@@ -190,9 +193,13 @@ def render_summary(summary: service.CustomerSummary, zone: ZoneInfo) -> None:
         (_("Buying departments"), str(totals.departments)),
     ]:
         buying.add_row(f"[bold]{key}[/bold]", value)
-    console.print(
-        Columns([Panel(profile, title=_("Customer file")), Panel(buying, title=_("Purchases"))])
-    )
+    panels = [Panel(profile, title=_("Customer file")), Panel(buying, title=_("Purchases"))]
+    if summary.terms is not None:
+        terms = Table.grid(padding=(0, 2))
+        for key, value in terms_rows(summary.terms):
+            terms.add_row(f"[bold]{key}[/bold]", value)
+        panels.append(Panel(terms, title=_("Terms in force")))
+    console.print(Columns(panels))
     if summary.contacts:
         people = Table(
             _("Name"), _("Department"), _("Title"), _("Phone"), _("Email"), title=_("Contacts")

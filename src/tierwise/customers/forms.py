@@ -7,17 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tierwise.accountability.usecases import change_owner
 from tierwise.customers import usecases
 from tierwise.customers.choices import ConsentPurpose, Direction
-from tierwise.customers.pages import EDITABLE, PAGE_ROWS, render_360
+from tierwise.customers.pages import EDITABLE, render_360
 from tierwise.db.base import utcnow
 from tierwise.errors import StaleVersion
 from tierwise.i18n import _
-from tierwise.identity.access import require
-from tierwise.identity.roles import Permission
 from tierwise.organisation.choices import InteractionChannel
-from tierwise.web.deps import AppDep, UowDep, as_of_today
+from tierwise.web.deps import AppDep, UowDep
 from tierwise.web.pages import PagePrincipal, redirect_with
 
 router = APIRouter(include_in_schema=False)
@@ -74,30 +71,6 @@ async def edit(
         )
     uow.commit()
     return redirect_with(request, f"/customers/{code}", _("Saved."))
-
-
-@router.post("/customers/reassign", response_model=None)
-async def reassign(
-    request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
-) -> Response:
-    """Hand the ticked customers to another owner, each within capacity; report what moved."""
-    require(principal, Permission.ASSIGNMENTS_WRITE)
-    form = await request.form()
-    codes = [str(c) for c in form.getlist("codes")][:PAGE_ROWS]
-    staff, reason = str(form.get("staff") or ""), str(form.get("reason") or "").strip()
-    moved, refused = [], []
-    for code in codes:
-        try:
-            with uow.session.begin_nested():
-                change_owner(uow, principal, code, staff, reason, as_of_today())
-            moved.append(code)
-        except (ValueError, LookupError) as exc:
-            refused.append(f"{code}: {exc}")
-    uow.commit()
-    message = _("{moved} customers moved to {staff}.").format(moved=len(moved), staff=staff)
-    if refused:
-        message += " " + _("Not moved: {refused}").format(refused="; ".join(refused[:5]))
-    return redirect_with(request, "/customers", message)
 
 
 @router.post("/customers/{code}/consents", response_model=None)

@@ -170,7 +170,9 @@ def render_360(
     status_code: int = 200,
 ) -> HTMLResponse:
     """The 360 page, or the same page with why a change was refused."""
-    customer, detail = customer_file(uow, principal, code, app.settings.secret_key)
+    customer, detail = customer_file(
+        uow, principal, code, app.settings.secret_key, app.settings.today()
+    )
     context = {
         "c": detail,
         "tier": _explanation(uow, code),

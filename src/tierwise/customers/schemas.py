@@ -66,8 +66,29 @@ class Totals(BaseModel):
     last_order: dt.date | None
 
 
+class TermsOut(BaseModel):
+    """The commercial terms of the customer's tier today, and its credit used and left."""
+
+    tier: str
+    tier_name: str
+    policy_version: int
+    discount_percent: float = Field(description="percent off list price")
+    category_discounts: dict[str, float] = Field(description="percent off, by product category")
+    payment: str = Field(description="prepaid, on_delivery or net: the most the tier allows")
+    payment_label: str
+    credit_days: int
+    credit_limit: Decimal | None = Field(description="none: the tier gives no credit")
+    credit_limit_own: bool = Field(description="the customer's own, lower limit applies")
+    credit_used: Decimal = Field(description="orders on credit not yet due")
+    credit_left: Decimal | None
+    lead_time_days: int | None
+    delivery_priority: int | None
+    benefits: list[str]
+
+
 class CustomerDetail(CustomerOut):
-    """One customer's file: people, purchases, file sections and consents in force."""
+    """One customer's file: people, purchases, file sections and consents in force, and the
+    terms of its tier (none before a tier policy with terms)."""
 
     contacts: list[ContactOut]
     totals: Totals
@@ -75,6 +96,7 @@ class CustomerDetail(CustomerOut):
         description="personal sections are {'masked': true} unless your role may read them"
     )
     consents: dict[str, bool]
+    terms: TermsOut | None = None
 
 
 class CustomerUpdate(BaseModel):

@@ -43,6 +43,15 @@ class ContactLogged:
 
 
 @dataclass(frozen=True)
+class CustomerFileRead:
+    """A customer's file is being read; the capabilities above add what they know of it (the
+    tier engine: the terms in force and the credit used)."""
+
+    customer_id: int
+    today: dt.date
+
+
+@dataclass(frozen=True)
 class OrderTotals:
     """What a customer has bought from us, net of returns."""
 
@@ -73,6 +82,7 @@ class CustomerSummary:
     totals: OrderTotals
     sections: dict[ProfileSection, dict[str, Any]]
     consents: dict[ConsentPurpose, bool]
+    terms: dict[str, Any] | None = None
 
 
 def get_customer(session: Session, code: str) -> Customer:

@@ -4,7 +4,7 @@ checked once, the work and its consequences, the audit entry; the entry point co
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from tierwise.customers.profile import is_personal
 from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import (
     ContactLogged,
+    CustomerFileRead,
     CustomerSummary,
     customer_summary,
     log_interaction,
@@ -124,7 +125,9 @@ def update_customer(
     return customer
 
 
-def read_customer(uow: UnitOfWork, principal: Principal, code: str) -> CustomerSummary:
+def read_customer(
+    uow: UnitOfWork, principal: Principal, code: str, today: dt.date
+) -> CustomerSummary:
     """Everything about one customer as the command line prints it, unmasked; who read which
     personal fields is on record before anything is shown."""
     customer = visible_customer(uow.session, principal, code)
@@ -135,7 +138,8 @@ def read_customer(uow: UnitOfWork, principal: Principal, code: str) -> CustomerS
     if any(is_personal(section) for section in summary.sections):
         fields.append("profile")
     record(uow.session, principal, "read", "customer", code, fields, note=UNMASKED)
-    return summary
+    terms = uow.happened(CustomerFileRead(customer.id, today)).get("terms")
+    return replace(summary, terms=terms)
 
 
 def export_customers(uow: UnitOfWork, principal: Principal, note: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ from tierwise.customers.scopes import (
     shown,
     visible_customer,
 )
-from tierwise.customers.service import customer_summary
+from tierwise.customers.service import CustomerFileRead, customer_summary
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.identity.access import Forbidden, Principal
@@ -148,10 +149,11 @@ def audit_read(
 
 
 def customer_file(
-    uow: UnitOfWork, principal: Principal, code: str, secret: str
+    uow: UnitOfWork, principal: Principal, code: str, secret: str, today: dt.date
 ) -> tuple[Customer, dict[str, Any]]:
-    """The customer with `code` if the principal may open it, and its file masked for them;
-    reading personal fields is audited."""
+    """The customer with `code` if the principal may open it, and its file masked for them,
+    with what the capabilities above add (the terms in force); reading personal fields is
+    audited."""
     session = uow.session
     customer = visible_customer(session, principal, code)
     summary = customer_summary(uow, customer.code)
@@ -187,6 +189,7 @@ def customer_file(
         },
         sections=sections,
         consents={purpose.value: granted for purpose, granted in summary.consents.items()},
+        terms=uow.happened(CustomerFileRead(customer.id, today)).get("terms"),
     )
     audit_read(session, principal, [customer.code], [*CUSTOMER_PERSONAL, "contacts", "profile"])
     return customer, row
@@ -219,3 +222,37 @@ def marketing_consented() -> Select[Any]:
     return select(Consent.customer_id).where(
         Consent.purpose == ConsentPurpose.MARKETING, Consent.granted.is_(True), ~superseded
     )
+
+
+def terms_rows(terms: dict[str, Any]) -> list[tuple[str, str]]:
+    """The terms in force as label and value, the same on the 360 page and in `customers show`."""
+
+    def yuan(amount: Any) -> str:
+        return "—" if amount is None else f"¥{amount:,.0f}"
+
+    discount = f"{terms['discount_percent']:g}%"
+    if terms["category_discounts"]:
+        by_category = ", ".join(f"{k} {v:g}%" for k, v in terms["category_discounts"].items())
+        discount += f" ({by_category})"
+    payment = terms["payment_label"]
+    if terms["credit_days"]:
+        payment += " · " + _("{days} days").format(days=terms["credit_days"])
+    rows = [
+        (_("Tier terms"), f"{terms['tier']} {terms['tier_name']}"),
+        (_("Discount off list price"), discount),
+        (_("Payment"), payment),
+    ]
+    if terms["credit_limit"] is not None:
+        limit = yuan(terms["credit_limit"])
+        if terms["credit_limit_own"]:
+            limit += " " + _("(the customer's own limit)")
+        rows += [
+            (_("Credit limit"), limit),
+            (_("Credit used"), yuan(terms["credit_used"])),
+            (_("Credit left"), yuan(terms["credit_left"])),
+        ]
+    if terms["lead_time_days"] is not None:
+        rows.append((_("Delivery"), _("within {days} days").format(days=terms["lead_time_days"])))
+    if terms["benefits"]:
+        rows.append((_("Benefits"), "、".join(terms["benefits"])))
+    return rows

@@ -13,10 +13,12 @@ from sqlalchemy import func, select
 from tierwise.customers.models import Customer
 from tierwise.customers.scopes import customer_filter, only_customer
 from tierwise.db.base import MAX_AMOUNT
+from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 from tierwise.sales import service
 from tierwise.sales.models import Order, OrderLine, Product
+from tierwise.sales.terms import Payment
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
@@ -53,7 +55,18 @@ class OrderIn(BaseModel):
     """A one-line order, or with `returns` a return of an earlier order of the customer."""
 
     customer: str = Field(min_length=1, max_length=64, examples=["C000002"])
-    amount: Decimal = Field(gt=0, le=MAX_AMOUNT, decimal_places=2, examples=["12800.00"])
+    amount: Decimal | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_AMOUNT,
+        decimal_places=2,
+        examples=["12800.00"],
+        description="default: the product's list price times quantity on the tier's terms",
+    )
+    quantity: Decimal = Field(default=Decimal(1), gt=0, le=10**9, decimal_places=3)
+    payment: Payment | None = Field(default=None, description="default: what the tier allows")
+    override: bool = Field(default=False, description="beyond the tier terms; needs a reason")
+    reason: str | None = Field(default=None, max_length=500)
     cost: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, decimal_places=2)
     order_date: IsoDate | None = Field(default=None, description="default: today")
     product: str | None = Field(default=None, max_length=64)
@@ -62,10 +75,16 @@ class OrderIn(BaseModel):
 
 
 class OrderRecorded(BaseModel):
-    """The order and the customer's tier after it."""
+    """The order, the terms it was priced and paid on, and the customer's tier after it."""
 
     code: str
     tier: str | None
+    amount: Decimal
+    list_amount: Decimal | None = None
+    discount_percent: Decimal | None = None
+    payment: Payment | None = None
+    terms_tier: str | None = None
+    terms_version: int | None = None
 
 
 @router.get("/products", response_model=Page[ProductOut], responses=error_responses(401, 403, 422))
@@ -139,7 +158,11 @@ def add_order(
     uow: UowDep,
     principal: Principal = allowed(Permission.ORDERS_WRITE),
 ) -> dict[str, Any]:
-    """Record an order (or a return); the customer is regraded at once."""
+    """Record an order (or a return) on the customer's tier terms: priced from the list when no
+    amount is given; 409 when the payment or credit is beyond the tier's terms, unless
+    `override` with a `reason`. The customer is regraded at once."""
+    if body.override and not (body.reason or "").strip():
+        raise ValueError(_("override needs a reason: why the tier terms are overridden"))
     recorded = service.add_order(
         uow,
         principal,
@@ -152,6 +175,19 @@ def add_order(
         body.returns,
         today=app.settings.today(),
         latest_date=app.settings.latest_order_date(),
+        quantity=body.quantity,
+        payment=body.payment,
+        override=body.reason if body.override else None,
     )
     uow.commit()
-    return {"code": recorded.order.code, "tier": recorded.tier}
+    order, price = recorded.order, recorded.price
+    return {
+        "code": order.code,
+        "tier": recorded.tier,
+        "amount": recorded.amount,
+        "list_amount": price.list_amount if price else None,
+        "discount_percent": price.discount_percent if price else None,
+        "payment": order.payment,
+        "terms_tier": order.terms_tier,
+        "terms_version": order.terms_version,
+    }

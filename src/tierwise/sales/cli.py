@@ -9,7 +9,9 @@ import typer
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
 from tierwise.runtime import App
-from tierwise.sales.service import add_order, money
+from tierwise.sales.pricing import TermsRefused
+from tierwise.sales.service import add_order, money, quantity_of, terms_line
+from tierwise.sales.terms import Payment
 from tierwise.terminal import console, errors
 
 
@@ -22,7 +24,17 @@ def register(app: typer.Typer) -> None:
     def add(
         ctx: typer.Context,
         customer: str,
-        amount: str = typer.Option(..., help=_("net amount in yuan")),
+        amount: str = typer.Option(
+            None, help=_("net amount in yuan; default: the product's list price on the tier terms")
+        ),
+        quantity: str = typer.Option("1", help=_("quantity of the product")),
+        payment: Payment = typer.Option(
+            None, help=_("prepaid, on_delivery or net; default: what the tier allows")
+        ),
+        override: bool = typer.Option(
+            False, "--override", help=_("record it beyond the tier terms (needs --reason)")
+        ),
+        reason: str = typer.Option(None, help=_("why the tier terms are overridden")),
         cost: str = typer.Option(None, help=_("cost in yuan, if known")),
         date: str = typer.Option(None, help=_("YYYY-MM-DD; default: today")),
         product: str = typer.Option(None, help=_("product code")),
@@ -30,6 +42,9 @@ def register(app: typer.Typer) -> None:
         returns: str = typer.Option(None, help=_("the order code this returns")),
     ) -> None:
         tierwise: App = ctx.obj
+        if override and not (reason or "").strip():
+            errors.print(_("--override needs --reason: why the tier terms are overridden"))
+            raise typer.Exit(1)
         with tierwise.uow() as uow:
             try:
                 recorded = add_order(
@@ -37,19 +52,24 @@ def register(app: typer.Typer) -> None:
                     tierwise.operator,
                     customer,
                     dt.date.fromisoformat(date) if date else None,
-                    money(amount, "--amount"),
+                    money(amount, "--amount") if amount else None,
                     money(cost, "--cost") if cost else None,
                     product,
                     code,
                     returns,
                     today=tierwise.settings.today(),
                     latest_date=tierwise.settings.latest_order_date(),
+                    quantity=quantity_of(quantity),
+                    payment=payment,
+                    override=reason if override else None,
                 )
-            except (CustomerNotFound, ValueError) as exc:
+            except (CustomerNotFound, ValueError, TermsRefused) as exc:
                 errors.print(f"[red]{exc}[/red]", highlight=False)
                 raise typer.Exit(1) from exc
             uow.commit()
         console.print(_("Order {code} recorded.").format(code=recorded.order.code))
+        if recorded.in_force is not None:
+            console.print(terms_line(recorded), highlight=False)
         if recorded.tier is not None:
             console.print(
                 _("{customer} is in tier {tier}.").format(customer=customer, tier=recorded.tier)

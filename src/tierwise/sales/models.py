@@ -9,6 +9,8 @@ from sqlalchemy import Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierwise.db.base import Base, IdMixin, TimestampMixin
+from tierwise.db.choices import choice_column
+from tierwise.sales.terms import Payment
 
 
 class Product(IdMixin, TimestampMixin, Base):
@@ -34,6 +36,10 @@ class Order(IdMixin, Base):
     order_date: Mapped[dt.date] = mapped_column(Date, index=True)
     channel: Mapped[str | None] = mapped_column(String(50))
     department: Mapped[str | None] = mapped_column(String(100))
+    # The tier terms it was recorded on (none for orders imported or recorded before terms).
+    payment: Mapped[Payment | None] = mapped_column(choice_column(Payment))
+    terms_tier: Mapped[str | None] = mapped_column(String(16))
+    terms_version: Mapped[int | None]
 
 
 class OrderLine(IdMixin, Base):
@@ -49,3 +55,5 @@ class OrderLine(IdMixin, Base):
     amount: Mapped[Decimal]
     cost: Mapped[Decimal | None] = mapped_column(doc="unknown when the source system lacks it")
     returns_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    list_amount: Mapped[Decimal | None] = mapped_column(doc="quantity at list price, if priced")
+    discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))

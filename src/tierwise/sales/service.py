@@ -14,12 +14,14 @@ from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import get_customer
 from tierwise.db.base import MAX_AMOUNT
 from tierwise.db.session import UnitOfWork
-from tierwise.i18n import _
+from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.ingest.parse import amount_limit_note
 from tierwise.sales.models import Order, OrderLine, Product
+from tierwise.sales.pricing import Price, TermsRefused, check_terms, price_line, yuan
+from tierwise.sales.terms import OrderAsksTerms, Payment, TermsInForce
 
 
 def money(text: str, field: str) -> Decimal:
@@ -37,6 +39,40 @@ def money(text: str, field: str) -> Decimal:
             )
         )
     return value
+
+
+def quantity_of(text: str) -> Decimal:
+    """A quantity as typed (up to three decimals); ValueError naming the value otherwise."""
+    try:
+        value = Decimal(text.replace(",", "").strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.001")):
+        raise ValueError(
+            _("quantity {value!r} is not a positive number with at most three decimals").format(
+                value=text
+            )
+        )
+    return value
+
+
+def terms_line(recorded: RecordedOrder) -> str:
+    """What the order was priced and paid on, as the person who recorded it reads it."""
+    in_force, price = recorded.in_force, recorded.price
+    assert in_force is not None
+    language = current_language()
+    text = _("On the terms of tier {tier} (policy version {version}): {amount}").format(
+        tier=f"{in_force.tier} {in_force.tier_name(language)}",
+        version=in_force.version,
+        amount=yuan(recorded.amount),
+    )
+    if price is not None and price.discount_percent is not None and price.list_amount:
+        text += _(" (list {listed}, {discount}% off)").format(
+            listed=yuan(price.list_amount), discount=f"{price.discount_percent.normalize():f}"
+        )
+    if recorded.order.payment is not None:
+        text += " · " + recorded.order.payment.label(language)
+    return text
 
 
 EARLIEST_ORDER_DATE = dt.date(1900, 1, 1)
@@ -70,6 +106,10 @@ def record_order(
     returns: str | None = None,
     *,
     latest_date: dt.date | None = None,
+    quantity: Decimal = Decimal(1),
+    price: Price | None = None,
+    payment: Payment | None = None,
+    in_force: TermsInForce | None = None,
 ) -> Order:
     """Record a one-line order (or, with `returns`, a return of that earlier order); dates past
     `latest_date` (default: the settings' latest order date) are refused."""
@@ -94,7 +134,14 @@ def record_order(
     code = order_code or _next_code(session, customer_code, order_date)
     if session.scalar(select(Order.id).where(Order.code == code)) is not None:
         raise ValueError(_("an order with code {code!r} already exists").format(code=code))
-    order = Order(code=code, customer_id=customer.id, order_date=order_date)
+    order = Order(
+        code=code,
+        customer_id=customer.id,
+        order_date=order_date,
+        payment=payment,
+        terms_tier=in_force.tier if in_force else None,
+        terms_version=in_force.version if in_force else None,
+    )
     session.add(order)
     session.flush()
     sign = -1 if returned is not None else 1
@@ -103,7 +150,10 @@ def record_order(
             order_id=order.id,
             line_no=1,
             product_id=product_id,
+            quantity=quantity,
             amount=sign * amount,
+            list_amount=price.list_amount if price else None,
+            discount_percent=price.discount_percent if price else None,
             cost=None if cost is None else sign * cost,
             returns_order_id=returned.id if returned is not None else None,
         )
@@ -124,10 +174,14 @@ class OrderRecorded:
 
 @dataclass(frozen=True)
 class RecordedOrder:
-    """The order as recorded and the customer's tier after it (None: no tier policy yet)."""
+    """The order as recorded, the terms it was priced on, and the customer's tier after it
+    (None: no tier policy yet)."""
 
     order: Order
     tier: str | None
+    amount: Decimal
+    price: Price | None = None
+    in_force: TermsInForce | None = None
 
 
 def add_order(
@@ -135,7 +189,7 @@ def add_order(
     principal: Principal,
     customer_code: str,
     order_date: dt.date | None,
-    amount: Decimal,
+    amount: Decimal | None,
     cost: Decimal | None = None,
     product_code: str | None = None,
     order_code: str | None = None,
@@ -143,26 +197,50 @@ def add_order(
     *,
     today: dt.date,
     latest_date: dt.date,
+    quantity: Decimal = Decimal(1),
+    payment: Payment | None = None,
+    override: str | None = None,
 ) -> RecordedOrder:
-    """Record an order (or a return) for a customer in scope, dated today unless told; the
-    customer is regraded at once, with what a tier change brings, and the audit says who."""
+    """Record an order (or a return) for a customer in scope, dated today unless told, on the
+    terms of its tier that day: priced from the list when no amount is given, refused when the
+    payment or the credit is more than the tier allows unless overridden with a reason. The
+    customer is regraded at once, with what a tier change brings; the audit says who."""
     require(principal, Permission.ORDERS_WRITE)
     customer = visible_customer(uow.session, principal, customer_code)
     day = order_date or today
+    if quantity <= 0:
+        raise ValueError(_("--quantity must be positive"))
+    refused: list[str] = []
+    in_force = None if returns else uow.happened(OrderAsksTerms(customer.id, day)).get("terms")
+    price = price_line(uow.session, product_code, quantity, amount, in_force)
+    if in_force is not None:
+        payment = payment or in_force.terms.payment
+        refused = check_terms(uow.session, customer, in_force, payment, price.amount, day)
+        if refused and not (override and override.strip()):
+            raise TermsRefused(
+                "; ".join(refused) + _(" — nothing was recorded; override with a reason")
+            )
     order = record_order(
         uow.session,
         customer.code,
         day,
-        amount,
+        price.amount,
         cost,
         product_code,
         order_code,
         returns,
         latest_date=latest_date,
+        quantity=quantity,
+        price=price,
+        payment=payment,
+        in_force=in_force,
     )
     record(uow.session, principal, "create", "order", order.code)
+    if refused:
+        record(uow.session, principal, "override_terms", "order", order.code, note=override)
     fact = OrderRecorded(customer.id, order.code, max(day, today), principal.username)
-    return RecordedOrder(order, uow.happened(fact).get("tier"))
+    tier = uow.happened(fact).get("tier")
+    return RecordedOrder(order, tier, price.amount, price, in_force)
 
 
 def _next_code(session: Session, customer_code: str, order_date: dt.date) -> str:

@@ -21,7 +21,7 @@ from tierwise.terminal import console, errors, print_error
 from tierwise.tiering import service
 from tierwise.tiering.explain import TierCheck, note_text, shown_gap, shown_value, tier_name
 from tierwise.tiering.models import TierReason
-from tierwise.tiering.policy import Policy, PolicyError
+from tierwise.tiering.policy import Policy, PolicyError, load_policy
 from tierwise.tiering.simulate import TierShare, distribution, simulate
 
 FAILURES = (PolicyError, NoSnapshot, CustomerNotFound, LookupError, ValueError, OSError)
@@ -98,15 +98,23 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         file: Path,
         author: str | None = typer.Option(None, help=_("who applies it (default: the operator)")),
+        strict: bool = typer.Option(
+            False, "--strict", help=_("refuse the file if it warns (e.g. a tier giving less)")
+        ),
     ) -> None:
         tierwise: App = ctx.obj
+        source = _read(file)
         try:
             with tierwise.uow() as uow:
-                row = service.apply_policy(uow, tierwise.operator, _read(file), str(file), author)
+                row = service.apply_policy(
+                    uow, tierwise.operator, source, str(file), author, strict=strict
+                )
                 uow.commit()
                 version, name = row.version, row.name
         except FAILURES as exc:
             raise _fail(exc) from exc
+        for warning in load_policy(source, str(file)).warnings:
+            console.print(f"[yellow]{warning}[/yellow]", highlight=False)
         console.print(
             _(
                 "Policy version {version} ({name}) is active; it grades at the next recompute."

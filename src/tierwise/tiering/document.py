@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tierwise.i18n import _
+from tierwise.sales.terms import Terms
 
 SCORE = "score"
 """What a quota ranks by when it ranks by the policy's scorecard score."""
@@ -107,6 +108,7 @@ class Tier(_Strict):
     by: str | None = None
     prospect_min_score: float | None = Field(default=None, ge=0, le=100)
     blacklist: bool = False
+    terms: Terms | None = None
 
     @property
     def has_criteria(self) -> bool:

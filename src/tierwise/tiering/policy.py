@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from tierwise.documents import parse_toml
 from tierwise.i18n import _
+from tierwise.sales.terms import comparison_warnings
 from tierwise.tiering.document import SCORE, Document, Factor, Tier
 from tierwise.tiering.expressions import (
     ConditionError,
@@ -148,6 +149,8 @@ class _Validator:
         for tier in tiers:
             self._tier(tier)
         self._order()
+        ranked = sorted((t for t in tiers if not t.blacklist), key=lambda t: t.rank)
+        self.warned += comparison_warnings([(t.code, t.terms) for t in ranked])
         return self.found
 
     def _unique(self, values: list[object], field: str) -> None:

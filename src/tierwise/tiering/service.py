@@ -35,7 +35,7 @@ from tierwise.tiering.models import (
     TierOverride,
     TierPolicy,
 )
-from tierwise.tiering.policy import Policy, load_policy
+from tierwise.tiering.policy import Policy, PolicyError, load_policy
 from tierwise.tiering.regrade import regrade_now
 
 
@@ -92,11 +92,14 @@ def apply_policy(
     source: str,
     source_name: str,
     author: str | None = None,
+    strict: bool = False,
 ) -> TierPolicy:
-    """Validate a policy document and make it the active version (PolicyError if invalid);
-    audited with who applied it."""
+    """Validate a policy document and make it the active version (PolicyError if invalid, or
+    with `strict` if it warns); audited with who applied it."""
     require(principal, Permission.TIERS_APPLY)
     policy = load_policy(source, source_name)
+    if strict and policy.warnings:
+        raise PolicyError(source_name, list(policy.warnings))
     policies = TierPolicy.__table__
     latest = uow.session.scalar(select(func.max(TierPolicy.version))) or 0
     uow.connection.execute(update(policies).where(policies.c.active).values(active=False))
