@@ -4,6 +4,8 @@ period keeps the tier and its terms), with the terms of the policy version in fo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -12,11 +14,12 @@ from sqlalchemy.orm import Session
 from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerFileRead
 from tierwise.db.session import UnitOfWork
-from tierwise.i18n import current_language
-from tierwise.sales.pricing import credit_of
-from tierwise.sales.terms import OrderAsksTerms, TermsInForce
+from tierwise.i18n import _, current_language
+from tierwise.sales.pricing import credit_of, yuan
+from tierwise.sales.terms import OrderAsksTerms, Terms, TermsInForce
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier, TierHistory
+from tierwise.tiering.policy import Policy
 
 
 def tier_on(session: Session, customer_id: int, day: dt.date) -> str | None:
@@ -84,3 +87,54 @@ def terms_of_file(uow: UnitOfWork, fact: CustomerFileRead) -> dict[str, Any]:
     """What the tier engine adds to a customer's file being read: its terms."""
     customer = uow.session.get(Customer, fact.customer_id)
     return {"terms": terms_view(uow.session, customer, fact.today) if customer else None}
+
+
+def terms_table(policy: Policy, language: str) -> tuple[list[str], list[list[str]]]:
+    """Every tier's terms side by side: the tiers as columns, each term as a row, in business
+    language (the CLI, the policy page and the programme show the same table)."""
+    tiers = [t for t in policy.value_tiers if t.terms is not None]
+    header = [_("Term")] + [f"{t.code} {t.name(language)}" for t in tiers]
+    rows: list[list[str]] = []
+
+    def row(label: str, shown: Callable[[Terms], str]) -> None:
+        rows.append([label] + [shown(t.terms) for t in tiers if t.terms is not None])
+
+    row(_("Discount off list price"), lambda t: f"{t.discount_percent:g}%")
+    categories = sorted({c for t in tiers if t.terms for c in t.terms.category_discounts})
+    for category in categories:
+        row(
+            _("Discount on {category}").format(category=category),
+            lambda t, c=category: f"{t.discount_for(c):g}%",  # type: ignore[misc]
+        )
+    row(_("Payment"), lambda t: t.payment.label(language))
+    row(
+        _("Credit period"),
+        lambda t: _("{days} days").format(days=t.credit_days) if t.credit_days else "—",
+    )
+    row(_("Credit limit"), lambda t: credit_rule(t))
+    row(
+        _("Delivery"),
+        lambda t: (
+            "—"
+            if t.lead_time_days is None
+            else _("within {days} days").format(days=t.lead_time_days)
+        ),
+    )
+    row(
+        _("Delivery priority"),
+        lambda t: "—" if t.delivery_priority is None else str(t.delivery_priority),
+    )
+    row(_("Benefits"), lambda t: "、".join(b.text(language) for b in t.benefits) or "—")
+    return header, rows
+
+
+def credit_rule(terms: Terms) -> str:
+    """A tier's credit limit as its customers read it."""
+    if terms.credit_limit is not None:
+        return yuan(Decimal(terms.credit_limit))
+    if terms.credit_limit_months is None:
+        return "—"
+    text = _("{months:g} months of average sales").format(months=terms.credit_limit_months)
+    if terms.credit_limit_cap is not None:
+        text += _(", at most {cap}").format(cap=yuan(Decimal(terms.credit_limit_cap)))
+    return text
