@@ -258,6 +258,22 @@ def test_an_order_that_does_not_earn_a_tier_moves_nothing(graded: App) -> None:
     assert counts(graded) == before
 
 
+def test_explain_after_an_order_upgrade_reads_the_evidence_of_the_upgrade(graded: App) -> None:
+    """The tier in force and its explanation agree: the upgrade's own evidence, not the
+    snapshot taken before the order."""
+    code = code_in(graded, "C")
+    with graded.uow() as uow:
+        order = record_order(uow.session, code, TODAY, Decimal(90_000), Decimal(40_000))
+        assert regrade(uow.connection, order.customer_id, TODAY, None, order.code) == "A"
+        policy, result, state = service.explanation(uow.session, code)
+        view = service.explanation_view(uow.session, code)
+    assert state is not None and state.tier == result.tier == result.qualified == "A"
+    assert result.as_of == TODAY and result.basis == "value"
+    own = next(c for c in result.checks if c.tier.code == "A")
+    assert own.passed and result.next_up(policy) is None
+    assert (view["tier"], view["qualified"], view["as_of"]) == ("A", "A", TODAY)
+
+
 def test_a_fixed_override_applies_at_once_and_ends_at_its_date(graded: App) -> None:
     code = code_in(graded, "D")
     tier = override_as(graded, code, "A", "战略合作", "wang", TODAY, until=dt.date(2026, 11, 20))

@@ -52,6 +52,10 @@ class ExplanationOut(BaseModel):
     as_of: dt.date
     policy_version: int
     since: dt.date | None
+    below_since: dt.date | None = Field(
+        default=None, description="below its tier since this date: a downgrade is pending"
+    )
+    below_count: int = 0
     checks: list[TierCheckOut]
 
 
