@@ -91,13 +91,15 @@ class PolicyOut(BaseModel):
 
 
 class ShareOut(BaseModel):
-    """Customers in a tier and its share of 12-month sales, profit and CLV."""
+    """Customers in a tier and its share of 12-month sales, profit and CLV; the line of tier
+    "prospects" holds the prospects apart, with how many were graded into each tier."""
 
     tier: str
     customers: int
     sales_share: float | None
     profit_share: float | None
     clv_share: float | None
+    grades: dict[str, int] = Field(default_factory=dict, examples=[{"A": 12, "B": 26}])
 
 
 class DistributionOut(BaseModel):

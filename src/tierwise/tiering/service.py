@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
@@ -24,8 +24,10 @@ from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
+from tierwise.sales.models import Order
 from tierwise.tiering import engine, store
 from tierwise.tiering.explain import Explanation, shown_gap, tier_checks
+from tierwise.tiering.grading import PROSPECT, VALUE, counts_apart
 from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
 from tierwise.tiering.models import (
     CustomerTier,
@@ -35,7 +37,7 @@ from tierwise.tiering.models import (
     TierPolicy,
 )
 from tierwise.tiering.policy import Policy, load_policy
-from tierwise.tiering.regrade import regrade_now
+from tierwise.tiering.regrade import grade_now, regrade_now
 
 
 class NoPolicy(LookupError):
@@ -74,12 +76,13 @@ class TierStep:
     def summary(self) -> dict[str, Any] | None:
         """Customers per tier and changes per reason, for the closing message."""
         ev = self.evaluation
-        if ev is None:
+        if ev is None or self.table is None:
             return None
         out = ev.outcome
+        tiers = ev.tier_codes(out.state.tier)
         return {
             "version": ev.version,
-            "tiers": Counter(ev.tier_codes(out.state.tier).tolist()),
+            "tiers": counts_apart(tiers, store.prospects_of(ev, self.table)),
             "changes": Counter(str(r) for r in out.state.reason[out.changed]),
             "at_risk": int(out.at_risk.sum()),
         }
@@ -159,6 +162,12 @@ def explanation(session: Session, code: str) -> tuple[Policy, Explanation, Custo
         basis = str(values.get("tier_basis") or "value")
         score = values.get("tier_score")
         qualified = values.get("qualified_tier")
+        if "tier_basis" not in values:  # not in the snapshot yet: graded as an order would
+            values, grade, _context = grade_now(
+                session.connection(), active_policy(session, evaluation), customer.id, run.as_of
+            )
+            basis, qualified = grade.basis, grade.qualified
+            score = grade.score if basis == VALUE else grade.prospect_score
     else:
         evidence = assigned.explanation
         policy_id = assigned.policy_id or evaluation.policy_id
@@ -175,8 +184,21 @@ def explanation(session: Session, code: str) -> tuple[Policy, Explanation, Custo
     checks = tier_checks(policy, values, as_of, context, basis, score)
     qualified = str(qualified or policy.value_tiers[-1].code)
     current = state.tier if state else None
-    result = Explanation(current, qualified, basis, score, as_of, row.version, checks)
+    listed = policy.blacklist is not None and current == policy.blacklist.code
+    prospect = (
+        basis == PROSPECT
+        and not listed
+        and not session.scalar(select(exists().where(Order.customer_id == customer.id)))
+    )
+    result = Explanation(current, qualified, basis, score, as_of, row.version, checks, prospect)
     return policy, result, state
+
+
+def active_policy(session: Session, evaluation: TierEvaluation) -> Policy:
+    """The policy an evaluation graded with."""
+    row = session.get(TierPolicy, evaluation.policy_id)
+    assert row is not None
+    return load_policy(row.source, f"version {row.version}")
 
 
 def _assignment_after(
@@ -229,6 +251,7 @@ def explanation_view(session: Session, code: str) -> dict[str, Any]:
         "score": result.score,
         "as_of": result.as_of,
         "policy_version": result.version,
+        "prospect": result.prospect,
         "since": state.since if state else None,
         "below_since": state.below_since if state else None,
         "below_count": state.below_count if state else 0,
