@@ -24,6 +24,7 @@ from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 from tierwise.organisation.service import active_rules
+from tierwise.tiering.grading import PROSPECTS
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind, TierHistory
 from tierwise.tiering.simulate import distribution
 from tierwise.web.deps import AppDep, UowDep, release
@@ -279,17 +280,18 @@ def tier_chart(shares: list[Any]) -> dict[str, Any]:
         _("CLV share"): [s.clv_share or 0 for s in shares],
     }
     columns = [_("tier"), _("customers"), _("sales share"), _("profit share"), _("CLV share")]
+    names = [_("Prospects") if s.tier == PROSPECTS else s.tier for s in shares]
     rows = [
         [
-            s.tier,
+            name,
             number(s.customers),
             percent(s.sales_share),
             percent(s.profit_share),
             percent(s.clv_share),
         ]
-        for s in shares
+        for name, s in zip(names, shares, strict=True)
     ]
-    figure = _bar([s.tier for s in shares], series, yaxis={"tickformat": ".0%"})
+    figure = _bar(names, series, yaxis={"tickformat": ".0%"})
     return {
         "id": "tiers",
         "title": _("Tiers and their share of value"),

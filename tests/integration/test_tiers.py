@@ -26,6 +26,7 @@ from tierwise.sales.service import record_order
 from tierwise.tiering import service
 from tierwise.tiering.engine import EvaluatedLater
 from tierwise.tiering.explain import RETURN_NOTE
+from tierwise.tiering.grading import PROSPECTS
 from tierwise.tiering.models import (
     CustomerTier,
     TierEvent,
@@ -147,7 +148,7 @@ def test_a_few_top_customers_carry_a_large_share_of_profit(graded: App) -> None:
     total = sum(s.customers for s in shares)
     assert 0 < top.customers < 0.1 * total
     assert top.profit_share is not None and top.profit_share > 0.25
-    assert [s.tier for s in shares] == [t.code for t in policy.tiers]
+    assert [s.tier for s in shares] == [*(t.code for t in policy.tiers), PROSPECTS]
 
 
 def test_rerunning_with_no_new_facts_changes_nothing(graded: App) -> None:
@@ -257,6 +258,82 @@ def test_an_order_that_does_not_earn_a_tier_moves_nothing(graded: App) -> None:
         assert regrade(uow.connection, order.customer_id, TODAY, None, order.code) == "C"
         uow.commit()
     assert counts(graded) == before
+
+
+def test_explain_after_an_order_upgrade_reads_the_evidence_of_the_upgrade(graded: App) -> None:
+    """The tier in force and its explanation agree: the upgrade's own evidence, not the
+    snapshot taken before the order."""
+    code = code_in(graded, "C")
+    with graded.uow() as uow:
+        order = record_order(uow.session, code, TODAY, Decimal(90_000), Decimal(40_000))
+        assert regrade(uow.connection, order.customer_id, TODAY, None, order.code) == "A"
+        policy, result, state = service.explanation(uow.session, code)
+        view = service.explanation_view(uow.session, code)
+    assert state is not None and state.tier == result.tier == result.qualified == "A"
+    assert result.as_of == TODAY and result.basis == "value"
+    own = next(c for c in result.checks if c.tier.code == "A")
+    assert own.passed and result.next_up(policy) is None
+    assert (view["tier"], view["qualified"], view["as_of"]) == ("A", "A", TODAY)
+
+
+def test_prospects_are_a_line_of_their_own_in_every_distribution(graded: App) -> None:
+    _policy, shares, _as_of = distribution(graded)
+    with graded.uow() as uow:
+        rows = uow.session.execute(
+            select(CustomerIndicator.tier, CustomerIndicator.tier_basis, CustomerIndicator.orders)
+        ).all()
+    apart = [t for t, basis, orders in rows if basis == "prospect" and not orders and t != "X"]
+    line = shares[-1]
+    assert line.tier == PROSPECTS and line.customers == len(apart) > 0
+    assert line.grades == {c: apart.count(c) for c in "ABCD" if c in apart}
+    buying = [t for t, basis, orders in rows if not (basis == "prospect" and not orders)]
+    for share in shares[:-1]:
+        assert share.customers == buying.count(share.tier)
+    assert sum(s.customers for s in shares) == len(rows)
+    simulated = simulate(graded, default_policy_text(), "same.toml")
+    assert [(s.tier, s.customers) for s in simulated.current] == [
+        (s.tier, s.customers) for s in shares
+    ]
+    assert simulated.proposed[-1].customers == line.customers
+
+
+def test_a_prospect_is_explained_by_the_prospect_scorecard_even_before_a_recompute(
+    graded: App,
+) -> None:
+    with graded.uow() as uow:
+        customer_id, code = uow.session.execute(
+            select(Customer.id, Customer.code)
+            .join(CustomerIndicator, CustomerIndicator.customer_id == Customer.id)
+            .where(CustomerIndicator.tier_basis == "prospect", CustomerIndicator.orders == 0)
+            .where(Customer.status != "blacklisted")
+            .order_by(Customer.code)
+            .limit(1)
+        ).one()
+        _policy, graded_one, _state = service.explanation(uow.session, code)
+        uow.session.execute(
+            CustomerIndicator.__table__.delete().where(CustomerIndicator.customer_id == customer_id)
+        )
+        _policy, fresh, _state = service.explanation(uow.session, code)
+    for result in (graded_one, fresh):
+        assert result.basis == "prospect" and result.prospect
+        assert result.score is not None
+    assert fresh.qualified == graded_one.qualified
+
+
+def test_a_prospects_grade_becomes_its_tier_at_its_first_purchase(graded: App) -> None:
+    with graded.uow() as uow:
+        code, qualified = uow.session.execute(
+            select(Customer.code, CustomerIndicator.qualified_tier)
+            .join(CustomerIndicator, CustomerIndicator.customer_id == Customer.id)
+            .where(CustomerIndicator.tier_basis == "prospect", CustomerIndicator.orders == 0)
+            .where(Customer.status != "blacklisted", CustomerIndicator.qualified_tier != "D")
+            .order_by(Customer.code)
+            .limit(1)
+        ).one()
+        order = record_order(uow.session, code, TODAY, Decimal(10))
+        assert regrade(uow.connection, order.customer_id, TODAY, None, order.code) == qualified
+        _policy, result, state = service.explanation(uow.session, code)
+    assert state is not None and state.tier == qualified and not result.prospect
 
 
 def test_a_fixed_override_applies_at_once_and_ends_at_its_date(graded: App) -> None:

@@ -16,11 +16,11 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "at_risk": ("At risk", "流失风险客户"),
     "cant_lose_them": ("Can't lose them", "不能失去的客户"),
     "lost": ("Lost", "已流失客户"),
-    # ABC classes
-    "vip": ("VIP", "VIP客户"),
-    "major": ("Major", "主要客户"),
-    "normal": ("Normal", "普通客户"),
-    "small": ("Small", "小客户"),
+    # ABC classes: an analysis of profit contribution, named apart from the tiers
+    "vip": ("Profit class A", "利润贡献 A 类"),
+    "major": ("Profit class B", "利润贡献 B 类"),
+    "normal": ("Profit class C", "利润贡献 C 类"),
+    "small": ("Profit class D", "利润贡献 D 类"),
     # Profitability
     "high_profit": ("High-profit", "高利润"),
     "profitable": ("Profitable", "盈利"),
@@ -96,7 +96,7 @@ def indicator_names() -> dict[str, str]:
         "btyd_recency": _("Last − first purchase period"),
         "btyd_t": _("Periods since the first purchase"),
         "btyd_monetary": _("Mean value of repeat purchases"),
-        "abc_class": _("ABC class"),
+        "abc_class": _("Profit class (ABC analysis of profit contribution)"),
         "profit_rank": _("Rank by profit"),
         "profit_cum_share": _("Cumulative profit share up to this customer (whale curve)"),
         "profit_label": _("Profitability"),

@@ -192,7 +192,7 @@ def build(session: Session, run: AnalyticsRun, name: str) -> Report:
     if name == "pareto":
         return pareto_report(session, run)
     if name == "abc":
-        return group_report(session, run, "abc_class", _("ABC classes"))
+        return group_report(session, run, "abc_class", _("Profit classes (ABC analysis)"))
     if name == "rfm":
         return group_report(session, run, "rfm_segment", _("RFM segments"))
     if name == "lifecycle":

@@ -50,6 +50,10 @@ class ExplanationOut(BaseModel):
     as_of: dt.date
     policy_version: int
     since: dt.date | None
+    below_since: dt.date | None = Field(
+        default=None, description="below its tier since this date: a downgrade is pending"
+    )
+    below_count: int = 0
     checks: list[TierCheckOut]
 
 
@@ -85,13 +89,15 @@ class PolicyOut(BaseModel):
 
 
 class ShareOut(BaseModel):
-    """Customers in a tier and its share of 12-month sales, profit and CLV."""
+    """Customers in a tier and its share of 12-month sales, profit and CLV; the line of tier
+    "prospects" holds the prospects apart, with how many were graded into each tier."""
 
     tier: str
     customers: int
     sales_share: float | None
     profit_share: float | None
     clv_share: float | None
+    grades: dict[str, int] = Field(default_factory=dict, examples=[{"A": 12, "B": 26}])
 
 
 class DistributionOut(BaseModel):

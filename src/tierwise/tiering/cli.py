@@ -20,6 +20,7 @@ from tierwise.sheets import write_table_csv
 from tierwise.terminal import console, errors, print_error
 from tierwise.tiering import service
 from tierwise.tiering.explain import TierCheck, note_text, shown_gap, shown_value, tier_name
+from tierwise.tiering.grading import PROSPECTS
 from tierwise.tiering.models import TierReason
 from tierwise.tiering.policy import Policy, PolicyError, load_policy
 from tierwise.tiering.simulate import TierShare, distribution, simulate
@@ -59,13 +60,20 @@ def shares_table(policy: Policy, shares: list[TierShare], title: str) -> Table:
         table.add_column(header, justify="left" if header == _("Tier") else "right")
     for share in shares:
         table.add_row(
-            tier_name(policy, share.tier),
+            _line_name(policy, share),
             f"{share.customers:,}",
             _percent(share.sales_share),
             _percent(share.profit_share),
             _percent(share.clv_share),
         )
     return table
+
+
+def _line_name(policy: Policy, share: TierShare) -> str:
+    if share.tier != PROSPECTS:
+        return tier_name(policy, share.tier)
+    grades = ", ".join(f"{code} {n:,}" for code, n in share.grades.items())
+    return _("Prospects (graded {grades})").format(grades=grades or "—")
 
 
 def check_table(policy: Policy, check: TierCheck, title: str) -> Table:
@@ -230,11 +238,18 @@ def register(app: typer.Typer) -> None:
                 raise _fail(exc) from exc
             reason = TierReason(state.reason).label(current_language()) if state else "—"
             since = state.since if state else "—"
-            console.print(
-                _(
+            if result.prospect:
+                heading = _(
+                    "{code}: a prospect, no order yet; policy version {version}, evaluated as "
+                    "of {as_of}. Its grade becomes its tier at its first purchase."
+                )
+            else:
+                heading = _(
                     "{code}: tier {tier} since {since} ({reason}); policy version {version}, "
                     "evaluated as of {as_of}"
-                ).format(
+                )
+            console.print(
+                heading.format(
                     code=code,
                     tier=tier_name(policy, result.tier),
                     since=since,

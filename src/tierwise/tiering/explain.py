@@ -46,6 +46,8 @@ class Explanation:
     as_of: dt.date
     version: int
     checks: list[TierCheck]
+    prospect: bool = False
+    """No order yet: graded on the prospect scorecard, held apart from the tiers."""
 
     def next_up(self, policy: Policy) -> TierCheck | None:
         """The check of the tier just above the qualified one, if there is one."""

@@ -23,6 +23,9 @@ from tierwise.tiering.expressions import compile_condition, evaluate, indicator_
 from tierwise.tiering.policy import Policy, quota_size
 
 VALUE, PROSPECT = "value", "prospect"
+PROSPECTS = "prospects"
+"""The line of every distribution holding the prospects apart from the tiers (their grade is kept
+and becomes their tier at their first purchase)."""
 # A quota key is taken over a whole column in batch and of one value when an order lands.
 QuotaValues = TypeVar("QuotaValues", np.ndarray, np.float64)
 
@@ -338,3 +341,20 @@ def _float(value: object) -> float | None:
         return None
     number = float(value)  # type: ignore[arg-type]
     return None if np.isnan(number) else number
+
+
+def not_buying(
+    basis: np.ndarray, orders: np.ndarray, tiers: np.ndarray, blacklist: str | None
+) -> np.ndarray:
+    """The prospects: graded on the prospect scorecard with no order yet, and not blacklisted."""
+    bought = np.nan_to_num(np.asarray(orders, dtype=np.float64)) > 0
+    return (np.asarray(basis, dtype=object) == PROSPECT) & ~bought & (tiers != blacklist)
+
+
+def counts_apart(tiers: np.ndarray, prospects: np.ndarray) -> dict[str, int]:
+    """Customers per tier, the prospects counted on their own line."""
+    counts: dict[str, int] = {}
+    for code in tiers[~prospects].tolist():
+        counts[code] = counts.get(code, 0) + 1
+    counts[PROSPECTS] = int(prospects.sum())
+    return counts

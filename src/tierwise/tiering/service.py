@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
@@ -25,8 +25,10 @@ from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import record
 from tierwise.identity.operator import UNMASKED
 from tierwise.identity.roles import Permission
+from tierwise.sales.models import Order
 from tierwise.tiering import engine, store
 from tierwise.tiering.explain import Explanation, shown_gap, tier_checks
+from tierwise.tiering.grading import PROSPECT, VALUE, counts_apart
 from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
 from tierwise.tiering.models import (
     CustomerTier,
@@ -36,7 +38,7 @@ from tierwise.tiering.models import (
     TierPolicy,
 )
 from tierwise.tiering.policy import Policy, PolicyError, load_policy
-from tierwise.tiering.regrade import regrade_now
+from tierwise.tiering.regrade import grade_now, regrade_now
 
 
 class NoPolicy(LookupError):
@@ -75,12 +77,13 @@ class TierStep:
     def summary(self) -> dict[str, Any] | None:
         """Customers per tier and changes per reason, for the closing message."""
         ev = self.evaluation
-        if ev is None:
+        if ev is None or self.table is None:
             return None
         out = ev.outcome
+        tiers = ev.tier_codes(out.state.tier)
         return {
             "version": ev.version,
-            "tiers": Counter(ev.tier_codes(out.state.tier).tolist()),
+            "tiers": counts_apart(tiers, store.prospects_of(ev, self.table)),
             "changes": Counter(str(r) for r in out.state.reason[out.changed]),
             "at_risk": int(out.at_risk.sum()),
         }
@@ -151,7 +154,9 @@ def _evidence_row(session: Session, run: AnalyticsRun, customer: Customer) -> di
 
 
 def explanation(session: Session, code: str) -> tuple[Policy, Explanation, CustomerTier | None]:
-    """Why the customer holds its tier as of the latest evaluation, and what the next tier needs."""
+    """Why the customer holds its tier: the evidence of the assignment in force when it is newer
+    than the latest evaluation (an order, an override), else that evaluation's; and what the next
+    tier needs."""
     customer = get_customer(session, code)
     run = latest_run(session)
     evaluation = session.scalar(select(TierEvaluation).where(TierEvaluation.run_id == run.id))
@@ -161,19 +166,89 @@ def explanation(session: Session, code: str) -> tuple[Policy, Explanation, Custo
                 as_of=run.as_of
             )
         )
-    row = session.get(TierPolicy, evaluation.policy_id)
+    state = session.get(CustomerTier, customer.id)
+    assigned = _assignment_after(session, state, evaluation)
+    if assigned is None:
+        policy_id, as_of, context = evaluation.policy_id, run.as_of, evaluation.context
+        values = _evidence_row(session, run, customer)
+        basis = str(values.get("tier_basis") or "value")
+        score = values.get("tier_score")
+        qualified = values.get("qualified_tier")
+        if "tier_basis" not in values:  # not in the snapshot yet: graded as an order would
+            values, grade, _context = grade_now(
+                session.connection(), active_policy(session, evaluation), customer.id, run.as_of
+            )
+            basis, qualified = grade.basis, grade.qualified
+            score = grade.score if basis == VALUE else grade.prospect_score
+    else:
+        evidence = assigned.explanation
+        policy_id = assigned.policy_id or evaluation.policy_id
+        as_of = dt.date.fromisoformat(str(evidence["as_of"]))
+        context = _context_on(session, as_of) or evaluation.context
+        values = {**(evidence.get("values") or {}), "status": customer.status.value}
+        basis = str(evidence.get("basis") or "value")
+        score = evidence.get("score" if basis == "value" else "prospect_score")
+        qualified = evidence.get("qualified")
+    row = session.get(TierPolicy, policy_id)
     assert row is not None
     policy = load_policy(row.source, f"version {row.version}")
-    values = _evidence_row(session, run, customer)
-    basis = str(values.get("tier_basis") or "value")
-    score = values.get("tier_score")
     score = float(score) if isinstance(score, int | float) else None
-    checks = tier_checks(policy, values, run.as_of, evaluation.context, basis, score)
-    state = session.get(CustomerTier, customer.id)
-    qualified = str(values.get("qualified_tier") or policy.value_tiers[-1].code)
+    checks = tier_checks(policy, values, as_of, context, basis, score)
+    qualified = str(qualified or policy.value_tiers[-1].code)
     current = state.tier if state else None
-    result = Explanation(current, qualified, basis, score, run.as_of, row.version, checks)
+    listed = policy.blacklist is not None and current == policy.blacklist.code
+    prospect = (
+        basis == PROSPECT
+        and not listed
+        and not session.scalar(select(exists().where(Order.customer_id == customer.id)))
+    )
+    result = Explanation(current, qualified, basis, score, as_of, row.version, checks, prospect)
     return policy, result, state
+
+
+def active_policy(session: Session, evaluation: TierEvaluation) -> Policy:
+    """The policy an evaluation graded with."""
+    row = session.get(TierPolicy, evaluation.policy_id)
+    assert row is not None
+    return load_policy(row.source, f"version {row.version}")
+
+
+def _assignment_after(
+    session: Session, state: CustomerTier | None, evaluation: TierEvaluation
+) -> TierHistory | None:
+    """The history row that put the customer in its tier, if it came after the evaluation (the
+    evaluation's snapshot then predates the tier and cannot explain it)."""
+    if state is None or state.since < evaluation.as_of:
+        return None  # held since before the evaluation, which therefore explains it
+    row = session.scalar(
+        select(TierHistory)
+        .where(TierHistory.customer_id == state.customer_id)
+        .order_by(TierHistory.effective_from.desc(), TierHistory.id.desc())
+        .limit(1)
+    )
+    if row is None or row.tier != state.tier or "as_of" not in (row.explanation or {}):
+        return None
+    as_of = dt.date.fromisoformat(str(row.explanation["as_of"]))
+    if as_of > evaluation.as_of or (
+        as_of == evaluation.as_of and _aware(row.recorded_at) > _aware(evaluation.evaluated_at)
+    ):
+        return row
+    return None
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _context_on(session: Session, as_of: dt.date) -> dict[str, Any] | None:
+    """The cut-offs of the latest evaluation on or before a date: those an assignment made
+    between recomputes was graded against."""
+    return session.scalar(
+        select(TierEvaluation.context)
+        .where(TierEvaluation.as_of <= as_of)
+        .order_by(TierEvaluation.as_of.desc())
+        .limit(1)
+    )
 
 
 def explanation_view(session: Session, code: str) -> dict[str, Any]:
@@ -188,7 +263,10 @@ def explanation_view(session: Session, code: str) -> dict[str, Any]:
         "score": result.score,
         "as_of": result.as_of,
         "policy_version": result.version,
+        "prospect": result.prospect,
         "since": state.since if state else None,
+        "below_since": state.below_since if state else None,
+        "below_count": state.below_count if state else 0,
         "checks": [
             {
                 "tier": check.tier.code,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -19,7 +19,7 @@ from tierwise.customers.models import Customer
 from tierwise.i18n import _
 from tierwise.runtime import App
 from tierwise.tiering.engine import overrides
-from tierwise.tiering.grading import grade
+from tierwise.tiering.grading import PROSPECTS, grade, not_buying
 from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
 from tierwise.tiering.models import TierEvaluation, TierPolicy
 from tierwise.tiering.policy import Policy, load_policy
@@ -29,27 +29,46 @@ VALUE_COLUMNS = ("sales_12m", "gross_profit", "clv")
 
 @dataclass(frozen=True)
 class TierShare:
-    """How many customers a tier holds and its share of 12-month sales, profit and CLV."""
+    """How many customers a tier holds and its share of 12-month sales, profit and CLV; the
+    prospects' line (tier PROSPECTS) also counts their grades."""
 
     tier: str
     customers: int
     sales_share: float | None
     profit_share: float | None
     clv_share: float | None
+    grades: dict[str, int] = field(default_factory=dict)
 
 
-def value_shares(tiers: np.ndarray, table: pa.Table, order: list[str]) -> list[TierShare]:
-    """Customers and value shares per tier, in the policy's order."""
+def value_shares(
+    tiers: np.ndarray, table: pa.Table, order: list[str], prospects: np.ndarray | None = None
+) -> list[TierShare]:
+    """Customers and value shares per tier, in the policy's order; the prospects, if given, on a
+    line of their own after the tiers."""
     sums = {n: np.nan_to_num(_numbers(table, n)) for n in VALUE_COLUMNS}
     totals = {n: float(v.sum()) for n, v in sums.items()}
-    shares = []
-    for code in order:
-        member = tiers == code
+    apart = np.zeros(len(tiers), dtype=bool) if prospects is None else prospects
+
+    def share(code: str, member: np.ndarray, grades: dict[str, int]) -> TierShare:
         part = {n: float(sums[n][member].sum()) / totals[n] if totals[n] else None for n in sums}
-        shares.append(
-            TierShare(code, int(member.sum()), part["sales_12m"], part["gross_profit"], part["clv"])
+        customers = int(member.sum())
+        return TierShare(
+            code, customers, part["sales_12m"], part["gross_profit"], part["clv"], grades
         )
+
+    shares = [share(code, (tiers == code) & ~apart, {}) for code in order]
+    if prospects is not None:
+        grades = {code: int((tiers[apart] == code).sum()) for code in order}
+        shares.append(share(PROSPECTS, apart, {c: n for c, n in grades.items() if n}))
     return shares
+
+
+def prospects_in(
+    table: pa.Table, basis: np.ndarray, tiers: np.ndarray, policy: Policy
+) -> np.ndarray:
+    """The prospects of a snapshot table graded `basis`, placed in `tiers`."""
+    blacklist = policy.blacklist.code if policy.blacklist else None
+    return not_buying(basis, _numbers(table, "orders"), tiers, blacklist)
 
 
 def _numbers(table: pa.Table, name: str) -> np.ndarray:
@@ -120,11 +139,15 @@ def simulate(app: App, source: str, source_name: str, as_of: dt.date | None = No
         proposed[listed] = policy.blacklist.code
     current = np.asarray(table.column("tier").to_pylist(), dtype=object)
     current_order = [*codes, *sorted({c for c in current if c and c not in codes})]
+    basis_now = np.asarray(table.column("tier_basis").to_pylist(), dtype=object)
+    prospects_now = prospects_in(table, basis_now, current, policy)
     return Simulation(
         as_of=run.as_of,
         policy=policy,
-        current=value_shares(current, table, current_order),
-        proposed=value_shares(proposed, table, codes),
+        current=value_shares(current, table, current_order, prospects_now),
+        proposed=value_shares(
+            proposed, table, codes, prospects_in(table, grades.basis, proposed, policy)
+        ),
         matrix=dict(Counter(zip(current.tolist(), proposed.tolist(), strict=True))),
         movers=_movers(table, current, proposed, position),
     )
@@ -188,8 +211,15 @@ def distribution(app: App) -> tuple[Policy, list[TierShare], dt.date]:
         policy_row = uow.session.get(TierPolicy, evaluation.policy_id)
         assert policy_row is not None
     policy = load_policy(policy_row.source, f"version {policy_row.version}")
-    query = select(ci.c.tier, *(ci.c[n] for n in VALUE_COLUMNS)).where(ci.c.run_id == run.id)
-    schema = pa.schema([("tier", pa.string()), *((n, pa.float64()) for n in VALUE_COLUMNS)])
+    columns = ("tier", "tier_basis", "orders", *VALUE_COLUMNS)
+    query = select(*(ci.c[n] for n in columns)).where(ci.c.run_id == run.id)
+    schema = pa.schema(
+        [("tier", pa.string()), ("tier_basis", pa.string()), ("orders", pa.float64())]
+        + [(n, pa.float64()) for n in VALUE_COLUMNS]
+    )
     table = fetch(app.engine, {"tiers": (query, schema)})["tiers"]
     tiers = np.asarray(table.column("tier").to_pylist(), dtype=object)
-    return policy, value_shares(tiers, table, [t.code for t in policy.tiers]), run.as_of
+    basis = np.asarray(table.column("tier_basis").to_pylist(), dtype=object)
+    prospects = prospects_in(table, basis, tiers, policy)
+    codes = [t.code for t in policy.tiers]
+    return policy, value_shares(tiers, table, codes, prospects), run.as_of

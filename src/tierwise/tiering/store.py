@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -14,6 +12,7 @@ from tierwise.db.bulk import insert_arrow
 from tierwise.tiering.dynamics import NONE, State
 from tierwise.tiering.engine import Evaluation
 from tierwise.tiering.explain import RETURN_NOTE
+from tierwise.tiering.grading import counts_apart, not_buying
 from tierwise.tiering.models import (
     CustomerTier,
     TierEvaluation,
@@ -67,16 +66,25 @@ def write(
     insert_arrow(conn, "tier_events", _events(ev, changed, at_risk))
     if run_id is None:
         return
+    tiers = ev.tier_codes(out.state.tier)
     conn.execute(
         insert(TierEvaluation.__table__).values(
             run_id=run_id,
             policy_id=ev.policy_id,
             as_of=ev.as_of,
             context=ev.grades.context.as_json(),
-            distribution=dict(Counter(ev.tier_codes(out.state.tier).tolist())),
+            distribution=counts_apart(tiers, prospects_of(ev, table)),
             evaluated_at=utcnow(),
         )
     )
+
+
+def prospects_of(evaluation: Evaluation, table: pa.Table) -> np.ndarray:
+    """Which customers of an evaluated snapshot are prospects, held apart in its distribution."""
+    orders = table.column("orders").to_numpy(zero_copy_only=False).astype(np.float64)
+    blacklist = evaluation.policy.blacklist
+    tiers = evaluation.tier_codes(evaluation.outcome.state.tier)
+    return not_buying(evaluation.grades.basis, orders, tiers, blacklist.code if blacklist else None)
 
 
 def _close_lapsed(conn: Connection, ev: Evaluation, everyone: bool) -> None:
