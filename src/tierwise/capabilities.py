@@ -24,7 +24,12 @@ CAPABILITIES = (
     Capability("imports", api=("api",), pages=("pages",), commands=("cli",)),
     Capability("customers", api=("api",), pages=("pages", "forms"), commands=("cli",)),
     Capability("analytics", api=("api",), pages=("pages",), commands=("cli",)),
-    Capability("tiering", api=("api",), pages=("pages",), commands=("recompute_cli", "cli")),
+    Capability(
+        "tiering",
+        api=("api", "statement_api"),
+        pages=("pages", "statement_pages"),
+        commands=("recompute_cli", "cli"),
+    ),
     Capability("sales", api=("api",), pages=("pages",), commands=("cli",)),
     Capability("accountability", api=("api",), pages=("pages",), commands=("cli", "scorecard_cli")),
     Capability("desk", api=("api",), pages=("pages",), commands=("cli", "tickets_cli")),

@@ -12,7 +12,7 @@ from tierwise.accountability.models import Task, TaskStatus
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import ConsentPurpose, CustomerStatus, Direction, ManagementClass
 from tierwise.customers.models import Customer, Interaction
-from tierwise.customers.views import customer_file, customer_page
+from tierwise.customers.views import customer_file, customer_page, terms_rows
 from tierwise.desk.models import Ticket
 from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
@@ -175,6 +175,7 @@ def render_360(
     )
     context = {
         "c": detail,
+        "terms": terms_rows(detail["terms"]) if detail.get("terms") else None,
         "tier": _explanation(uow, code),
         **_timeline(uow, customer),
         "history": tiers.history(uow.session, code)[:10],

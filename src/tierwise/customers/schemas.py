@@ -84,6 +84,9 @@ class TermsOut(BaseModel):
     lead_time_days: int | None
     delivery_priority: int | None
     benefits: list[str]
+    payment_choices: list[tuple[str, str, bool]] = Field(
+        description="every way to pay: key, label, whether the tier allows it"
+    )
 
 
 class CustomerDetail(CustomerOut):

@@ -16,7 +16,7 @@ from tierwise.customers.service import CustomerFileRead
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _, current_language
 from tierwise.sales.pricing import credit_of, yuan
-from tierwise.sales.terms import OrderAsksTerms, Terms, TermsInForce
+from tierwise.sales.terms import OrderAsksTerms, Payment, Terms, TermsInForce
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier, TierHistory
 from tierwise.tiering.policy import Policy
@@ -80,6 +80,9 @@ def terms_view(session: Session, customer: Customer, today: dt.date) -> dict[str
         "lead_time_days": terms.lead_time_days,
         "delivery_priority": terms.delivery_priority,
         "benefits": [b.text(language) for b in terms.benefits],
+        "payment_choices": [
+            (p.value, p.label(language), terms.allows(p)) for p in reversed(list(Payment))
+        ],
     }
 
 

@@ -18,7 +18,7 @@ from tierwise.identity.access import Principal
 from tierwise.runtime import App
 from tierwise.sheets import write_table_csv
 from tierwise.terminal import console, errors, print_error
-from tierwise.tiering import service
+from tierwise.tiering import service, terms_cli
 from tierwise.tiering.explain import TierCheck, note_text, shown_gap, shown_value, tier_name
 from tierwise.tiering.grading import PROSPECTS
 from tierwise.tiering.models import TierReason
@@ -100,6 +100,7 @@ def register(app: typer.Typer) -> None:
     policy = typer.Typer(help=_("Apply and read tier policies."), no_args_is_help=True)
     app.add_typer(tiers, name="tiers")
     tiers.add_typer(policy, name="policy")
+    terms_cli.register(tiers)
 
     @policy.command("apply", help=_("Validate a policy file and make it the active version."))
     def apply(
