@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from tierwise.customers.pages import render_360
 from tierwise.i18n import _
+from tierwise.sales.pricing import TermsRefused
 from tierwise.sales.service import add_order, money, quantity_of, terms_line
 from tierwise.sales.terms import Payment
 from tierwise.web.deps import AppDep, UowDep
@@ -35,25 +37,29 @@ def record_order(
     returns: Annotated[str, Form(max_length=130)] = "",
 ) -> Response:
     """Record an order (or a return) for the customer on its tier terms; the tier follows at
-    once. Refused terms come back on the page with what would allow them."""
+    once. Terms that refuse it come back on the customer's page, saying what would allow it."""
     if override and not reason.strip():
         raise ValueError(_("override needs a reason: why the tier terms are overridden"))
-    recorded = add_order(
-        uow,
-        principal,
-        code,
-        dt.date.fromisoformat(order_date) if order_date else None,
-        money(amount, _("Amount (yuan)")) if amount.strip() else None,
-        money(cost, _("Cost")) if cost else None,
-        product or None,
-        None,
-        returns or None,
-        today=app.settings.today(),
-        latest_date=app.settings.latest_order_date(),
-        quantity=quantity_of(quantity or "1"),
-        payment=Payment(payment) if payment in set(Payment) else None,
-        override=reason if override else None,
-    )
+    try:
+        recorded = add_order(
+            uow,
+            principal,
+            code,
+            dt.date.fromisoformat(order_date) if order_date else None,
+            money(amount, _("Amount (yuan)")) if amount.strip() else None,
+            money(cost, _("Cost")) if cost else None,
+            product or None,
+            None,
+            returns or None,
+            today=app.settings.today(),
+            latest_date=app.settings.latest_order_date(),
+            quantity=quantity_of(quantity or "1"),
+            payment=Payment(payment) if payment in set(Payment) else None,
+            override=reason if override else None,
+        )
+    except TermsRefused as exc:
+        uow.session.rollback()
+        return render_360(code, request, app, uow, principal, error=str(exc), status_code=409)
     uow.commit()
     message = _("Order {code} recorded.").format(code=recorded.order.code)
     if recorded.in_force is not None:

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from tierwise.customers.models import Customer
 from tierwise.customers.scopes import customer_filter
 from tierwise.documents import DocumentRefused
-from tierwise.i18n import _
+from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, require
 from tierwise.identity.roles import Permission
 from tierwise.tiering import service
+from tierwise.tiering.benefits import terms_table
 from tierwise.tiering.policy import PolicyError
 from tierwise.tiering.simulate import simulate
 from tierwise.web.deps import AppDep, UowDep, release
@@ -30,9 +31,11 @@ MOVERS = 20
 def _page(
     request: Request, uow: Any, principal: Any, draft: str | None = None, **context: Any
 ) -> HTMLResponse:
+    terms = None
     try:
-        row, _policy = service.policy_version(uow.session)
+        row, active_terms = service.policy_version(uow.session)
         active = row
+        terms = terms_table(active_terms, current_language())
     except LookupError:
         active = None
     versions = service.policy_versions(uow.session)
@@ -45,6 +48,7 @@ def _page(
         draft=draft if draft is not None else (active.source if active else ""),
         can_apply=principal.can(Permission.TIERS_APPLY),
         can_simulate=principal.can(Permission.TIERS_SIMULATE),
+        terms_table=terms if terms and len(terms[0]) > 1 else None,
         **context,
     )
 

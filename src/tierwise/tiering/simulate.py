@@ -18,11 +18,12 @@ from tierwise.analytics.service import NoSnapshot
 from tierwise.customers.models import Customer
 from tierwise.i18n import _
 from tierwise.runtime import App
-from tierwise.tiering.engine import overrides
+from tierwise.tiering.engine import active_policy, overrides
 from tierwise.tiering.grading import PROSPECTS, grade, not_buying
 from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
 from tierwise.tiering.models import TierEvaluation, TierPolicy
 from tierwise.tiering.policy import Policy, load_policy
+from tierwise.tiering.terms_effect import TermsEffect, terms_effect
 
 VALUE_COLUMNS = ("sales_12m", "gross_profit", "clv")
 
@@ -114,6 +115,8 @@ class Simulation:
     proposed: list[TierShare]
     matrix: dict[tuple[str | None, str], int]
     movers: pa.Table
+    terms_now: dict[str, TermsEffect] = field(default_factory=dict)
+    terms_proposed: dict[str, TermsEffect] = field(default_factory=dict)
 
 
 def simulate(app: App, source: str, source_name: str, as_of: dt.date | None = None) -> Simulation:
@@ -129,6 +132,7 @@ def simulate(app: App, source: str, source_name: str, as_of: dt.date | None = No
     ids = table.column("customer_id").to_numpy(zero_copy_only=False)
     with app.uow(reads=True) as uow:
         fixed, floor, _expired = overrides(uow.connection, ids, run.as_of, position)
+        active = active_policy(uow.connection)
     lookup = np.array(codes, dtype=object)
     held = floor >= 0
     lifted = held & (floor < np.array([position[q] for q in proposed]))
@@ -150,6 +154,8 @@ def simulate(app: App, source: str, source_name: str, as_of: dt.date | None = No
         ),
         matrix=dict(Counter(zip(current.tolist(), proposed.tolist(), strict=True))),
         movers=_movers(table, current, proposed, position),
+        terms_now=terms_effect(active.policy if active else None, current, table),
+        terms_proposed=terms_effect(policy, proposed, table),
     )
 
 
