@@ -208,6 +208,7 @@ def add_order(
     require(principal, Permission.ORDERS_WRITE)
     customer = visible_customer(uow.session, principal, customer_code)
     day = order_date or today
+    check_order_date(day, latest_date)
     if quantity <= 0:
         raise ValueError(_("--quantity must be positive"))
     refused: list[str] = []
