@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tierwise.i18n import _
 from tierwise.sales.terms import Terms
+from tierwise.tiering.reward_rules import RewardRule
 
 SCORE = "score"
 """What a quota ranks by when it ranks by the policy's scorecard score."""
@@ -130,3 +131,4 @@ class Document(_Strict):
     scorecard: Scorecard | None = None
     prospects: Prospects | None = None
     tiers: list[Tier] = Field(min_length=2)
+    rewards: list[RewardRule] = Field(default_factory=list, max_length=50)

@@ -4,9 +4,10 @@ the events other capabilities consume."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierwise.db.base import Base, IdMixin, utcnow
@@ -121,3 +122,28 @@ class TierOverride(IdMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     until: Mapped[dt.date | None] = mapped_column(Date)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Reward(IdMixin, Base):
+    """A reward granted to a customer by a rule of the tier policy (or by hand): who, what, why,
+    when, until when, and when it was used; one per customer, rule and period."""
+
+    __tablename__ = "rewards"
+    __table_args__ = (UniqueConstraint("customer_id", "rule", "period"),)
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(40), doc="the year, or what makes a grant unique")
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Decimal | None]
+    reason: Mapped[str] = mapped_column(Text)
+    granted_on: Mapped[dt.date] = mapped_column(Date)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    used_on: Mapped[dt.date | None] = mapped_column(Date)
+    granted_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def name(self, language: str) -> str:
+        """The reward as the customer reads it."""
+        return self.name_zh if language.startswith("zh") else self.name_en

@@ -149,9 +149,25 @@ class _Validator:
         for tier in tiers:
             self._tier(tier)
         self._order()
+        self._unique_rewards()
         ranked = sorted((t for t in tiers if not t.blacklist), key=lambda t: t.rank)
         self.warned += comparison_warnings([(t.code, t.terms) for t in ranked])
         return self.found
+
+    def _unique_rewards(self) -> None:
+        codes = {t.code for t in self.document.tiers}
+        seen: set[str] = set()
+        for i, rule in enumerate(self.document.rewards):
+            if rule.code in seen:
+                self.found.append(
+                    _("rewards[{i}]: the code {code} is used twice").format(i=i, code=rule.code)
+                )
+            seen.add(rule.code)
+            unknown = sorted(set(rule.tiers) - codes)
+            if unknown:
+                self.found.append(
+                    _("rewards[{i}]: no tier {tiers}").format(i=i, tiers=", ".join(unknown))
+                )
 
     def _unique(self, values: list[object], field: str) -> None:
         repeated = sorted({str(v) for v in values if values.count(v) > 1})
