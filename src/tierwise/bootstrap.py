@@ -29,12 +29,13 @@ def wire_reactions(settings: Settings) -> Reactions:
     from tierwise.sales.terms import OrderAsksTerms
     from tierwise.tiering.benefits import terms_for_order, terms_of_file
     from tierwise.tiering.regrade import TierChanged, regrade_after_order
+    from tierwise.tiering.rewards import reward_referrer
 
     reactions = Reactions()
     reactions.on(ContactLogged, done_by_contact)
     reactions.on(OrderAsksTerms, terms_for_order)
     reactions.on(CustomerFileRead, terms_of_file)
-    reactions.on(OrderRecorded, regrade_after_order)
+    reactions.on(OrderRecorded, regrade_after_order, reward_referrer)
     reactions.on(PersonErased, forget_person)
     reactions.on(TierChanged, owner_for_new_tier, follows_new_tier(settings.timezone))
     return reactions

@@ -28,7 +28,7 @@ CAPABILITIES = (
         "tiering",
         api=("api", "statement_api"),
         pages=("pages", "statement_pages"),
-        commands=("recompute_cli", "cli"),
+        commands=("recompute_cli", "cli", "rewards_cli"),
     ),
     Capability("sales", api=("api",), pages=("pages",), commands=("cli",)),
     Capability("accountability", api=("api",), pages=("pages",), commands=("cli", "scorecard_cli")),

@@ -63,6 +63,10 @@ def test_a_limit_by_months_of_sales_is_capped() -> None:
     assert terms.credit_limit_for(Decimal(10_000)) == 30_000
     assert terms.credit_limit_for(Decimal(50_000)) == 100_000
     assert Terms().credit_limit_for(Decimal(50_000)) is None
+    floored = Terms(
+        payment=Payment.NET, credit_days=30, credit_limit_months=3, credit_limit_min=10_000
+    )
+    assert floored.credit_limit_for(Decimal(0)) == 10_000
 
 
 def test_a_tier_allows_its_own_payment_and_every_stricter_one() -> None:

@@ -375,3 +375,7 @@ def _daily(app: App, today: str | None) -> None:
             tasks=made, items=raised
         )
     )
+    if result.rewards:
+        console.print(
+            _("Rewards granted: {n}.").format(n=sum(result.rewards.values())), highlight=False
+        )

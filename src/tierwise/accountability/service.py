@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from tierwise.organisation.service import NoRules, active_rules
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier
 from tierwise.tiering.regrade import TierChanged
+from tierwise.tiering.rewards import grant_due
 
 
 def apply_rules(uow: UnitOfWork, source: str, source_name: str, author: str | None) -> OrgPolicy:
@@ -53,6 +54,7 @@ class DailyResult:
     assigned: assignment.RunResult
     tasks: Counter[str]
     items: Counter[str]
+    rewards: Counter[str] = field(default_factory=Counter)
 
 
 def run_daily(
@@ -70,7 +72,8 @@ def run_daily(
     tickets.breaches(conn, dt.datetime.combine(today, dt.time(), dt.UTC))
     made = tasks.generate(conn, rules, today)
     raised = items.raise_items(conn, rules, today)
-    return DailyResult(assigned, made, raised)
+    granted = grant_due(uow, today, author)
+    return DailyResult(assigned, made, raised, granted)
 
 
 def owner_for_new_tier(uow: UnitOfWork, fact: TierChanged) -> dict[str, int]:

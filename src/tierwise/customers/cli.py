@@ -200,6 +200,26 @@ def render_summary(summary: service.CustomerSummary, zone: ZoneInfo) -> None:
             terms.add_row(f"[bold]{key}[/bold]", value)
         panels.append(Panel(terms, title=_("Terms in force")))
     console.print(Columns(panels))
+    if summary.rewards:
+        rewards = Table(
+            _("No."),
+            _("Reward"),
+            _("Why"),
+            _("Granted"),
+            _("Valid until"),
+            _("Used"),
+            title=_("Rewards"),
+        )
+        for r in summary.rewards:
+            rewards.add_row(
+                str(r["id"]),
+                r["name"],
+                r["reason"],
+                text(r["granted_on"]),
+                text(r["expires_on"]),
+                text(r["used_on"]),
+            )
+        console.print(rewards)
     if summary.contacts:
         people = Table(
             _("Name"), _("Department"), _("Title"), _("Phone"), _("Email"), title=_("Contacts")

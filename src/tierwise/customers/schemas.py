@@ -89,6 +89,18 @@ class TermsOut(BaseModel):
     )
 
 
+class RewardOut(BaseModel):
+    """A reward the customer was given."""
+
+    id: int
+    name: str
+    value: Decimal | None
+    reason: str
+    granted_on: dt.date
+    expires_on: dt.date | None
+    used_on: dt.date | None
+
+
 class CustomerDetail(CustomerOut):
     """One customer's file: people, purchases, file sections and consents in force, and the
     terms of its tier (none before a tier policy with terms)."""
@@ -100,6 +112,7 @@ class CustomerDetail(CustomerOut):
     )
     consents: dict[str, bool]
     terms: TermsOut | None = None
+    rewards: list[RewardOut] = Field(default_factory=list)
 
 
 class CustomerUpdate(BaseModel):

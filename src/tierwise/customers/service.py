@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -83,6 +83,7 @@ class CustomerSummary:
     sections: dict[ProfileSection, dict[str, Any]]
     consents: dict[ConsentPurpose, bool]
     terms: dict[str, Any] | None = None
+    rewards: list[dict[str, Any]] = field(default_factory=list)
 
 
 def get_customer(session: Session, code: str) -> Customer:

@@ -138,8 +138,8 @@ def read_customer(
     if any(is_personal(section) for section in summary.sections):
         fields.append("profile")
     record(uow.session, principal, "read", "customer", code, fields, note=UNMASKED)
-    terms = uow.happened(CustomerFileRead(customer.id, today)).get("terms")
-    return replace(summary, terms=terms)
+    added = uow.happened(CustomerFileRead(customer.id, today))
+    return replace(summary, terms=added.get("terms"), rewards=added.get("rewards", []))
 
 
 def export_customers(uow: UnitOfWork, principal: Principal, note: str) -> None:

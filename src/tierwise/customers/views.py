@@ -189,10 +189,16 @@ def customer_file(
         },
         sections=sections,
         consents={purpose.value: granted for purpose, granted in summary.consents.items()},
-        terms=uow.happened(CustomerFileRead(customer.id, today)).get("terms"),
+        **_added_to_file(uow, customer, today),
     )
     audit_read(session, principal, [customer.code], [*CUSTOMER_PERSONAL, "contacts", "profile"])
     return customer, row
+
+
+def _added_to_file(uow: UnitOfWork, customer: Customer, today: dt.date) -> dict[str, Any]:
+    """What the capabilities above add to the file: the terms in force and the rewards."""
+    added = uow.happened(CustomerFileRead(customer.id, today))
+    return {"terms": added.get("terms"), "rewards": added.get("rewards", [])}
 
 
 def interactions_of(session: Session, principal: Principal, code: str) -> Select[Any]:

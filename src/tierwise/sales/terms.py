@@ -58,6 +58,7 @@ class Terms(_Strict):
     credit_limit: int | None = Field(default=None, ge=0, le=MAX_CREDIT, strict=True)
     credit_limit_months: float | None = Field(default=None, gt=0, le=36)
     credit_limit_cap: int | None = Field(default=None, ge=0, le=MAX_CREDIT, strict=True)
+    credit_limit_min: int | None = Field(default=None, ge=0, le=MAX_CREDIT, strict=True)
     lead_time_days: int | None = Field(default=None, ge=0, le=365, strict=True)
     delivery_priority: int | None = Field(default=None, ge=1, le=100, strict=True)
     benefits: list[Benefit] = Field(default_factory=list, max_length=20)
@@ -68,8 +69,12 @@ class Terms(_Strict):
             raise ValueError(_("category discounts must be at least 0 and below 100 percent"))
         if self.credit_limit is not None and self.credit_limit_months is not None:
             raise ValueError(_("give credit_limit or credit_limit_months, not both"))
-        if self.credit_limit_cap is not None and self.credit_limit_months is None:
-            raise ValueError(_("credit_limit_cap caps credit_limit_months; give both"))
+        if self.credit_limit_months is None and (
+            self.credit_limit_cap is not None or self.credit_limit_min is not None
+        ):
+            raise ValueError(_("credit_limit_cap and credit_limit_min bound credit_limit_months"))
+        if (self.credit_limit_cap or MAX_CREDIT) < (self.credit_limit_min or 0):
+            raise ValueError(_("credit_limit_min is above credit_limit_cap"))
         if self.payment is Payment.NET and self.credit_days == 0:
             raise ValueError(_('payment = "net" needs credit_days (how many days of credit)'))
         if self.payment is not Payment.NET and (self.credit_days or self.gives_credit):
@@ -99,7 +104,7 @@ class Terms(_Strict):
         if self.credit_limit_months is None:
             return None
         limit = (monthly_sales * Decimal(str(self.credit_limit_months))).quantize(Decimal(1))
-        limit = max(limit, Decimal(0))
+        limit = max(limit, Decimal(self.credit_limit_min or 0))
         if self.credit_limit_cap is not None:
             limit = min(limit, Decimal(self.credit_limit_cap))
         return limit

@@ -20,6 +20,7 @@ from tierwise.sales.terms import OrderAsksTerms, Payment, Terms, TermsInForce
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier, TierHistory
 from tierwise.tiering.policy import Policy
+from tierwise.tiering.rewards import rewards_of
 
 
 def tier_on(session: Session, customer_id: int, day: dt.date) -> str | None:
@@ -87,9 +88,24 @@ def terms_view(session: Session, customer: Customer, today: dt.date) -> dict[str
 
 
 def terms_of_file(uow: UnitOfWork, fact: CustomerFileRead) -> dict[str, Any]:
-    """What the tier engine adds to a customer's file being read: its terms."""
+    """What the tier engine adds to a customer's file being read: its terms and rewards."""
     customer = uow.session.get(Customer, fact.customer_id)
-    return {"terms": terms_view(uow.session, customer, fact.today) if customer else None}
+    if customer is None:
+        return {}
+    language = current_language()
+    rewards = [
+        {
+            "id": r.id,
+            "name": r.name(language),
+            "value": r.value,
+            "reason": r.reason,
+            "granted_on": r.granted_on,
+            "expires_on": r.expires_on,
+            "used_on": r.used_on,
+        }
+        for r in rewards_of(uow.session, customer.id)
+    ]
+    return {"terms": terms_view(uow.session, customer, fact.today), "rewards": rewards}
 
 
 def terms_table(policy: Policy, language: str) -> tuple[list[str], list[list[str]]]:
@@ -138,6 +154,8 @@ def credit_rule(terms: Terms) -> str:
     if terms.credit_limit_months is None:
         return "—"
     text = _("{months:g} months of average sales").format(months=terms.credit_limit_months)
+    if terms.credit_limit_min is not None:
+        text += _(", at least {floor}").format(floor=yuan(Decimal(terms.credit_limit_min)))
     if terms.credit_limit_cap is not None:
         text += _(", at most {cap}").format(cap=yuan(Decimal(terms.credit_limit_cap)))
     return text

@@ -42,8 +42,7 @@ def terms_effect(
             credit = float(terms.credit_limit * int(mine.sum()))
         elif terms.credit_limit_months is not None:
             limits = sales[mine] / 12 * terms.credit_limit_months
-            if terms.credit_limit_cap is not None:
-                limits = limits.clip(max=terms.credit_limit_cap)
+            limits = limits.clip(min=terms.credit_limit_min or 0, max=terms.credit_limit_cap)
             credit = float(limits.sum())
         else:
             credit = 0.0
