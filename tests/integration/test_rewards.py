@@ -10,8 +10,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tierwise.analytics import service as analytics
-from tierwise.analytics.params import AnalyticsParams
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.views import customer_file
@@ -19,13 +17,11 @@ from tierwise.identity.access import SYSTEM
 from tierwise.identity.models import AuditEntry
 from tierwise.sales.models import Order
 from tierwise.sales.service import add_order
-from tierwise.tiering import service
 from tierwise.tiering.models import CustomerTier, Reward
-from tierwise.tiering.policy import default_policy_text
 from tierwise.tiering.rewards import RewardRefused, grant_by_hand, grant_due, use_reward
 
 from ..postgres import database_for
-from .demo_db import committed_demo
+from .demo_db import graded_demo
 from .units import in_unit
 
 AS_OF = dt.date(2026, 11, 1)
@@ -40,21 +36,9 @@ def graded(
 ) -> Iterator[App]:
     """Demo data graded by the shipped policy, whose reward rules the tests use."""
     url = database_for(request.param, "tierwise_test_rewards", str(tmp_path_factory.mktemp("r")))
-    app = committed_demo(url, customers=300, seed=9, as_of=AS_OF)
-    in_unit(app, service.apply_policy, SYSTEM, default_policy_text(), "default", "test")
-    with app.uow() as uow:
-        analytics.recompute(uow, app.engine, AS_OF, AnalyticsParams(), steps=(service.TierStep(),))
-        uow.commit()
+    app = graded_demo(url, customers=300, seed=9, as_of=AS_OF)
     yield app
     app.engine.dispose()
-
-
-def rewards(app: App, rule: str | None = None) -> int:
-    with app.uow() as uow:
-        query = select(func.count()).select_from(Reward)
-        if rule is not None:
-            query = query.where(Reward.rule == rule)
-        return int(uow.session.scalar(query) or 0)
 
 
 def test_the_daily_grants_go_to_long_standing_customers_of_the_rules_tiers_once(

@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tierwise.analytics import service as analytics
-from tierwise.analytics.params import AnalyticsParams
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
 from tierwise.customers.views import customer_file
@@ -34,8 +32,7 @@ from tierwise.tiering.statement import statement_for
 from tierwise.tiering.statement_render import pdf_of, statement_html
 
 from ..postgres import database_for
-from .demo_db import committed_demo
-from .units import in_unit
+from .demo_db import graded_demo
 
 AS_OF = dt.date(2026, 11, 1)
 TODAY = dt.date(2026, 11, 3)
@@ -49,11 +46,7 @@ def graded(
 ) -> Iterator[App]:
     """Demo data graded by the shipped policy, whose tiers carry terms."""
     url = database_for(request.param, "tierwise_test_terms", str(tmp_path_factory.mktemp("t")))
-    app = committed_demo(url, customers=300, seed=5, as_of=AS_OF)
-    in_unit(app, service.apply_policy, SYSTEM, default_policy_text(), "default", "test")
-    with app.uow() as uow:
-        analytics.recompute(uow, app.engine, AS_OF, AnalyticsParams(), steps=(service.TierStep(),))
-        uow.commit()
+    app = graded_demo(url, customers=300, seed=5, as_of=AS_OF)
     yield app
     app.engine.dispose()
 
