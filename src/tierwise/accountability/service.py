@@ -47,6 +47,13 @@ def apply_rules(uow: UnitOfWork, source: str, source_name: str, author: str | No
 
 
 @dataclass(frozen=True)
+class DailyRan:
+    """The daily run did its own work for `today`; what follows (notices) is wired by the root."""
+
+    today: dt.date
+
+
+@dataclass(frozen=True)
 class DailyResult:
     """What one daily run did."""
 
@@ -70,6 +77,7 @@ def run_daily(
     tickets.breaches(conn, dt.datetime.combine(today, dt.time(), dt.UTC))
     made = tasks.generate(conn, rules, today)
     raised = items.raise_items(conn, rules, today)
+    uow.happened(DailyRan(today))
     return DailyResult(assigned, made, raised)
 
 
