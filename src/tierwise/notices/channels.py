@@ -37,9 +37,9 @@ def message_of(outgoing: Outgoing, sender: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content(outgoing.body)
     message.add_attachment(
-        outgoing.statement_html.encode("utf-8"),
-        maintype="text",
+        outgoing.statement_html,
         subtype="html",
+        disposition="attachment",
         filename=outgoing.statement_name,
     )
     return message

@@ -203,7 +203,7 @@ def list_notices(
     query = _with_customer(principal).order_by(Notice.id.desc())
     if status is not None:
         query = query.where(Notice.status == status)
-    return [(n, c) for n, c in session.execute(query.limit(LISTED)).tuples()]
+    return [(n, c) for n, c in session.execute(query.limit(LISTED))]
 
 
 @dataclass
@@ -278,7 +278,7 @@ def send(uow: UnitOfWork, principal: Principal, channel: Channel, today: dt.date
         _with_customer(principal).where(Notice.status == NoticeStatus.APPROVED).order_by(Notice.id)
     )
     result = Sent()
-    for notice, customer in uow.session.execute(query).tuples().all():
+    for notice, customer in uow.session.execute(query).all():
         notice.channel = channel.name
         try:
             channel.send(_outgoing(uow.session, principal, notice, customer, today))
