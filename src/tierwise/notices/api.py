@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
@@ -14,6 +14,7 @@ from tierwise.notices import service
 from tierwise.notices.models import NoticeEvent, NoticeStatus
 from tierwise.web.deps import UowDep, allowed
 from tierwise.web.problems import error_responses
+from tierwise.web.types import MAX_ID
 
 router = APIRouter(tags=["notices"])
 MAX_IDS = 1000
@@ -39,7 +40,9 @@ class NoticeOut(BaseModel):
 class ApprovalIn(BaseModel):
     """The drafts to approve, by number."""
 
-    ids: list[int] = Field(min_length=1, max_length=MAX_IDS)
+    ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=MAX_IDS
+    )
 
 
 class ApprovalOut(BaseModel):
