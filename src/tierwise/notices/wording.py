@@ -63,7 +63,10 @@ def shown_money(value: Decimal | None, language: str) -> str:
     """¥ amounts as a letter writes them."""
     if value is None:
         return ""
-    return format_currency(value, "CNY", locale=_locale(language), format="¤#,##0.##")
+    pattern = "¤#,##0" if value == value.to_integral_value() else "¤#,##0.00"
+    return format_currency(
+        value, "CNY", locale=_locale(language), format=pattern, currency_digits=False
+    )
 
 
 def tier_label(policy: Policy | None, code: str | None, language: str) -> str:
@@ -86,8 +89,8 @@ def what_it_gives(policy: Policy | None, code: str, language: str) -> list[str]:
     label = tier_label(policy, code, language)
     if label not in header:
         return []
-    column = header.index(label)
-    return [f"{row[0]}: {row[column]}" for row in rows if row[column] not in ("—", "", "0%")]
+    column, colon = header.index(label), "：" if language.startswith("zh") else ": "
+    return [f"{row[0]}{colon}{row[column]}" for row in rows if row[column] not in ("—", "", "0%")]
 
 
 def compose(event: NoticeEvent, language: str, **values: Any) -> tuple[str, str]:
