@@ -24,6 +24,7 @@ from tierwise.bootstrap import App, bootstrap
 from tierwise.cli import build
 from tierwise.config import Settings
 from tierwise.customers.models import Customer
+from tierwise.customers.usecases import erase_person
 from tierwise.demo.users import create_demo_users
 from tierwise.i18n import set_language
 from tierwise.identity import accounts
@@ -338,3 +339,24 @@ def test_the_console_page_approves_ticked_drafts_and_says_how_to_send(world: App
         assert "No mail server is set, so nothing was sent" in sent
     (after,) = notices_of(world, [person])
     assert after.status is NoticeStatus.APPROVED and after.approved_by == "admin"
+
+
+def test_an_erased_person_gets_no_notice_and_the_sent_ones_keep_no_words(
+    world: App, tmp_path: Path
+) -> None:
+    first, second = customers(world, 2)
+    events(
+        world,
+        (first, TierEventKind.TIER_CHANGED, "A", "B", TierReason.UPGRADE),
+        (first, TierEventKind.DOWNGRADE_AT_RISK, "B", "A", TierReason.DOWNGRADE),
+        (second, TierEventKind.TIER_CHANGED, "A", "B", TierReason.UPGRADE),
+    )
+    in_unit(world, make_notices, TODAY, "en")
+    sent, unsent, other = notices_of(world, [first, second])
+    in_unit(world, approve, SYSTEM, [sent.id])
+    in_unit(world, send, SYSTEM, FileChannel(tmp_path), TODAY)
+    in_unit(world, erase_person, SYSTEM, first.code, world.settings.secret_key)
+    left = notices_of(world, [first])
+    assert [n.id for n in left] == [sent.id] and unsent.customer_id == first.id  # draft gone
+    assert left[0].status is NoticeStatus.SENT and first.name not in left[0].body
+    assert notices_of(world, [second])[0].body == other.body  # nobody else's

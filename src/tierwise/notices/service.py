@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from tierwise.accountability.service import DailyRan
 from tierwise.customers.models import Customer
+from tierwise.customers.privacy import ERASED, PersonErased
 from tierwise.customers.scopes import customer_filter, scoped
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
@@ -184,6 +185,18 @@ def make_notices(
 def after_daily_run(uow: UnitOfWork, fact: DailyRan) -> dict[str, Any]:
     """The daily run's notices: what happened since yesterday, drafted for approval."""
     return {"notices": sum(make_notices(uow, fact.today).values())}
+
+
+def forget_erased(uow: UnitOfWork, fact: PersonErased) -> dict[str, Any]:
+    """An erased person gets nothing more, and the notices sent keep no word of what they said."""
+    unsent = Notice.customer_id == fact.customer_id, Notice.status != NoticeStatus.SENT
+    uow.session.execute(delete(Notice).where(*unsent))
+    uow.session.execute(
+        update(Notice)
+        .where(Notice.customer_id == fact.customer_id)
+        .values(subject=ERASED, body=ERASED, error=None)
+    )
+    return {}
 
 
 def _with_customer(principal: Principal) -> Select[Notice, Customer]:
