@@ -18,13 +18,15 @@ from tierwise.runtime import Reactions, SnapshotStep
 def wire_reactions(settings: Settings) -> Reactions:
     """Every reaction of the house, in one place: contact → tasks done; order → regrade;
     tier change → owner by the rules, re-queued contacts, re-targeted tickets; erasure → the
-    desk forgets the person; an order asking its terms → the tier engine answers."""
+    desk and the outbox forget the person; an order asking its terms → the tier engine answers;
+    the daily run → notices drafted."""
     # The root imports the capabilities; none of them imports the root for this.
-    from tierwise.accountability.service import owner_for_new_tier
+    from tierwise.accountability.service import DailyRan, owner_for_new_tier
     from tierwise.accountability.tasks import done_by_contact
     from tierwise.customers.privacy import PersonErased
     from tierwise.customers.service import ContactLogged, CustomerFileRead
     from tierwise.desk.usecases import follows_new_tier, forget_person
+    from tierwise.notices.service import after_daily_run, forget_erased
     from tierwise.sales.service import OrderRecorded
     from tierwise.sales.terms import OrderAsksTerms
     from tierwise.tiering.benefits import terms_for_order, terms_of_file
@@ -36,8 +38,9 @@ def wire_reactions(settings: Settings) -> Reactions:
     reactions.on(OrderAsksTerms, terms_for_order)
     reactions.on(CustomerFileRead, terms_of_file)
     reactions.on(OrderRecorded, regrade_after_order, reward_referrer)
-    reactions.on(PersonErased, forget_person)
+    reactions.on(PersonErased, forget_person, forget_erased)
     reactions.on(TierChanged, owner_for_new_tier, follows_new_tier(settings.timezone))
+    reactions.on(DailyRan, after_daily_run)
     return reactions
 
 

@@ -33,6 +33,7 @@ CAPABILITIES = (
     Capability("sales", api=("api",), pages=("pages",), commands=("cli",)),
     Capability("accountability", api=("api",), pages=("pages",), commands=("cli", "scorecard_cli")),
     Capability("desk", api=("api",), pages=("pages",), commands=("cli", "tickets_cli")),
+    Capability("notices", api=("api",), pages=("pages",), commands=("cli",)),
     Capability("dashboard", pages=("",)),
     Capability("demo", commands=("cli",)),
 )

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     lockout_minutes: float = 15.0
     failed_sign_in_delay: float = 0.5
     token_days: int = 90
+    # Where notices to customers are mailed from; without a host, `notices send` sends nothing.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "noreply@example.com"
 
     def today(self) -> dt.date:
         """Today in the company's zone: the date an order without one gets."""

@@ -9,6 +9,7 @@ from tierwise.desk import models as desk_models
 from tierwise.identity import models as identity_models
 from tierwise.jobs import cursors as cursor_models
 from tierwise.jobs import models as job_models
+from tierwise.notices import models as notice_models
 from tierwise.organisation import models as organisation_models
 from tierwise.sales import models as sales_models
 from tierwise.tiering import models as tiering_models
@@ -22,6 +23,7 @@ __all__ = [
     "desk_models",
     "identity_models",
     "job_models",
+    "notice_models",
     "organisation_models",
     "sales_models",
     "survey_models",

@@ -26,6 +26,7 @@ CAPABILITIES = [
     "tiering",
     "desk",
     "accountability",
+    "notices",
     "dashboard",
     "imports",
     "demo",

@@ -48,6 +48,13 @@ def apply_rules(uow: UnitOfWork, source: str, source_name: str, author: str | No
 
 
 @dataclass(frozen=True)
+class DailyRan:
+    """The daily run did its own work for `today`; what follows (notices) is wired by the root."""
+
+    today: dt.date
+
+
+@dataclass(frozen=True)
 class DailyResult:
     """What one daily run did."""
 
@@ -73,6 +80,7 @@ def run_daily(
     made = tasks.generate(conn, rules, today)
     raised = items.raise_items(conn, rules, today)
     granted = grant_due(uow, today, author)
+    uow.happened(DailyRan(today))
     return DailyResult(assigned, made, raised, granted)
 
 

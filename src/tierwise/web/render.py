@@ -31,6 +31,7 @@ NAVIGATION = [
     ("/", "Dashboard", Permission.REPORTS_READ),
     ("/customers", "Customers", Permission.CUSTOMERS_READ),
     ("/portfolio", "My portfolio", Permission.TASKS_READ),
+    ("/notices", "Notices", Permission.CUSTOMERS_WRITE),
     ("/service", "Service desk", Permission.QUEUE_WORK),
     ("/policy", "Tier policy", Permission.TIERS_READ),
     ("/imports", "Imports", Permission.IMPORTS_RUN),

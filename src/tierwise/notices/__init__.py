@@ -1,0 +1,1 @@
+"""Notices to customers when their tier moves, a downgrade nears or a reward is granted."""
