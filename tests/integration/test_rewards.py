@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tierwise.bootstrap import App
+from tierwise.customers.choices import CustomerStatus
 from tierwise.customers.models import Customer
 from tierwise.customers.views import customer_file
 from tierwise.identity.access import SYSTEM
@@ -148,3 +149,25 @@ def test_the_customer_file_lists_its_rewards(graded: App) -> None:
         assert code is not None
         _customer, detail = customer_file(uow, SYSTEM, code, "secret", TODAY)
     assert detail["rewards"] and all(r["name"] and r["reason"] for r in detail["rewards"])
+
+
+def test_a_blacklisted_referrer_gets_no_referral_reward(graded: App) -> None:
+    with graded.uow() as uow:
+        referrer = uow.session.scalars(
+            select(Customer).where(Customer.status == CustomerStatus.BLACKLISTED)
+        ).first()
+        newcomer = uow.session.scalars(
+            select(Customer).where(Customer.id.not_in(select(Order.customer_id))).offset(5)
+        ).first()
+        assert referrer is not None and newcomer is not None
+        newcomer.referred_by_id = referrer.id
+        uow.commit()
+        code, referrer_id = newcomer.code, referrer.id
+    with graded.uow() as uow:
+        add_order(uow, SYSTEM, code, TODAY, Decimal("300.00"), today=TODAY, latest_date=TODAY)
+        uow.commit()
+    with graded.uow() as uow:
+        given = uow.session.scalar(
+            select(func.count()).where(Reward.customer_id == referrer_id, Reward.rule == "referral")
+        )
+    assert given == 0

@@ -28,7 +28,7 @@ from tierwise.tiering import service
 from tierwise.tiering.benefits import tier_on
 from tierwise.tiering.models import CustomerTier
 from tierwise.tiering.policy import PolicyError, default_policy_text
-from tierwise.tiering.statement import statement_for
+from tierwise.tiering.statement import NoStatement, statement_for
 from tierwise.tiering.statement_render import pdf_of, statement_html
 
 from ..postgres import database_for
@@ -279,3 +279,48 @@ def test_strict_apply_refuses_a_policy_whose_higher_tier_gives_less(graded: App)
     text = default_policy_text().replace("discount_percent = 8", "discount_percent = 1")
     with graded.uow() as uow, pytest.raises(PolicyError, match="tiers\\[A\\]"):
         service.apply_policy(uow, SYSTEM, text, "worse.toml", strict=True)
+
+
+def test_credit_counts_every_order_owed_today_whatever_its_date(graded: App) -> None:
+    code = customer_in(graded, "A")
+    order(graded, code, amount=Decimal("120000.00"), order_date=TODAY - dt.timedelta(20))
+    with pytest.raises(TermsRefused, match="¥120,000"):
+        order(graded, code, amount=Decimal("90000.00"), order_date=TODAY - dt.timedelta(70))
+    order(graded, code, amount=Decimal("60000.00"))
+    with graded.uow() as uow:
+        _c, detail = customer_file(uow, SYSTEM, code, "secret", TODAY)
+    assert detail["terms"]["credit_used"] == Decimal(180000)
+
+
+def test_a_return_frees_the_credit_and_gives_back_what_was_paid(graded: App) -> None:
+    code = customer_in(graded, "A")
+    item, _price = product(graded, "办公文具")
+    sale = order(graded, code, product_code=item, quantity=Decimal(100))
+    back = order(graded, code, product_code=item, quantity=Decimal(40), returns=sale.order.code)
+    assert back.amount == (sale.amount * 40 / 100).quantize(Decimal("0.01"))
+    assert back.order.payment is Payment.NET and back.order.due_on == sale.order.due_on
+    with graded.uow() as uow:
+        _c, detail = customer_file(uow, SYSTEM, code, "secret", TODAY)
+    assert detail["terms"]["credit_used"] == sale.amount - back.amount
+    with pytest.raises(ValueError, match="100"):
+        order(graded, code, product_code=item, quantity=Decimal(101), returns=sale.order.code)
+
+
+def test_a_priced_amount_past_what_a_line_holds_is_refused(graded: App) -> None:
+    code = customer_in(graded, "D")
+    item, _price = product(graded, "电脑及配件")
+    with pytest.raises(ValueError, match="line"):
+        order(graded, code, product_code=item, quantity=Decimal(10**12))
+
+
+def test_the_blacklist_gets_no_statement(graded: App) -> None:
+    with graded.uow() as uow:
+        code = uow.session.scalar(
+            select(Customer.code)
+            .join(CustomerTier, CustomerTier.customer_id == Customer.id)
+            .where(CustomerTier.tier == "X")
+            .limit(1)
+        )
+        assert code is not None
+        with pytest.raises(NoStatement):
+            statement_for(uow.session, SYSTEM, code, TODAY)

@@ -132,13 +132,13 @@ def register(app: typer.Typer) -> None:
     def rules_show(ctx: typer.Context, default: bool = typer.Option(False, "--default")) -> None:
         tierwise: App = ctx.obj
         if default:
-            console.print(default_rules_text(), markup=False, highlight=False)
+            console.print(default_rules_text(), markup=False, highlight=False, soft_wrap=True)
             return
         with tierwise.uow() as uow:
             row = uow.session.scalar(select(OrgPolicy).where(OrgPolicy.active))
         if row is None:
             raise _fail(NoRules())
-        console.print(row.source, markup=False, highlight=False)
+        console.print(row.source, markup=False, highlight=False, soft_wrap=True)
 
     @assign.command("run", help=_("Give every customer an owner consistent with its tier."))
     def assign_run(ctx: typer.Context, today: str = typer.Option(None, help="YYYY-MM-DD")) -> None:

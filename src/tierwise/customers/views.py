@@ -258,7 +258,9 @@ def terms_rows(terms: dict[str, Any]) -> list[tuple[str, str]]:
             (_("Credit left"), yuan(terms["credit_left"])),
         ]
     if terms["lead_time_days"] is not None:
-        rows.append((_("Delivery"), _("within {days} days").format(days=terms["lead_time_days"])))
+        days = terms["lead_time_days"]
+        promise = _("the next day") if days == 1 else _("within {days} days").format(days=days)
+        rows.append((_("Delivery"), promise))
     if terms["benefits"]:
         rows.append((_("Benefits"), "、".join(terms["benefits"])))
     return rows

@@ -40,6 +40,7 @@ class Order(IdMixin, Base):
     payment: Mapped[Payment | None] = mapped_column(choice_column(Payment))
     terms_tier: Mapped[str | None] = mapped_column(String(16))
     terms_version: Mapped[int | None]
+    due_on: Mapped[dt.date | None] = mapped_column(Date, doc="on credit: owed until this day")
 
 
 class OrderLine(IdMixin, Base):

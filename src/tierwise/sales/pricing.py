@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tierwise.customers.models import Customer
+from tierwise.db.base import MAX_AMOUNT
 from tierwise.errors import Conflict
 from tierwise.i18n import _, current_language
+from tierwise.ingest.parse import amount_limit_note
 from tierwise.sales.models import Order, OrderLine, Product
 from tierwise.sales.terms import Payment, TermsInForce
 
@@ -47,25 +49,62 @@ def price_line(
     amount: Decimal | None,
     in_force: TermsInForce | None,
 ) -> Price:
-    """The amount as given, or the product's list price times quantity less the tier discount."""
+    """The amount as given, or the product's list price times quantity less the tier discount;
+    a priced amount past what an order line holds is refused."""
     product = None
     if product_code is not None:
         product = session.scalar(select(Product).where(Product.code == product_code))
         if product is None:
             raise ValueError(_("no product with code {code!r}").format(code=product_code))
-    listed = None
-    if product is not None and product.list_price is not None:
-        listed = (product.list_price * quantity).quantize(CENT)
+    unit = product.list_price if product is not None else None
+    exact = unit * quantity if unit is not None else None
+    if exact is not None and exact > MAX_AMOUNT:
+        raise ValueError(
+            _("{quantity} × {price} is more than an order line can hold; {limit}").format(
+                quantity=f"{quantity.normalize():f}",
+                price=yuan(unit or Decimal(0)),
+                limit=amount_limit_note(),
+            )
+        )
+    listed = exact.quantize(CENT, ROUND_HALF_UP) if exact is not None else None
     if amount is not None:
         return Price(amount, listed, None)
-    if product is None or listed is None:
+    if product is None or exact is None:
         raise ValueError(
             _("give the amount, or a product with a list price to price the order from")
         )
     discount = Decimal(str(in_force.terms.discount_for(product.category))) if in_force else None
     off = discount or Decimal(0)
-    priced = (listed * (100 - off) / 100).quantize(CENT, ROUND_HALF_UP)
+    priced = (exact * (100 - off) / 100).quantize(CENT, ROUND_HALF_UP)
     return Price(priced, listed, discount)
+
+
+def returned_price(session: Session, customer: Customer, returns: str, quantity: Decimal) -> Price:
+    """A return without an amount gives back what was paid for `quantity` of the returned
+    order's line, never more than was bought."""
+    line = session.scalar(
+        select(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.code == returns, Order.customer_id == customer.id, OrderLine.amount > 0)
+        .order_by(OrderLine.line_no)
+        .limit(1)
+    )
+    if line is None:
+        raise ValueError(
+            _("{customer} has no order {order!r} to return").format(
+                customer=customer.code, order=returns
+            )
+        )
+    if quantity > line.quantity:
+        raise ValueError(
+            _("order {order} bought {bought}; {quantity} cannot be returned").format(
+                order=returns,
+                bought=f"{line.quantity.normalize():f}",
+                quantity=f"{quantity.normalize():f}",
+            )
+        )
+    paid = (line.amount * quantity / line.quantity).quantize(CENT, ROUND_HALF_UP)
+    return Price(paid, None, None)
 
 
 @dataclass(frozen=True)
@@ -86,30 +125,26 @@ def credit_of(
     session: Session, customer: Customer, in_force: TermsInForce | None, today: dt.date
 ) -> Credit:
     """The credit limit (the tier's, or the customer's own from its file when that is lower)
-    and what orders on credit still within their credit period use of it (Tierwise records no
-    payments, so an order on credit counts as owed until it falls due)."""
-    terms = in_force.terms if in_force else None
-    days = terms.credit_days if terms else 0
-    lines = select(func.coalesce(func.sum(OrderLine.amount), 0)).join(
-        Order, Order.id == OrderLine.order_id
-    )
-    used = Decimal(0)
-    if days:
-        used = Decimal(
-            session.scalar(
-                lines.where(
-                    Order.customer_id == customer.id,
-                    Order.payment == Payment.NET,
-                    Order.order_date > today - dt.timedelta(days=days),
-                    Order.order_date <= today,
-                )
-            )
-            or 0
+    and what the customer owes on credit today: every order on credit not yet due, each by the
+    credit period it was recorded on, returns of them deducted (Tierwise records no payments,
+    so an order on credit counts as owed until it falls due)."""
+    owed = session.scalar(
+        select(func.coalesce(func.sum(OrderLine.amount), 0))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.customer_id == customer.id,
+            Order.payment == Payment.NET,
+            Order.due_on >= today,
         )
+    )
+    used = max(Decimal(owed or 0), Decimal(0))
+    terms = in_force.terms if in_force else None
     if terms is None or not terms.gives_credit:
         return Credit(None, used, own_limit=False)
     year = session.scalar(
-        lines.where(
+        select(func.coalesce(func.sum(OrderLine.amount), 0))
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
             Order.customer_id == customer.id,
             Order.order_date > today - YEAR,
             Order.order_date <= today,
@@ -130,7 +165,8 @@ def check_terms(
     amount: Decimal,
     today: dt.date,
 ) -> list[str]:
-    """Why the tier's terms refuse this order (empty when they allow it)."""
+    """Why the tier's terms refuse this order (empty when they allow it); credit is what the
+    customer owes today, whatever the order's date."""
     terms, language = in_force.terms, current_language()
     tier = f"{in_force.tier} {in_force.tier_name(language)}"
     if not terms.allows(payment):

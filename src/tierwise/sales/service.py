@@ -20,7 +20,14 @@ from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.ingest.parse import amount_limit_note
 from tierwise.sales.models import Order, OrderLine, Product
-from tierwise.sales.pricing import Price, TermsRefused, check_terms, price_line, yuan
+from tierwise.sales.pricing import (
+    Price,
+    TermsRefused,
+    check_terms,
+    price_line,
+    returned_price,
+    yuan,
+)
 from tierwise.sales.terms import OrderAsksTerms, Payment, TermsInForce
 
 
@@ -41,17 +48,26 @@ def money(text: str, field: str) -> Decimal:
     return value
 
 
+MAX_QUANTITY = Decimal(10**9)  # as the API allows; more is a typing error
+
+
 def quantity_of(text: str) -> Decimal:
     """A quantity as typed (up to three decimals); ValueError naming the value otherwise."""
     try:
         value = Decimal(text.replace(",", "").strip())
     except InvalidOperation:
         value = Decimal("NaN")
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.001")):
+    if (
+        not value.is_finite()
+        or value <= 0
+        or value > MAX_QUANTITY
+        or value != value.quantize(Decimal("0.001"))
+    ):
         raise ValueError(
-            _("quantity {value!r} is not a positive number with at most three decimals").format(
-                value=text
-            )
+            _(
+                "quantity {value!r} is not a positive number up to {limit} with at most three "
+                "decimals"
+            ).format(value=text, limit=f"{MAX_QUANTITY:,}")
         )
     return value
 
@@ -141,7 +157,10 @@ def record_order(
         payment=payment,
         terms_tier=in_force.tier if in_force else None,
         terms_version=in_force.version if in_force else None,
+        due_on=_due_on(order_date, payment, in_force),
     )
+    if returned is not None:  # a return gives back what its order was owed on
+        order.payment, order.due_on = returned.payment, returned.due_on
     session.add(order)
     session.flush()
     sign = -1 if returned is not None else 1
@@ -213,10 +232,13 @@ def add_order(
         raise ValueError(_("--quantity must be positive"))
     refused: list[str] = []
     in_force = None if returns else uow.happened(OrderAsksTerms(customer.id, day)).get("terms")
-    price = price_line(uow.session, product_code, quantity, amount, in_force)
+    if returns is not None and amount is None:
+        price = returned_price(uow.session, customer, returns, quantity)
+    else:
+        price = price_line(uow.session, product_code, quantity, amount, in_force)
     if in_force is not None:
         payment = payment or in_force.terms.payment
-        refused = check_terms(uow.session, customer, in_force, payment, price.amount, day)
+        refused = check_terms(uow.session, customer, in_force, payment, price.amount, today)
         if refused and not (override and override.strip()):
             raise TermsRefused(
                 "; ".join(refused) + _(" — nothing was recorded; override with a reason")
@@ -242,6 +264,13 @@ def add_order(
     fact = OrderRecorded(customer.id, order.code, max(day, today), principal.username)
     tier = uow.happened(fact).get("tier")
     return RecordedOrder(order, tier, price.amount, price, in_force)
+
+
+def _due_on(day: dt.date, payment: Payment | None, in_force: TermsInForce | None) -> dt.date | None:
+    """When an order on credit falls due: its date plus the credit period of its terms."""
+    if payment is not Payment.NET or in_force is None:
+        return None
+    return day + dt.timedelta(days=in_force.terms.credit_days)
 
 
 def _next_code(session: Session, customer_code: str, order_date: dt.date) -> str:

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -40,8 +41,8 @@ class _Strict(BaseModel):
 class Benefit(_Strict):
     """A named benefit as the customer reads it, in both languages."""
 
-    zh: str = Field(min_length=1, max_length=100)
-    en: str = Field(min_length=1, max_length=100)
+    zh: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    en: str = Field(min_length=1, max_length=100, pattern=r"\S")
 
     def text(self, language: str) -> str:
         """The benefit in the reader's language."""
@@ -51,12 +52,14 @@ class Benefit(_Strict):
 class Terms(_Strict):
     """The commercial terms and benefits of one tier."""
 
-    discount_percent: float = Field(default=0, ge=0, lt=100)
-    category_discounts: dict[str, float] = Field(default_factory=dict)
+    discount_percent: float = Field(default=0, ge=0, lt=100, strict=True)
+    category_discounts: dict[str, Annotated[float, Field(strict=True)]] = Field(
+        default_factory=dict
+    )
     payment: Payment = Payment.PREPAID
     credit_days: int = Field(default=0, ge=0, le=MAX_TERM_DAYS, strict=True)
     credit_limit: int | None = Field(default=None, ge=0, le=MAX_CREDIT, strict=True)
-    credit_limit_months: float | None = Field(default=None, gt=0, le=36)
+    credit_limit_months: float | None = Field(default=None, gt=0, le=36, strict=True)
     credit_limit_cap: int | None = Field(default=None, ge=0, le=MAX_CREDIT, strict=True)
     credit_limit_min: int | None = Field(default=None, ge=0, le=MAX_CREDIT, strict=True)
     lead_time_days: int | None = Field(default=None, ge=0, le=365, strict=True)
@@ -65,8 +68,11 @@ class Terms(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Terms:
-        if any(not 0 <= d < 100 for d in self.category_discounts.values()):
+        discounts = [self.discount_percent, *self.category_discounts.values()]
+        if any(not 0 <= d < 100 for d in discounts):
             raise ValueError(_("category discounts must be at least 0 and below 100 percent"))
+        if any(round(d, 2) != d for d in discounts):
+            raise ValueError(_("discounts are percentages with at most two decimals"))
         if self.credit_limit is not None and self.credit_limit_months is not None:
             raise ValueError(_("give credit_limit or credit_limit_months, not both"))
         if self.credit_limit_months is None and (
@@ -117,7 +123,10 @@ def comparison_warnings(ordered: list[tuple[str, Terms | None]]) -> list[str]:
     given = [(code, terms) for code, terms in ordered if terms is not None]
     for (upper, high), (lower, low) in pairwise(given):
         worse = []
-        if high.discount_percent < low.discount_percent:
+        categories = set(high.category_discounts) | set(low.category_discounts)
+        if high.discount_percent < low.discount_percent or any(
+            high.discount_for(c) < low.discount_for(c) for c in categories
+        ):
             worse.append(_("a smaller discount"))
         if high.payment.generosity < low.payment.generosity:
             worse.append(_("stricter payment"))

@@ -136,6 +136,8 @@ def terms_table(policy: Policy, language: str) -> tuple[list[str], list[list[str
         lambda t: (
             "—"
             if t.lead_time_days is None
+            else _("the next day")
+            if t.lead_time_days == 1
             else _("within {days} days").format(days=t.lead_time_days)
         ),
     )

@@ -165,7 +165,7 @@ def register(app: typer.Typer) -> None:
                 ),
                 highlight=False,
             )
-            console.print(row.source, markup=False, highlight=False)
+            console.print(row.source, markup=False, highlight=False, soft_wrap=True)
 
     @tiers.command(
         "simulate", help=_("Grade the latest snapshot under a policy file; writes nothing.")

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tierwise.customers.choices import CustomerStatus
 from tierwise.customers.models import Customer
 from tierwise.customers.scopes import visible_customer
 from tierwise.db.session import UnitOfWork
@@ -28,6 +29,7 @@ from tierwise.tiering.models import CustomerTier, Reward
 from tierwise.tiering.reward_rules import RewardRule
 
 DAILY = "daily run"
+BLACKLISTED = CustomerStatus.BLACKLISTED
 
 
 class RewardRefused(Conflict):
@@ -106,7 +108,7 @@ def grant_due(uow: UnitOfWork, today: dt.date, author: str | None = None) -> Cou
             select(Customer.id, Customer.acquired_on, first.c.first, CustomerTier.tier)
             .join(first, first.c.customer_id == Customer.id)
             .join(CustomerTier, CustomerTier.customer_id == Customer.id)
-            .where(first.c.first <= since, Customer.status != "blacklisted")
+            .where(first.c.first <= since, Customer.status != BLACKLISTED)
         )
         if rule.tiers:
             query = query.where(CustomerTier.tier.in_(rule.tiers))
@@ -114,7 +116,9 @@ def grant_due(uow: UnitOfWork, today: dt.date, author: str | None = None) -> Cou
             began = acquired or first_order
             if rule.kind == "anniversary" and began.month != today.month:
                 continue
-            years = today.year - began.year - ((today.month, today.day) < (began.month, began.day))
+            years = today.year - began.year
+            if rule.kind == "tenure" and (today.month, today.day) < (began.month, began.day):
+                years -= 1
             reason = _("{years} years as our customer").format(years=max(years, rule.min_years))
             if _grant(uow, customer_id, rule, str(today.year), reason, today, author or DAILY):
                 granted[rule.code] += 1
@@ -129,8 +133,14 @@ def reward_referrer(uow: UnitOfWork, fact: OrderRecorded) -> dict[str, Any]:
     orders = uow.session.scalar(select(func.count()).where(Order.customer_id == customer.id))
     if orders != 1:
         return {}
+    referrer = uow.session.get(Customer, customer.referred_by_id)
+    tier = uow.session.scalar(
+        select(CustomerTier.tier).where(CustomerTier.customer_id == customer.referred_by_id)
+    )
+    if referrer is None or referrer.status == BLACKLISTED:
+        return {}
     given = 0
-    for rule in (r for r in _rules(uow) if r.kind == "referral"):
+    for rule in (r for r in _rules(uow) if r.kind == "referral" and r.covers(tier)):
         reason = _("recommended {customer}, who placed a first order").format(
             customer=customer.code
         )

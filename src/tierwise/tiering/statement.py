@@ -18,6 +18,7 @@ from tierwise.customers.models import Customer
 from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import get_customer
 from tierwise.customers.views import terms_rows
+from tierwise.errors import DomainError
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, require
 from tierwise.identity.roles import Permission
@@ -43,6 +44,10 @@ CUSTOMER_FACING = {
     "tenure_days": ("合作天数", "Days as our customer"),
 }
 PURCHASES = frozenset({"sales_12m", "sales", "avg_monthly_sales", "avg_quarterly_sales"})
+
+
+class NoStatement(DomainError):
+    """A customer who gets no statement (the blacklist)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class TierStatement:
     conditions: list[Standing] = field(default_factory=list)
     more_conditions: bool = False
     comparison: tuple[list[str], list[list[str]]] | None = None
+    top: bool = False
     keep_by: dt.date | None = None
     keep: list[Standing] = field(default_factory=list)
 
@@ -165,6 +171,12 @@ def build_statement(session: Session, code: str, today: dt.date) -> TierStatemen
     language = current_language()
     held = result.tier or result.qualified
     tier = policy.tier(held)
+    if tier.blacklist:
+        raise NoStatement(
+            _("{customer} is on the blacklist; it gets no tier statement").format(
+                customer=customer.code
+            )
+        )
     terms = terms_view(session, customer, today)
     statement = TierStatement(
         code=customer.code,
@@ -176,6 +188,7 @@ def build_statement(session: Session, code: str, today: dt.date) -> TierStatemen
         prospect=result.prospect,
         terms=[row for row in terms_rows_for_customer(terms)] if terms else [],
         benefits=terms["benefits"] if terms else [],
+        top=tier is policy.value_tiers[0],
     )
     value = policy.value_tiers
     if tier in value and value.index(tier) > 0 and not tier.blacklist:

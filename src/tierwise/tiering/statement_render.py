@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -58,11 +60,23 @@ def pdf_of(html: str) -> bytes:
             f"--print-to-pdf={pdf}",
             page.as_uri(),
         ]
-        done = subprocess.run(command, capture_output=True, timeout=PRINT_SECONDS, check=False)
-        if done.returncode != 0 or not pdf.exists():
+        printing = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        try:
+            _out, stderr = printing.communicate(timeout=PRINT_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(printing.pid, signal.SIGKILL)  # the browser and every helper it started
+            printing.communicate()
+            raise PdfUnavailable(
+                _("Chromium did not print the PDF within {seconds} seconds").format(
+                    seconds=PRINT_SECONDS
+                )
+            ) from None
+        if printing.returncode != 0 or not pdf.exists():
             raise PdfUnavailable(
                 _("Chromium could not print the PDF: {reason}").format(
-                    reason=done.stderr.decode(errors="replace").strip()[-300:] or done.returncode
+                    reason=stderr.decode(errors="replace").strip()[-300:] or printing.returncode
                 )
             )
         return pdf.read_bytes()

@@ -19,10 +19,18 @@ from tierwise.tiering import service
 from tierwise.tiering.benefits import terms_table
 from tierwise.tiering.models import CustomerTier
 from tierwise.tiering.service import NoPolicy
-from tierwise.tiering.statement import statement_for
+from tierwise.tiering.statement import NoStatement, statement_for
 from tierwise.tiering.statement_render import PdfUnavailable, pdf_of, programme_html, statement_html
 
-FAILURES = (NoPolicy, CustomerNotFound, LookupError, ValueError, OSError, PdfUnavailable)
+FAILURES = (
+    NoPolicy,
+    CustomerNotFound,
+    LookupError,
+    ValueError,
+    OSError,
+    PdfUnavailable,
+    NoStatement,
+)
 
 
 class Format(StrEnum):

@@ -5,8 +5,9 @@ Revises: 0009
 Create Date: 2026-12-03 14:00:00
 
 Each tier now gives commercial terms (discount, payment, credit). An order records how it is
-paid, which tier's terms and which policy version applied, and each line its list amount and
-the discount given, so history says which terms applied when. Orders recorded before have none.
+paid, which tier's terms and which policy version applied, when an order on credit falls due,
+and each line its list amount and the discount given, so history says which terms applied
+when. Orders recorded before have none.
 """
 
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("terms_tier", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("terms_version", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("due_on", sa.Date(), nullable=True))
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.add_column(sa.Column("list_amount", sa.Numeric(18, 2), nullable=True))
         batch_op.add_column(sa.Column("discount_percent", sa.Numeric(5, 2), nullable=True))
@@ -50,6 +52,7 @@ def downgrade() -> None:
         batch_op.drop_column("list_amount")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_orders_payment"), type_="check")
+        batch_op.drop_column("due_on")
         batch_op.drop_column("terms_version")
         batch_op.drop_column("terms_tier")
         batch_op.drop_column("payment")
