@@ -31,8 +31,9 @@ API = "/api/v1"
 FEW, MANY = 10, 50
 # Statements per request today, on SQLite and PostgreSQL alike; a change that needs more raises
 # its baseline here, on purpose.
-# The 360 rose from 28 to 30 with the terms in force (the tier held on the day, the policy).
-BASELINES = {"api list": 8, "console list": 9, "customer 360": 30}
+# The 360 rose from 28 to 32 with the terms in force (the tier held on the day, the policy, the
+# credit owed) and the rewards: a fixed cost per page, not per row.
+BASELINES = {"api list": 8, "console list": 9, "customer 360": 32}
 # The tests' rolled-back transaction turns each commit into savepoints; a server runs none of them.
 HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 

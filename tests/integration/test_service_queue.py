@@ -20,6 +20,7 @@ from tierwise.desk.models import QueueContact
 from tierwise.desk.report import report
 from tierwise.organisation.models import OrgPolicy, Staff
 from tierwise.organisation.rules import default_rules_text, load_rules
+from tierwise.sales.models import Order
 from tierwise.tiering.models import CustomerTier, TierEvent, TierPolicy
 from tierwise.tiering.policy import default_policy_text, load_policy
 
@@ -247,6 +248,24 @@ def test_ageing_lifts_long_waiters_within_the_normal_lane_but_never_above_green(
     me = agent(connection)
     order = [queue.take_next(connection, me, seconds(600 + n))["caller"] for n in range(3)]
     assert order == ["A1", "C1", "B1"]  # C waited 130 s > 60 s longer than B; green first
+
+
+def test_a_loyal_caller_goes_ahead_within_its_tier_but_never_above_a_better_one(
+    connection: Connection,
+) -> None:
+    ids = setup(connection, {"B1": "B", "B2": "B", "C1": "C", "C2": "C"})
+    for code, first in (("B2", dt.date(2019, 5, 1)), ("C2", dt.date(2018, 3, 1))):
+        connection.execute(
+            insert(Order.__table__).values(
+                code=f"{code}-1", customer_id=ids[code], order_date=first
+            )
+        )
+    loyal = RULES.model_copy(update={"loyal_after_years": 3, "loyal_head_start_seconds": 120})
+    for n, caller in enumerate(["B1", "C1", "C2", "B2"]):  # the loyal ones call last
+        queue.enqueue(connection, loyal, caller, seconds(n * 30))
+    me = agent(connection)
+    order = [queue.take_next(connection, me, seconds(600 + n))["caller"] for n in range(4)]
+    assert order == ["B2", "B1", "C2", "C1"]
 
 
 def test_callers_waiting_past_the_threshold_are_called_back_when_the_tier_says_so(

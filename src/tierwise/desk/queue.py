@@ -28,6 +28,7 @@ from tierwise.identity.roles import Permission
 from tierwise.jobs.cursors import advance_cursor, read_cursor
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.organisation.rules import OrgRules, ServiceLevel
+from tierwise.sales.models import Order
 from tierwise.tiering.engine import active_policy
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind
 
@@ -46,6 +47,7 @@ class Caller:
     lane: int
     priority: int
     level: ServiceLevel
+    loyal: bool = False
 
 
 def identify(
@@ -80,15 +82,32 @@ def treatment(
     tier_rules = rules.for_tier(tier)
     level = tier_rules.service if tier_rules else UNKNOWN
     priority = order.index(tier) if tier in order else len(order)
-    return Caller(caller, customer_id, tier, LANES[level.queue], priority, level)
+    loyal = _loyal(conn, rules, customer_id)
+    return Caller(caller, customer_id, tier, LANES[level.queue], priority, level, loyal)
 
 
-def queue_key(rules: OrgRules, lane: int, priority: int, arrived: dt.datetime) -> float:
+def _loyal(conn: Connection, rules: OrgRules, customer_id: int | None) -> bool:
+    """Whether the customer has bought from us for the years the rules reward with priority."""
+    if rules.loyal_after_years is None or customer_id is None:
+        return False
+    orders = Order.__table__
+    first = conn.execute(
+        select(func.min(orders.c.order_date)).where(orders.c.customer_id == customer_id)
+    ).scalar()
+    if first is None:
+        return False
+    return (dt.datetime.now(dt.UTC).date() - first).days >= 365 * rules.loyal_after_years
+
+
+def queue_key(
+    rules: OrgRules, lane: int, priority: int, arrived: dt.datetime, loyal: bool = False
+) -> float:
     """The order within a lane. Without ageing: rank first, then arrival. With `ageing_seconds`
     (normal lane only), each rank is worth that much waiting: a contact that has waited longer
     than the one a rank better by more than `ageing_seconds` goes first; lanes never mix, so
-    ageing can never lift a contact above the green channel."""
-    stamp = arrived.timestamp()
+    ageing can never lift a contact above the green channel. A loyal caller counts as having
+    arrived `loyal_head_start_seconds` earlier, which never lifts it above a better rank."""
+    stamp = arrived.timestamp() - (rules.loyal_head_start_seconds if loyal else 0)
     if rules.ageing_seconds and lane == LANES["normal"]:
         return stamp + priority * rules.ageing_seconds
     return priority * 1e11 + stamp
@@ -109,7 +128,7 @@ def enqueue(
             tier=who.tier,
             lane=who.lane,
             priority=who.priority,
-            queue_key=queue_key(rules, who.lane, who.priority, now),
+            queue_key=queue_key(rules, who.lane, who.priority, now, who.loyal),
             answer_seconds=who.level.answer_seconds,
             status=ContactStatus.WAITING,
             arrived_at=now,
@@ -315,7 +334,7 @@ def requeue(conn: Connection, rules: OrgRules, customer_id: int, tier: str | Non
         )
     ).all()
     for contact_id, arrived in waiting:
-        key = queue_key(rules, who.lane, who.priority, as_utc(arrived))
+        key = queue_key(rules, who.lane, who.priority, as_utc(arrived), who.loyal)
         conn.execute(
             update(q)
             .where(q.c.id == contact_id)

@@ -90,6 +90,12 @@ class OrgRules(_Strict):
     green_desk: int = Field(default=0, ge=0, description="agents who answer only the green channel")
     business_hours: BusinessHours = BusinessHours()
     ageing_seconds: int | None = Field(default=None, ge=1, description="queue ageing, normal lane")
+    loyal_after_years: int | None = Field(
+        default=None, ge=1, le=100, description="callers buying from us this long go first"
+    )
+    loyal_head_start_seconds: int = Field(
+        default=300, ge=1, le=86_400, description="how far ahead, within their tier"
+    )
     tiers: list[TierRules] = Field(min_length=1)
 
     def for_tier(self, tier: str | None) -> TierRules | None:
