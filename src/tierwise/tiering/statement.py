@@ -43,7 +43,10 @@ CUSTOMER_FACING = {
     "departments": ("采购部门数", "Buying departments"),
     "tenure_days": ("合作天数", "Days as our customer"),
 }
-PURCHASES = frozenset({"sales_12m", "sales", "avg_monthly_sales", "avg_quarterly_sales"})
+# The conditions measured in money: what the customer can buy its way up with.
+PURCHASES = frozenset(
+    {"sales_12m", "sales", "avg_monthly_sales", "avg_quarterly_sales", "avg_annual_sales"}
+)
 
 
 class NoStatement(DomainError):
@@ -60,6 +63,7 @@ class Standing:
     met: bool
     progress: float
     still_needed: str | None
+    purchase: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ def standings(criteria: list[Criterion]) -> tuple[list[Standing], bool]:
                 criterion.passed,
                 min(progress, 1.0),
                 needed,
+                criterion.subject in PURCHASES,
             )
         )
     return shown, hidden
@@ -119,7 +124,7 @@ def _numeric(criterion: Criterion) -> bool:
 
 
 def _shown(subject: str, value: float) -> str:
-    if subject in PURCHASES or subject.startswith("avg_") or subject == "sales":
+    if subject in PURCHASES:
         return yuan(Decimal(str(round(value))))
     if subject == "tenure_days":
         return _("{days} days").format(days=f"{value:,.0f}")
@@ -129,7 +134,7 @@ def _shown(subject: str, value: float) -> str:
 def headline(next_name: str, shown: list[Standing], others: bool) -> str | None:
     """ "再采购 ¥18,803 即可升级为 A 关键客户" when purchases are what is missing."""
     missing = [s for s in shown if not s.met]
-    purchase = next((s for s in missing if s.still_needed and s.still_needed.startswith("¥")), None)
+    purchase = next((s for s in missing if s.purchase), None)
     if purchase is None:
         return None
     if len(missing) == 1 and not others:
@@ -186,7 +191,7 @@ def build_statement(session: Session, code: str, today: dt.date) -> TierStatemen
         tier_name=tier.name(language),
         since=state.since if state else None,
         prospect=result.prospect,
-        terms=[row for row in terms_rows_for_customer(terms)] if terms else [],
+        terms=terms_rows_for_customer(terms) if terms else [],
         benefits=terms["benefits"] if terms else [],
         top=tier is policy.value_tiers[0],
     )

@@ -52,6 +52,14 @@ def _written(html: str, fmt: Format) -> bytes:
     return pdf_of(html) if fmt is Format.pdf else html.encode("utf-8")
 
 
+def _write(path: Path, html: str, fmt: Format) -> None:
+    """The page to `path` as HTML or PDF; a file that cannot be written ends the command."""
+    try:
+        path.write_bytes(_written(html, fmt))
+    except FAILURES as exc:
+        raise _fail(exc) from exc
+
+
 def register(tiers: typer.Typer) -> None:
     """Add terms, statement, statements and programme to the tiers group."""
     terms = typer.Typer(help=_("What each tier gives: prices, payment, credit, benefits."))
@@ -104,10 +112,7 @@ def register(tiers: typer.Typer) -> None:
                 )
             except FAILURES as exc:
                 raise _fail(exc) from exc
-        try:
-            path.write_bytes(_written(statement_html(found), fmt))
-        except FAILURES as exc:
-            raise _fail(exc) from exc
+        _write(path, statement_html(found), fmt)
         console.print(_("Statement of {code} written to {path}").format(code=code, path=path))
 
     @tiers.command("statements", help=_("Statements of every customer of a tier, for a mailing."))
@@ -161,10 +166,7 @@ def register(tiers: typer.Typer) -> None:
                 _row, policy = service.policy_version(uow.session)
             except FAILURES as exc:
                 raise _fail(exc) from exc
-        try:
-            path.write_bytes(_written(programme_html(policy), fmt))
-        except FAILURES as exc:
-            raise _fail(exc) from exc
+        _write(path, programme_html(policy), fmt)
         console.print(_("The tier programme written to {path}").format(path=path))
 
 
