@@ -19,24 +19,43 @@ def wire_reactions(settings: Settings) -> Reactions:
     """Every reaction of the house, in one place: contact → tasks done; order → regrade;
     tier change → owner by the rules, re-queued contacts, re-targeted tickets; erasure → the
     desk and the outbox forget the person; an order asking its terms → the tier engine answers;
-    the daily run → notices drafted."""
+    the daily run → notices drafted; a customer's file, list or filter read → each capability
+    above customers adds what it holds."""
     # The root imports the capabilities; none of them imports the root for this.
     from tierwise.accountability.service import DailyRan, owner_for_new_tier
-    from tierwise.accountability.tasks import done_by_contact
+    from tierwise.accountability.tasks import done_by_contact, open_tasks_of_file
+    from tierwise.analytics.listing import segment_condition, trend_of_file
     from tierwise.customers.privacy import PersonErased
-    from tierwise.customers.service import ContactLogged, CustomerFileRead
-    from tierwise.desk.usecases import follows_new_tier, forget_person
+    from tierwise.customers.service import (
+        ContactLogged,
+        CustomerFileRead,
+        CustomersFiltered,
+        CustomersListed,
+    )
+    from tierwise.desk.usecases import follows_new_tier, forget_person, tickets_of_file
     from tierwise.notices.service import after_daily_run, forget_erased
+    from tierwise.sales.purchases import purchases_of_file
     from tierwise.sales.service import OrderRecorded
     from tierwise.sales.terms import OrderAsksTerms
     from tierwise.tiering.benefits import terms_for_order, terms_of_file
+    from tierwise.tiering.listing import tier_condition, tier_of_file, tiers_of_rows
     from tierwise.tiering.regrade import TierChanged, regrade_after_order
     from tierwise.tiering.rewards import reward_referrer
 
     reactions = Reactions()
     reactions.on(ContactLogged, done_by_contact)
     reactions.on(OrderAsksTerms, terms_for_order)
-    reactions.on(CustomerFileRead, terms_of_file)
+    reactions.on(
+        CustomerFileRead,
+        purchases_of_file,
+        terms_of_file,
+        tier_of_file,
+        trend_of_file,
+        open_tasks_of_file,
+        tickets_of_file,
+    )
+    reactions.on(CustomersListed, tiers_of_rows)
+    reactions.on(CustomersFiltered, tier_condition, segment_condition)
     reactions.on(OrderRecorded, regrade_after_order, reward_referrer)
     reactions.on(PersonErased, forget_person, forget_erased)
     reactions.on(TierChanged, owner_for_new_tier, follows_new_tier(settings.timezone))

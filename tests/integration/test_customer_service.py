@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
 from tierwise.bootstrap import App
-from tierwise.customers import service
+from tierwise.customers import service, usecases
 from tierwise.customers.choices import ConsentPurpose, CustomerKind, Direction
 from tierwise.customers.models import Contact, Customer
 from tierwise.customers.profile import ProfileSection
@@ -91,7 +91,7 @@ def _seed(app: App) -> None:
 def test_summary_adds_up_orders_net_of_returns(app: App) -> None:
     _seed(app)
     with app.uow() as uow:
-        summary = service.customer_summary(uow, "C1")
+        summary = usecases.read_customer(uow, app.operator, "C1", DAY)
     totals = summary.totals
     assert totals.orders == 3
     assert totals.revenue == Decimal("160.50")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
@@ -18,7 +19,7 @@ from tierwise.accountability.models import Task, TaskStatus
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import CustomerStatus, InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
-from tierwise.customers.service import ContactLogged
+from tierwise.customers.service import ContactLogged, CustomerFileRead
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.jobs.cursors import advance_cursor, read_cursor
@@ -262,3 +263,11 @@ def satisfy_logged(conn: Connection, customer_id: int | None = None) -> int:
 def done_by_contact(uow: UnitOfWork, fact: ContactLogged) -> dict[str, int]:
     """A logged contact does the customer's open tasks it satisfies, whoever logged it where."""
     return {"tasks_done": satisfy_logged(uow.connection, fact.customer_id)}
+
+
+def open_tasks_of_file(uow: UnitOfWork, fact: CustomerFileRead) -> dict[str, Any]:
+    """On the 360: the customer's open tasks, soonest due first."""
+    if not fact.whole:
+        return {}
+    query = select(Task).where(Task.customer_id == fact.customer_id, Task.status == TaskStatus.OPEN)
+    return {"tasks": list(uow.session.scalars(query.order_by(Task.due_on)))}

@@ -56,7 +56,7 @@ def list_customers(
 ) -> dict[str, Any]:
     """The customers your role may see, filtered and sorted, a page at a time."""
     items, next_cursor = customer_page(
-        uow.session,
+        uow,
         principal,
         app.settings.secret_key,
         sort,

@@ -180,20 +180,22 @@ def render_summary(summary: service.CustomerSummary, zone: ZoneInfo) -> None:
         ]
     for key, value in rows:
         profile.add_row(f"[bold]{key}[/bold]", value)
-    buying = Table.grid(padding=(0, 2))
-    for key, value in [
-        (_("Orders"), str(totals.orders)),
-        (_("Net sales"), str(totals.revenue)),
-        (_("Cost"), text(totals.cost)),
-        (_("Gross profit"), text(totals.gross_profit)),
-        (_("Returns"), str(totals.returns)),
-        (_("First order"), text(totals.first_order)),
-        (_("Last order"), text(totals.last_order)),
-        (_("Product categories"), str(totals.product_categories)),
-        (_("Buying departments"), str(totals.departments)),
-    ]:
-        buying.add_row(f"[bold]{key}[/bold]", value)
-    panels = [Panel(profile, title=_("Customer file")), Panel(buying, title=_("Purchases"))]
+    panels = [Panel(profile, title=_("Customer file"))]
+    if totals is not None:
+        buying = Table.grid(padding=(0, 2))
+        for key, value in [
+            (_("Orders"), str(totals.orders)),
+            (_("Net sales"), str(totals.revenue)),
+            (_("Cost"), text(totals.cost)),
+            (_("Gross profit"), text(totals.gross_profit)),
+            (_("Returns"), str(totals.returns)),
+            (_("First order"), text(totals.first_order)),
+            (_("Last order"), text(totals.last_order)),
+            (_("Product categories"), str(totals.product_categories)),
+            (_("Buying departments"), str(totals.departments)),
+        ]:
+            buying.add_row(f"[bold]{key}[/bold]", value)
+        panels.append(Panel(buying, title=_("Purchases")))
     if summary.terms is not None:
         terms = Table.grid(padding=(0, 2))
         for key, value in terms_rows(summary.terms):

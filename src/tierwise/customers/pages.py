@@ -8,18 +8,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from tierwise.accountability.models import Task, TaskStatus
-from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import ConsentPurpose, CustomerStatus, Direction, ManagementClass
-from tierwise.customers.models import Customer, Interaction
-from tierwise.customers.views import customer_file, customer_page, terms_rows
-from tierwise.desk.models import Ticket
+from tierwise.customers.views import (
+    customer_file,
+    customer_page,
+    latest_interactions,
+    terms_rows,
+)
 from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.organisation.models import Staff
-from tierwise.sales.models import Order
-from tierwise.tiering import service as tiers
 from tierwise.web.deps import AppDep, UowDep, as_of_today
 from tierwise.web.pages import PagePrincipal
 from tierwise.web.render import render
@@ -51,7 +50,7 @@ def customers(
         ManagementClass(management_class) if management_class in set(ManagementClass) else None
     )
     items, next_cursor = customer_page(
-        uow.session,
+        uow,
         principal,
         app.settings.secret_key,
         sort,
@@ -89,69 +88,6 @@ def customers(
     )
 
 
-TREND = ("sales_12m", "gross_profit", "clv", "p_alive", "rfm_segment")
-
-
-def _trend(session: Any, customer: Customer) -> list[dict[str, Any]]:
-    """A few indicators of the customer in each of the last snapshots, oldest first."""
-    ci = CustomerIndicator
-    rows = session.execute(
-        select(AnalyticsRun.as_of, *[getattr(ci, n) for n in TREND])
-        .join(ci, ci.run_id == AnalyticsRun.id)
-        .where(ci.customer_id == customer.id)
-        .order_by(AnalyticsRun.as_of.desc())
-        .limit(6)
-    ).mappings()
-    return [dict(r) for r in rows][::-1]
-
-
-def _timeline(uow: Any, customer: Customer) -> dict[str, Any]:
-    """Orders, contacts, tickets and open obligations of the customer, newest first."""
-    session = uow.session
-    return {
-        "trend": _trend(session, customer),
-        "tasks": list(
-            session.scalars(
-                select(Task)
-                .where(Task.customer_id == customer.id, Task.status == TaskStatus.OPEN)
-                .order_by(Task.due_on)
-            )
-        ),
-        "orders": list(
-            session.scalars(
-                select(Order)
-                .where(Order.customer_id == customer.id)
-                .order_by(Order.order_date.desc())
-                .limit(20)
-            )
-        ),
-        "interactions": list(
-            session.scalars(
-                select(Interaction)
-                .where(Interaction.customer_id == customer.id)
-                .order_by(Interaction.occurred_at.desc())
-                .limit(20)
-            )
-        ),
-        "tickets": list(
-            session.scalars(
-                select(Ticket)
-                .where(Ticket.customer_id == customer.id)
-                .order_by(Ticket.opened_at.desc())
-                .limit(20)
-            )
-        ),
-    }
-
-
-def _explanation(uow: Any, code: str) -> dict[str, Any] | None:
-    """The tier, its checks and the gaps to the next tier; None before the first grading."""
-    try:
-        return tiers.explanation_view(uow.session, code)
-    except LookupError:
-        return None
-
-
 @router.get("/customers/{code}", response_class=HTMLResponse)
 def customer_360(
     code: str, request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
@@ -171,14 +107,19 @@ def render_360(
 ) -> HTMLResponse:
     """The 360 page, or the same page with why a change was refused."""
     customer, detail = customer_file(
-        uow, principal, code, app.settings.secret_key, app.settings.today()
+        uow, principal, code, app.settings.secret_key, app.settings.today(), whole=True
     )
+    timeline = detail.pop("timeline")
     context = {
         "c": detail,
         "terms": terms_rows(detail["terms"]) if detail.get("terms") else None,
-        "tier": _explanation(uow, code),
-        **_timeline(uow, customer),
-        "history": tiers.history(uow.session, code)[:10],
+        "tier": timeline.get("tier"),
+        "history": timeline.get("history", []),
+        "trend": timeline.get("trend", []),
+        "tasks": timeline.get("tasks", []),
+        "orders": timeline.get("orders", []),
+        "tickets": timeline.get("tickets", []),
+        "interactions": latest_interactions(uow.session, customer),
         "channels": list(InteractionChannel),
         "directions": list(Direction),
         "editable": EDITABLE,

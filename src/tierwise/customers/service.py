@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tierwise.customers.choices import ConsentPurpose, Direction, InteractionOutcome
@@ -23,7 +22,6 @@ from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.organisation.models import Staff
-from tierwise.sales.models import Order, OrderLine, Product
 
 
 class CustomerNotFound(LookupError):
@@ -44,44 +42,44 @@ class ContactLogged:
 
 @dataclass(frozen=True)
 class CustomerFileRead:
-    """A customer's file is being read; the capabilities above add what they know of it (the
-    tier engine: the terms in force and the credit used)."""
+    """A customer's file is being read; the capabilities above add what they know of it: sales
+    the purchases, the tier engine the terms in force and the rewards. The console's 360 reads it
+    `whole`: with the latest orders, tickets, open tasks, the figures' trend and the tier."""
 
     customer_id: int
     today: dt.date
+    whole: bool = False
 
 
 @dataclass(frozen=True)
-class OrderTotals:
-    """What a customer has bought from us, net of returns."""
+class CustomersListed:
+    """Rows of the customer list are being shown; the tier engine adds each one's tier."""
 
-    orders: int
-    revenue: Decimal
-    cost: Decimal | None
-    returns: Decimal
-    first_order: dt.date | None
-    last_order: dt.date | None
-    product_categories: int
-    departments: int
+    customer_ids: tuple[int, ...]
 
-    @property
-    def gross_profit(self) -> Decimal | None:
-        """Revenue less known cost; unknown when no line carries a cost."""
-        return None if self.cost is None else self.revenue - self.cost
+
+@dataclass(frozen=True)
+class CustomersFiltered:
+    """The customer list is filtered by what the capabilities above hold: the tier engine answers
+    the tier, analytics the RFM segment, each with a condition on the customer."""
+
+    tier: str | None = None
+    segment: str | None = None
 
 
 @dataclass(frozen=True)
 class CustomerSummary:
-    """Everything `customers show` prints about one customer."""
+    """Everything `customers show` prints about one customer; the purchases, terms and rewards are
+    what the capabilities above add."""
 
     customer: Customer
     owner: Staff | None
     csr: Staff | None
     referred_by: Customer | None
     contacts: list[Contact]
-    totals: OrderTotals
     sections: dict[ProfileSection, dict[str, Any]]
     consents: dict[ConsentPurpose, bool]
+    totals: Any = None  # what sales adds: the purchases, net of returns
     terms: dict[str, Any] | None = None
     rewards: list[dict[str, Any]] = field(default_factory=list)
 
@@ -92,39 +90,6 @@ def get_customer(session: Session, code: str) -> Customer:
     if customer is None:
         raise CustomerNotFound(code)
     return customer
-
-
-def order_totals(session: Session, customer_id: int) -> OrderTotals:
-    """Sums over the customer's order lines in one query."""
-    query = (
-        select(
-            func.count(distinct(Order.id)),
-            func.coalesce(func.sum(OrderLine.amount), 0),
-            func.sum(OrderLine.cost),
-            func.coalesce(func.sum(case((OrderLine.amount < 0, -OrderLine.amount), else_=0)), 0),
-            func.min(Order.order_date),
-            func.max(Order.order_date),
-            func.count(distinct(Product.category)),
-            func.count(distinct(Order.department)),
-        )
-        .select_from(Order)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .outerjoin(Product, Product.id == OrderLine.product_id)
-        .where(Order.customer_id == customer_id)
-    )
-    orders, revenue, cost, returns, first, last, categories, departments = session.execute(
-        query
-    ).one()
-    return OrderTotals(
-        orders=orders,
-        revenue=Decimal(revenue).quantize(Decimal("0.01")),
-        cost=None if cost is None else Decimal(cost).quantize(Decimal("0.01")),
-        returns=Decimal(returns).quantize(Decimal("0.01")),
-        first_order=first,
-        last_order=last,
-        product_categories=categories,
-        departments=departments,
-    )
 
 
 def current_consents(session: Session, customer_id: int) -> dict[ConsentPurpose, bool]:
@@ -155,7 +120,6 @@ def customer_summary(uow: UnitOfWork, code: str) -> CustomerSummary:
         if customer.referred_by_id
         else None,
         contacts=list(contacts),
-        totals=order_totals(session, customer.id),
         sections={entry.section: entry.data for entry in entries},
         consents=current_consents(session, customer.id),
     )

@@ -139,7 +139,12 @@ def read_customer(
         fields.append("profile")
     record(uow.session, principal, "read", "customer", code, fields, note=UNMASKED)
     added = uow.happened(CustomerFileRead(customer.id, today))
-    return replace(summary, terms=added.get("terms"), rewards=added.get("rewards", []))
+    return replace(
+        summary,
+        totals=added.get("totals"),
+        terms=added.get("terms"),
+        rewards=added.get("rewards", []),
+    )
 
 
 def export_customers(uow: UnitOfWork, principal: Principal, note: str) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.choices import ConsentPurpose, CustomerStatus, ManagementClass
 from tierwise.customers.models import Consent, Customer, Interaction
 from tierwise.customers.profile import is_personal
@@ -20,13 +19,17 @@ from tierwise.customers.scopes import (
     shown,
     visible_customer,
 )
-from tierwise.customers.service import CustomerFileRead, customer_summary
+from tierwise.customers.service import (
+    CustomerFileRead,
+    CustomersFiltered,
+    CustomersListed,
+    customer_summary,
+)
 from tierwise.db.session import UnitOfWork
 from tierwise.i18n import _
 from tierwise.identity.access import Forbidden, Principal
 from tierwise.identity.audit import record
 from tierwise.organisation.models import Staff
-from tierwise.tiering.models import CustomerTier
 from tierwise.web.pagination import page
 
 CUSTOMER_PERSONAL = ("phone", "email", "address")
@@ -34,6 +37,7 @@ EDITABLE = ("name", "industry", "region", "credit_rating", "credit_limit", *CUST
 
 
 def scoped_customers(
+    uow: UnitOfWork,
     principal: Principal,
     tier: str | None = None,
     status: CustomerStatus | None = None,
@@ -42,24 +46,19 @@ def scoped_customers(
     management_class: ManagementClass | None = None,
     segment: str | None = None,
 ) -> Select[Any]:
-    """The customers the principal may list, filtered; analysts cannot search (pseudonyms)."""
+    """The customers the principal may list, filtered; analysts cannot search (pseudonyms). The
+    tier and the RFM segment are answered by the capabilities that hold them."""
     query = select(Customer).where(customer_filter(principal))
     if management_class is not None:
         query = query.where(Customer.management_class == management_class)
-    if segment is not None:  # the RFM segment in the latest snapshot
-        latest = select(AnalyticsRun.id).order_by(AnalyticsRun.as_of.desc()).limit(1)
-        query = query.where(
-            Customer.id.in_(
-                select(CustomerIndicator.customer_id).where(
-                    CustomerIndicator.run_id == latest.scalar_subquery(),
-                    CustomerIndicator.rfm_segment == segment,
-                )
-            )
-        )
-    if tier is not None:
-        query = query.where(
-            Customer.id.in_(select(CustomerTier.customer_id).where(CustomerTier.tier == tier))
-        )
+    asked = {"tier": tier, "segment": segment}
+    if any(value is not None for value in asked.values()):
+        conditions = uow.happened(CustomersFiltered(tier=tier, segment=segment))
+        for name, value in asked.items():
+            if value is not None:
+                if name not in conditions:
+                    raise LookupError(_("the list cannot be filtered by {name}").format(name=name))
+                query = query.where(conditions[name])
     if status is not None:
         query = query.where(Customer.status == status)
     if owner is not None:
@@ -78,7 +77,7 @@ SORT_COLUMNS = {"code": Customer.code, "name": Customer.name}
 
 
 def customer_page(
-    session: Session,
+    uow: UnitOfWork,
     principal: Principal,
     secret: str,
     sort: str,
@@ -88,27 +87,23 @@ def customer_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the customers the principal may list, masked, with the read audited; `filters`
     are those of scoped_customers."""
-    query = scoped_customers(principal, **filters)
+    query = scoped_customers(uow, principal, **filters)
     # Analysts page by id: a cursor holding a code or name would undo the pseudonym.
     key = Customer.id if principal.pseudonymous else SORT_COLUMNS[sort.lstrip("-")]
+    session = uow.session
     rows, next_cursor = page(session, query, key, Customer.id, sort.startswith("-"), cursor, limit)
-    items = customer_rows(session, principal, rows, secret)
+    items = customer_rows(uow, principal, rows, secret)
     audit_read(session, principal, [c.code for c in rows], CUSTOMER_PERSONAL)
     return items, next_cursor
 
 
 def customer_rows(
-    session: Session, principal: Principal, customers: Sequence[Customer], secret: str
+    uow: UnitOfWork, principal: Principal, customers: Sequence[Customer], secret: str
 ) -> list[dict[str, Any]]:
     """List rows with tier and staff codes in two queries, masked for the principal."""
-    ids = [c.id for c in customers]
-    tiers = dict(
-        session.execute(
-            select(CustomerTier.customer_id, CustomerTier.tier).where(
-                CustomerTier.customer_id.in_(ids)
-            )
-        ).all()
-    )
+    session = uow.session
+    listed = uow.happened(CustomersListed(tuple(c.id for c in customers)))
+    tiers: dict[int, str] = listed.get("tiers", {})
     staff_ids = {c.owner_id for c in customers} | {c.csr_id for c in customers}
     codes: dict[int | None, str] = dict(
         session.execute(select(Staff.id, Staff.code).where(Staff.id.in_(staff_ids - {None}))).all()
@@ -149,15 +144,20 @@ def audit_read(
 
 
 def customer_file(
-    uow: UnitOfWork, principal: Principal, code: str, secret: str, today: dt.date
+    uow: UnitOfWork,
+    principal: Principal,
+    code: str,
+    secret: str,
+    today: dt.date,
+    whole: bool = False,
 ) -> tuple[Customer, dict[str, Any]]:
     """The customer with `code` if the principal may open it, and its file masked for them,
-    with what the capabilities above add (the terms in force); reading personal fields is
-    audited."""
+    with what the capabilities above add (purchases, terms in force, rewards; read `whole`, the
+    timeline the 360 shows too); reading personal fields is audited."""
     session = uow.session
     customer = visible_customer(session, principal, code)
     summary = customer_summary(uow, customer.code)
-    row = customer_rows(session, principal, [customer], secret)[0]
+    row = customer_rows(uow, principal, [customer], secret)[0]
     contacts = [
         {
             "code": p.code,
@@ -176,10 +176,13 @@ def customer_file(
         else {"masked": True}
         for section, data in summary.sections.items()
     }
-    totals = summary.totals
+    added = uow.happened(CustomerFileRead(customer.id, today, whole))
+    totals = added.pop("totals", None)
     row.update(
         contacts=contacts,
-        totals={
+        totals=None
+        if totals is None
+        else {
             "orders": totals.orders,
             "revenue": totals.revenue,
             "cost": totals.cost,
@@ -189,16 +192,17 @@ def customer_file(
         },
         sections=sections,
         consents={purpose.value: granted for purpose, granted in summary.consents.items()},
-        **_added_to_file(uow, customer, today),
+        terms=added.pop("terms", None),
+        rewards=added.pop("rewards", []),
     )
     audit_read(session, principal, [customer.code], [*CUSTOMER_PERSONAL, "contacts", "profile"])
-    return customer, row
+    return customer, row | ({"timeline": added} if whole else {})
 
 
-def _added_to_file(uow: UnitOfWork, customer: Customer, today: dt.date) -> dict[str, Any]:
-    """What the capabilities above add to the file: the terms in force and the rewards."""
-    added = uow.happened(CustomerFileRead(customer.id, today))
-    return {"terms": added.get("terms"), "rewards": added.get("rewards", [])}
+def latest_interactions(session: Session, customer: Customer) -> list[Interaction]:
+    """The customer's latest logged contacts, newest first, for the 360."""
+    query = select(Interaction).where(Interaction.customer_id == customer.id)
+    return list(session.scalars(query.order_by(Interaction.occurred_at.desc()).limit(20)))
 
 
 def interactions_of(session: Session, principal: Principal, code: str) -> Select[Any]:

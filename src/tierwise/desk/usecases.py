@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tierwise.customers.privacy import ERASED, PersonErased
 from tierwise.customers.scopes import scoped, visible_customer
-from tierwise.customers.service import ContactLogged
+from tierwise.customers.service import ContactLogged, CustomerFileRead
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue, tickets
@@ -21,6 +22,8 @@ from tierwise.identity.audit import record
 from tierwise.identity.roles import Permission
 from tierwise.organisation.service import NoRules, active_rules
 from tierwise.tiering.regrade import TierChanged
+
+LATEST_TICKETS = 20
 
 
 def visible_ticket(session: Session, principal: Principal, ticket_id: int) -> Ticket:
@@ -112,3 +115,12 @@ def forget_person(uow: UnitOfWork, fact: PersonErased) -> dict[str, int]:
     steps = select(Ticket.id).where(Ticket.customer_id == cid)
     session.execute(update(TicketStep).where(TicketStep.ticket_id.in_(steps)).values(note=None))
     return {}
+
+
+def tickets_of_file(uow: UnitOfWork, fact: CustomerFileRead) -> dict[str, Any]:
+    """On the 360: the customer's latest tickets, newest first."""
+    if not fact.whole:
+        return {}
+    query = select(Ticket).where(Ticket.customer_id == fact.customer_id)
+    latest = query.order_by(Ticket.opened_at.desc()).limit(LATEST_TICKETS)
+    return {"tickets": list(uow.session.scalars(latest))}

@@ -76,7 +76,7 @@ def import_file(
 
 def _csv(uow: Any, principal: Principal, secret: str, marketing: bool) -> Iterator[str]:
     """Customers in the caller's scope, masked for them, a page at a time."""
-    query = scoped_customers(principal)
+    query = scoped_customers(uow, principal)
     if marketing:
         query = query.where(Customer.id.in_(marketing_consented()))
     last = 0
@@ -92,7 +92,7 @@ def _csv(uow: Any, principal: Principal, secret: str, marketing: bool) -> Iterat
         last = batch[-1].id
         text = io.StringIO()
         writer = CsvWriter(text)
-        for row in customer_rows(uow.session, principal, batch, secret):
+        for row in customer_rows(uow, principal, batch, secret):
             writer.writerow([row[c] for c in EXPORT_COLUMNS])
         yield text.getvalue()
 
