@@ -1,4 +1,5 @@
-"""Fixtures: every test runs on SQLite and on PostgreSQL, isolated in a rolled-back transaction."""
+"""Fixtures: every test runs on SQLite and on PostgreSQL, isolated in a rolled-back transaction;
+the API tests share a committed demo world per database kind."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ from tierwise.db import migrate
 from tierwise.db.session import make_engine
 from tierwise.i18n import set_language
 
-from .postgres import IN_CI, PG_URL, prepare_postgres
+from .support.api_world import World, build_world
+from .support.postgres import IN_CI, PG_URL, database_for, prepare_postgres
+
+# The console in a real browser (server, Chromium, pages), for the tests that ask for it.
+pytest_plugins = ("tests.support.browser",)
 
 
 @pytest.fixture(
@@ -77,3 +82,16 @@ def write_csv(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return write
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """A committed demo world; tests change it only through rolled-back clients."""
+    url = database_for(request.param, "tierwise_test_api", str(tmp_path_factory.mktemp("api")))
+    built = build_world(url)
+    yield built
+    built.app.engine.dispose()

@@ -56,8 +56,8 @@ def scoped_customers(
         conditions = uow.happened(CustomersFiltered(tier=tier, segment=segment))
         for name, value in asked.items():
             if value is not None:
-                if name not in conditions:
-                    raise LookupError(_("the list cannot be filtered by {name}").format(name=name))
+                if name not in conditions:  # a wiring fault, not the user's
+                    raise RuntimeError(f"nothing in the composition root answers the {name} filter")
                 query = query.where(conditions[name])
     if status is not None:
         query = query.where(Customer.status == status)
