@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tierwise.bootstrap import App
 from tierwise.customers.choices import CustomerStatus
 from tierwise.customers.models import Customer
-from tierwise.customers.views import customer_file
+from tierwise.customers.reads import customer_file
 from tierwise.identity.access import SYSTEM
 from tierwise.identity.models import AuditEntry
 from tierwise.sales.models import Order

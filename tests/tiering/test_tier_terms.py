@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from tierwise.bootstrap import App
 from tierwise.customers.models import Customer
-from tierwise.customers.views import customer_file
+from tierwise.customers.reads import customer_file
 from tierwise.i18n import current_language, request_language
 from tierwise.identity.access import SYSTEM
 from tierwise.identity.models import AuditEntry

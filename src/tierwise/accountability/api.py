@@ -21,7 +21,7 @@ from tierwise.accountability.models import (
     Task,
     TaskStatus,
 )
-from tierwise.accountability.scoped import visible_scorecards
+from tierwise.accountability.reads import visible_scorecards
 from tierwise.accountability.scorecard import period_bounds
 from tierwise.customers.models import Customer
 from tierwise.customers.scopes import customer_filter

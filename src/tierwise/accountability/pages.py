@@ -15,7 +15,7 @@ from tierwise.accountability.models import (
     Task,
     TaskStatus,
 )
-from tierwise.accountability.scoped import visible_scorecards
+from tierwise.accountability.reads import visible_scorecards
 from tierwise.accountability.scorecard import Card
 from tierwise.accountability.usecases import answer_item, change_owner
 from tierwise.customers.models import Customer

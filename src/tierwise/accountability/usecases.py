@@ -9,7 +9,7 @@ from typing import Any
 from tierwise.accountability import items
 from tierwise.accountability.assignment import owners_history
 from tierwise.accountability.models import AccountabilityItem, ReasonCode, Task
-from tierwise.accountability.scoped import visible
+from tierwise.accountability.reads import visible
 from tierwise.accountability.service import complete_task, set_owner
 from tierwise.customers.scopes import visible_customer
 from tierwise.db.session import UnitOfWork

@@ -10,6 +10,12 @@ from fastapi.responses import StreamingResponse
 from tierwise.customers import privacy, usecases
 from tierwise.customers.choices import CustomerStatus, ManagementClass
 from tierwise.customers.models import Consent, Interaction
+from tierwise.customers.reads import (
+    consents_of,
+    customer_file,
+    customer_page,
+    interactions_of,
+)
 from tierwise.customers.schemas import (
     ConsentIn,
     ConsentOut,
@@ -18,12 +24,6 @@ from tierwise.customers.schemas import (
     CustomerUpdate,
     InteractionIn,
     InteractionOut,
-)
-from tierwise.customers.views import (
-    consents_of,
-    customer_file,
-    customer_page,
-    interactions_of,
 )
 from tierwise.i18n import _
 from tierwise.identity.access import Principal

@@ -16,7 +16,7 @@ from tierwise.customers import service, usecases
 from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.export import export_customers
 from tierwise.customers.profile import is_personal
-from tierwise.customers.views import terms_rows
+from tierwise.customers.reads import terms_rows
 from tierwise.db.choices import Choice
 from tierwise.i18n import _, current_language
 from tierwise.identity.operator import UNMASKED

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from tierwise.customers.choices import ConsentPurpose, CustomerStatus, Direction, ManagementClass
-from tierwise.customers.views import (
+from tierwise.customers.reads import (
     customer_file,
     customer_page,
     latest_interactions,

@@ -20,8 +20,8 @@ from tierwise.customers.models import (
     Referral,
 )
 from tierwise.customers.profile import NON_PERSONAL_SECTIONS
+from tierwise.customers.reads import CUSTOMER_PERSONAL
 from tierwise.customers.scopes import contact_shown, pseudonym, shown, visible_customer
-from tierwise.customers.views import CUSTOMER_PERSONAL
 from tierwise.db.base import Base, plain, utcnow
 from tierwise.identity.access import Principal
 from tierwise.identity.audit import record

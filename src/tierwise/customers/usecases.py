@@ -15,6 +15,7 @@ from tierwise.customers.choices import ConsentPurpose, Direction, InteractionOut
 from tierwise.customers.importing import CUSTOMER_COLUMNS
 from tierwise.customers.models import Consent, Customer, Interaction
 from tierwise.customers.profile import is_personal
+from tierwise.customers.reads import CUSTOMER_PERSONAL
 from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import (
     ContactLogged,
@@ -24,7 +25,6 @@ from tierwise.customers.service import (
     log_interaction,
     record_consent,
 )
-from tierwise.customers.views import CUSTOMER_PERSONAL
 from tierwise.db.session import UnitOfWork
 from tierwise.errors import StaleVersion, check_version
 from tierwise.i18n import _

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from tierwise.customers.models import Customer
+from tierwise.customers.reads import audit_read
 from tierwise.customers.scopes import customer_filter, only_customer, shown
 from tierwise.customers.surveys import Survey
-from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
 from tierwise.desk import queue, usecases
 from tierwise.desk.models import Ticket, TicketStep

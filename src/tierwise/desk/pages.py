@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from tierwise.customers.models import Customer
+from tierwise.customers.reads import audit_read
 from tierwise.customers.scopes import customer_filter, shown
-from tierwise.customers.views import audit_read
 from tierwise.db.base import utcnow
 from tierwise.desk import queue, usecases
 from tierwise.desk.models import ContactStatus, QueueContact, Ticket

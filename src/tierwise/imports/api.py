@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from tierwise.customers import usecases as customer_jobs
 from tierwise.customers.models import Customer
-from tierwise.customers.views import customer_rows, marketing_consented, scoped_customers
+from tierwise.customers.reads import customer_rows, marketing_consented, scoped_customers
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 from tierwise.imports.entities import ImportKind

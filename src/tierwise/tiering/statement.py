@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tierwise.customers.models import Customer
+from tierwise.customers.reads import terms_rows
 from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import get_customer
-from tierwise.customers.views import terms_rows
 from tierwise.errors import DomainError
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, require
