@@ -12,7 +12,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from tierwise.i18n import EXTRACTION
+from tierwise.i18n import EXTRACTION, KEYWORDS
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "tierwise"
 TRANSLATIONS = SOURCE / "i18n" / "translations"
@@ -20,7 +20,7 @@ TRANSLATIONS = SOURCE / "i18n" / "translations"
 
 def main() -> int:
     """Rewrite both catalogues with exactly the code's messages; return 1 if Chinese is missing."""
-    found = extract_from_dir(str(SOURCE), method_map=EXTRACTION, keywords={"_": None})
+    found = extract_from_dir(str(SOURCE), method_map=EXTRACTION, keywords=KEYWORDS)
     messages = sorted({message for _f, _l, message, _c, _x in found})
     zh_path = TRANSLATIONS / "zh_CN" / "LC_MESSAGES" / "messages.po"
     with zh_path.open("rb") as handle:

@@ -87,12 +87,14 @@ def bootstrap(settings: Settings | None = None, engine: Engine | None = None) ->
     return App(settings=settings, engine=engine)
 
 
-# Recompute: the steps every recompute runs after the indicators, listed once for the CLI, the
-# API, the console and the demo.
+# Recompute: the steps every recompute runs after the indicators, declared by their capabilities
+# and listed once here for the CLI, the API, the console and the demo.
 
 
 def recompute_steps() -> tuple[SnapshotStep, ...]:
     """Fresh steps for one run (each keeps what it computed, for the closing summary)."""
-    from tierwise.tiering.service import TierStep  # the tier engine sits above analytics
+    from tierwise.capabilities import CAPABILITIES  # loaded by a run, not by importing the root
 
-    return (TierStep(),)
+    return tuple(
+        capability.attribute(step)() for capability in CAPABILITIES for step in capability.recompute
+    )

@@ -1,48 +1,118 @@
 """Every capability and what it gives the roofs, in one list: the server mounts these routers and
-pages, the command line registers these commands. A new capability is its folder plus one entry."""
+pages and shows these sections, the command line registers these commands, the composition root
+runs these recompute steps. A new capability is its folder plus one entry."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
 from types import ModuleType
+from typing import Any
+
+from tierwise.i18n import N_
+from tierwise.identity.roles import Permission
+from tierwise.web.render import Section
 
 
 @dataclass(frozen=True)
 class Capability:
-    """A capability's modules the roofs load: API routers, console pages, command groups."""
+    """What a capability gives the roofs: modules to load, console sections, recompute steps."""
 
     name: str
     api: tuple[str, ...] = ()
     pages: tuple[str, ...] = ()
     commands: tuple[str, ...] = ()
+    navigation: tuple[Section, ...] = ()
+    recompute: tuple[str, ...] = ()  # "module:attribute" of each step, built afresh for every run
+
+    def module(self, name: str) -> ModuleType:
+        """One of its modules by its name in the folder ("" for a capability that is one module)."""
+        return import_module(".".join(filter(None, ("tierwise", self.name, name))))
+
+    def attribute(self, reference: str) -> Any:
+        """What a "module:attribute" reference names, imported only when a roof asks for it."""
+        module, _, attribute = reference.partition(":")
+        return getattr(self.module(module), attribute)
 
 
-# In the order the command line lists them and the server mounts them.
+# In the order the command line lists them and the server mounts them; a section's place, not
+# this order, sets where it stands in the navigation.
 CAPABILITIES = (
-    Capability("admin", api=("api",), pages=("pages",), commands=("database_cli", "cli")),
-    Capability("imports", api=("api",), pages=("pages",), commands=("cli",)),
-    Capability("customers", api=("api",), pages=("pages", "forms"), commands=("cli",)),
-    Capability("analytics", api=("api",), pages=("pages",), commands=("cli",)),
+    Capability(
+        "admin",
+        api=("api",),
+        pages=("pages",),
+        commands=("database_cli", "cli"),
+        navigation=(Section("/admin", N_("Admin"), Permission.AUDIT_READ, place=90),),
+    ),
+    Capability(
+        "imports",
+        api=("api",),
+        pages=("pages",),
+        commands=("cli",),
+        navigation=(Section("/imports", N_("Imports"), Permission.IMPORTS_RUN, place=70),),
+    ),
+    Capability(
+        "customers",
+        api=("api",),
+        pages=("pages", "forms"),
+        commands=("cli",),
+        navigation=(Section("/customers", N_("Customers"), Permission.CUSTOMERS_READ, place=20),),
+    ),
+    Capability(
+        "analytics",
+        api=("api",),
+        pages=("pages",),
+        commands=("cli",),
+        navigation=(Section("/recompute", N_("Recompute"), Permission.RECOMPUTE_RUN, place=80),),
+    ),
     Capability(
         "tiering",
         api=("api", "statement_api"),
         pages=("pages", "statement_pages"),
         commands=("recompute_cli", "cli", "rewards_cli"),
+        navigation=(Section("/policy", N_("Tier policy"), Permission.TIERS_READ, place=60),),
+        recompute=("service:TierStep",),
     ),
     Capability("sales", api=("api",), pages=("pages",), commands=("cli",)),
-    Capability("accountability", api=("api",), pages=("pages",), commands=("cli", "scorecard_cli")),
-    Capability("desk", api=("api",), pages=("pages",), commands=("cli", "tickets_cli")),
-    Capability("notices", api=("api",), pages=("pages",), commands=("cli",)),
-    Capability("dashboard", pages=("",)),
+    Capability(
+        "accountability",
+        api=("api",),
+        pages=("pages",),
+        commands=("cli", "scorecard_cli"),
+        navigation=(Section("/portfolio", N_("My portfolio"), Permission.TASKS_READ, place=30),),
+    ),
+    Capability(
+        "desk",
+        api=("api",),
+        pages=("pages",),
+        commands=("cli", "tickets_cli"),
+        navigation=(Section("/service", N_("Service desk"), Permission.QUEUE_WORK, place=50),),
+    ),
+    Capability(
+        "notices",
+        api=("api",),
+        pages=("pages",),
+        commands=("cli",),
+        navigation=(Section("/notices", N_("Notices"), Permission.CUSTOMERS_WRITE, place=40),),
+    ),
+    Capability(
+        "dashboard",
+        pages=("",),
+        navigation=(Section("/", N_("Dashboard"), Permission.REPORTS_READ, place=10),),
+    ),
     Capability("demo", commands=("cli",)),
 )
 
 
 def modules(part: str) -> list[ModuleType]:
     """Every capability's modules of one part ("api", "pages" or "commands"), in list order."""
-    found = []
-    for capability in CAPABILITIES:
-        for name in getattr(capability, part):
-            found.append(import_module(".".join(filter(None, ("tierwise", capability.name, name)))))
-    return found
+    return [
+        capability.module(name) for capability in CAPABILITIES for name in getattr(capability, part)
+    ]
+
+
+def navigation() -> tuple[Section, ...]:
+    """The console's sections, every capability's, by their place."""
+    sections = (section for capability in CAPABILITIES for section in capability.navigation)
+    return tuple(sorted(sections, key=lambda section: section.place))

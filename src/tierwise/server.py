@@ -92,6 +92,7 @@ def create_app(tierwise: App) -> FastAPI:
         lifespan=jobs_recovered,
     )
     app.state.tierwise = tierwise
+    app.state.navigation = capabilities.navigation()  # the web kit draws it on every page
     problems.install(app)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=tierwise.settings.import_max_upload_mb << 20)

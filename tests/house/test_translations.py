@@ -9,13 +9,13 @@ from babel.messages.extract import extract_from_dir
 
 import tierwise
 from tierwise.customers.choices import CustomerStatus
-from tierwise.i18n import EXTRACTION, LANGUAGES, catalogue, gettext
+from tierwise.i18n import EXTRACTION, KEYWORDS, LANGUAGES, catalogue, gettext
 
 SOURCE = Path(tierwise.__file__).parent
 
 
 def _messages_in_code() -> set[str]:
-    found = extract_from_dir(str(SOURCE), method_map=EXTRACTION, keywords={"_": None})
+    found = extract_from_dir(str(SOURCE), method_map=EXTRACTION, keywords=KEYWORDS)
     return {message for _file, _line, message, _comments, _context in found}
 
 

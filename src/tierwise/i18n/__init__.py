@@ -24,8 +24,9 @@ def catalogue(lang: str) -> dict[str, str]:
     return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
 
 
-# Where messages are found: Python calls of _() and the console's Jinja2 templates.
+# Where messages are found: Python calls of _() and N_() and the console's Jinja2 templates.
 EXTRACTION = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
+KEYWORDS: dict[str, None] = {"_": None, "N_": None}
 
 _language = "zh_CN"
 # A request of the HTTP API may ask for its own language (Accept-Language) without touching others.
@@ -51,3 +52,8 @@ def gettext(message: str, lang: str | None = None) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a message declared before any language is known; it is translated where it is shown."""
+    return message

@@ -8,7 +8,7 @@ from contextlib import suppress
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -26,18 +26,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 FLASH_COOKIE = "tierwise_flash"
 ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
-# The console's sections: (path, label, permission that shows it).
-NAVIGATION = [
-    ("/", "Dashboard", Permission.REPORTS_READ),
-    ("/customers", "Customers", Permission.CUSTOMERS_READ),
-    ("/portfolio", "My portfolio", Permission.TASKS_READ),
-    ("/notices", "Notices", Permission.CUSTOMERS_WRITE),
-    ("/service", "Service desk", Permission.QUEUE_WORK),
-    ("/policy", "Tier policy", Permission.TIERS_READ),
-    ("/imports", "Imports", Permission.IMPORTS_RUN),
-    ("/recompute", "Recompute", Permission.RECOMPUTE_RUN),
-    ("/admin", "Admin", Permission.AUDIT_READ),
-]
+
+class Section(NamedTuple):
+    """A console section: its capability declares it, the roof hands it in, the kit knows none."""
+
+    path: str
+    label: str  # an English msgid, translated when the page is drawn
+    permission: Permission  # what a principal needs to see it
+    place: int  # where it stands in the navigation, lowest first
 
 
 def _locale() -> str:
@@ -94,10 +90,11 @@ def render(
         secret = settings.secret_key
         with suppress(BadSignature):
             message = URLSafeSerializer(secret, salt="tierwise-flash").loads(flash)
+    sections: tuple[Section, ...] = request.app.state.navigation
     nav = [
-        (path, _(label))
-        for path, label, permission in NAVIGATION
-        if principal is not None and principal.can(permission)
+        (section.path, _(section.label))
+        for section in sections
+        if principal is not None and principal.can(section.permission)
     ]
     html = ENV.get_template(template).render(
         request=request,
