@@ -166,16 +166,27 @@ def test_a_failed_run_leaves_the_previous_snapshot(
         assert count == kept.customers
 
 
-@pytest.mark.parametrize("unit", ["day", "week"])
-def test_btyd_summary_equals_the_reference_implementation(demo_app: App, unit: str) -> None:
+# lifetimes' options for each of ours: days; weeks of 7 days; calendar (Monday–Sunday) weeks.
+REFERENCE_CLOCK = {
+    ("day", "continuous"): {"freq": "D"},
+    ("week", "continuous"): {"freq": "D", "freq_multiplier": 7},
+    ("week", "calendar"): {"freq": "W"},
+}
+
+
+@pytest.mark.parametrize(("unit", "periods"), list(REFERENCE_CLOCK))
+def test_btyd_summary_equals_the_reference_implementation(
+    demo_app: App, unit: str, periods: str
+) -> None:
     lifetimes_utils = pytest.importorskip("lifetimes.utils", reason="lifetimes is a dev extra")
     import pandas as pd
 
     facts = extract(demo_app.engine, AS_OF)
-    ours = compute(facts, AnalyticsParams(time_unit=unit)).indicators.to_pandas()
+    params = AnalyticsParams(time_unit=unit, periods=periods)  # type: ignore[arg-type]
+    ours = compute(facts, params).indicators.to_pandas()
     ours = ours[ours.btyd_frequency.notna()].set_index("customer_id").sort_index()
     lines = facts.lines.to_pandas()
-    sales = lines[(~lines.is_return) & (lines.amount > 0)].copy()
+    sales = lines[(~lines.is_return) & (lines.amount >= 0)].copy()  # zero-amount sales count
     sales["order_date"] = pd.to_datetime(sales.order_date)
     reference = lifetimes_utils.summary_data_from_transaction_data(
         sales,
@@ -183,7 +194,7 @@ def test_btyd_summary_equals_the_reference_implementation(demo_app: App, unit: s
         "order_date",
         monetary_value_col="amount",
         observation_period_end=pd.Timestamp(AS_OF),
-        freq="D" if unit == "day" else "W",
+        **REFERENCE_CLOCK[unit, periods],
     ).sort_index()
     assert list(reference.index) == list(ours.index)
     for theirs, mine in (

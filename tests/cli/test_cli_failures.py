@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,7 +65,23 @@ def test_analytics_show_prints_a_demo_customers_indicators(
     monkeypatch.setenv("TIERWISE_DATABASE_URL", url_of(demo))
     result = CliRunner().invoke(build(), ["analytics", "show", str(code)])
     assert result.exit_code == 0, result.output
-    assert "gross_profit" in result.output and "tier_basis" in result.output
+    assert "Gross profit on lines with a known cost" in result.output
+    assert "Graded on value or as a prospect" in result.output
+    assert "gross_profit" not in result.output and "tier_basis" not in result.output
+
+
+@pytest.mark.parametrize("report", ["pareto", "abc", "loyalty"])
+def test_analytics_reports_print_every_share_as_a_percentage(
+    demo: App, monkeypatch: pytest.MonkeyPatch, report: str
+) -> None:
+    monkeypatch.setenv("TIERWISE_DATABASE_URL", url_of(demo))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(build(), ["analytics", "report", report])
+    assert result.exit_code == 0, result.output
+    table = result.output.split("•")[0]
+    assert "%" in table
+    # A share past 100% or below 0 (the whale curve's peak, a loss-making class) was a fraction.
+    assert re.findall(r"(?<![\d,.])-?\d\.\d{3}(?![\d%])", table) == []
 
 
 def test_bad_input_exits_1_with_one_line_naming_it(demo: App, tmp_path: Path) -> None:

@@ -27,13 +27,6 @@ class Engine(StrEnum):
     spark = "spark"
 
 
-class TimeUnit(StrEnum):
-    """The period of the buy-till-you-die summary."""
-
-    day = "day"
-    week = "week"
-
-
 class ReportName(StrEnum):
     """The analytics reports."""
 
@@ -63,6 +56,11 @@ def fmt(value: Any) -> str:
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     return value_label(value)
+
+
+def share(value: Any) -> str:
+    """A share as a percentage, past 100% and below 0 too (a whale curve peaks above 100%)."""
+    return "—" if value is None else f"{float(value):.1%}"
 
 
 def print_headline(headline: dict[str, Any]) -> None:
@@ -102,13 +100,12 @@ def register(app: typer.Typer) -> None:
             table = Table(
                 _("indicator"),
                 _("value"),
-                _("meaning"),
                 title=_("{code} as of {as_of}").format(code=code, as_of=run.as_of),
             )
             stored = row.__table__.columns.keys()
             for name, meaning in indicator_names().items():
                 if name in stored:  # the labels also name prospect factors kept on the customer
-                    table.add_row(name, fmt(getattr(row, name)), meaning)
+                    table.add_row(meaning, fmt(getattr(row, name)))
             console.print(table)
 
     @analytics.command(help=_("The fitted models of the latest run."))
@@ -157,9 +154,7 @@ def register(app: typer.Typer) -> None:
             *(value_label(c) for c in result.columns), title=f"{result.title} — {run.as_of}"
         )
         for row in result.rows:
-            table.add_row(
-                *(fmt(v) if not isinstance(v, float) or v > 1 or v < 0 else f"{v:.1%}" for v in row)
-            )
+            table.add_row(*(share(v) if i in result.percent else fmt(v) for i, v in enumerate(row)))
         console.print(table)
         for note in result.notes:
             console.print(f"• {note}")

@@ -64,21 +64,27 @@ def value_indicators(lines: ir.Table, as_of: dt.date) -> ir.Table:
 def btyd_summary(lines: ir.Table, as_of: dt.date, params: AnalyticsParams) -> ir.Table:
     """frequency, recency, T and monetary per customer, as the buy-till-you-die models define them.
 
-    Purchases are sale lines with a positive amount; purchases in the same period (day or week)
-    collapse into one; frequency counts repeat periods, recency is last − first period, T is the
-    as-of period − first period, and monetary is the mean value of the repeat periods.
+    A purchase is a sale line whatever its amount (returns are not purchases); purchases on the
+    same day collapse into one. By default time is measured in days and expressed in the time
+    unit (a week is 7 days), as Fader, Hardie & Lee and every reproduction of them do; with
+    calendar periods, purchases in the same Monday–Sunday week collapse and time counts whole
+    weeks. frequency counts repeat purchases, recency is last − first, T is the as-of date − first,
+    and monetary is the mean value of the repeat purchases.
     """
     unit = params.unit_days
-    # Weeks run Monday to Sunday, as pandas' "W" periods do (1970-01-05 was a Monday).
-    offset = 4 if unit == 7 else 0
-    sales = lines.filter((~lines.is_return) & (lines.amount > 0))
-    period = (sales.order_date.epoch_days() - offset) // unit
+    calendar = params.periods == "calendar"
+    # Calendar weeks run Monday to Sunday, as pandas' "W" periods do (1970-01-05 was a Monday).
+    offset = 4 if calendar and unit == 7 else 0
+    step = 1 if calendar else unit  # whole periods already, or days to express in the unit
+    width = unit if calendar else 1
+    sales = lines.filter((~lines.is_return) & (lines.amount >= 0))
+    period = (sales.order_date.epoch_days() - offset) // width
     periods = (
         sales.mutate(period=period)
         .group_by("customer_id", "period")
         .aggregate(value=sales.amount.sum())
     )
-    now = (ibis.date(as_of).epoch_days() - offset) // unit
+    now = (ibis.date(as_of).epoch_days() - offset) // width
     t = periods.group_by("customer_id").aggregate(
         n=periods.period.count(),
         first=periods.period.min(),
@@ -90,8 +96,8 @@ def btyd_summary(lines: ir.Table, as_of: dt.date, params: AnalyticsParams) -> ir
     return t.select(
         "customer_id",
         btyd_frequency=frequency.cast("float64"),
-        btyd_recency=(t.last - t.first).cast("float64"),
-        btyd_t=(now - t.first).cast("float64"),
+        btyd_recency=(t.last - t.first).cast("float64") / step,
+        btyd_t=(now - t.first).cast("float64") / step,
         btyd_monetary=ibis.ifelse(
             frequency > 0, (t.total - t.first_value) / frequency, ibis.literal(0.0)
         ),

@@ -8,9 +8,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tierwise.documents import parse_toml
+from tierwise.i18n import _
 
 TimeUnit = Literal["day", "week"]
 DAYS_PER_UNIT = {"day": 1, "week": 7}
+# How purchase dates become the models' clock: "continuous" measures days and expresses them in
+# the time unit (days / 7 for weeks), as the buy-till-you-die literature does; "calendar" counts
+# whole Monday–Sunday weeks, as pandas' weekly periods do.
+Periods = Literal["continuous", "calendar"]
+PERIODS: tuple[Periods, ...] = ("continuous", "calendar")
 DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -43,6 +49,7 @@ class AnalyticsParams:
     """Everything a run depends on besides the facts and the as-of date."""
 
     time_unit: TimeUnit = "day"
+    periods: Periods = "continuous"
     horizon_months: int = 12
     annual_discount_rate: float = 0.10
     abc_basis: Literal["profit", "revenue"] = "profit"
@@ -54,6 +61,20 @@ class AnalyticsParams:
     repeat_high_f_score: int = 3
     churn_p_alive: float = 0.2
     rfm_rules: tuple[RfmRule, ...] = field(default=DEFAULT_RFM_RULES)
+
+    def __post_init__(self) -> None:
+        if self.time_unit not in DAYS_PER_UNIT:
+            raise ValueError(
+                _("time_unit: {value!r} is not one of {known}").format(
+                    value=self.time_unit, known=", ".join(DAYS_PER_UNIT)
+                )
+            )
+        if self.periods not in PERIODS:
+            raise ValueError(
+                _("periods: {value!r} is not one of {known}").format(
+                    value=self.periods, known=", ".join(PERIODS)
+                )
+            )
 
     def as_json(self) -> dict[str, Any]:
         """For storing with the run, so any snapshot says how it was made."""
@@ -70,7 +91,9 @@ class AnalyticsParams:
         return DAYS_PER_UNIT[self.time_unit]
 
 
-def load_params(path: Path, time_unit: TimeUnit) -> AnalyticsParams:
+def load_params(
+    path: Path, time_unit: TimeUnit, periods: Periods = "continuous"
+) -> AnalyticsParams:
     """Parameters from a TOML file (any field of AnalyticsParams; `[[rfm_rules]]` tables)."""
     try:
         data = parse_toml(path.read_text(encoding="utf-8"), str(path))
@@ -96,4 +119,7 @@ def load_params(path: Path, time_unit: TimeUnit) -> AnalyticsParams:
             ) from exc
     if "abc_cutoffs" in data:
         data["abc_cutoffs"] = tuple(float(c) for c in data["abc_cutoffs"])
-    return AnalyticsParams(**{"time_unit": time_unit, **data})
+    try:
+        return AnalyticsParams(**{"time_unit": time_unit, "periods": periods, **data})
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc

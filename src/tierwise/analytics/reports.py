@@ -115,6 +115,7 @@ def pareto_report(session: Session, run: AnalyticsRun) -> Report:
         [_("customers"), _("count"), _("cumulative profit share")],
         rows,
         notes,
+        percent=frozenset({2}),
     )
 
 
@@ -160,6 +161,7 @@ def matrix_report(session: Session, run: AnalyticsRun, column: str, title: str) 
         [_("quadrant"), _("customers"), _("share"), _("profit")],
         [[r[0], r[1], _share(r[1], total), r[2]] for r in rows],
         [],
+        percent=frozenset({2}),
     )
 
 

@@ -34,10 +34,17 @@ class Engine(StrEnum):
 
 
 class TimeUnit(StrEnum):
-    """The period of the buy-till-you-die summary."""
+    """The time unit of the buy-till-you-die summary."""
 
     day = "day"
     week = "week"
+
+
+class Periods(StrEnum):
+    """How purchase dates become the models' clock (docs/analytics.md)."""
+
+    continuous = "continuous"
+    calendar = "calendar"
 
 
 class ReportName(StrEnum):
@@ -87,6 +94,13 @@ def register(app: typer.Typer) -> None:
         as_of: str = typer.Option(None, help=_("YYYY-MM-DD; default: today")),
         engine: Engine = typer.Option(Engine.duckdb),
         time_unit: TimeUnit = typer.Option(TimeUnit.day),
+        periods: Periods = typer.Option(
+            Periods.continuous,
+            help=_(
+                "continuous: days expressed in the time unit, as the literature measures; "
+                "calendar: whole Monday–Sunday weeks"
+            ),
+        ),
         params_file: Path = typer.Option(
             None, "--params", help=_("TOML file of analytics parameters (docs/analytics.md)")
         ),
@@ -96,9 +110,9 @@ def register(app: typer.Typer) -> None:
         day = dt.date.fromisoformat(as_of) if as_of else dt.datetime.now(zone).date()
         try:
             params = (
-                load_params(params_file, time_unit.value)
+                load_params(params_file, time_unit.value, periods.value)
                 if params_file
-                else AnalyticsParams(time_unit=time_unit.value)
+                else AnalyticsParams(time_unit=time_unit.value, periods=periods.value)
             )
         except ValueError as exc:
             print_error(exc)
