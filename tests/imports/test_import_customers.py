@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, select
+from sqlalchemy.orm import aliased
 
 from tierwise.accountability.importing import StaffImport
 from tierwise.customers.importing import ContactsImport, CustomersImport
+from tierwise.customers.models import Referral
 from tierwise.ingest.columns import read_mapping
 from tierwise.ingest.errors import ImportFileError, ImportRejected, RowError
 from tierwise.ingest.pipeline import WriteCounts
@@ -536,3 +538,41 @@ def test_products_import_update_and_reimport(connection: Connection, write_csv) 
     price = write_csv("price.csv", "code,name,list_price\nP2,服务包,109.9\n")
     assert load(connection, ProductsImport(), price).counts == WriteCounts(0, 1, 0)
     assert products()[1] == ("P2", "服务包", "服务", Decimal("109.90"), None, False)
+
+
+def _referrals(conn: Connection) -> list[tuple[str, str, str, str]]:
+    referrer, referred = aliased(CUSTOMERS), aliased(CUSTOMERS)
+    r = Referral.__table__
+    rows = conn.execute(
+        select(referrer.c.code, referred.c.code, r.c.referred_name, r.c.referred_on)
+        .join(referrer, referrer.c.id == r.c.referrer_id)
+        .join(referred, referred.c.id == r.c.referred_id)
+        .order_by(referred.c.code)
+    )
+    return [(a, b, name, str(on)) for a, b, name, on in rows]
+
+
+def test_referred_by_records_the_referral_once_and_follows_a_corrected_referrer(
+    connection: Connection,
+    write_csv,  # type: ignore[no-untyped-def]
+) -> None:
+    first = write_csv(
+        "referred.csv",
+        "code,name,referred_by,acquired_on\n"
+        "C1,Acme,,2024-01-01\n"
+        "C2,Beta,C1,2024-03-05\n"
+        "C3,Gamma,C1,\n",
+    )
+    load(connection, CustomersImport(), first, today=day("2025-06-01"))
+    assert _referrals(connection) == [
+        ("C1", "C2", "Beta", "2024-03-05"),
+        ("C1", "C3", "Gamma", "2025-06-01"),  # no acquisition date: the day it was imported
+    ]
+    load(connection, CustomersImport(), first, today=day("2025-07-01"))
+    assert len(_referrals(connection)) == 2  # the same file again records nothing new
+    corrected = write_csv("corrected.csv", "code,name,referred_by\nC3,Gamma,C2\n")
+    load(connection, CustomersImport(), corrected, today=day("2025-08-01"))
+    assert _referrals(connection) == [
+        ("C1", "C2", "Beta", "2024-03-05"),
+        ("C2", "C3", "Gamma", "2025-08-01"),
+    ]

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import aliased
 
-from tierwise.customers.models import Contact, Customer
+from tierwise.customers.models import Contact, Customer, Referral
 from tierwise.ingest.pipeline import Entity, ImportOptions, ImportResult, run_import
 from tierwise.organisation.models import Staff
 from tierwise.sales.models import Order, OrderLine, Product
@@ -21,7 +21,8 @@ STAFF: Table = Staff.__table__  # type: ignore[assignment]
 PRODUCTS: Table = Product.__table__  # type: ignore[assignment]
 ORDERS: Table = Order.__table__  # type: ignore[assignment]
 LINES: Table = OrderLine.__table__  # type: ignore[assignment]
-WRITTEN_TABLES = (STAFF, CUSTOMERS, CONTACTS, PRODUCTS, ORDERS, LINES)
+REFERRALS: Table = Referral.__table__  # type: ignore[assignment]
+WRITTEN_TABLES = (STAFF, CUSTOMERS, CONTACTS, PRODUCTS, ORDERS, LINES, REFERRALS)
 
 
 def load(conn: Connection, entity: Entity, path: Path, **options: Any) -> ImportResult:

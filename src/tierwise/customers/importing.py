@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pyarrow as pa
 from sqlalchemy import Column as SAColumn
-from sqlalchemy import Connection, String, Table, false, func, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    String,
+    Table,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+)
 
 from tierwise.customers.choices import (
     AcquisitionSource,
@@ -19,7 +32,7 @@ from tierwise.customers.choices import (
     MarketingType,
     SalesChannel,
 )
-from tierwise.customers.models import GROWTH_RATE_LARGEST, Contact, Customer
+from tierwise.customers.models import GROWTH_RATE_LARGEST, Contact, Customer, Referral
 from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.errors import RowError
@@ -115,7 +128,35 @@ class CustomersImport(Import):
         counts = upsert_staged(conn, stage, table, "code", STAFF_REFERENCES, CUSTOMER_DEFAULTS)
         if "referred_by" in stage.c:
             link_by_code(conn, stage, table, "referred_by", "referred_by_id")
+            record_referrals(conn, stage, options.today)
         return counts
+
+
+def record_referrals(conn: Connection, stage: Table, today: dt.date) -> None:
+    """A customer the file says was referred is a referral of its referrer (推荐数量), dated when it
+    was acquired (else today); a corrected referrer replaces the referral, a re-import adds none."""
+    c, r = Customer.__table__, Referral.__table__
+    named = select(stage.c.code).where(stage.c.referred_by.is_not(None))
+    referred = select(c.c.id).where(c.c.code.in_(named), c.c.referred_by_id.is_not(None))
+    conn.execute(
+        delete(r).where(
+            r.c.referred_id.in_(referred),
+            r.c.referrer_id
+            != select(c.c.referred_by_id).where(c.c.id == r.c.referred_id).scalar_subquery(),
+        )
+    )
+    already = select(r.c.id).where(r.c.referred_id == c.c.id, r.c.referrer_id == c.c.referred_by_id)
+    conn.execute(
+        insert(r).from_select(
+            ["referrer_id", "referred_id", "referred_name", "referred_on"],
+            select(
+                c.c.referred_by_id,
+                c.c.id,
+                c.c.name,
+                func.coalesce(c.c.acquired_on, literal(today, Date)),
+            ).where(c.c.id.in_(referred), ~exists(already)),
+        )
+    )
 
 
 CONTACT_COLUMNS = (

@@ -38,6 +38,7 @@ class ImportOptions:
     create_customers: bool = False
     batch_rows: int = 50_000
     latest_order_date: dt.date = field(default_factory=lambda: Settings().latest_order_date())
+    today: dt.date = field(default_factory=lambda: Settings().today())  # in the company's zone
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -47,6 +48,7 @@ class ImportOptions:
         return cls(
             batch_rows=settings.import_batch_rows,
             latest_order_date=settings.latest_order_date(),
+            today=settings.today(),
             limits=Limits.of(settings),
             **choices,
         )
