@@ -14,6 +14,7 @@ from tierwise.analytics.labels import value_label
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.reports import build
 from tierwise.analytics.service import latest_run
+from tierwise.analytics.verdict import when_tiering_pays
 from tierwise.customers.models import Customer
 from tierwise.customers.scopes import customer_filter
 from tierwise.db.base import as_utc
@@ -313,6 +314,7 @@ def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincip
         return render(
             request, "dashboard.html", principal, charts=[], risky=[], as_of=None, error=str(exc)
         )
+    verdict = when_tiering_pays(session, run.headline)
     cache_key = (str(app.engine.url), run.id, run.computed_at, current_language())
     charts = SNAPSHOT_CHARTS.get(cache_key)
     if charts is None:
@@ -345,4 +347,12 @@ def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincip
             charts.append(service)
         key = rules.key_tiers or [t.tier for t in rules.tiers[:1]]
         risky = at_risk(conn, principal, key, run.as_of - dt.timedelta(days=60))
-    return render(request, "dashboard.html", principal, charts=charts, risky=risky, as_of=run.as_of)
+    return render(
+        request,
+        "dashboard.html",
+        principal,
+        charts=charts,
+        risky=risky,
+        as_of=run.as_of,
+        verdict=verdict,
+    )

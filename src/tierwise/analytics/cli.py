@@ -14,6 +14,7 @@ from rich.table import Table
 from tierwise.analytics import reports, service
 from tierwise.analytics.export import export_indicators
 from tierwise.analytics.labels import indicator_names, value_label
+from tierwise.analytics.verdict import Verdict
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
 from tierwise.runtime import App
@@ -63,8 +64,8 @@ def share(value: Any) -> str:
     return "—" if value is None else f"{float(value):.1%}"
 
 
-def print_headline(headline: dict[str, Any]) -> None:
-    """The few numbers a manager asks first."""
+def print_headline(headline: dict[str, Any], verdict: Verdict | None = None) -> None:
+    """The few numbers a manager asks first, and whether tiering pays."""
     table = Table(title=_("Headline"), show_header=False)
     table.add_row(_("customers"), str(headline["customers"]))
     table.add_row(_("buying customers"), str(headline["buyers"]))
@@ -81,6 +82,11 @@ def print_headline(headline: dict[str, Any]) -> None:
         )
     table.add_row(_("customer equity (sum of CLV)"), f"{headline['customer_equity']:,.0f}")
     console.print(table)
+    if verdict is not None:
+        console.print(f"[bold]{verdict.summary}[/bold]")
+        for condition in verdict.conditions:
+            mark = "[green]✓[/green]" if condition.holds else "[yellow]✗[/yellow]"
+            console.print(f"  {mark} {condition.name}: {condition.figures}")
 
 
 def register(app: typer.Typer) -> None:

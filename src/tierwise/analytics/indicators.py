@@ -101,6 +101,9 @@ def btyd_summary(lines: ir.Table, as_of: dt.date, params: AnalyticsParams) -> ir
         btyd_monetary=ibis.ifelse(
             frequency > 0, (t.total - t.first_value) / frequency, ibis.literal(0.0)
         ),
+        # Not stored: the headline's share of purchase value that came back (when tiering pays).
+        purchase_value=t.total,
+        repeat_value=t.total - t.first_value,
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tierwise.analytics.models import AnalyticsRun, CategoryProfit, CustomerIndicator
+from tierwise.analytics.verdict import when_tiering_pays
 from tierwise.i18n import _
 
 REPORTS = ("pareto", "abc", "rfm", "lifecycle", "loyalty", "relationship", "profitability")
@@ -95,6 +96,7 @@ def pareto_report(session: Session, run: AnalyticsRun) -> Report:
     )
     rows = [[f"{d * 10}%", upto, shares.get(upto)] for d, upto in ranks.items()]
     h = run.headline
+    verdict = when_tiering_pays(session, h)
     notes = [
         _("Top {top:.0%} of customers carry {share:.0%} of profit.").format(
             top=h["top_share"], share=h["top_profit_share"] or 0
@@ -108,7 +110,8 @@ def pareto_report(session: Session, run: AnalyticsRun) -> Report:
             losers=h["loss_makers"],
             cost=h["loss_makers_cost"],
         ),
-        *when_tiering_pays(h),
+        verdict.summary,
+        *(f"{'✓' if c.holds else '✗'} {c.name}: {c.figures}" for c in verdict.conditions),
     ]
     return Report(
         _("Whale curve (cumulative profit, customers ranked by profit)"),
@@ -117,33 +120,6 @@ def pareto_report(session: Session, run: AnalyticsRun) -> Report:
         notes,
         percent=frozenset({2}),
     )
-
-
-def when_tiering_pays(headline: dict[str, Any]) -> list[str]:
-    """DOMAIN.md's three conditions, judged on this snapshot."""
-    notes = []
-    largest = headline.get("largest_customer_sales_share") or 0
-    buyers = headline["buyers"]
-    notes.append(
-        _("{n} buying customers: more than one manager can serve equally.").format(n=buyers)
-        if buyers >= 100
-        else _("{n} buying customers: few enough that tiering may not pay yet.").format(n=buyers)
-    )
-    top = headline.get("top_profit_share") or 0
-    notes.append(
-        _("Customer values differ markedly (top 20% carry {share:.0%}): tiering pays.").format(
-            share=top
-        )
-        if top >= 0.5
-        else _("Customer values are fairly even (top 20% carry {share:.0%}).").format(share=top)
-    )
-    notes.append(
-        _(
-            "The largest customer brings {share:.1%} of sales; where no customer reaches about 5%, "
-            "judge by the spread above rather than by single accounts."
-        ).format(share=largest)
-    )
-    return notes
 
 
 def matrix_report(session: Session, run: AnalyticsRun, column: str, title: str) -> Report:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tierwise.analytics.engines import EngineName
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator, FittedModel
 from tierwise.analytics.params import AnalyticsParams
+from tierwise.analytics.verdict import Verdict, when_tiering_pays
 from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import get_customer
 from tierwise.db.session import UnitOfWork
@@ -43,6 +44,7 @@ class RecomputeResult:
     headline: dict[str, Any]
     seconds: dict[str, float]
     steps: dict[str, Any]
+    verdict: Verdict | None = None
 
     def summary(self) -> dict[str, Any]:
         """The job's result as stored on its row."""
@@ -100,8 +102,9 @@ def recompute(
     record_job(uow.session, RECOMPUTE, requested_by, str(as_of), note)
     timed("done")
     summaries = {step.name: step.summary() for step in steps}
+    verdict = when_tiering_pays(uow.session, snapshot.headline)
     return RecomputeResult(
-        run_id, as_of, snapshot.indicators.num_rows, snapshot.headline, seconds, summaries
+        run_id, as_of, snapshot.indicators.num_rows, snapshot.headline, seconds, summaries, verdict
     )
 
 

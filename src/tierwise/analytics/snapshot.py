@@ -208,6 +208,8 @@ def headline(table: pa.Table, params: AnalyticsParams) -> dict[str, Any]:
         }
     cumulative = np.cumsum(ranked)
     equity = np.nansum(_column(table, "clv"))
+    purchased = float(np.nansum(_column(table, "purchase_value")))
+    repeat_buyers = np.nan_to_num(_column(table, "btyd_frequency")) > 0
     return {
         "customers": len(table),
         "buyers": int(buyers.sum()),
@@ -221,5 +223,11 @@ def headline(table: pa.Table, params: AnalyticsParams) -> dict[str, Any]:
         "loss_makers": int((ranked < 0).sum()),
         "loss_makers_cost": float(-ranked[ranked < 0].sum()),
         "largest_customer_sales_share": float(sales.max() / sales.sum()) if sales.sum() else None,
+        "repeat_sales_share": (
+            float(np.nansum(_column(table, "repeat_value")) / purchased) if purchased else None
+        ),
+        "repeat_buyers_share": (
+            float(repeat_buyers.sum() / buyers.sum()) if buyers.sum() else None
+        ),
         "customer_equity": float(equity),
     }

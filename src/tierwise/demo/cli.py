@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
 
                 result, daily = play(tierwise, dt.date.fromisoformat(as_of), seed, stage)
                 progress(scenario_labels().get(started[-1], started[-1]), 1, 1)
-            print_headline(result.headline)
+            print_headline(result.headline, result.verdict)
             console.print(
                 _(
                     "Daily run of {day}: {tasks} tasks opened, {items} accountability items raised."

@@ -154,6 +154,6 @@ def register(app: typer.Typer) -> None:
                 stages=", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items()),
             )
         )
-        print_headline(result.headline)
+        print_headline(result.headline, result.verdict)
         print_tier_summary(tierwise, result.steps.get("tiers"))
         console.print(_("Look closer: tierwise analytics report pareto|abc|rfm|lifecycle|loyalty"))
