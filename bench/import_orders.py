@@ -11,14 +11,16 @@ the database does with the same data and no checks at all, into a plain table wi
 PostgreSQL `COPY … FROM STDIN (FORMAT csv, HEADER)` of the same CSV file; SQLite `executemany` of
 the same rows, parsed by the csv module before the clock starts (only executemany + commit timed).
 
-Every measured step runs in a fresh Python process (this script re-invoked with `_step`), so its
-peak RSS (`ru_maxrss`) is its own. The import also runs at a second, smaller size (`--small-rows`,
+Every measured step runs in a fresh Python process (bench/import_orders_steps.py, started by the
+harness), so its peak RSS (`ru_maxrss`) is its own. The import also runs at a second, smaller size (`--small-rows`,
 default a quarter of `--rows`) into its own fresh database: does memory grow with the file?
 
-`--pg-url` names the database to use (default postgresql://postgres@127.0.0.1:5432/tierwise_bench);
-it is DROPPED and created again, so its name must contain "bench".
-`--profile` times the stages of one import (read, parse, stage, each SQL check, each write
-statement, commit) instead of running the comparison; `--cprofile` adds the top Python functions.
+`--pg-url` names the database to use (default
+postgresql://postgres@127.0.0.1:5432/tierwise_bench_import); it is DROPPED and created again, so
+its name must start with "tierwise_bench_".
+`--profile` times the phases of one import (read, parse, stage, checks, write, …, as the import
+reports them through `run_import(..., phases=...)`) and each SQL statement, and commit, instead of
+running the comparison; `--cprofile` adds the top Python functions.
 """
 
 from __future__ import annotations

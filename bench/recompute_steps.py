@@ -30,15 +30,16 @@ def database_url(kind: str) -> str:
 def step_load(kind: str, customers: int, lines: int) -> dict[str, Any]:
     """Generate and bulk-load into a fresh database; not part of any timing."""
     import recompute_data
+    import recompute_load
 
     started = time.perf_counter()
     data = recompute_data.generate(customers, lines)
     generated = time.perf_counter() - started
     url = harness.fresh_database(database_url(kind))
     if kind == "postgresql":
-        seconds = recompute_data.load_postgres(harness.libpq(url), data)
+        seconds = recompute_load.load_postgres(harness.libpq(url), data)
     else:
-        seconds = recompute_data.load_sqlite(str(SQLITE_PATH), data)
+        seconds = recompute_load.load_sqlite(str(SQLITE_PATH), data)
     return {
         "generate_s": generated,
         "load_s": seconds,

@@ -53,7 +53,9 @@ def step_recompute(kind: str, day: str, policy: str) -> dict[str, Any]:
                 conn.execute(text(f"DELETE FROM {table}"))
             conn.execute(text("UPDATE tier_policies SET active = false"))
     if policy == "default":
-        apply_policy(app, default_policy_text(), "default", "bench")
+        with app.uow() as uow:
+            apply_policy(uow, app.operator, default_policy_text(), "default", "bench")
+            uow.commit()
     step = TierStep()
     started = time.perf_counter()
     with app.uow() as uow:
