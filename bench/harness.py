@@ -278,9 +278,9 @@ def run_command(
             time.sleep(0.1)
             running = (read_json(out) or {}).get("running") if limit else None
             if timeout is not None and time.time() - started > timeout:
-                reason = f"{name} did not finish in {timeout:.0f} s"
+                reason = f"{name} did not finish in {timeout:g} s"
             elif running and limit and time.time() - running["since"] > limit:
-                reason = f"{name}: step {running['step']!r} passed the {limit:.0f} s limit"
+                reason = f"{name}: step {running['step']!r} passed the {limit:g} s limit"
             if reason:
                 _end(process)
     if process.returncode != 0 and not reason:

@@ -70,7 +70,7 @@ def run_step(name: str, *args: Any, url: str, timeout: float) -> dict[str, Any]:
 def _finished(step: dict[str, Any], what: str) -> dict[str, Any]:
     """Only the import may time out and still be reported; a floor or a setup must finish."""
     if "timeout" in step:
-        raise SystemExit(f"{what} did not finish in {step['timeout']:.0f} s")
+        raise SystemExit(f"{what} did not finish in {step['timeout']:g} s")
     return step
 
 
