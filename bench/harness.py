@@ -215,7 +215,7 @@ class Outcome:
 def write_json(path: Path, payload: Any, indent: int = 1) -> None:
     """Write JSON whole or not at all, so a reader never sees half a file."""
     tmp = Path(f"{path}.tmp")
-    tmp.write_text(json.dumps(payload, indent=indent, default=str, ensure_ascii=False))
+    tmp.write_text(json.dumps(payload, indent=indent, default=str))
     tmp.replace(path)
 
 
