@@ -20,36 +20,29 @@ import asyncio
 import datetime as dt
 import os
 import random
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx2 as httpx
-import psycopg
 from sqlalchemy import select
 
+import harness
+import serving
 from tierwise.bootstrap import bootstrap
 from tierwise.config import Settings
 from tierwise.customers.models import Customer
-from tierwise.db import migrate
 from tierwise.db.base import utcnow
 from tierwise.demo.generator import generate
 from tierwise.demo.scenario import play
 from tierwise.identity import accounts
 
-DATABASE = "tierwise_bench_api"
-URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
+URL = harness.pg_url("tierwise_bench_api")
 AS_OF = dt.date(2026, 11, 1)
 PORT = 8765
 
 
 def prepare(customers: int) -> tuple[str, list[str]]:
     """A fresh database with played demo data; an admin token and every customer code."""
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        c.execute(f'CREATE DATABASE "{DATABASE}"')
-    migrate.upgrade(URL)
+    harness.fresh_database(URL)
     app = bootstrap(Settings(database_url=URL))
     with app.uow() as uow:
         generate(uow.connection, customers=customers, seed=3, as_of=AS_OF)
@@ -65,12 +58,6 @@ def prepare(customers: int) -> tuple[str, list[str]]:
         conn.commit()
     app.engine.dispose()
     return raw, codes
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The value below which `share` of the values fall."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def load(
@@ -102,6 +89,7 @@ async def load(
 
 
 def main() -> None:
+    """Prepare the database, serve it, load each endpoint in turn and write bench/results/api.md."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=16)
@@ -109,35 +97,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     print(f"preparing {args.customers:,} customers on PostgreSQL …", flush=True)
+    harness.log(f"load average {harness.load_average()}")
     token, codes = prepare(args.customers)
     env = {
         **os.environ,
         "TIERWISE_DATABASE_URL": URL,
         "TIERWISE_SECRET_KEY": "bench-secret-key-not-demo",
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "tierwise.server:from_environment",
-            "--port",
-            str(PORT),
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
+    log = harness.DATA / "api_load_server.log"
+    server, _base = serving.serve(serving.uvicorn(args.workers), env, PORT, log)
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{PORT}/api/v1/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         endpoints = {
             "GET /api/v1/health (floor)": lambda: "/api/v1/health",
             "GET /api/v1/customers/{code}": lambda: f"/api/v1/customers/{random.choice(codes)}",
@@ -153,31 +122,29 @@ def main() -> None:
                 (
                     name,
                     rps,
-                    percentile(latencies, 0.5) * 1000,
-                    percentile(latencies, 0.99) * 1000,
+                    harness.percentile(latencies, 0.5) * 1000,
+                    harness.percentile(latencies, 0.99) * 1000,
                     len(latencies),
                     failures,
                 )
             )
     finally:
-        server.terminate()
-        server.wait()
+        serving.stop_server(server)
     header = (
         f"{args.customers:,} customers, PostgreSQL, Uvicorn × {args.workers} workers, "
         f"{args.concurrency} concurrent requests, {args.seconds:.0f} s per endpoint, {os.cpu_count()} cores"
     )
-    lines = [
-        header,
-        "",
-        "| endpoint | requests/s | p50 ms | p99 ms | requests | failed |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    lines += [
-        f"| {n} | {r:,.0f} | {p50:.1f} | {p99:.1f} | {c:,} | {f} |" for n, r, p50, p99, c, f in rows
-    ]
-    text = "\n".join(lines)
+    table = harness.markdown_table(
+        ["endpoint", "requests/s", "p50 ms", "p99 ms", "requests", "failed"],
+        [
+            (n, f"{r:,.0f}", f"{p50:.1f}", f"{p99:.1f}", f"{c:,}", f)
+            for n, r, p50, p99, c, f in rows
+        ],
+    )
+    text = f"{header}\n\n{table}"
     print(text)
-    Path(__file__).parent.joinpath("results", "api.md").write_text(text + "\n", encoding="utf-8")
+    harness.log(f"load average {harness.load_average()}")
+    harness.save_text("api.md", text + "\n")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ import random
 import re
 import statistics
 import time
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+import harness
 from tierwise.bootstrap import bootstrap
 from tierwise.config import Settings
 from tierwise.customers.models import Customer
@@ -29,15 +29,17 @@ from tierwise.identity import accounts
 from tierwise.identity.models import User
 from tierwise.server import create_app
 
-URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tierwise_bench_analytics"
+URL = harness.pg_url("tierwise_bench_analytics")
 USER, PASSWORD = "bench-console", "bench-console-password"
 
 
 def main() -> None:
+    """Sign in, time every page in turn and write bench/results/console.md."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", default=URL)
     parser.add_argument("--requests", type=int, default=40)
     args = parser.parse_args()
+    harness.log(f"waited {harness.settle(args.url):.0f} s for a quiet machine")
     app = bootstrap(Settings(database_url=args.url, demo=True, failed_sign_in_delay=0))
     with app.uow() as uow:
         if uow.session.scalar(select(User.id).where(User.username == USER)) is None:
@@ -81,18 +83,16 @@ def main() -> None:
             response = client.get(path_of(i))
             seconds.append(time.perf_counter() - started)
             assert response.status_code == 200, (name, response.status_code, response.text[:300])
-        ordered = sorted(seconds)
-        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        p95 = harness.percentile(seconds, 0.95)
         lines.append(
-            f"| {name} | {statistics.median(ordered) * 1000:.0f} | {p95 * 1000:.0f} | "
-            f"{ordered[-1] * 1000:.0f} | {first * 1000:.0f} | {count} |"
+            f"| {name} | {statistics.median(seconds) * 1000:.0f} | {p95 * 1000:.0f} | "
+            f"{max(seconds) * 1000:.0f} | {first * 1000:.0f} | {count} |"
         )
         print(lines[-1], flush=True)
     text = "\n".join(lines)
     print(text)
-    Path(__file__).parent.joinpath("results", "console.md").write_text(
-        text + "\n", encoding="utf-8"
-    )
+    harness.log(f"load average {harness.load_average()}")
+    harness.save_text("console.md", text + "\n")
 
 
 if __name__ == "__main__":

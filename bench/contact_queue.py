@@ -17,43 +17,28 @@ import statistics
 import threading
 import time
 
-import psycopg
 from sqlalchemy import insert, select
 
+import harness
 from tierwise.bootstrap import bootstrap
 from tierwise.config import Settings
 from tierwise.customers.models import Customer
-from tierwise.db import migrate
 from tierwise.desk import queue
 from tierwise.organisation.models import OrgPolicy, Staff
 from tierwise.organisation.rules import default_rules_text, load_rules
 from tierwise.tiering.models import CustomerTier, TierPolicy
 from tierwise.tiering.policy import default_policy_text
 
-DATABASE = "tierwise_bench_queue"
-URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
-
-
-def fresh() -> None:
-    """Drop and create the benchmark database, migrated."""
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        c.execute(f'CREATE DATABASE "{DATABASE}"')
-    migrate.upgrade(URL)
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The value below which `share` of the values fall."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+URL = harness.pg_url("tierwise_bench_queue")
 
 
 def main() -> None:
+    """Fill a fresh queue one contact at a time, drain it with agents in threads, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--agents", type=int, default=8)
     args = parser.parse_args()
-    fresh()
+    harness.fresh_database(URL)
     app = bootstrap(Settings(database_url=URL))
     rules = load_rules(default_rules_text(), "default")
     now = dt.datetime.now(dt.UTC)
@@ -129,16 +114,23 @@ def main() -> None:
         thread.join()
     take_s = time.perf_counter() - started
     assert len(taken) == len(set(taken)) == args.contacts
-    print("| step | contacts | seconds | per second | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|---|")
-    for name, seconds, ms in (
-        ("enqueue (1 writer)", enqueue_s, enqueue_ms),
-        (f"take ({args.agents} agents)", take_s, take_ms),
-    ):
-        print(
-            f"| {name} | {args.contacts:,} | {seconds:.1f} | {args.contacts / seconds:,.0f} | "
-            f"{statistics.median(ms):.2f} | {percentile(ms, 0.99):.2f} |"
+    rows = [
+        (
+            name,
+            f"{args.contacts:,}",
+            f"{seconds:.1f}",
+            f"{args.contacts / seconds:,.0f}",
+            f"{statistics.median(ms):.2f}",
+            f"{harness.percentile(ms, 0.99):.2f}",
         )
+        for name, seconds, ms in (
+            ("enqueue (1 writer)", enqueue_s, enqueue_ms),
+            (f"take ({args.agents} agents)", take_s, take_ms),
+        )
+    ]
+    headings = ["step", "contacts", "seconds", "per second", "p50 ms", "p99 ms"]
+    print(harness.markdown_table(headings, rows, left=len(headings)))
+    harness.log(f"load average {harness.load_average()}")
 
 
 if __name__ == "__main__":

@@ -14,15 +14,15 @@ import argparse
 import io
 import json
 import resource
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness
+from recompute_steps import AS_OF, database_url
 
-from recompute import AS_OF, DATA, _libpq, database_url
+DATA = harness.DATA
 
 TIMES: dict[str, float] = {}
 
@@ -48,7 +48,7 @@ def profile_extract(url: str) -> Any:
     if make_url(url).get_backend_name() != "postgresql":
         return facts
     dialect = make_url(url).get_dialect()()
-    connection = adbc.connect(_libpq(url))
+    connection = adbc.connect(harness.libpq(url))
     with connection.cursor() as cursor:
         for name, query in queries(AS_OF).items():
             with timed(f"extract: {name} query + fetch_arrow_table"):
@@ -208,6 +208,7 @@ def profile_store(url: str, snapshot: Any) -> None:
 
 
 def main() -> None:
+    """Profile extract, compute and store on the loaded database; write the times as JSON."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--out", type=Path, default=DATA / "recompute_profile.json")

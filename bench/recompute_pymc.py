@@ -14,20 +14,21 @@ same JSON shape as the other steps ("running", "seconds", "finished").
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
+import harness
+
 
 def write(path: str, state: dict[str, Any]) -> None:
-    tmp = Path(f"{path}.tmp")
-    tmp.write_text(json.dumps(state, indent=1, default=str))
-    tmp.replace(path)
+    """Publish the progress so far; the driver reads it to stop a sub-step past its limit."""
+    harness.write_json(Path(path), state)
 
 
 def main() -> None:
+    """pymc-marketing's summary and MAP fits, with progress after every sub-step."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
     parser.add_argument("--transactions", required=True)

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -26,25 +24,24 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import harness
+import serving
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from tests.integration.load import Tally, lost_writes, run_clients  # noqa: E402
-from tests.integration.served import TIERWISE, environment, free_port, run_cli  # noqa: E402
-from tests.postgres import database_for  # noqa: E402
+sys.path.insert(0, str(harness.ROOT))
 
-DATA = ROOT / "bench" / "data" / "soak"
-RESULTS = ROOT / "bench" / "results"
+from sqlalchemy import create_engine, text
+from tests.support.load import Tally, lost_writes, run_clients
+from tests.support.served import TIERWISE, environment, free_port, run_cli
+
+DATA = harness.DATA / "soak"
 
 
 def demo(kind: str, clients: int) -> str:
     """A fresh demo database for one run."""
-    DATA.mkdir(parents=True, exist_ok=True)
-    url = database_for(kind, f"tierwise_soak_{clients}", str(DATA))
     if kind == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        url = harness.empty_database(harness.sqlite_url(DATA / f"tierwise_soak_{clients}.db"))
+    else:
+        url = harness.empty_database(harness.pg_url(f"tierwise_bench_soak_{clients}"))
     built = run_cli(url, "demo", "--customers", "1000", timeout=900)
     if built.returncode != 0:
         raise SystemExit(built.stderr)
@@ -53,35 +50,8 @@ def demo(kind: str, clients: int) -> str:
 
 def start(url: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     """The server: `tierwise serve`, or Uvicorn with several workers."""
-    port = free_port()
-    if workers > 1:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "tierwise.server:from_environment",
-        ]
-        command += ["--workers", str(workers), "--log-level", "warning"]
-    else:
-        command = [TIERWISE, "serve"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        env=environment(url),
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: Uvicorn's workers end with it
-    )
-    import httpx2 as httpx
-
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise SystemExit(f"the server did not start: {log.read_text()[-2000:]}")
+    command = serving.uvicorn(workers) if workers > 1 else [TIERWISE, "serve"]
+    return serving.serve(command, environment(url), free_port(), log, wait=120)
 
 
 def orders_file(url: str, number: int) -> tuple[Path, int]:
@@ -131,12 +101,6 @@ def missing_orders(url: str, imports: list[tuple[str, int]]) -> list[str]:
     return missing
 
 
-def percentile(values: list[float], share: float) -> float:
-    """The value below which `share` of the values fall."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def report(
     kind: str,
     clients: int,
@@ -158,7 +122,7 @@ def report(
     endpoints = {}
     for endpoint, times in sorted(tally.seconds.items()):
         statuses = {s: n for (e, s), n in tally.statuses.items() if e == endpoint}
-        p50, p99 = percentile(times, 0.5) * 1000, percentile(times, 0.99) * 1000
+        p50, p99 = harness.percentile(times, 0.5) * 1000, harness.percentile(times, 0.99) * 1000
         endpoints[endpoint] = {
             "requests": len(times),
             "p50_ms": p50,
@@ -186,6 +150,7 @@ def report(
 
 
 def main() -> None:
+    """One soak run per client count; write bench/results/soak-<db>.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 16])
@@ -206,13 +171,12 @@ def main() -> None:
         elapsed = time.monotonic() - started
         operator.join()
         exit_status = process.poll()
-        os.killpg(process.pid, signal.SIGKILL)  # a crash: what was acknowledged is on disk already
-        process.wait()
+        serving.stop_server(process, crash=True)  # what was acknowledged is on disk already
         lost = lost_writes(url, tally)
         lost += [f"import {p}" for p in missing_orders(url, beside["imported"])]  # type: ignore[arg-type]
         runs.append(report(args.db, clients, elapsed, tally, beside, lost, exit_status))
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"soak-{args.db}.json").write_text(json.dumps(runs, indent=2))
+    harness.log(f"load average {harness.load_average()}")
+    harness.save_text(f"soak-{args.db}.json", json.dumps(runs, indent=2))
 
 
 if __name__ == "__main__":

@@ -25,23 +25,16 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH))
+import harness
+from recompute_steps import AS_OF, database_url, step_load
 
-import recompute as rc  # noqa: E402  (the loader and settings of the recompute benchmark)
-
-RESULTS = BENCH / "results"
 INDICATOR_STAGES = ("extract", "indicators", "models", "rules")
 
 
-def run_recompute(kind: str, as_of: dt.date, policy: str) -> dict[str, Any]:
+def step_recompute(kind: str, day: str, policy: str) -> dict[str, Any]:
     """One recompute in this process; `policy` is none (deactivate all), default (a fresh first
     evaluation) or keep."""
     from sqlalchemy import text
@@ -53,18 +46,22 @@ def run_recompute(kind: str, as_of: dt.date, policy: str) -> dict[str, Any]:
     from tierwise.tiering.policy import default_policy_text
     from tierwise.tiering.service import TierStep, apply_policy
 
-    app = bootstrap(Settings(database_url=rc.database_url(kind)))
+    app = bootstrap(Settings(database_url=database_url(kind)))
     if policy in ("none", "default"):
         with app.engine.begin() as conn:
             for table in ("tier_events", "tier_history", "customer_tiers", "tier_evaluations"):
                 conn.execute(text(f"DELETE FROM {table}"))
             conn.execute(text("UPDATE tier_policies SET active = false"))
     if policy == "default":
-        apply_policy(app, default_policy_text(), "default", "bench")
+        with app.uow() as uow:
+            apply_policy(uow, app.operator, default_policy_text(), "default", "bench")
+            uow.commit()
     step = TierStep()
     started = time.perf_counter()
     with app.uow() as uow:
-        result = recompute(uow, app.engine, as_of, AnalyticsParams(), steps=(step,))
+        result = recompute(
+            uow, app.engine, dt.date.fromisoformat(day), AnalyticsParams(), steps=(step,)
+        )
         uow.commit()
     wall = time.perf_counter() - started
     summary = step.summary()
@@ -72,24 +69,10 @@ def run_recompute(kind: str, as_of: dt.date, policy: str) -> dict[str, Any]:
         "wall_s": wall,
         "stages_s": result.seconds,
         "customers": result.customers,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": harness.rss_mb(),
         "changes": dict(summary["changes"]) if summary else {},
         "tiers": dict(summary["tiers"]) if summary else {},
     }
-
-
-def in_process(out: Path, kind: str, as_of: dt.date, policy: str) -> dict[str, Any]:
-    """Run one recompute in a fresh Python process and read back its figures."""
-    command = [
-        sys.executable,
-        __file__,
-        "--db",
-        kind,
-        "--child",
-        f"{as_of.isoformat()},{policy},{out}",
-    ]
-    subprocess.run(command, check=True)
-    return json.loads(out.read_text())
 
 
 def tier_seconds(run: dict[str, Any], baseline: dict[str, Any]) -> float:
@@ -137,44 +120,39 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace, loaded: An
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    """Load, run the four recomputes each in its own process, write bench/results/tiers.md."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--lines", type=int, default=10_000_000)
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--skip-load", action="store_true")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        day, policy, out = args.child.split(",", 2)
-        figures = run_recompute(args.db, dt.date.fromisoformat(day), policy)
-        Path(out).write_text(json.dumps(figures, default=str))
-        return
-    rc.DATA.mkdir(exist_ok=True)
+    harness.DATA.mkdir(exist_ok=True)
     loaded = None
     if not args.skip_load:
-        load_out = rc.DATA / "tiers_load.json"
-        rc.step_load(str(load_out), args.db, args.customers, args.lines)
-        loaded = json.loads(load_out.read_text())
-        loaded = f"generated in {loaded['generate_s']:.0f} s"
-    later = rc.AS_OF + dt.timedelta(days=31)
+        loaded = (
+            f"generated in {step_load(args.db, args.customers, args.lines)['generate_s']:.0f} s"
+        )
+    later = AS_OF + dt.timedelta(days=31)
     plan = {
-        "baseline": (rc.AS_OF, "none"),
-        "first": (rc.AS_OF, "default"),
-        "rerun": (rc.AS_OF, "keep"),
+        "baseline": (AS_OF, "none"),
+        "first": (AS_OF, "default"),
+        "rerun": (AS_OF, "keep"),
         "next month": (later, "keep"),
     }
     runs = {}
     for name, (as_of, policy) in plan.items():
-        rc.settle(args.db)
-        runs[name] = in_process(
-            rc.DATA / f"tiers_{name.replace(' ', '_')}.json", args.db, as_of, policy
-        )
+        harness.settle(database_url(args.db))
+        outcome = harness.run_step(__file__, "recompute", args.db, as_of.isoformat(), policy)
+        if outcome.stopped or outcome.result is None:
+            raise SystemExit(f"{name}: {outcome.stopped}")
+        runs[name] = outcome.result
         print(name, json.dumps(runs[name]["stages_s"]), flush=True)
     text = report(runs, args, loaded)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "tiers.md").write_text(text, encoding="utf-8")
+    harness.save_text("tiers.md", text)
+    harness.log(f"load average {harness.load_average()}")
     print(text)
 
 
 if __name__ == "__main__":
-    main()
+    harness.entry({"recompute": step_recompute}, main)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,11 +22,23 @@ from tierwise.ingest.columns import Column, match_headers
 from tierwise.ingest.errors import ErrorLog, ImportRejected, RowError
 from tierwise.ingest.parse import BatchParser
 from tierwise.ingest.reader import open_table
-from tierwise.ingest.tables import Limits, Progress
+from tierwise.ingest.tables import Batches, Limits, Progress
 from tierwise.ingest.tables import Table as SourceTable
 from tierwise.sheets import CsvWriter
 
 DELETE_CHUNK = 10_000  # row numbers per DELETE, well under SQLite's bound-parameter limit
+
+Phases = Callable[[str], AbstractContextManager[object]]
+"""Wraps each named phase of an import, so a caller can see where an import spends its time.
+
+The phases, in order: open, stage, then for each batch read, parse, derive and load; then index,
+checks, rejects (only with skip_invalid), write and drop.
+"""
+
+
+def _no_phases(_name: str) -> AbstractContextManager[object]:
+    """Without a caller's wrapper, phases cost nothing."""
+    return nullcontext()
 
 
 @dataclass(frozen=True)
@@ -191,45 +204,57 @@ def run_import(
     path: Path,
     options: ImportOptions,
     progress: Progress | None = None,
+    phases: Phases | None = None,
 ) -> ImportResult:
     """Import one file inside the caller's transaction; raise ImportRejected if rows are bad."""
-    table = open_table(path, options.batch_rows, progress, options.encoding, options.limits)
-    positions, ignored = match_headers(path, table.headers, entity.columns, options.mapping)
-    parser = BatchParser(path.name, entity.columns, positions)
-    stage = staging.create_stage(conn, entity.name, parser.columns, entity.extra_stage_columns)
+    phase = phases or _no_phases
+    with phase("open"):
+        table = open_table(path, options.batch_rows, progress, options.encoding, options.limits)
+        positions, ignored = match_headers(path, table.headers, entity.columns, options.mapping)
+        parser = BatchParser(path.name, entity.columns, positions)
+    with phase("stage"):
+        stage = staging.create_stage(conn, entity.name, parser.columns, entity.extra_stage_columns)
     log = ErrorLog()
     rejects = Rejects(path, table.headers) if options.skip_invalid else None
     cascade: set[object] = set()
     rows = 0
-    for row_numbers, batch in table.batches:
+    for row_numbers, batch in _read(table.batches, phase):
         rows += batch.num_rows
-        typed, bad = parser.parse(row_numbers, batch, log)
-        typed = entity.derive(typed)
+        with phase("parse"):
+            typed, bad = parser.parse(row_numbers, batch, log)
+        with phase("derive"):
+            typed = entity.derive(typed)
         if pc.any(bad).as_py():
             if rejects:
                 _reject_raw(rejects, log, row_numbers, batch, bad)
             if entity.cascade_column:
                 cascade.update(typed.filter(bad).column(entity.cascade_column).to_pylist())
             typed = typed.filter(pc.invert(bad))
-        staging.load(conn, stage, typed)
-    staging.ready(conn, stage, entity.cascade_column)
+        with phase("load"):
+            staging.load(conn, stage, typed)
+    with phase("index"):
+        staging.ready(conn, stage, entity.cascade_column)
     for row, reason, text in table.malformed:
         error = RowError(path.name, row, "*", None, reason)
         log.add(error)
         if rejects:
             fields: list[str] = next(csv.reader([text]), [])
             rejects.write(row, str(error), list(fields))
-    set_errors = list(_run_checks(conn, entity, stage, path.name, options))
+    with phase("checks"):
+        set_errors = list(_run_checks(conn, entity, stage, path.name, options))
     for error in set_errors:
         log.add(error)
     if log and not options.skip_invalid:
         raise ImportRejected(log)
     if rejects:
-        source = open_table(path, options.batch_rows, None, options.encoding, options.limits)
-        _reject_staged(conn, entity, stage, rejects, source, set_errors, cascade)
-        rejects.close()
-    counts = entity.write(conn, stage, options)
-    staging.drop_stage(conn, stage)
+        with phase("rejects"):
+            source = open_table(path, options.batch_rows, None, options.encoding, options.limits)
+            _reject_staged(conn, entity, stage, rejects, source, set_errors, cascade)
+            rejects.close()
+    with phase("write"):
+        counts = entity.write(conn, stage, options)
+    with phase("drop"):
+        staging.drop_stage(conn, stage)
     return ImportResult(
         entity=entity.name,
         file=str(path),
@@ -240,6 +265,16 @@ def run_import(
         ignored_columns=ignored,
         errors=log.errors,
     )
+
+
+def _read(batches: Batches, phase: Phases) -> Batches:
+    """The file's batches, each read from the file inside the read phase."""
+    while True:
+        with phase("read"):
+            item = next(batches, None)
+        if item is None:
+            return
+        yield item
 
 
 def _run_checks(
