@@ -21,6 +21,9 @@ def test_sign_in_and_the_dashboard_in_both_languages(page, console_world: World)
     page.wait_for_selector("#tiers .main-svg")
     assert page.get_by_role("heading", level=1).inner_text().startswith("仪表盘")
     assert page.locator(".plot .main-svg").count() >= 7  # every chart drew
+    verdict = page.get_by_role("region", name="何时值得客户分级")
+    assert verdict.locator("li").count() == 3  # the three conditions, each with its figures
+    assert "客户重复购买" in verdict.inner_text()
     shot(page, "dashboard-zh")
     page.click("text=English")
     page.wait_for_selector("#whale .main-svg")
