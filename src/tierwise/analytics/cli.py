@@ -38,6 +38,7 @@ class ReportName(StrEnum):
     loyalty = "loyalty"
     relationship = "relationship"
     profitability = "profitability"
+    satisfaction = "satisfaction"
 
 
 class SnapshotFormat(StrEnum):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from tierwise.analytics.models import AnalyticsRun, CategoryProfit, CustomerIndicator
 from tierwise.analytics.verdict import when_tiering_pays
-from tierwise.i18n import _
+from tierwise.customers.surveys import SatisfactionFactor, Survey
+from tierwise.i18n import _, current_language
 
 REPORTS = ("pareto", "abc", "rfm", "lifecycle", "loyalty", "relationship", "profitability")
 DECILES = 10
@@ -165,6 +166,68 @@ def profitability_report(session: Session, run: AnalyticsRun) -> Report:
     )
 
 
+def satisfaction_report(session: Session, run: AnalyticsRun) -> Report:
+    """Per satisfaction factor, on each customer's newest survey up to the snapshot: what was
+    expected, what was perceived, the gap, and how many were let down (满意度 = 感知 − 期望)."""
+    newest = (
+        select(func.max(Survey.id))
+        .where(Survey.answered_on <= run.as_of)
+        .group_by(Survey.customer_id)
+        .scalar_subquery()
+    )
+    rows = []
+    for factor in SatisfactionFactor:
+        expected = getattr(Survey, f"{factor.value}_expected")
+        perceived = getattr(Survey, f"{factor.value}_perceived")
+        both = and_(expected.is_not(None), perceived.is_not(None))
+        answers, mean_expected, mean_perceived, let_down = session.execute(
+            select(
+                func.count(),
+                func.avg(expected),
+                func.avg(perceived),
+                func.sum(case((perceived < expected, 1), else_=0)),
+            ).where(Survey.id.in_(newest), both)
+        ).one()
+        gap = None if not answers else float(mean_perceived) - float(mean_expected)
+        rows.append(
+            [
+                factor.label(current_language()),
+                answers,
+                None if not answers else float(mean_expected),
+                None if not answers else float(mean_perceived),
+                gap,
+                _share(float(let_down or 0), float(answers)),
+            ]
+        )
+    notes = []
+    answered = [r for r in rows if r[4] is not None]
+    if answered:
+        worst = min(answered, key=lambda r: r[4])
+        if worst[4] < 0:
+            notes.append(
+                _(
+                    "Customers are let down most on {factor}: perceived {perceived:.1f} "
+                    "against {expected:.1f} expected."
+                ).format(factor=worst[0], perceived=worst[3], expected=worst[2])
+            )
+    else:
+        notes.append(_("No survey answered up to this snapshot: import surveys to see it."))
+    return Report(
+        _("Satisfaction by factor (perceived against expected, newest survey per customer)"),
+        [
+            _("factor"),
+            _("answers"),
+            _("mean expected"),
+            _("mean perceived"),
+            _("perceived − expected"),
+            _("let down (perceived below expected)"),
+        ],
+        rows,
+        notes,
+        percent=frozenset({5}),
+    )
+
+
 def build(session: Session, run: AnalyticsRun, name: str) -> Report:
     """One report by name."""
     if name == "pareto":
@@ -181,4 +244,6 @@ def build(session: Session, run: AnalyticsRun, name: str) -> Report:
         return matrix_report(session, run, "relationship", _("Relationship-quality matrix"))
     if name == "profitability":
         return profitability_report(session, run)
+    if name == "satisfaction":
+        return satisfaction_report(session, run)
     raise ValueError(name)
