@@ -87,7 +87,7 @@ def print_headline(headline: dict[str, Any], verdict: Verdict | None = None) -> 
         console.print(f"[bold]{verdict.summary}[/bold]")
         for condition in verdict.conditions:
             mark = "[green]✓[/green]" if condition.holds else "[yellow]✗[/yellow]"
-            console.print(f"  {mark} {condition.name}: {condition.figures}")
+            console.print(f"  {mark} {condition}")
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,9 @@ class Condition:
     holds: bool
     figures: str
 
+    def __str__(self) -> str:
+        return _("{name}: {figures}").format(name=self.name, figures=self.figures)
+
 
 @dataclass(frozen=True)
 class Verdict:
