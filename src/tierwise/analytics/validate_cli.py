@@ -111,10 +111,7 @@ def totals_rows(result: Validation) -> list[list[object]]:
             result.holdout_predicted,
         ),
     ):
-        error = error_percent(predicted, actual)
-        rows.append(
-            [name, result.customers, actual, round(predicted, 2), _round(error)],
-        )
+        rows.append([name, result.customers, actual, predicted, error_percent(predicted, actual)])
     return rows
 
 
@@ -136,10 +133,10 @@ def tracking_rows(result: Validation) -> Iterator[list[object]]:
             week.ends,
             _("holdout") if week.in_holdout else _("calibration"),
             week.actual,
-            round(week.predicted, 2),
+            week.predicted,
             week.cumulative_actual,
-            round(week.cumulative_predicted, 2),
-            _round(error_percent(week.cumulative_predicted, week.cumulative_actual)),
+            week.cumulative_predicted,
+            error_percent(week.cumulative_predicted, week.cumulative_actual),
         ]
 
 
@@ -159,22 +156,20 @@ def bucket_rows(result: Validation) -> list[list[object]]:
             [
                 bucket_label(bucket.frequency),
                 bucket.customers,
-                round(bucket.actual_mean, 3),
-                round(bucket.predicted_mean, 3),
-                _round(error_percent(bucket.predicted_mean, bucket.actual_mean)),
+                bucket.actual_mean,
+                bucket.predicted_mean,
+                error_percent(bucket.predicted_mean, bucket.actual_mean),
             ]
         )
     return rows
-
-
-def _round(error: float | None) -> float | None:
-    return None if error is None else round(error, 1)
 
 
 def cell(value: object) -> str:
     """A cell for the terminal: thousands separated, errors signed, dashes for nothing."""
     if value is None:
         return "—"
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     return str(value)

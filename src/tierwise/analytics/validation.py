@@ -120,14 +120,14 @@ def validate(
     step("summarising")
     observed = observe(lines, calibration_end, holdout_end, params)
     step("fitting")
-    try:
-        fit = clv.fit_bg_nbd(observed.frequency, observed.recency, observed.T)
-    except ValueError as exc:
+    if not (observed.T > 0).any():
         raise ValidationRefused(
-            _("The purchase model cannot be fitted on the calibration period: {reason}").format(
-                reason=exc
-            )
-        ) from exc
+            _(
+                "Every customer first bought on {day}: the calibration period holds no history "
+                "to learn from."
+            ).format(day=calibration_end)
+        )
+    fit = clv.fit_bg_nbd(observed.frequency, observed.recency, observed.T)
     step("predicting")
     return compare(observed, fit, calibration_end, holdout_end, params)
 
@@ -209,7 +209,7 @@ def compare(
     span = (holdout_end - calibration_end).days / unit
     predicted = clv.expected_purchases(fit, span, observed.frequency, observed.recency, observed.T)
     weeks = track(observed, fit, calibration_end, holdout_end, unit)
-    calibration_predicted = _cumulative_expected(
+    calibration_predicted = cumulative_expected(
         fit, observed, np.array([_epoch_day(calibration_end)]), unit
     )[0]
     return Validation(
@@ -242,7 +242,7 @@ def track(
     ends = np.minimum(start + WEEK_DAYS * np.arange(1, count + 1) - 1, last)
     position = np.searchsorted(observed.repeat_days, ends, side="right")
     cumulative_actual = np.concatenate([[0.0], np.cumsum(observed.repeats)])[position]
-    cumulative_predicted = _cumulative_expected(fit, observed, ends, unit)
+    cumulative_predicted = cumulative_expected(fit, observed, ends, unit)
     actual = np.diff(cumulative_actual, prepend=0.0)
     expected = np.diff(cumulative_predicted, prepend=0.0)
     boundary = _epoch_day(calibration_end)
@@ -260,7 +260,7 @@ def track(
     ]
 
 
-def _cumulative_expected(
+def cumulative_expected(
     fit: clv.Fit, observed: Observed, ends: np.ndarray, unit: float
 ) -> np.ndarray:
     """Σ over cohort customers of their expected repeat purchases from birth to each end day."""
