@@ -215,6 +215,17 @@ def print_tracking(result: Validation) -> None:
     console.print(table)
 
 
+def print_chart(title: str, chart: str) -> None:
+    """A plotext chart under its title and legend, which Rich lays out: plotext counts every
+    character as one column, so Chinese inside the chart would push its frame out of line."""
+    console.print(Text(title, style="bold"), justify="center")
+    legend = Text()
+    for marker, colour, name in zip(MARKERS, COLOURS, (_("actual"), _("predicted")), strict=True):
+        legend.append(f"{marker * 2} ", style=colour).append(f"{name}   ")
+    console.print(legend, justify="center")
+    console.print(Text.from_ansi(chart))
+
+
 def print_charts(result: Validation) -> None:
     """The tracking plot and the conditional-expectation plot, drawn in the terminal."""
     import plotext as plt
@@ -223,28 +234,30 @@ def print_charts(result: Validation) -> None:
     plt.clear_figure()
     plt.plotsize(CHART_WIDTH, CHART_HEIGHT)
     plt.theme("clear")
-    actual = [w.cumulative_actual for w in result.weeks]
-    predicted = [w.cumulative_predicted for w in result.weeks]
-    plt.plot(weeks, actual, label=_("actual"), marker=MARKERS[0], color=COLOURS[0])
-    plt.plot(weeks, predicted, label=_("predicted"), marker=MARKERS[1], color=COLOURS[1])
+    for values, marker, colour in zip(
+        (
+            [w.cumulative_actual for w in result.weeks],
+            [w.cumulative_predicted for w in result.weeks],
+        ),
+        MARKERS,
+        COLOURS,
+        strict=True,
+    ):
+        plt.plot(weeks, values, marker=marker, color=colour)
     holdout = next((w.number for w in result.weeks if w.in_holdout), None)
     if holdout is not None:
         plt.vline(holdout - 0.5)
-    plt.title(_("Cumulative repeat purchases by week (holdout right of the line)"))
-    plt.xlabel(_("week"))
-    console.print(Text.from_ansi(plt.build()))
+    print_chart(_("Cumulative repeat purchases by week (holdout right of the line)"), plt.build())
     plt.clear_figure()
     plt.plotsize(CHART_WIDTH, CHART_HEIGHT)
     plt.theme("clear")
     plt.multiple_bar(
         [bucket_label(b.frequency) for b in result.buckets],
         [[b.actual_mean for b in result.buckets], [b.predicted_mean for b in result.buckets]],
-        labels=[_("actual"), _("predicted")],
         marker=list(MARKERS),
         color=list(COLOURS),
     )
-    plt.title(_("Mean holdout purchases by repeat purchases in calibration"))
-    console.print(Text.from_ansi(plt.build()))
+    print_chart(_("Mean holdout purchases by repeat purchases in calibration"), plt.build())
 
 
 def register(app: typer.Typer) -> None:
