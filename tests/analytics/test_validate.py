@@ -118,6 +118,13 @@ def test_the_small_file_is_counted_as_by_hand() -> None:
     assert buckets == [(0, 2, 0.5), (1, 1, 2.0), (3, 1, 0.0)]
 
 
+def test_a_calibration_period_without_history_is_refused() -> None:
+    lines = lines_of([(1, CALIBRATION_END, 5.0), (2, CALIBRATION_END, 6.0)])
+    observed = validation.observe(lines, CALIBRATION_END, HOLDOUT_END, WEEK)
+    with pytest.raises(validation.ValidationRefused, match="no history"):
+        validation.fit_on(observed, CALIBRATION_END)
+
+
 def test_frequencies_of_seven_and_more_share_the_last_bucket() -> None:
     frequency = np.array([0, 7, 12, 3])
     rows = validation.buckets(frequency, np.array([1, 4, 6, 0]), np.array([0.5, 3, 5, 1]))

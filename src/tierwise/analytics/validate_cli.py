@@ -216,8 +216,8 @@ def print_tracking(result: Validation) -> None:
 
 
 def print_chart(title: str, chart: str) -> None:
-    """A plotext chart under its title and legend, which Rich lays out: plotext counts every
-    character as one column, so Chinese inside the chart would push its frame out of line."""
+    """A plotext chart under a title and legend Rich lays out, so Chinese keeps the frame true."""
+    # plotext counts every character as one column; a Chinese one takes two.
     console.print(Text(title, style="bold"), justify="center")
     legend = Text()
     for marker, colour, name in zip(MARKERS, COLOURS, (_("actual"), _("predicted")), strict=True):

@@ -39,8 +39,7 @@ class ValidationRefused(ValueError):
 
 @dataclass(frozen=True)
 class Observed:
-    """What the facts say: each cohort customer's calibration summary and holdout purchases,
-    and the purchase calendar (epoch days) the weekly tracking is built from."""
+    """What the facts say: per-customer summaries and the purchase calendar, in epoch days."""
 
     frequency: np.ndarray
     recency: np.ndarray
@@ -120,6 +119,13 @@ def validate(
     step("summarising")
     observed = observe(lines, calibration_end, holdout_end, params)
     step("fitting")
+    fit = fit_on(observed, calibration_end)
+    step("predicting")
+    return compare(observed, fit, calibration_end, holdout_end, params)
+
+
+def fit_on(observed: Observed, calibration_end: dt.date) -> clv.Fit:
+    """BG/NBD on the calibration summaries, refused where no customer has any history yet."""
     if not (observed.T > 0).any():
         raise ValidationRefused(
             _(
@@ -127,9 +133,7 @@ def validate(
                 "to learn from."
             ).format(day=calibration_end)
         )
-    fit = clv.fit_bg_nbd(observed.frequency, observed.recency, observed.T)
-    step("predicting")
-    return compare(observed, fit, calibration_end, holdout_end, params)
+    return clv.fit_bg_nbd(observed.frequency, observed.recency, observed.T)
 
 
 def observe(
@@ -230,12 +234,9 @@ def compare(
 def track(
     observed: Observed, fit: clv.Fit, calibration_end: dt.date, holdout_end: dt.date, unit: float
 ) -> list[Week]:
-    """Weekly repeat purchases from the first purchase to the holdout end, actual and expected.
-
-    The expected count by a date is Σ over customers of E[X(age at that date)], the BG/NBD
-    unconditional expectation (eq. 9) from each customer's first purchase; a week's expectation
-    is the growth of that sum over the week.
-    """
+    """Weekly repeat purchases from the first purchase to the holdout end, actual and expected."""
+    # The expectation by a day is Σ over customers of E[X(age that day)], BG/NBD's unconditional
+    # expectation (eq. 9) from each first purchase; a week's is how much that sum grows over it.
     start = int(observed.birth_days.min())
     last = _epoch_day(holdout_end)
     count = -(-(last - start + 1) // WEEK_DAYS)
