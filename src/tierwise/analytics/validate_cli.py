@@ -16,7 +16,6 @@ from tierwise.analytics.validation import (
     TOP_BUCKET,
     Validation,
     ValidationRefused,
-    check_dates,
     error_percent,
     validate,
 )
@@ -296,7 +295,6 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(ExitCode.USAGE)
         params = AnalyticsParams(time_unit=time_unit.value)
         try:
-            check_dates(start, end)
             with staged_progress(_("Holdout check")) as progress:
                 result = validate(tierwise.engine, start, end, params, stages(progress))
         except ValidationRefused as exc:
