@@ -63,7 +63,7 @@ CAPABILITIES = (
         "analytics",
         api=("api",),
         pages=("pages",),
-        commands=("cli",),
+        commands=("cli", "validate_cli"),
         navigation=(Section("/recompute", N_("Recompute"), Permission.RECOMPUTE_RUN, place=80),),
     ),
     Capability(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -85,3 +85,15 @@ def xlsx_row(sheet: Any, values: Sequence[object]) -> list[Any]:
             cell.data_type = "s"
         cells.append(cell)
     return cells
+
+
+def write_workbook(path: Path, sheets: Mapping[str, Iterable[Sequence[object]]]) -> None:
+    """An XLSX of named sheets, each an iterable of rows (headers first), streamed row by row."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(xlsx_row(sheet, row))
+    workbook.save(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tierwise.db.session import UnitOfWork
 from tierwise.identity.access import Principal
 from tierwise.identity.audit import record
 from tierwise.identity.operator import UNMASKED
-from tierwise.sheets import write_table_csv, xlsx_row
+from tierwise.sheets import write_table_csv, write_workbook
 
 SKIPPED = {"run_id", "customer_id"}
 
@@ -49,14 +50,8 @@ def export_snapshot(session: Session, path: Path, fmt: str) -> int:
     if fmt == "parquet":
         pq.write_table(table, tmp)
     elif fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("indicators")
-        sheet.append(xlsx_row(sheet, table.column_names))
-        for row in table.to_pylist():
-            sheet.append(xlsx_row(sheet, list(row.values())))
-        workbook.save(tmp)
+        rows = (list(row.values()) for row in table.to_pylist())
+        write_workbook(tmp, {"indicators": itertools.chain([table.column_names], rows)})
     else:
         write_table_csv(table, tmp)
     tmp.replace(path)

@@ -61,6 +61,12 @@ def value_indicators(lines: ir.Table, as_of: dt.date) -> ir.Table:
     ).drop("gross_sales", "returned", "costed_sales")
 
 
+def purchases(lines: ir.Table) -> ir.Table:
+    """The lines that count as purchases for the buy-till-you-die models: sales whatever their
+    amount, zero included; returns and credits are not purchases."""
+    return lines.filter((~lines.is_return) & (lines.amount >= 0))
+
+
 def btyd_summary(lines: ir.Table, as_of: dt.date, params: AnalyticsParams) -> ir.Table:
     """frequency, recency, T and monetary per customer, as the buy-till-you-die models define them.
 
@@ -77,7 +83,7 @@ def btyd_summary(lines: ir.Table, as_of: dt.date, params: AnalyticsParams) -> ir
     offset = 4 if calendar and unit == 7 else 0
     step = 1 if calendar else unit  # whole periods already, or days to express in the unit
     width = unit if calendar else 1
-    sales = lines.filter((~lines.is_return) & (lines.amount >= 0))
+    sales = purchases(lines)
     period = (sales.order_date.epoch_days() - offset) // width
     periods = (
         sales.mutate(period=period)
