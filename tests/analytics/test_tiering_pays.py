@@ -143,3 +143,47 @@ def test_two_failing_conditions_say_tiering_does_not_pay_yet() -> None:
         "Tiering does not pay yet: more customers than the owners can serve equally and "
         "customers buy repeatedly do not hold."
     )
+
+
+def test_repeat_purchases_all_at_zero_leave_the_spend_model_standing() -> None:
+    # Twelve repeat buyers who paid, and one whose only repeat purchase was a free replacement:
+    # the spend model is fitted on those who paid, and every buyer still gets a CLV.
+    lines = []
+    for customer in range(1, 13):
+        lines += [
+            _line(customer, customer * 10, "2026-01-05", 100.0 + customer),
+            _line(customer, customer * 10 + 1, "2026-04-05", 80.0 + 3 * customer),
+        ]
+    lines += [_line(13, 131, "2026-02-01", 150.0), _line(13, 132, "2026-05-01", 0.0)]
+    base = _facts()
+    n = 13
+    customers = pa.Table.from_pylist(
+        [{**base.customers.slice(0, 1).to_pylist()[0], "customer_id": i} for i in range(1, n + 1)],
+        schema=SCHEMAS["customers"],
+    )
+    facts = Facts(
+        AS_OF,
+        pa.Table.from_pylist(lines, schema=SCHEMAS["lines"]),
+        customers,
+        base.referrals,
+        base.first_contacts,
+        base.surveys,
+    )
+    snapshot = compute(facts, AnalyticsParams())
+    gamma_gamma = next(f for f in snapshot.fits if f.model == "gamma_gamma")
+    assert gamma_gamma.n == 12
+    rows = {r["customer_id"]: r for r in snapshot.indicators.to_pylist()}
+    assert rows[13]["btyd_frequency"] == 1 and rows[13]["btyd_monetary"] == 0
+    assert rows[13]["clv"] is not None
+
+
+def test_a_snapshot_without_the_repeat_figures_cannot_tell_rather_than_fail() -> None:
+    set_language("en")
+    older = {k: v for k, v in HEADLINE.items() if not k.startswith("repeat_")}
+    verdict = judge(older, owners=3, capacity=None)
+    span, repeat, spread = verdict.conditions
+    assert (span.holds, repeat.holds, spread.holds) == (True, None, True)
+    assert repeat.mark == "?" and not verdict.pays
+    assert verdict.summary == (
+        "Tiering may pay; this snapshot cannot tell whether customers buy repeatedly."
+    )

@@ -15,6 +15,7 @@ from tierwise.customers import service, usecases
 from tierwise.customers.choices import ConsentPurpose, CustomerKind, Direction
 from tierwise.customers.models import Contact, Customer
 from tierwise.customers.profile import ProfileSection
+from tierwise.customers.reads import customer_file
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.organisation.models import Staff, StaffLevel, StaffRole
 from tierwise.sales.models import Order, OrderLine, Product
@@ -185,3 +186,13 @@ def test_concurrent_edits_do_not_overwrite_each_other(app: App) -> None:
         customer.region = "华北"
         with pytest.raises(StaleDataError):
             uow.session.flush()
+
+
+def test_the_whole_file_of_a_customer_never_graded_has_no_tier_and_no_history(app: App) -> None:
+    with app.uow() as uow:
+        uow.session.add(Customer(code="NEW1", name="新客户", kind=CustomerKind.ENTERPRISE))
+        uow.session.flush()
+        _customer, file = customer_file(uow, app.operator, "NEW1", "s" * 32, DAY, whole=True)
+    assert file["timeline"]["tier"] is None
+    assert file["timeline"]["history"] == []
+    assert file["totals"]["orders"] == 0

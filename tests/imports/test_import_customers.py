@@ -576,3 +576,29 @@ def test_referred_by_records_the_referral_once_and_follows_a_corrected_referrer(
         ("C1", "C2", "Beta", "2024-03-05"),
         ("C2", "C3", "Gamma", "2025-08-01"),
     ]
+
+
+def test_a_cleared_referrer_removes_the_referral_and_nobody_refers_itself(
+    connection: Connection,
+    write_csv,  # type: ignore[no-untyped-def]
+) -> None:
+    first = write_csv("referred.csv", "code,name,referred_by\nC1,Acme,\nC2,Beta,C1\n")
+    load(connection, CustomersImport(), first, today=day("2025-06-01"))
+    assert [(a, b) for a, b, _name, _on in _referrals(connection)] == [("C1", "C2")]
+    cleared = write_csv("cleared.csv", "code,name,referred_by\nC2,Beta,\n")
+    load(connection, CustomersImport(), cleared, today=day("2025-07-01"))
+    assert _referrals(connection) == []
+    before = snapshot(connection)
+    itself = write_csv("itself.csv", "code,name,referred_by\nC3,Gamma,C3\n")
+    with pytest.raises(ImportRejected) as caught:
+        load(connection, CustomersImport(), itself, today=day("2025-07-01"))
+    assert caught.value.log.errors == [
+        RowError(
+            "itself.csv",
+            2,
+            "referred_by",
+            "C3",
+            "another customer's code (a customer cannot refer itself)",
+        )
+    ]
+    assert snapshot(connection) == before

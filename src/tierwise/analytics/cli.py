@@ -86,8 +86,8 @@ def print_headline(headline: dict[str, Any], verdict: Verdict | None = None) -> 
     if verdict is not None:
         console.print(f"[bold]{verdict.summary}[/bold]")
         for condition in verdict.conditions:
-            mark = "[green]✓[/green]" if condition.holds else "[yellow]✗[/yellow]"
-            console.print(f"  {mark} {condition}")
+            colour = {True: "green", False: "yellow", None: "dim"}[condition.holds]
+            console.print(f"  [{colour}]{condition.mark}[/{colour}] {condition}")
 
 
 def register(app: typer.Typer) -> None:

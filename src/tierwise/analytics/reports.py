@@ -112,7 +112,7 @@ def pareto_report(session: Session, run: AnalyticsRun) -> Report:
             cost=h["loss_makers_cost"],
         ),
         verdict.summary,
-        *(f"{'✓' if c.holds else '✗'} {c}" for c in verdict.conditions),
+        *(f"{c.mark} {c}" for c in verdict.conditions),
     ]
     return Report(
         _("Whale curve (cumulative profit, customers ranked by profit)"),

@@ -112,8 +112,9 @@ def _apply_models(table: pa.Table, params: AnalyticsParams) -> tuple[pa.Table, l
         horizon = params.horizon_months * month
         out["p_alive"][buyer] = clv.p_alive(bg.params, f, r, t)
         out["expected_purchases"][buyer] = clv.expected_purchases(bg.params, horizon, f, r, t)
-        if (f > 0).sum() >= 10:
-            gg = clv.fit_gamma_gamma(f, m)
+        spent = (f > 0) & (m > 0)  # repeat purchases all at ¥0 say nothing of spend
+        if spent.sum() >= 10:
+            gg = clv.fit_gamma_gamma(f, m, weights=spent.astype(np.float64))
             fits.append(gg)
             margins = _column(table, "margin")[buyer]
             overall = np.nanmedian(margins) if np.isfinite(margins).any() else 0.0

@@ -26,11 +26,16 @@ class Condition:
     """One condition for tiering to pay, whether it holds, and the figures behind it."""
 
     name: str
-    holds: bool
+    holds: bool | None  # None: this snapshot cannot tell
     figures: str
 
     def __str__(self) -> str:
         return _("{name}: {figures}").format(name=self.name, figures=self.figures)
+
+    @property
+    def mark(self) -> str:
+        """✓ holds, ✗ does not, ? this snapshot cannot tell."""
+        return "?" if self.holds is None else "✓" if self.holds else "✗"
 
 
 @dataclass(frozen=True)
@@ -42,14 +47,19 @@ class Verdict:
     @property
     def pays(self) -> bool:
         """All three hold."""
-        return all(c.holds for c in self.conditions)
+        return all(c.holds is True for c in self.conditions)
 
     @property
     def summary(self) -> str:
         """One sentence for the top of a report."""
-        missing = [c.name for c in self.conditions if not c.holds]
-        if not missing:
+        missing = [c.name for c in self.conditions if c.holds is False]
+        unknown = [c.name for c in self.conditions if c.holds is None]
+        if not missing and not unknown:
             return _("Tiering pays: all three conditions hold.")
+        if not missing:
+            return _("Tiering may pay; this snapshot cannot tell whether {names}.").format(
+                names=_(" and ").join(unknown)
+            )
         if len(missing) == 1:
             return _("Tiering may pay, but one condition does not hold: {name}.").format(
                 name=missing[0]
@@ -96,8 +106,12 @@ def judge(headline: dict[str, Any], owners: int, capacity: float | None) -> Verd
     repeat_buyers = headline.get("repeat_buyers_share")
     repeat = Condition(
         _("customers buy repeatedly"),
-        repeat_sales is not None and repeat_sales >= REPEAT_SALES_PAYS,
+        None
+        if "repeat_sales_share" not in headline
+        else repeat_sales is not None and repeat_sales >= REPEAT_SALES_PAYS,
         _("not in this snapshot: recompute to see it")
+        if "repeat_sales_share" not in headline
+        else _("nobody has bought yet")
         if repeat_sales is None
         else _(
             "{sales:.0%} of purchase value from repeat purchases; {buyers:.0%} of buyers came back"

@@ -122,6 +122,14 @@ class CustomersImport(Import):
                 _("the code of a customer in the database or this file"),
                 also=select(stage.c.code),
             )
+            own = select(stage.c.row_no, stage.c.referred_by).where(
+                stage.c.referred_by == stage.c.code
+            )
+            expected = _("another customer's code (a customer cannot refer itself)")
+            yield Check(
+                own.order_by(stage.c.row_no),
+                lambda r: RowError(file, r[0], "referred_by", r[1], expected),
+            )
 
     def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
         table = Customer.__table__
@@ -134,17 +142,16 @@ class CustomersImport(Import):
 
 def record_referrals(conn: Connection, stage: Table, today: dt.date) -> None:
     """A customer the file says was referred is a referral of its referrer (推荐数量), dated when it
-    was acquired (else today); a corrected referrer replaces the referral, a re-import adds none."""
+    was acquired (else today); a corrected referrer replaces the referral, a cleared one removes
+    it, a re-import adds none."""
     c, r = Customer.__table__, Referral.__table__
-    named = select(stage.c.code).where(stage.c.referred_by.is_not(None))
-    referred = select(c.c.id).where(c.c.code.in_(named), c.c.referred_by_id.is_not(None))
+    staged = select(c.c.id).where(c.c.code.in_(select(stage.c.code)))
+    referrer_now = select(c.c.referred_by_id).where(c.c.id == r.c.referred_id).scalar_subquery()
+    # A referrer corrected or cleared in the file no longer holds the referral.
     conn.execute(
-        delete(r).where(
-            r.c.referred_id.in_(referred),
-            r.c.referrer_id
-            != select(c.c.referred_by_id).where(c.c.id == r.c.referred_id).scalar_subquery(),
-        )
+        delete(r).where(r.c.referred_id.in_(staged), r.c.referrer_id.is_distinct_from(referrer_now))
     )
+    referred = staged.where(c.c.referred_by_id.is_not(None))
     already = select(r.c.id).where(r.c.referred_id == c.c.id, r.c.referrer_id == c.c.referred_by_id)
     conn.execute(
         insert(r).from_select(

@@ -323,7 +323,7 @@ def history(session: Session, code: str) -> list[HistoryEntry]:
             .order_by(TierHistory.effective_from, TierHistory.id)
         )
     )
-    ends = [r.effective_from for r in rows[1:]] + [None]
+    ends = [r.effective_from for r in rows[1:]] + ([None] if rows else [])
     return [HistoryEntry(r, end) for r, end in zip(rows, ends, strict=True)][::-1]
 
 
