@@ -92,7 +92,9 @@ def indicator_names() -> dict[str, str]:
         "m_score": _("M score (1–5)"),
         "rfm_cell": _("RFM cell"),
         "rfm_segment": _("RFM segment"),
-        "btyd_frequency": _("Repeat purchases (days with a purchase after the first)"),
+        "btyd_frequency": _(
+            "Repeat purchases (purchase days after the first; weeks with calendar periods)"
+        ),
         "btyd_recency": _("Time from the first to the last purchase, in the run's time unit"),
         "btyd_t": _("Time since the first purchase, in the run's time unit"),
         "btyd_monetary": _("Mean value of repeat purchases"),
