@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy import integrate
 from scipy.special import expit, exprel, gammaln, hyp2f1
 
 from tierwise.analytics import btyd
@@ -70,14 +71,40 @@ def _log_j(
     rho = r + s + x
     z = (big - small) / (big + v)
     log_big = np.log(big + v)
+    log_1mz = np.log(small + v) - log_big
     out = -rho * log_big - np.log(rho)
     euler = k > 1.0
-    with np.errstate(divide="ignore"):
-        out[euler] += (1.0 - k[euler]) * (np.log(small + v[euler]) - log_big[euler]) + np.log(
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[euler] += (1.0 - k[euler]) * log_1mz[euler] + np.log(
             hyp2f1(rho[euler] + 1.0 - k[euler], 1.0, rho[euler] + 1.0, z[euler])
         )
         out[~euler] += np.log(hyp2f1(k[~euler], rho[~euler], rho[~euler] + 1.0, z[~euler]))
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out[bad] = _log_j_quad(k[bad], rho[bad], z[bad], log_1mz[bad], log_big[bad])
     return out
+
+
+def _log_j_quad(
+    k: np.ndarray, rho: np.ndarray, z: np.ndarray, log_1mz: np.ndarray, log_big: np.ndarray
+) -> np.ndarray:
+    """log J by quadrature where SciPy's ₂F₁ fails (large ρ with z near 1 returns NaN).
+
+    u = e^(−y/ρ)/(M+v) turns J into (M+v)^−ρ/ρ · (1−z)^−k ∫_0^∞ e^−y h(y) dy with
+    h(y) = ((1−z)/(1 − z e^(−y/ρ)))^k ∈ (0, 1], which falls off past y ≈ ρ(1−z)/z.
+    """
+    out = np.empty(k.size)
+    for i, (ki, ri, zi, li) in enumerate(zip(k, rho, z, log_1mz, strict=True)):
+
+        def h(y: float, ki: float = ki, ri: float = ri, zi: float = zi, li: float = li) -> float:
+            return float(np.exp(-y + ki * (li - np.log1p(-zi * np.exp(-y / ri)))))
+
+        knee = ri * -np.expm1(li) / max(zi, 1e-300)
+        split = min(50.0 * knee, 50.0)  # a narrow knee gets a piece of its own, not to be missed
+        head, _ = integrate.quad(h, 0.0, split, epsabs=0.0, epsrel=1e-10, limit=200)
+        tail, _ = integrate.quad(h, split, np.inf, epsabs=0.0, epsrel=1e-10, limit=200)
+        out[i] = np.log(head + tail)
+    return -rho * log_big - np.log(rho) - k * log_1mz + out
 
 
 def _rows(
