@@ -121,7 +121,7 @@ def test_recompute_stores_one_run_per_date_and_replaces_it(demo_app: App) -> Non
         rows = s.scalar(select(func.count()).where(CustomerIndicator.run_id == second.run_id))
         assert rows == second.customers
         fits = s.scalars(select(FittedModel).where(FittedModel.run_id == second.run_id)).all()
-        assert {f.model for f in fits} == {"bg_nbd", "gamma_gamma"}
+        assert {f.model for f in fits} == {"bg_nbd", "pareto_nbd", "mbg_nbd", "gamma_gamma"}
 
 
 def test_the_whale_report_reads_each_decile_from_the_ranked_customers(demo_app: App) -> None:

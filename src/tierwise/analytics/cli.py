@@ -14,6 +14,7 @@ from rich.table import Table
 from tierwise.analytics import reports, service
 from tierwise.analytics.export import export_indicators
 from tierwise.analytics.labels import indicator_names, value_label
+from tierwise.analytics.purchase import bic
 from tierwise.analytics.verdict import Verdict
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
@@ -115,7 +116,7 @@ def register(app: typer.Typer) -> None:
                     table.add_row(meaning, fmt(getattr(row, name)))
             console.print(table)
 
-    @analytics.command(help=_("The fitted models of the latest run."))
+    @analytics.command(help=_("The fitted models of the latest run, compared by BIC."))
     def model(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
@@ -124,7 +125,8 @@ def register(app: typer.Typer) -> None:
             except service.NoSnapshot as exc:
                 errors.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc
-            described = [
+            chosen = run.parameters.get("purchase_model", "bg_nbd")
+            described: list[dict[str, Any]] = [
                 {
                     "model": f.model,
                     "params": f.params,
@@ -135,17 +137,48 @@ def register(app: typer.Typer) -> None:
                     "converged": f.converged,
                     "iterations": f.iterations,
                     "message": f.message,
+                    "parameters": len(f.params),
+                    "bic": bic(len(f.params), f.n, f.log_likelihood),
+                    "in_use": f.model in (chosen, "gamma_gamma"),
                 }
                 for f in fits
             ]
         if as_json:
             console.print_json(json.dumps(described))
             return
+        symbols = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "v": "γ"}
+        table = Table(
+            _("model"),
+            _("in use"),
+            _("parameter values"),
+            _("parameters"),
+            _("customers"),
+            _("log-likelihood"),
+            _("BIC"),
+            _("converged"),
+            title=_("Fitted models as of {as_of} (time unit: {unit})").format(
+                as_of=run.as_of, unit=_("week") if run.time_unit == "week" else _("day")
+            ),
+        )
         for fit in described:
-            table = Table(title=str(fit["model"]), show_header=False)
-            for key, value in fit.items():
-                table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
-            console.print(table)
+            values = ", ".join(f"{symbols.get(k, k)} {v:.4g}" for k, v in fit["params"].items())
+            table.add_row(
+                value_label(fit["model"]),
+                _("yes") if fit["in_use"] else "",
+                values,
+                str(fit["parameters"]),
+                str(fit["customers"]),
+                f"{fit['log_likelihood']:,.2f}",
+                f"{fit['bic']:,.2f}",
+                _("yes") if fit["converged"] else _("no"),
+            )
+        console.print(table)
+        console.print(
+            _("BIC = k ln n − 2 LL: among the purchase models, the lowest fits best for its size.")
+        )
+        for fit in described:
+            if not fit["converged"]:
+                console.print(f"• {value_label(fit['model'])}: {fit['message']}")
 
     @analytics.command(help=_("A report of the latest snapshot."))
     def report(ctx: typer.Context, name: ReportName) -> None:

@@ -259,6 +259,28 @@ def discounted_clv(
     r, alpha, a, b = _params(bg_params, "bg_nbd", BG_NBD)
     spend = expected_spend(gg_params, frequency, monetary, population_mean)
     x, tx, age = _rfm(frequency, recency, T)
+    alive = btyd.p_alive(r, alpha, a, b, x, tx, age)
+
+    def if_alive(x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return btyd.purchases_if_alive(r, alpha, a, b, x, T, t)
+
+    purchases = discounted_purchases(
+        if_alive, alive, x, age, horizon_periods, period_length, discount_rate_per_period
+    )
+    return purchases * spend * np.asarray(margin, np.float64)
+
+
+def discounted_purchases(
+    if_alive: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    alive: np.ndarray,
+    x: np.ndarray,
+    age: np.ndarray,
+    horizon_periods: int,
+    period_length: float,
+    discount_rate_per_period: float,
+) -> np.ndarray:
+    """Σ_i (E[Y(i L)] − E[Y((i−1) L)]) / (1 + d)^i of any purchase model, given its P(alive) and
+    its E[purchases in (T, T+t] | alive, x], evaluated once per distinct (x, T)."""
     if isinstance(horizon_periods, bool) or int(horizon_periods) != horizon_periods:
         raise ValueError(f"horizon_periods must be a whole number, got {horizon_periods!r}")
     if not horizon_periods >= 0:
@@ -270,10 +292,10 @@ def discounted_clv(
             "discount_rate_per_period must be a finite number > -1, "
             f"got {discount_rate_per_period!r}"
         )
-    x, tx, age, spend = np.broadcast_arrays(x, tx, age, spend)
+    x, age, alive = np.broadcast_arrays(x, age, alive)
     steps = np.arange(1, int(horizon_periods) + 1)
     if x.size == 0 or steps.size == 0:
-        return np.zeros(x.shape) * np.asarray(margin, np.float64)
+        return np.zeros(x.shape)
     discount = (1.0 + discount_rate_per_period) ** -steps.astype(np.float64)
     times = period_length * steps.astype(np.float64)  # E[Y(0)] = 0 needs no evaluation
     (uage, ux), _, inverse = btyd.compress([age.ravel(), x.ravel()], None)
@@ -281,13 +303,10 @@ def discounted_clv(
     chunk = max(1, 2_000_000 // times.size)  # bound the (customers × times) grid in memory
     for start in range(0, ux.size, chunk):
         part = slice(start, start + chunk)
-        q = btyd.purchases_if_alive(
-            r, alpha, a, b, ux[part, None], uage[part, None], times[None, :]
-        )
+        q = if_alive(ux[part, None], uage[part, None], times[None, :])
         increments = np.maximum(np.diff(q, axis=1, prepend=0.0), 0.0)
         discounted[part] = np.einsum("ij,j->i", increments, discount)  # no threaded BLAS
-    purchases = btyd.p_alive(r, alpha, a, b, x, tx, age) * discounted[inverse].reshape(x.shape)
-    return purchases * spend * np.asarray(margin, np.float64)
+    return alive * discounted[inverse].reshape(x.shape)
 
 
 # ---------------------------------------------------------------------------------------------

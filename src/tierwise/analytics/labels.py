@@ -5,6 +5,11 @@ from __future__ import annotations
 from tierwise.i18n import _, current_language
 
 VALUE_LABELS: dict[str, tuple[str, str]] = {
+    # Buy-till-you-die models (names the literature uses in both languages)
+    "bg_nbd": ("BG/NBD", "BG/NBD 模型"),
+    "pareto_nbd": ("Pareto/NBD", "Pareto/NBD 模型"),
+    "mbg_nbd": ("MBG/NBD", "MBG/NBD 模型"),
+    "gamma_gamma": ("Gamma-Gamma (spend)", "Gamma-Gamma 模型（客单价）"),
     # RFM segments
     "champions": ("Champions", "冠军客户"),
     "loyal": ("Loyal", "忠诚客户"),

@@ -18,6 +18,10 @@ DAYS_PER_UNIT = {"day": 1, "week": 7}
 Periods = Literal["continuous", "calendar"]
 PERIODS: tuple[Periods, ...] = ("continuous", "calendar")
 DAYS_PER_MONTH = 365.25 / 12
+# The model behind P(alive), expected purchases and CLV (`[models] purchase` in the TOML file);
+# every run fits the others beside it for comparison.
+PurchaseModel = Literal["bg_nbd", "pareto_nbd", "mbg_nbd"]
+PURCHASE_MODELS: tuple[PurchaseModel, ...] = ("bg_nbd", "pareto_nbd", "mbg_nbd")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class AnalyticsParams:
     promoter_nps: int = 8
     repeat_high_f_score: int = 3
     churn_p_alive: float = 0.2
+    purchase_model: PurchaseModel = "bg_nbd"
     rfm_rules: tuple[RfmRule, ...] = field(default=DEFAULT_RFM_RULES)
 
     def __post_init__(self) -> None:
@@ -73,6 +78,13 @@ class AnalyticsParams:
             raise ValueError(
                 _("periods: {value!r} is not one of {known}").format(
                     value=self.periods, known=", ".join(PERIODS)
+                )
+            )
+
+        if self.purchase_model not in PURCHASE_MODELS:
+            raise ValueError(
+                _("[models] purchase: {value!r} is not one of {known}").format(
+                    value=self.purchase_model, known=", ".join(PURCHASE_MODELS)
                 )
             )
 
@@ -94,15 +106,23 @@ class AnalyticsParams:
 def load_params(
     path: Path, time_unit: TimeUnit, periods: Periods = "continuous"
 ) -> AnalyticsParams:
-    """Parameters from a TOML file (any field of AnalyticsParams; `[[rfm_rules]]` tables)."""
+    """Parameters from a TOML file (any field of AnalyticsParams; `[[rfm_rules]]` tables;
+    `[models] purchase = "..."` for the purchase model)."""
     try:
         data = parse_toml(path.read_text(encoding="utf-8"), str(path))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: cannot read analytics parameters: {exc}") from exc
-    known = {f.name for f in fields(AnalyticsParams)}
+    models = data.pop("models", {})
+    known = {f.name for f in fields(AnalyticsParams)} - {"purchase_model"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ValueError(f"{path}: unknown parameters {unknown}; known: {sorted(known)}")
+        raise ValueError(
+            f"{path}: unknown parameters {unknown}; known: {sorted(known | {'models'})}"
+        )
+    if not isinstance(models, dict) or set(models) - {"purchase"}:
+        raise ValueError(f"{path}: [models] takes only purchase = one of {list(PURCHASE_MODELS)}")
+    if "purchase" in models:
+        data["purchase_model"] = models["purchase"]
     if "rfm_rules" in data:
         try:
             data["rfm_rules"] = tuple(

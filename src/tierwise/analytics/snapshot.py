@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierwise.analytics import clv, lifecycle, segments
+from tierwise.analytics import clv, lifecycle, purchase, segments
 from tierwise.analytics.engines import EngineName, connect, load, materialise
 from tierwise.analytics.extract import Facts
 from tierwise.analytics.indicators import (
@@ -20,7 +20,7 @@ from tierwise.analytics.indicators import (
     latest_surveys,
     value_indicators,
 )
-from tierwise.analytics.params import DAYS_PER_MONTH, AnalyticsParams
+from tierwise.analytics.params import DAYS_PER_MONTH, PURCHASE_MODELS, AnalyticsParams
 
 Stage = Callable[[str], None]
 COUNTS = ("orders", "product_lines", "products", "departments", "referrals")
@@ -94,7 +94,8 @@ def _column(table: pa.Table, name: str) -> np.ndarray:
 
 
 def _apply_models(table: pa.Table, params: AnalyticsParams) -> tuple[pa.Table, list[clv.Fit]]:
-    """Fit BG/NBD and Gamma-Gamma on buyers; add P(alive), expected purchases, spend and CLV."""
+    """Fit the purchase models and Gamma-Gamma on buyers; add P(alive), expected purchases,
+    spend and CLV from the purchase model the parameters choose."""
     freq, rec, age = (_column(table, f"btyd_{n}") for n in ("frequency", "recency", "t"))
     monetary = _column(table, "btyd_monetary")
     buyer = ~np.isnan(freq)
@@ -106,12 +107,13 @@ def _apply_models(table: pa.Table, params: AnalyticsParams) -> tuple[pa.Table, l
     fits: list[clv.Fit] = []
     if buyer.sum() >= 10:
         f, r, t, m = freq[buyer], rec[buyer], age[buyer], monetary[buyer]
-        bg = clv.fit_bg_nbd(f, r, t)
-        fits.append(bg)
+        fits = [purchase.MODELS[name].fit(f, r, t) for name in PURCHASE_MODELS]
+        used = fits[PURCHASE_MODELS.index(params.purchase_model)]
+        model = purchase.MODELS[params.purchase_model]
         month = DAYS_PER_MONTH / params.unit_days
         horizon = params.horizon_months * month
-        out["p_alive"][buyer] = clv.p_alive(bg.params, f, r, t)
-        out["expected_purchases"][buyer] = clv.expected_purchases(bg.params, horizon, f, r, t)
+        out["p_alive"][buyer] = model.p_alive(used, f, r, t)
+        out["expected_purchases"][buyer] = model.expected_purchases(used, horizon, f, r, t)
         spent = (f > 0) & (m > 0)  # repeat purchases all at ¥0 say nothing of spend
         if spent.sum() >= 10:
             gg = clv.fit_gamma_gamma(f, m, weights=spent.astype(np.float64))
@@ -125,8 +127,8 @@ def _apply_models(table: pa.Table, params: AnalyticsParams) -> tuple[pa.Table, l
             out["expected_spend"][buyer] = clv.expected_spend(
                 gg.params, f, m, population_mean=population
             )
-            out["clv"][buyer] = clv.discounted_clv(
-                bg.params,
+            out["clv"][buyer] = purchase.discounted_clv(
+                used,
                 gg.params,
                 f,
                 r,
