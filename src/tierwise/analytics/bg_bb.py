@@ -21,7 +21,8 @@ from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, gammaln, logsumexp, softmax
 
 from tierwise.analytics import btyd
-from tierwise.analytics.clv import Fit, Params, _column, _fit, _maximise, _params, _weights
+from tierwise.analytics.clv import Fit, Params, _fit, _maximise, _params
+from tierwise.analytics.fit_inputs import _column, _weights
 
 BG_BB = ("alpha", "beta", "gamma", "delta")
 

@@ -20,6 +20,14 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 
 from tierwise.analytics import btyd
+from tierwise.analytics.fit_inputs import (
+    _column,
+    _frequency_monetary,
+    _position_error,
+    _rfm,
+    _weights,
+    scaled_rfm,
+)
 
 BG_NBD = ("r", "alpha", "a", "b")
 GAMMA_GAMMA = ("p", "q", "v")
@@ -59,28 +67,14 @@ def fit_bg_nbd(
     log-likelihood is reported in the caller's units, comparable with the published −9582.4 on
     CDNOW in weeks.
     """
-    x, tx, age = _rfm(frequency, recency, T)
-    x, tx, age = x.ravel(), tx.ravel(), age.ravel()
-    w = _weights(weights, x.size)
-    keep = w > 0
-    x, tx, age, w = x[keep], tx[keep], age[keep], w[keep]
-    if x.size == 0:
-        raise ValueError("no customers to fit the BG/NBD model on (empty input or all weights 0)")
-    scale = float(age.max())
-    if scale == 0:
-        raise ValueError("every customer has T = 0: there is no history to fit the BG/NBD model on")
-    (uage, utx, ux), uw, _ = btyd.compress([age, tx, x], w)
-    data = btyd.BgData.build(ux, utx / scale, uage / scale, uw)
-    total = float(uw.sum())
-    # Repeat purchases per unit of scaled time: the start has r/alpha equal to it.
-    rate = float(np.sum(uw * ux) / np.sum(uw * uage / scale))
-    start = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, 1.0])
-    result = _maximise(btyd.bg_nbd_loglik, data, start, total)
+    d = scaled_rfm(frequency, recency, T, weights, "BG/NBD")
+    data = btyd.BgData.build(d.x, d.tx, d.age, d.w)
+    result = _maximise(btyd.bg_nbd_loglik, data, d.start, d.total)
     r, alpha, a, b = np.exp(result.x)
-    # Undo the time scaling: α' = α/scale, and each purchase time density gains 1/scale.
-    ll = -result.fun * total - float(np.sum(uw * ux)) * np.log(scale)
+    ll = d.loglik(-result.fun * d.total)
+    scale, ux = d.scale, d.x
     params = {"r": r, "alpha": alpha * scale, "a": a, "b": b}
-    fit = _fit("bg_nbd", params, ll, w.sum(), result, BG_NBD)
+    fit = _fit("bg_nbd", params, ll, d.total, result, BG_NBD)
     if not (ux > 0).any():
         # The likelihood only grows as r → 0 and alpha → ∞; a and b do not enter it.
         message = "no repeat purchases: the BG/NBD parameters are not identified; " + fit.message
@@ -313,70 +307,6 @@ def discounted_purchases(
 # Inputs
 
 
-def _column(name: str, values: ArrayLike) -> np.ndarray:
-    """A float64 array of finite values >= 0, or a ValueError naming the first bad one."""
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric: {exc}") from None
-    if not np.isfinite(array).all():
-        raise _position_error(name, array, ~np.isfinite(array), "must be finite")
-    if (array < 0).any():
-        raise _position_error(name, array, array < 0, "must be >= 0")
-    return array
-
-
-def _rfm(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> tuple[np.ndarray, ...]:
-    """Validated, broadcast (frequency, recency, T)."""
-    x = _frequency(frequency)
-    tx = _column("recency", recency)
-    age = _column("T", T)
-    try:
-        x, tx, age = np.broadcast_arrays(x, tx, age)
-    except ValueError:
-        raise ValueError(
-            f"frequency, recency and T must have the same length; got shapes "
-            f"{x.shape}, {tx.shape}, {age.shape}"
-        ) from None
-    if (tx > age).any():
-        raise _position_error("recency", tx, tx > age, "must be <= T (the customer's age)")
-    if ((x == 0) & (tx != 0)).any():
-        raise _position_error("recency", tx, (x == 0) & (tx != 0), "must be 0 where frequency is 0")
-    return x, tx, age
-
-
-def _frequency(frequency: ArrayLike) -> np.ndarray:
-    x = _column("frequency", frequency)
-    if (x != np.round(x)).any():
-        raise _position_error("frequency", x, x != np.round(x), "must be a whole number")
-    return x
-
-
-def _frequency_monetary(frequency: ArrayLike, monetary: ArrayLike) -> tuple[np.ndarray, ...]:
-    """Validated, broadcast (frequency, monetary); monetary is checked where frequency > 0."""
-    x = _frequency(frequency)
-    try:
-        m = np.asarray(monetary, dtype=np.float64)
-        x, m = np.broadcast_arrays(x, m)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"monetary must be numeric and match frequency: {exc}") from None
-    used = x > 0
-    if not np.isfinite(m[used]).all():
-        raise _position_error("monetary", m, used & ~np.isfinite(m), "must be finite")
-    if (m[used] < 0).any():
-        raise _position_error("monetary", m, used & (m < 0), "must be >= 0")
-    return x, m
-
-
-def _weights(weights: ArrayLike | None, n: int) -> np.ndarray:
-    if weights is None:
-        return np.ones(n)
-    w = _column("weights", weights).ravel()
-    if w.size != n:
-        raise ValueError(f"weights must have one value per customer ({n}), got {w.size}")
-    return w
-
-
 def _params(params: Params, model: str, names: Sequence[str]) -> tuple[float, ...]:
     """The model's parameters from a Fit or a mapping, each a finite number > 0."""
     if isinstance(params, Fit):
@@ -392,10 +322,3 @@ def _params(params: Params, model: str, names: Sequence[str]) -> tuple[float, ..
             raise ValueError(f"{model} parameter {name!r} must be finite and > 0, got {value!r}")
         values.append(value)
     return tuple(values)
-
-
-def _position_error(name: str, array: np.ndarray, bad: np.ndarray, expected: str) -> ValueError:
-    """'recency must be <= T; customer at position 17 has 40.0'."""
-    position = int(np.flatnonzero(np.broadcast_to(bad, array.shape).ravel())[0])
-    value = float(array.ravel()[position])
-    return ValueError(f"{name} {expected}; the customer at position {position} has {value!r}")

@@ -29,13 +29,11 @@ from tierwise.analytics import btyd
 from tierwise.analytics.clv import (
     Fit,
     Params,
-    _column,
     _fit,
     _maximise,
     _params,
-    _rfm,
-    _weights,
 )
+from tierwise.analytics.fit_inputs import _column, _rfm, scaled_rfm
 
 PARETO_NBD = ("r", "alpha", "s", "beta")
 _STEP = 1e-5  # central-difference step in the log-parameters
@@ -154,25 +152,12 @@ def fit(
     frequency: ArrayLike, recency: ArrayLike, T: ArrayLike, weights: ArrayLike | None = None
 ) -> Fit:
     """Maximum-likelihood Pareto/NBD parameters r, alpha, s, beta (time rescaled to max T = 1)."""
-    x, tx, age = (v.ravel() for v in _rfm(frequency, recency, T))
-    w = _weights(weights, x.size)
-    keep = w > 0
-    x, tx, age, w = x[keep], tx[keep], age[keep], w[keep]
-    if x.size == 0:
-        raise ValueError(
-            "no customers to fit the Pareto/NBD model on (empty input or all weights 0)"
-        )
-    scale = float(age.max())
-    if scale == 0:
-        raise ValueError("every customer has T = 0: there is no history to fit the Pareto/NBD on")
-    (uage, utx, ux), uw, _ = btyd.compress([age, tx, x], w)
-    data = ParetoData.build(ux, utx / scale, uage / scale, uw)
-    total = float(uw.sum())
-    rate = float(np.sum(uw * ux) / np.sum(uw * uage / scale))
-    start = np.log([1.0, 1.0 / max(rate, 1e-6), 1.0, 1.0])
-    result = _maximise(loglik, data, start, total)
+    d = scaled_rfm(frequency, recency, T, weights, "Pareto/NBD")
+    data = ParetoData.build(d.x, d.tx, d.age, d.w)
+    result = _maximise(loglik, data, d.start, d.total)
     r, alpha, s, beta = np.exp(result.x)
-    ll = -result.fun * total - float(np.sum(uw * ux)) * np.log(scale)
+    scale, total = d.scale, d.total
+    ll = d.loglik(-result.fun * total)
     params = {"r": r, "alpha": alpha * scale, "s": s, "beta": beta * scale}
     return _fit("pareto_nbd", params, ll, total, result, PARETO_NBD)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from tierwise.analytics import clv, mbg_nbd, pareto_nbd
+from tierwise.analytics import clv, fit_inputs, mbg_nbd, pareto_nbd
 from tierwise.analytics.params import PurchaseModel
 
 Rows = Callable[[clv.Params, ArrayLike, ArrayLike, ArrayLike], np.ndarray]
@@ -72,7 +72,7 @@ def discounted_clv(
             population_mean,
         )
     spend = clv.expected_spend(gg_params, frequency, monetary, population_mean)
-    x, tx, age = clv._rfm(frequency, recency, T)
+    x, tx, age = fit_inputs._rfm(frequency, recency, T)
     purchases = clv.discounted_purchases(
         lambda ux, uage, t: if_alive(fit, ux, uage, t),
         MODELS[fit.model].p_alive(fit, x, tx, age),  # type: ignore[index]
