@@ -14,6 +14,8 @@ from tierwise.analytics.extract import SCHEMAS, Facts
 from tierwise.analytics.params import AnalyticsParams
 from tierwise.analytics.snapshot import compute
 
+from ..support.facts import active_enterprises
+
 AS_OF = dt.date(2026, 11, 1)
 CATEGORIES = ("A", "B", "C")
 
@@ -68,22 +70,7 @@ def facts(draw: st.DrawFn) -> Facts:
     lines = pa.Table.from_pylist(
         [dict(zip(SCHEMAS["lines"].names, r, strict=True)) for r in rows], schema=SCHEMAS["lines"]
     )
-    customers = pa.table(
-        {
-            "customer_id": pa.array(range(1, n + 1), pa.int64()),
-            "kind": ["enterprise"] * n,
-            "status": ["active"] * n,
-            "credit_rating": ["A"] * n,
-            "management_class": ["regular"] * n,
-            "acquired_on": pa.array([None] * n, pa.date32()),
-            "enterprise_nature": pa.array([None] * n, pa.string()),
-            **{
-                factor: pa.array([None] * n, pa.float64())
-                for factor in ("asset_scale", "annual_revenue", "growth_rate", "potential_demand")
-            },
-        },
-        schema=SCHEMAS["customers"],
-    )
+    customers = active_enterprises(n)
     return Facts(
         AS_OF, lines, customers, _empty("referrals"), _empty("first_contacts"), _empty("surveys")
     )

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pyarrow as pa
 import pytest
 
-from tierwise.analytics.extract import SCHEMAS, Facts
+from tierwise.analytics.extract import Facts
 from tierwise.analytics.params import AnalyticsParams
 from tierwise.analytics.snapshot import compute
 from tierwise.analytics.verdict import judge
 from tierwise.i18n import set_language
+
+from ..support.facts import facts_of
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -44,27 +45,7 @@ def _facts() -> Facts:
         # Customer 3: one purchase of 300, never back.
         _line(3, 7, "2026-05-01", 300.0),
     ]
-    n = 4  # customer 4 never bought
-    customers = pa.table(
-        {
-            "customer_id": pa.array(range(1, n + 1), pa.int64()),
-            "kind": ["enterprise"] * n,
-            "status": ["active"] * n,
-            "credit_rating": ["A"] * n,
-            "management_class": ["regular"] * n,
-            "acquired_on": pa.array([None] * n, pa.date32()),
-            "enterprise_nature": pa.array([None] * n, pa.string()),
-            **{
-                factor: pa.array([None] * n, pa.float64())
-                for factor in ("asset_scale", "annual_revenue", "growth_rate", "potential_demand")
-            },
-        },
-        schema=SCHEMAS["customers"],
-    )
-    empty = {
-        name: SCHEMAS[name].empty_table() for name in ("referrals", "first_contacts", "surveys")
-    }
-    return Facts(AS_OF, pa.Table.from_pylist(lines, schema=SCHEMAS["lines"]), customers, **empty)
+    return facts_of(AS_OF, lines, customers=4)  # customer 4 never bought
 
 
 def test_the_repeat_shares_of_a_hand_built_snapshot() -> None:
@@ -155,20 +136,7 @@ def test_repeat_purchases_all_at_zero_leave_the_spend_model_standing() -> None:
             _line(customer, customer * 10 + 1, "2026-04-05", 80.0 + 3 * customer),
         ]
     lines += [_line(13, 131, "2026-02-01", 150.0), _line(13, 132, "2026-05-01", 0.0)]
-    base = _facts()
-    n = 13
-    customers = pa.Table.from_pylist(
-        [{**base.customers.slice(0, 1).to_pylist()[0], "customer_id": i} for i in range(1, n + 1)],
-        schema=SCHEMAS["customers"],
-    )
-    facts = Facts(
-        AS_OF,
-        pa.Table.from_pylist(lines, schema=SCHEMAS["lines"]),
-        customers,
-        base.referrals,
-        base.first_contacts,
-        base.surveys,
-    )
+    facts = facts_of(AS_OF, lines, customers=13)
     snapshot = compute(facts, AnalyticsParams())
     gamma_gamma = next(f for f in snapshot.fits if f.model == "gamma_gamma")
     assert gamma_gamma.n == 12
