@@ -12,7 +12,7 @@ from tierwise import runtime
 from tierwise.analytics.service import Recomputes
 from tierwise.config import Settings
 from tierwise.db.session import make_engine
-from tierwise.runtime import Reactions, SnapshotStep
+from tierwise.runtime import EventSource, Reactions, SnapshotStep
 
 
 def wire_reactions(settings: Settings) -> Reactions:
@@ -73,6 +73,9 @@ class App(runtime.App):
     recompute_steps: Callable[[], tuple[SnapshotStep, ...]] = field(
         default=lambda: recompute_steps()
     )
+    service_events: Callable[[], tuple[EventSource, ...]] = field(
+        default=lambda: service_events()
+    )
 
     @property
     def recomputes(self) -> Recomputes:
@@ -97,4 +100,15 @@ def recompute_steps() -> tuple[SnapshotStep, ...]:
 
     return tuple(
         capability.attribute(step)() for capability in CAPABILITIES for step in capability.recompute
+    )
+
+
+def service_events() -> tuple[EventSource, ...]:
+    """What each capability above the read side records of serving customers (cost-to-serve)."""
+    from tierwise.capabilities import CAPABILITIES
+
+    return tuple(
+        capability.attribute(source)
+        for capability in CAPABILITIES
+        for source in capability.service_events
     )

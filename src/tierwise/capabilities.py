@@ -24,6 +24,7 @@ class Capability:
     commands: tuple[str, ...] = ()
     navigation: tuple[Section, ...] = ()
     recompute: tuple[str, ...] = ()  # "module:attribute" of each step, built afresh for every run
+    service_events: tuple[str, ...] = ()  # "module:attribute" of what serving customers took
 
     def module(self, name: str) -> ModuleType:
         """One of its modules by its name in the folder ("" for a capability that is one module)."""
@@ -73,6 +74,7 @@ CAPABILITIES = (
         commands=("recompute_cli", "cli", "rewards_cli"),
         navigation=(Section("/policy", N_("Tier policy"), Permission.TIERS_READ, place=60),),
         recompute=("service:TierStep",),
+        service_events=("rewards:service_events",),
     ),
     Capability("sales", api=("api",), pages=("pages",), commands=("cli",)),
     Capability(
@@ -85,8 +87,9 @@ CAPABILITIES = (
     Capability(
         "desk",
         api=("api",),
-        pages=("pages",),
+        pages=("pages", "staffing_pages"),
         commands=("cli", "tickets_cli"),
+        service_events=("costs:service_events",),
         navigation=(Section("/service", N_("Service desk"), Permission.QUEUE_WORK, place=50),),
     ),
     Capability(

@@ -57,10 +57,14 @@ def _bar(x: list[Any], series: dict[str, list[Any]], **layout: Any) -> dict[str,
     }
 
 
-def _report_chart(session: Any, run: AnalyticsRun, name: str, value: int) -> dict[str, Any]:
-    """A report of the analytics as a bar chart of one column, with the whole table as numbers."""
+def _report_chart(
+    session: Any, run: AnalyticsRun, name: str, value: int, drawn: slice = slice(None)
+) -> dict[str, Any]:
+    """A report of the analytics as a bar chart of one column (of the `drawn` rows: a total row
+    would dwarf the bars), with the whole table as numbers."""
     rep = build(session, run, name)
-    labels = [value_label(r[0]) for r in rep.rows]
+    bars = rep.rows[drawn]
+    labels = [value_label(r[0]) for r in bars]
     rows = [
         [
             value_label(v)
@@ -74,7 +78,7 @@ def _report_chart(session: Any, run: AnalyticsRun, name: str, value: int) -> dic
         ]
         for r in rep.rows
     ]
-    figure = _bar(labels, {rep.columns[value]: [float(r[value] or 0) for r in rep.rows]})
+    figure = _bar(labels, {rep.columns[value]: [float(r[value] or 0) for r in bars]})
     columns = [value_label(c) for c in rep.columns]
     return {"id": name, "title": rep.title, "figure": figure, "columns": columns, "rows": rows}
 
@@ -83,12 +87,20 @@ def whale(session: Any, run: AnalyticsRun) -> dict[str, Any]:
     """Cumulative profit against customers ranked by profit: the whale curve."""
     rep = build(session, run, "pareto")
     x = ["0%"] + [r[0] for r in rep.rows]
-    y = [0.0] + [float(r[2]) for r in rep.rows]
-    figure = {
-        "data": [{"type": "scatter", "mode": "lines+markers", "x": x, "y": y}],
-        "layout": {"yaxis": {"tickformat": ".0%"}},
-    }
-    rows = [[r[0], number(r[1]), percent(r[2])] for r in rep.rows]
+    curves = [(_("gross profit"), 2), (_("net profit after cost to serve"), 3)]
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": name,
+            "x": x,
+            "y": [0.0] + [None if r[at] is None else float(r[at]) for r in rep.rows],
+        }
+        for name, at in curves
+        if any(r[at] is not None for r in rep.rows)
+    ]
+    figure = {"data": data, "layout": {"yaxis": {"tickformat": ".0%"}}}
+    rows = [[r[0], number(r[1]), percent(r[2]), percent(r[3])] for r in rep.rows]
     return {
         "id": "whale",
         "title": rep.title,
@@ -320,6 +332,7 @@ def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincip
     if charts is None:
         charts = [
             whale(session, run),
+            _report_chart(session, run, "pnl", 12, slice(0, -1)),
             rfm_heat(conn, run),
             _report_chart(session, run, "abc", 1),
             migration(conn, session, run),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tierwise.config import Settings
@@ -59,6 +59,11 @@ class SnapshotStep(Protocol):
         """What it did, for the closing message and the job's row; None when it did nothing."""
 
 
+# An upper capability's service events as of a date, for cost-to-serve: a SELECT of rows
+# (customer_id, kind, quantity, value), read in the recompute's own read transaction.
+EventSource = Callable[[dt.date], Select[Any]]
+
+
 # ── The application ───────────────────────────────────────────────────────────────────────────
 
 
@@ -75,6 +80,7 @@ class App:
     # What the composition root wires: the reactions of the house and the recompute's steps.
     wiring: Callable[[Settings], Reactions] = field(default=lambda settings: Reactions())
     recompute_steps: Callable[[], tuple[SnapshotStep, ...]] = field(default=tuple)
+    service_events: Callable[[], tuple[EventSource, ...]] = field(default=tuple)
     _reactions: Reactions | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -135,13 +135,26 @@ def test_the_whale_report_reads_each_decile_from_the_ranked_customers(demo_app: 
             .where(ci.run_id == run.id, ci.profit_rank.is_not(None))
             .order_by(ci.profit_rank)
         ).all()
+        net = sorted(
+            (
+                float(v or 0)
+                for v in uow.session.scalars(
+                    select(ci.net_profit).where(ci.run_id == run.id, ci.orders > 0)
+                )
+            ),
+            reverse=True,
+        )
         report = pareto_report(uow.session, run)
-    assert len(ranked) == run.headline["buyers"]
+    assert len(ranked) == run.headline["buyers"] == len(net)
     assert [r[0] for r in report.rows] == [f"{d}%" for d in range(10, 101, 10)]
-    for decile, (_label, upto, share) in enumerate(report.rows, start=1):
+    net_cumulative = np.cumsum(net)
+    for decile, (_label, upto, share, net_share) in enumerate(report.rows, start=1):
         assert upto == max(1, round(len(ranked) * decile / 10))
         assert share == pytest.approx(ranked[upto - 1][1])
+        # the same ranks on net profit after the cost to serve, ranked on their own
+        assert net_share == pytest.approx(net_cumulative[upto - 1] / net_cumulative[-1], abs=1e-6)
     assert report.rows[-1][2] == pytest.approx(1.0)  # every buyer: all of the profit
+    assert report.rows[-1][3] == pytest.approx(1.0)
 
 
 def test_a_failed_run_leaves_the_previous_snapshot(

@@ -1,16 +1,22 @@
-"""Erlang C against values worked by hand and published, and the simulation against Erlang C."""
+"""Erlang C and Erlang A against values worked by hand and published, and the simulation against
+both."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pytest
 
+from tierwise.desk.report import Line, tier_patience
 from tierwise.desk.staffing import (
     Stream,
     agents_needed,
+    agents_needed_abandoning,
+    erlang_a,
     erlang_b,
     erlang_c,
+    patience,
     service_level,
     simulate,
 )
@@ -52,3 +58,74 @@ def test_the_green_channel_is_served_first_in_the_simulation() -> None:
     result = simulate([vip, normal], agents=8, hours=2000, seed=3)
     assert result["A"].mean_wait < result["C"].mean_wait / 3
     assert result["A"].level > result["C"].level
+
+
+def test_erlang_a_matches_the_reference_values() -> None:
+    # pyworkforce's Erlang A case: 100 calls per 30 minutes, 3 minutes each, 14 agents, an answer
+    # within 20 s, callers waiting 5 minutes on average.
+    result = erlang_a(14, 200, 180, 300, 20)
+    assert result.abandons == pytest.approx(0.01398, abs=5e-6)
+    assert result.service_level == pytest.approx(0.9168, abs=5e-5)
+    # The same calls with nobody hanging up wait more often (Erlang C) and fewer are answered in
+    # time: abandonment shortens the queue for those who stay.
+    assert result.waits < erlang_c(14, 10.0)
+    assert result.service_level > service_level(14, 200, 180, 20)
+
+
+def test_erlang_a_tends_to_erlang_c_as_callers_grow_patient() -> None:
+    patient = erlang_a(12, 200, 180, 1e9, 20)
+    assert patient.abandons == pytest.approx(0.0, abs=1e-6)
+    assert patient.waits == pytest.approx(erlang_c(12, 10.0), rel=1e-6)
+    assert patient.service_level == pytest.approx(service_level(12, 200, 180, 20), rel=1e-6)
+
+
+def test_erlang_a_staffing_is_the_fewest_agents_meeting_the_target() -> None:
+    needed = agents_needed_abandoning(200, 180, 300, 20, 0.9)
+    assert erlang_a(needed, 200, 180, 300, 20).service_level >= 0.9
+    assert erlang_a(needed - 1, 200, 180, 300, 20).service_level < 0.9
+    assert agents_needed_abandoning(0, 180, 300, 20, 0.9) == 0
+
+
+def test_the_simulated_queue_with_hang_ups_agrees_with_erlang_a() -> None:
+    stream = Stream("B", 200, 180, 20, lane=1, priority=0, patience_seconds=300)
+    seen = simulate([stream], agents=12, hours=600, seed=11)["B"]
+    model = erlang_a(12, 200, 180, 300, 20)
+    assert seen.abandoned / seen.offered == pytest.approx(model.abandons, abs=0.006)
+    assert seen.level == pytest.approx(model.service_level, abs=0.01)
+
+
+def test_patience_is_the_waiting_time_over_the_callers_who_hung_up() -> None:
+    # Two hung up after 30 s and 90 s; three were answered after 10, 20 and 50 s: 200 s waited.
+    assert patience(2, 30 + 90 + 10 + 20 + 50) == pytest.approx(100.0)
+    assert patience(0, 500.0) is None
+
+
+def test_each_tier_s_patience_comes_from_every_interval_of_the_period() -> None:
+    start = dt.datetime(2026, 10, 30, tzinfo=dt.UTC)
+    lines = [
+        Line("A", start, 0.9, 20, offered=3, answered=3, wait_total=30.0),
+        Line(
+            "B",
+            start,
+            0.8,
+            30,
+            offered=4,
+            answered=3,
+            abandoned=1,
+            wait_total=60.0,
+            waited_to_abandon=40.0,
+        ),
+        Line(
+            "B",
+            start + dt.timedelta(hours=1),
+            0.8,
+            30,
+            offered=2,
+            answered=1,
+            abandoned=1,
+            wait_total=20.0,
+            waited_to_abandon=80.0,
+        ),
+    ]
+    # B: two hung up; 60 + 40 + 20 + 80 = 200 s waited. A: nobody hung up, patience unknown.
+    assert tier_patience(lines) == {"A": None, "B": pytest.approx(100.0)}

@@ -40,6 +40,7 @@ class ReportName(StrEnum):
     relationship = "relationship"
     profitability = "profitability"
     satisfaction = "satisfaction"
+    pnl = "pnl"
 
 
 class SnapshotFormat(StrEnum):
@@ -83,6 +84,17 @@ def print_headline(headline: dict[str, Any], verdict: Verdict | None = None) -> 
             ),
         )
     table.add_row(_("customer equity (sum of CLV)"), f"{headline['customer_equity']:,.0f}")
+    if "cost_to_serve" in headline:  # runs before cost-to-serve lack it
+        table.add_row(
+            _("net profit after the cost to serve"),
+            _(
+                "{net:,.0f} (cost to serve {cost:,.0f}; {n} customers cost more than they earn)"
+            ).format(
+                net=headline["total_net_profit"],
+                cost=headline["cost_to_serve"],
+                n=headline["net_loss_makers"],
+            ),
+        )
     console.print(table)
     if verdict is not None:
         console.print(f"[bold]{verdict.summary}[/bold]")

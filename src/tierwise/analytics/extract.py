@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Engine, Float, Select, cast, func, select
+from sqlalchemy import Engine, Float, Select, and_, case, cast, func, not_, select
 from sqlalchemy.engine import Dialect
 
 from tierwise.customers.models import Customer, Interaction, Referral
 from tierwise.customers.surveys import SatisfactionFactor, Survey
+from tierwise.organisation.choices import InteractionChannel
+from tierwise.runtime import EventSource
 from tierwise.sales.models import Order, OrderLine, Product
 
 BATCH_ROWS = 100_000  # rows converted to Arrow at a time when reading SQLite
@@ -27,11 +30,15 @@ class Facts:
     referrals: pa.Table
     first_contacts: pa.Table
     surveys: pa.Table
+    # What serving the customers took (cost-to-serve); none known unless given.
+    contacts: pa.Table = field(default_factory=lambda: SCHEMAS["contacts"].empty_table())
+    credit: pa.Table = field(default_factory=lambda: SCHEMAS["credit"].empty_table())
+    events: pa.Table = field(default_factory=lambda: SCHEMAS["events"].empty_table())
 
 
 SURVEY_FACTORS = [factor.value for factor in SatisfactionFactor]
 
-SCHEMAS = {
+SCHEMAS: dict[str, pa.Schema] = {
     "lines": pa.schema(
         [
             ("customer_id", pa.int64()),
@@ -73,6 +80,31 @@ SCHEMAS = {
                 for f in SURVEY_FACTORS
                 for side in ("expected", "perceived")
             ),
+        ]
+    ),
+    "contacts": pa.schema(
+        [
+            ("customer_id", pa.int64()),
+            ("channel", pa.string()),
+            ("contacts", pa.int64()),
+            ("logged_minutes", pa.float64()),
+            ("unlogged", pa.int64()),
+        ]
+    ),
+    "credit": pa.schema(
+        [
+            ("customer_id", pa.int64()),
+            ("order_id", pa.int64()),
+            ("order_date", pa.date32()),
+            ("due_on", pa.date32()),
+        ]
+    ),
+    "events": pa.schema(
+        [
+            ("customer_id", pa.int64()),
+            ("kind", pa.string()),
+            ("quantity", pa.float64()),
+            ("value", pa.float64()),
         ]
     ),
 }
@@ -125,6 +157,22 @@ def queries(as_of: dt.date) -> dict[str, Select[Any]]:
             s.c.csat,
             *(s.c[f"{f}_{side}"] for f in SURVEY_FACTORS for side in ("expected", "perceived")),
         ).where(s.c.answered_on <= as_of),
+        # A note the system writes by itself (a ticket moving) is costed with its ticket.
+        "contacts": select(
+            i.c.customer_id,
+            i.c.channel,
+            func.count(),
+            cast(func.sum(i.c.minutes), Float),
+            func.sum(case((i.c.minutes.is_(None), 1), else_=0)),
+        )
+        .where(
+            i.c.occurred_at < dt.datetime.combine(next_day, dt.time(), dt.UTC),
+            not_(and_(i.c.channel == InteractionChannel.OTHER, i.c.staff_id.is_(None))),
+        )
+        .group_by(i.c.customer_id, i.c.channel),
+        "credit": select(o.c.customer_id, o.c.id, o.c.order_date, o.c.due_on).where(
+            o.c.due_on.is_not(None), o.c.order_date <= as_of
+        ),
     }
 
 
@@ -159,10 +207,16 @@ def _streamed(cursor: Any, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_batches(batches, schema=schema)
 
 
-def extract(engine: Engine, as_of: dt.date) -> Facts:
-    """Read every fact table in one consistent read transaction."""
+def extract(engine: Engine, as_of: dt.date, events: Sequence[EventSource] = ()) -> Facts:
+    """Read every fact table, and the service events of upper capabilities, in one consistent
+    read transaction."""
     wanted = {name: (query, SCHEMAS[name]) for name, query in queries(as_of).items()}
-    return Facts(as_of=as_of, **fetch(engine, wanted))
+    for number, source in enumerate(events):
+        wanted[f"events_{number}"] = (source(as_of), SCHEMAS["events"])
+    tables = fetch(engine, wanted)
+    parts = [tables.pop(f"events_{number}") for number in range(len(events))]
+    merged = pa.concat_tables(parts) if parts else SCHEMAS["events"].empty_table()
+    return Facts(as_of=as_of, events=merged, **tables)
 
 
 def fetch(engine: Engine, wanted: dict[str, tuple[Select[Any], pa.Schema]]) -> dict[str, pa.Table]:

@@ -12,7 +12,15 @@ from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerFileRead, CustomersFiltered
 from tierwise.db.session import UnitOfWork
 
-TREND = ("sales_12m", "gross_profit", "clv", "p_alive", "rfm_segment")
+TREND = (
+    "sales_12m",
+    "gross_profit",
+    "net_profit",
+    "cost_to_serve",
+    "clv",
+    "p_alive",
+    "rfm_segment",
+)
 SNAPSHOTS_SHOWN = 6
 
 

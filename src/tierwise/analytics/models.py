@@ -101,6 +101,16 @@ class CustomerIndicator(Base):
     profit_rank: Mapped[int | None]
     profit_cum_share: Mapped[float | None] = mapped_column(Float)
     profit_label: Mapped[str | None] = mapped_column(String(20))
+    # Cost-to-serve and net profit, over the same history as gross profit
+    cost_contacts: Mapped[Decimal | None] = mapped_column(Total)
+    cost_visits: Mapped[Decimal | None] = mapped_column(Total)
+    cost_tickets: Mapped[Decimal | None] = mapped_column(Total)
+    cost_complaints: Mapped[Decimal | None] = mapped_column(Total)
+    cost_returns: Mapped[Decimal | None] = mapped_column(Total)
+    cost_credit: Mapped[Decimal | None] = mapped_column(Total)
+    cost_rewards: Mapped[Decimal | None] = mapped_column(Total)
+    cost_to_serve: Mapped[Decimal | None] = mapped_column(Total)
+    net_profit: Mapped[Decimal | None] = mapped_column(Total)
     # CLV
     p_alive: Mapped[float | None] = mapped_column(Float)
     expected_purchases: Mapped[float | None] = mapped_column(Float)

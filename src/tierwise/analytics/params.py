@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from tierwise.documents import parse_toml
 from tierwise.i18n import _
+from tierwise.organisation.choices import InteractionChannel
 
 TimeUnit = Literal["day", "week"]
 DAYS_PER_UNIT = {"day": 1, "week": 7}
@@ -48,6 +49,100 @@ DEFAULT_RFM_RULES = (
 )
 
 
+CHANNELS = tuple(channel.value for channel in InteractionChannel)
+# The kinds of cost, each a snapshot column `cost_<kind>`; their sum is `cost_to_serve`.
+COST_KINDS = ("contacts", "visits", "tickets", "complaints", "returns", "credit", "rewards")
+# What upper capabilities report per customer as service events (desk: tickets and complaints;
+# tiering: rewards granted, at their value).
+EVENT_KINDS = ("ticket", "complaint", "reward")
+
+
+@dataclass(frozen=True)
+class CostRates:
+    """Unit costs in yuan (the `[costs]` table of the analytics parameters); defaults are a
+    starting point a finance team replaces with its own figures."""
+
+    per_minute: dict[str, float] = field(
+        default_factory=lambda: {
+            "phone": 1.5,
+            "visit": 3.0,
+            "email": 1.0,
+            "wechat": 1.0,
+            "meeting": 3.0,
+            "other": 1.0,
+        }
+    )
+    # Minutes a contact is costed at when none were logged with it.
+    minutes: dict[str, float] = field(
+        default_factory=lambda: {
+            "phone": 6.0,
+            "visit": 120.0,
+            "email": 5.0,
+            "wechat": 5.0,
+            "meeting": 60.0,
+            "other": 5.0,
+        }
+    )
+    ticket: float = 60.0
+    complaint: float = 200.0
+    return_handled: float = 40.0
+    credit_rate: float = 0.06  # a year's cost of the money customers owe us on credit
+
+    def __post_init__(self) -> None:
+        for name in ("per_minute", "minutes"):
+            table = getattr(self, name)
+            unknown = sorted(set(table) - set(CHANNELS))
+            if unknown:
+                raise ValueError(
+                    _("[costs] {table}: unknown channel {value}; known: {known}").format(
+                        table=name, value=", ".join(unknown), known=", ".join(CHANNELS)
+                    )
+                )
+            for channel, value in table.items():
+                _check_amount(f"{name}.{channel}", value)
+        for name in ("ticket", "complaint", "return_handled", "credit_rate"):
+            _check_amount(name, getattr(self, name))
+
+    def rate(self, channel: str) -> float:
+        """Yuan per minute of a contact on this channel (0 when not priced)."""
+        return float(self.per_minute.get(channel, 0.0))
+
+    def default_minutes(self, channel: str) -> float:
+        """Minutes of a contact on this channel logged without its duration."""
+        return float(self.minutes.get(channel, 0.0))
+
+
+def _check_amount(name: str, value: Any) -> None:
+    """A unit cost is a number of yuan, zero or more."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(
+            _("[costs] {name}: {value!r} is not an amount of zero or more").format(
+                name=name, value=value
+            )
+        )
+
+
+def rates_from(table: Any) -> CostRates:
+    """The `[costs]` table of a parameters file as unit costs, refusing unknown keys."""
+    if not isinstance(table, dict):
+        raise ValueError(_("[costs] must be a table of unit costs"))
+    known = {f.name for f in fields(CostRates)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ValueError(
+            _("[costs]: unknown setting {value}; known: {known}").format(
+                value=", ".join(unknown), known=", ".join(sorted(known))
+            )
+        )
+    values = dict(table)
+    for name in ("per_minute", "minutes"):
+        if name in values:
+            if not isinstance(values[name], dict):
+                raise ValueError(_("[costs] {name} is a table by channel").format(name=name))
+            values[name] = {**getattr(CostRates(), name), **values[name]}
+    return CostRates(**values)
+
+
 @dataclass(frozen=True)
 class AnalyticsParams:
     """Everything a run depends on besides the facts and the as-of date."""
@@ -66,6 +161,7 @@ class AnalyticsParams:
     churn_p_alive: float = 0.2
     purchase_model: PurchaseModel = "bg_nbd"
     rfm_rules: tuple[RfmRule, ...] = field(default=DEFAULT_RFM_RULES)
+    costs: CostRates = field(default_factory=CostRates)
 
     def __post_init__(self) -> None:
         if self.time_unit not in DAYS_PER_UNIT:
@@ -137,6 +233,11 @@ def load_params(
             raise ValueError(
                 f"{path}: each [[rfm_rules]] needs segment, r = [low, high], f = [low, high]"
             ) from exc
+    if "costs" in data:
+        try:
+            data["costs"] = rates_from(data["costs"])
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
     if "abc_cutoffs" in data:
         data["abc_cutoffs"] = tuple(float(c) for c in data["abc_cutoffs"])
     try:

@@ -9,11 +9,12 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from tierwise.analytics.models import AnalyticsRun, CategoryProfit, CustomerIndicator
+from tierwise.analytics.params import COST_KINDS as KINDS
 from tierwise.analytics.verdict import when_tiering_pays
 from tierwise.customers.surveys import SatisfactionFactor, Survey
-from tierwise.i18n import _, current_language
+from tierwise.i18n import N_, _, current_language
 
-REPORTS = ("pareto", "abc", "rfm", "lifecycle", "loyalty", "relationship", "profitability")
+REPORTS = ("pareto", "abc", "rfm", "lifecycle", "loyalty", "relationship", "profitability", "pnl")
 DECILES = 10
 
 
@@ -95,8 +96,9 @@ def pareto_report(session: Session, run: AnalyticsRun) -> Report:
             )
         ).all()
     )
-    rows = [[f"{d * 10}%", upto, shares.get(upto)] for d, upto in ranks.items()]
     h = run.headline
+    net = h.get("net_whale_deciles") or [None] * DECILES  # runs before cost-to-serve lack it
+    rows = [[f"{d * 10}%", upto, shares.get(upto), net[d - 1]] for d, upto in ranks.items()]
     verdict = when_tiering_pays(session, h)
     notes = [
         _("Top {top:.0%} of customers carry {share:.0%} of profit.").format(
@@ -111,16 +113,40 @@ def pareto_report(session: Session, run: AnalyticsRun) -> Report:
             losers=h["loss_makers"],
             cost=h["loss_makers_cost"],
         ),
+        *_net_notes(h),
         verdict.summary,
         *(f"{c.mark} {c}" for c in verdict.conditions),
     ]
     return Report(
         _("Whale curve (cumulative profit, customers ranked by profit)"),
-        [_("customers"), _("count"), _("cumulative profit share")],
+        [
+            _("customers"),
+            _("count"),
+            _("cumulative profit share"),
+            _("cumulative net profit share (after cost to serve)"),
+        ],
         rows,
         notes,
-        percent=frozenset({2}),
+        percent=frozenset({2, 3}),
     )
+
+
+def _net_notes(h: dict[str, Any]) -> list[str]:
+    """The whale curve once serving is paid for: where it peaks and who eats the profit."""
+    if h.get("net_whale_peak_share") is None:
+        return []
+    return [
+        _(
+            "After the cost to serve ({cost:,.0f}), net profit peaks at {peak:.0%} of the total "
+            "after {n} customers; {losers} customers cost more than they earn ({loss:,.0f})."
+        ).format(
+            cost=h["cost_to_serve"],
+            peak=h["net_whale_peak_share"],
+            n=h["net_whale_peak_customers"],
+            losers=h["net_loss_makers"],
+            loss=h["net_loss_makers_cost"],
+        )
+    ]
 
 
 def matrix_report(session: Session, run: AnalyticsRun, column: str, title: str) -> Report:
@@ -228,6 +254,89 @@ def satisfaction_report(session: Session, run: AnalyticsRun) -> Report:
     )
 
 
+# A profit and loss per tier: which tiers pay for the service they get (DOMAIN.md: cost-to-serve).
+
+COST_NAMES = {
+    "contacts": N_("contacts handled"),
+    "visits": N_("visits"),
+    "tickets": N_("service tickets"),
+    "complaints": N_("complaints"),
+    "returns": N_("returns handled"),
+    "credit": N_("credit"),
+    "rewards": N_("rewards"),
+}
+
+
+def pnl_report(session: Session, run: AnalyticsRun) -> Report:
+    """One row per tier (customers without one apart), and the company's total."""
+    ci = CustomerIndicator
+    costs = [func.sum(getattr(ci, f"cost_{kind}")) for kind in KINDS]
+    query = (
+        select(
+            ci.tier,
+            func.count(),
+            func.sum(ci.sales),
+            func.sum(ci.gross_profit),
+            *costs,
+            func.sum(ci.cost_to_serve),
+            func.sum(ci.net_profit),
+        )
+        .where(ci.run_id == run.id)
+        .group_by(ci.tier)
+        .order_by(func.sum(ci.net_profit).desc())
+    )
+    grouped = [
+        [round(float(v or 0)) if i > 1 else v for i, v in enumerate(r)]
+        for r in session.execute(query)
+    ]
+    sums = (sum(r[i] for r in grouped) for i in range(2, len(KINDS) + 6))
+    total = ["", sum(r[1] for r in grouped), *sums]
+    rows = [_row(str(r[0] or _("no tier")), r) for r in grouped]
+    rows.append(_row(_("all customers"), total))
+    return Report(
+        _("Profit and loss per tier: gross profit less the cost to serve by kind"),
+        [
+            _("tier"),
+            _("customers"),
+            _("sales"),
+            _("gross profit"),
+            *(_(COST_NAMES[kind]) for kind in KINDS),
+            _("cost to serve"),
+            _("net profit"),
+            _("net per customer"),
+            _("cost ÷ gross profit"),
+        ],
+        rows,
+        _notes(grouped),
+        percent=frozenset({7 + len(KINDS)}),
+    )
+
+
+def _row(name: str, r: list[Any]) -> list[Any]:
+    """A tier's figures with its net per customer and how much of its margin serving eats."""
+    customers, gross, cost, net = r[1], r[3], r[-2], r[-1]
+    return [
+        name,
+        *r[1:],
+        net / customers if customers else None,
+        cost / gross if gross > 0 else None,
+    ]
+
+
+def _notes(grouped: list[list[Any]]) -> list[str]:
+    """The tiers whose service costs more than their goods earn."""
+    losing = [r for r in grouped if r[-1] < 0 and r[0] is not None]
+    if not losing:
+        return [_("Every tier earns more than serving it costs.")]
+    return [
+        _(
+            "Tier {tier} loses {loss:,.0f} after serving: gross profit {gross:,.0f}, "
+            "cost to serve {cost:,.0f}."
+        ).format(tier=r[0], loss=-r[-1], gross=r[3], cost=r[-2])
+        for r in losing
+    ]
+
+
 def build(session: Session, run: AnalyticsRun, name: str) -> Report:
     """One report by name."""
     if name == "pareto":
@@ -246,4 +355,6 @@ def build(session: Session, run: AnalyticsRun, name: str) -> Report:
         return profitability_report(session, run)
     if name == "satisfaction":
         return satisfaction_report(session, run)
+    if name == "pnl":
+        return pnl_report(session, run)
     raise ValueError(name)

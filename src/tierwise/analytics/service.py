@@ -22,7 +22,7 @@ from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.audit import record_job
 from tierwise.jobs.runner import JobRunner, Progress
-from tierwise.runtime import App, SnapshotStep
+from tierwise.runtime import App, EventSource, SnapshotStep
 
 RECOMPUTE = "recompute"  # the job kind: one recompute at a time, whoever starts it
 
@@ -65,6 +65,7 @@ def recompute(
     stage: Callable[[str], None] | None = None,
     steps: tuple[SnapshotStep, ...] = (),
     requested_by: str | None = None,
+    events: tuple[EventSource, ...] = (),
 ) -> RecomputeResult:
     """Extract from `source` in bulk, compute, and store one snapshot in the unit of work with each
     step; the caller commits, so a failure leaves the previous snapshot in place."""
@@ -86,7 +87,7 @@ def recompute(
 
     if stage:
         stage("extract")
-    facts = extract(source, as_of)
+    facts = extract(source, as_of, events)
     snapshot = compute(facts, params, engine, stage=timed)
     if steps:
         timed("tiers")
@@ -116,11 +117,12 @@ class Recomputes:
     source: Engine
     steps: Callable[[], tuple[SnapshotStep, ...]]
     jobs: JobRunner
+    events: Callable[[], tuple[EventSource, ...]] = tuple
 
     @classmethod
     def of(cls, app: App) -> Recomputes:
         """The recompute of this application, with the steps and runner its root wired."""
-        return cls(app.engine, app.recompute_steps, app.jobs)
+        return cls(app.engine, app.recompute_steps, app.jobs, app.service_events)
 
     def run(
         self,
@@ -147,7 +149,10 @@ class Recomputes:
 
         def work(uow: UnitOfWork, progress: Progress) -> RecomputeResult:
             steps = self.steps()
-            return recompute(uow, self.source, as_of, params, engine, progress, steps, who)
+            events = self.events()
+            return recompute(
+                uow, self.source, as_of, params, engine, progress, steps, who, events
+            )
 
         return work
 

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierwise.analytics import clv, lifecycle, purchase, segments
+from tierwise.analytics import clv, costs, lifecycle, purchase, segments
 from tierwise.analytics.engines import EngineName, connect, load, materialise
 from tierwise.analytics.extract import Facts
 from tierwise.analytics.indicators import (
@@ -54,6 +54,13 @@ def compute(
     referrals = load(backend, "referrals", facts.referrals)
     contacts = load(backend, "first_contacts", facts.first_contacts)
     surveys = load(backend, "surveys", facts.surveys)
+    served = costs.cost_to_serve(
+        lines,
+        load(backend, "contacts", facts.contacts),
+        load(backend, "credit", facts.credit),
+        load(backend, "events", facts.events),
+        params.costs,
+    )
     # Each per-customer table is materialised once: the engines would otherwise recompute a
     # shared expression for every place it is used (four scans of the lines for `value`).
     value = materialise(backend, "value", value_indicators(lines, facts.as_of))
@@ -70,8 +77,12 @@ def compute(
         referrals,
         decision_times(lines, contacts),
         latest_surveys(surveys),
+        served,
     ):
         joined = joined.left_join(part, "customer_id").drop("customer_id_right")
+    cost_columns = [f"cost_{kind}" for kind in costs.KINDS] + ["cost_to_serve"]
+    joined = joined.mutate(**{name: joined[name].fill_null(0.0) for name in cost_columns})
+    joined = joined.mutate(net_profit=costs.net_profit(joined))
     table = backend.to_pyarrow(joined.order_by("customer_id"))
     matrix = backend.to_pyarrow(segments.category_matrix(lines, labels, params))
     step("models")
@@ -210,6 +221,9 @@ def headline(table: pa.Table, params: AnalyticsParams) -> dict[str, Any]:
             "profit_share": float(profit[member].sum() / total_profit) if total_profit else None,
         }
     cumulative = np.cumsum(ranked)
+    net = np.sort(np.nan_to_num(_column(table, "net_profit"))[buyers])[::-1]
+    net_total = float(net.sum())
+    net_cumulative = np.cumsum(net)
     equity = np.nansum(_column(table, "clv"))
     purchased = float(np.nansum(_column(table, "purchase_value")))
     repeat_buyers = np.nan_to_num(_column(table, "btyd_frequency")) > 0
@@ -233,4 +247,21 @@ def headline(table: pa.Table, params: AnalyticsParams) -> dict[str, Any]:
             float(repeat_buyers.sum() / buyers.sum()) if buyers.sum() else None
         ),
         "customer_equity": float(equity),
+        "cost_to_serve": float(np.nansum(_column(table, "cost_to_serve"))),
+        "total_net_profit": net_total,
+        "net_whale_peak_share": (
+            float(net_cumulative.max() / net_total) if len(net) and net_total > 0 else None
+        ),
+        "net_whale_peak_customers": int(net_cumulative.argmax() + 1) if len(net) else 0,
+        "net_loss_makers": int((net < 0).sum()),
+        "net_loss_makers_cost": float(-net[net < 0].sum()),
+        "net_whale_deciles": _deciles(net_cumulative, net_total),
     }
+
+
+def _deciles(cumulative: np.ndarray, total: float) -> list[float | None]:
+    """The cumulative share of the total after each tenth of the ranked customers."""
+    n = len(cumulative)
+    if not n or total <= 0:
+        return [None] * 10
+    return [float(cumulative[max(1, round(n * d / 10)) - 1] / total) for d in range(1, 11)]

@@ -155,6 +155,7 @@ def add_interaction(
         body.direction,
         body.memo,
         body.outcome,
+        minutes=body.minutes,
     )
     uow.commit()
     return logged.interaction

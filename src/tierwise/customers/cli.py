@@ -74,6 +74,9 @@ def register(app: typer.Typer) -> None:
         memo: str = typer.Option(None, help=_("what was said")),
         outcome: InteractionOutcome = typer.Option(None),
         staff: str = typer.Option(None, help=_("staff code of who made the contact")),
+        minutes: float = typer.Option(
+            None, min=0, max=24 * 60, help=_("how long it took (priced in cost-to-serve)")
+        ),
     ) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
@@ -88,6 +91,7 @@ def register(app: typer.Typer) -> None:
                     memo=memo,
                     outcome=outcome,
                     staff_code=staff,
+                    minutes=minutes,
                 )
             except LookupError as exc:
                 errors.print(f"[red]{exc}[/red]")

@@ -29,11 +29,31 @@ def log_contact(
     channel: Annotated[InteractionChannel, Form()],
     direction: Annotated[Direction, Form()],
     memo: Annotated[str, Form(max_length=5000)] = "",
+    minutes: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Log a contact from the 360 page; the customer's tasks follow it."""
-    usecases.log_contact(uow, principal, code, utcnow(), channel, direction, memo or None)
+    usecases.log_contact(
+        uow, principal, code, utcnow(), channel, direction, memo or None, minutes=_minutes(minutes)
+    )
     uow.commit()
     return redirect_with(request, f"/customers/{code}", _("Contact logged."))
+
+
+def _minutes(text: str) -> float | None:
+    """How long a contact took, as typed: empty when not said."""
+    if not text.strip():
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 24 * 60:
+        raise ValueError(
+            _("Minutes it took: {value} is not a number of minutes from 0 to 1440").format(
+                value=text
+            )
+        )
+    return value
 
 
 @router.post("/customers/{code}/edit", response_class=HTMLResponse, response_model=None)

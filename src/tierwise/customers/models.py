@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierwise.customers.choices import (
@@ -140,3 +140,6 @@ class Interaction(IdMixin, Base):
     direction: Mapped[Direction] = mapped_column(choice_column(Direction))
     outcome: Mapped[InteractionOutcome | None] = mapped_column(choice_column(InteractionOutcome))
     memo: Mapped[str | None] = mapped_column(Text)
+    minutes: Mapped[float | None] = mapped_column(
+        Float, doc="how long it took, when logged; cost-to-serve prices it by channel"
+    )

@@ -137,6 +137,9 @@ class InteractionIn(BaseModel):
     direction: Direction
     outcome: InteractionOutcome | None = None
     memo: str | None = Field(default=None, max_length=5000)
+    minutes: float | None = Field(
+        default=None, ge=0, le=24 * 60, description="how long it took; priced in cost-to-serve"
+    )
 
 
 class InteractionOut(BaseModel):
@@ -149,6 +152,7 @@ class InteractionOut(BaseModel):
     direction: Direction
     outcome: InteractionOutcome | None
     memo: str | None
+    minutes: float | None
 
 
 class ConsentIn(BaseModel):

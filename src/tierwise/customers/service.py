@@ -134,6 +134,7 @@ def log_interaction(
     memo: str | None = None,
     outcome: InteractionOutcome | None = None,
     staff_code: str | None = None,
+    minutes: float | None = None,
 ) -> Interaction:
     """Log a contact as a memo; the customer's last-contact date moves forward with it."""
     session = uow.session
@@ -151,6 +152,7 @@ def log_interaction(
         direction=direction,
         memo=memo,
         outcome=outcome,
+        minutes=minutes,
     )
     session.add(interaction)
     if customer.last_contact_at is None or occurred_at > customer.last_contact_at:

@@ -56,6 +56,7 @@ def log_contact(
     memo: str | None = None,
     outcome: InteractionOutcome | None = None,
     staff_code: str | None = None,
+    minutes: float | None = None,
 ) -> LoggedContact:
     """Log a contact with a customer in scope, made by `staff_code` or else by the acting staff
     member; the owner's matching tasks and resolved complaint follow-ups are done at once."""
@@ -64,7 +65,7 @@ def log_contact(
     if staff_code is None and principal.staff_id is not None:
         staff_code = uow.session.scalar(select(Staff.code).where(Staff.id == principal.staff_id))
     interaction = log_interaction(
-        uow, customer.code, occurred_at, channel, direction, memo, outcome, staff_code
+        uow, customer.code, occurred_at, channel, direction, memo, outcome, staff_code, minutes
     )
     record(uow.session, principal, "create", "interaction", customer.code)
     done = uow.happened(ContactLogged(customer.id, interaction.id))

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from tierwise.db.base import as_utc
 from tierwise.desk import queue
 from tierwise.desk.models import ContactStatus, QueueContact
-from tierwise.desk.report import report, staffing, streams
-from tierwise.desk.staffing import simulate
+from tierwise.desk.planning import plan_staffing
+from tierwise.desk.report import report
+from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
 from tierwise.organisation.models import Staff
 from tierwise.organisation.service import active_rules
@@ -223,15 +224,17 @@ def register(app: typer.Typer) -> None:
         console.print(table)
 
     @service.command(
-        "staffing", help=_("Agents needed per tier (Erlang C) and for the pooled queue.")
+        "staffing",
+        help=_("Agents needed per tier (Erlang C; Erlang A with callers hanging up) and pooled."),
     )
     def service_staffing(
         ctx: typer.Context,
         day: str = typer.Option(None, "--date", help=_("YYYY-MM-DD; default: today")),
-        hours: int = typer.Option(1, help=_("interval length in hours")),
+        hours: int = typer.Option(1, min=1, max=24, help=_("interval length in hours")),
     ) -> None:
         tierwise: App = ctx.obj
-        start, end = _day(tierwise, day)
+        start, _end = _day(tierwise, day)
+        zone = ZoneInfo(tierwise.settings.timezone)
         with tierwise.uow() as uow:
             try:
                 rules = active_rules(uow.connection)
@@ -239,29 +242,37 @@ def register(app: typer.Typer) -> None:
                 raise _fail(exc) from exc
             policy = active_policy(uow.connection)
             order = [t.code for t in policy.policy.tiers] if policy else []
-            lines = report(uow.connection, rules, start, end, hours)
-        by_interval = staffing(lines, rules, hours, order)
-        zone = ZoneInfo(tierwise.settings.timezone)
-        for interval, needs in sorted(by_interval.items()):
-            mine = [line for line in lines if line.interval == interval]
-            pooled = _pooled(streams(mine, rules, hours, order), mine)
-            console.print(
-                _(
-                    "{start:%H:%M}: per tier {needs}; all tiers in one queue: {pooled} agents."
-                ).format(start=interval.astimezone(zone), needs=needs, pooled=pooled)
+            plan = plan_staffing(
+                uow.connection, rules, order, start.astimezone(zone).date(), start, hours
             )
-
-
-def _pooled(streams_: list, lines: list) -> int:
-    """The fewest pooled agents whose simulated priority queue meets every tier's target."""
-    targets = {line.tier: line.target for line in lines}
-    agents = 1
-    while agents < 500:
-        result = simulate(streams_, agents, hours=200)
-        if all(result[t].level >= targets[t] for t in targets if result[t].offered):
-            return agents
-        agents += 1
-    return agents
+        table = Table(
+            _("interval from"),
+            _("tier"),
+            _("calls"),
+            _("mean patience"),
+            _("agents (Erlang C)"),
+            _("agents (Erlang A)"),
+            _("all tiers in one queue"),
+            title=_(
+                "Agents needed per interval ({n} customer service representatives on duty)"
+            ).format(n=plan.on_duty),
+        )
+        for interval in plan.intervals:
+            for number, need in enumerate(interval.needs):
+                table.add_row(
+                    f"{interval.start.astimezone(zone):%H:%M}" if number == 0 else "",
+                    need.tier,
+                    str(need.calls),
+                    "—" if need.patience_seconds is None else mm_ss(need.patience_seconds),
+                    str(need.erlang_c),
+                    "—" if need.erlang_a is None else str(need.erlang_a),
+                    str(interval.pooled) if number == 0 else "",
+                )
+        console.print(table)
+        if plan.patience_unknown:
+            console.print(
+                _("— : nobody in this tier hung up in the period, so its patience is unknown.")
+            )
 
 
 def _day(app: App, day: str | None) -> tuple[dt.datetime, dt.datetime]:

@@ -4,7 +4,8 @@ Per tier and interval (by arrival): offered contacts; answered; answered within 
 threshold; service level = answered within threshold ÷ offered (abandoned contacts count against
 it); the target; average speed of answer over answered contacts; abandonment = abandoned ÷
 offered; callbacks made by their due time ÷ callbacks due. Staffing sizes each tier with Erlang C
-from its observed arrival rate and handle time.
+from its observed arrival rate and handle time, and with Erlang A where the tier's callers have
+hung up, from the patience their waits show.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, select
 from tierwise.db.base import as_utc
 from tierwise.desk.models import ContactStatus, QueueContact
 from tierwise.desk.queue import UNKNOWN
-from tierwise.desk.staffing import Stream, agents_needed
+from tierwise.desk.staffing import Stream, agents_needed, agents_needed_abandoning, patience
 from tierwise.organisation.rules import OrgRules
 
 
@@ -35,6 +36,7 @@ class Line:
     within: int = 0
     abandoned: int = 0
     wait_total: float = 0.0
+    waited_to_abandon: float = 0.0
     callbacks_due: int = 0
     callbacks_on_time: int = 0
     waits: list[float] = field(default_factory=list)
@@ -65,6 +67,7 @@ def report(
             q.c.tier,
             q.c.arrived_at,
             q.c.taken_at,
+            q.c.abandoned_at,
             q.c.status,
             q.c.answer_seconds,
             q.c.callback_due,
@@ -90,6 +93,8 @@ def report(
             line.within += wait <= row.answer_seconds
         elif row.status == ContactStatus.ABANDONED:
             line.abandoned += 1
+            if row.abandoned_at is not None:
+                line.waited_to_abandon += (as_utc(row.abandoned_at) - arrived).total_seconds()
         if row.callback_due is not None:
             line.callbacks_due += 1
             done = row.callback_done_at
@@ -97,23 +102,71 @@ def report(
     return sorted(lines.values(), key=lambda line: (line.interval, line.tier))
 
 
-def staffing(
-    lines: list[Line], rules: OrgRules, hours: int, tier_order: list[str]
-) -> dict[dt.datetime, dict[str, int]]:
-    """Per interval, the agents each tier needs on its own (Erlang C) to meet its target."""
-    out: dict[dt.datetime, dict[str, int]] = defaultdict(dict)
+@dataclass(frozen=True)
+class Need:
+    """The agents one tier needs in one interval, without and with its callers hanging up."""
+
+    tier: str
+    calls: int
+    patience_seconds: float | None  # None: nobody hung up, Erlang A has nothing to go on
+    erlang_c: int
+    erlang_a: int | None
+
+
+def tier_patience(lines: list[Line]) -> dict[str, float | None]:
+    """Each tier's mean patience over the whole period: callers who hung up over the seconds
+    every caller waited (answered or not)."""
+    hung_up: dict[str, int] = defaultdict(int)
+    waited: dict[str, float] = defaultdict(float)
+    for line in lines:
+        hung_up[line.tier] += line.abandoned
+        waited[line.tier] += line.wait_total + line.waited_to_abandon
+    return {tier: patience(hung_up[tier], waited[tier]) for tier in hung_up}
+
+
+def staffing(lines: list[Line], rules: OrgRules, hours: int) -> dict[dt.datetime, list[Need]]:
+    """Per interval, the agents each tier needs on its own to meet its target: Erlang C, and
+    Erlang A with the tier's patience estimated from the period's abandonments."""
+    patience_of = tier_patience(lines)
+    out: dict[dt.datetime, list[Need]] = defaultdict(list)
     for line in lines:
         tier_rules = rules.for_tier(line.tier)
         level = tier_rules.service if tier_rules else UNKNOWN
-        out[line.interval][line.tier] = agents_needed(
-            line.offered / hours, level.handle_seconds, level.answer_seconds, level.answer_target
+        rate = line.offered / hours
+        mean_patience = patience_of.get(line.tier)
+        out[line.interval].append(
+            Need(
+                line.tier,
+                line.offered,
+                mean_patience,
+                agents_needed(
+                    rate, level.handle_seconds, level.answer_seconds, level.answer_target
+                ),
+                None
+                if mean_patience is None
+                else agents_needed_abandoning(
+                    rate,
+                    level.handle_seconds,
+                    mean_patience,
+                    level.answer_seconds,
+                    level.answer_target,
+                ),
+            )
         )
     return dict(out)
 
 
-def streams(lines: list[Line], rules: OrgRules, hours: int, tier_order: list[str]) -> list[Stream]:
-    """The observed calls of one interval as simulation streams, in queue order."""
+def streams(
+    lines: list[Line],
+    rules: OrgRules,
+    hours: int,
+    tier_order: list[str],
+    patience_of: dict[str, float | None] | None = None,
+) -> list[Stream]:
+    """The observed calls of one interval as simulation streams, in queue order, callers of a
+    tier hanging up after its patience where it is known."""
     out = []
+    patience_of = patience_of or {}
     for line in lines:
         tier_rules = rules.for_tier(line.tier)
         level = tier_rules.service if tier_rules else UNKNOWN
@@ -127,6 +180,7 @@ def streams(lines: list[Line], rules: OrgRules, hours: int, tier_order: list[str
                 level.answer_seconds,
                 lane,
                 rank,
+                patience_of.get(line.tier),
             )
         )
     return out

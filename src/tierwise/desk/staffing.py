@@ -1,4 +1,5 @@
-"""How many agents each tier's service level needs: Erlang C, checked by simulating the queue.
+"""How many agents each tier's service level needs: Erlang C and Erlang A, checked by simulating
+the queue.
 
 Erlang C (M/M/N): with offered load A = λ·AHT Erlangs and N agents, the probability a caller
 waits is C(N, A) = N·B / (N − A·(1 − B)) with B the Erlang B blocking probability (computed by
@@ -6,6 +7,14 @@ its stable recursion), and the service level — the share answered within T sec
 1 − C·exp(−(N − A)·T / AHT). Each tier is sized as its own queue; the priority queue the agents
 really serve (green channel first, the blacklist last) is simulated event by event to check that
 the pooled agents meet every tier's target.
+
+Erlang A (M/M/N+M, Palm; Garnett, Mandelbaum & Reiman 2002) adds callers who hang up after an
+exponential patience: the queue is the birth-death chain with birth rate λ and death rate
+min(n, N)·μ + max(n − N, 0)·θ (θ = 1 / mean patience), solved exactly on a truncated state space.
+P(abandon) = θ·E[queue] / λ; the service level is the share of all callers answered within T: those
+who find an agent free, plus those who find k callers ahead and see k + 1 places free up (rate
+N·μ + j·θ with j ahead) before T and before their own patience runs out — one matrix exponential
+of the chain of places ahead serves every k.
 """
 
 from __future__ import annotations
@@ -14,6 +23,11 @@ import heapq
 import math
 import random
 from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import expm
+
+TAIL = 1e-14  # the chain is cut where its states' probabilities fall below this
 
 
 def erlang_b(agents: int, load: float) -> float:
@@ -56,6 +70,94 @@ def agents_needed(
 
 
 @dataclass(frozen=True)
+class Abandoning:
+    """What Erlang A predicts for one queue."""
+
+    waits: float  # share of callers who find every agent busy
+    abandons: float  # share of callers who hang up before an answer
+    service_level: float  # share of all callers answered within the threshold
+    mean_wait: float  # seconds, over every caller
+
+
+def erlang_a(
+    agents: int,
+    per_hour: float,
+    handle_seconds: float,
+    patience_seconds: float,
+    answer_seconds: float,
+) -> Abandoning:
+    """Erlang A for `agents` answering `per_hour` calls of `handle_seconds` from callers who wait
+    `patience_seconds` on average."""
+    lam, mu, theta = per_hour / 3600.0, 1.0 / handle_seconds, 1.0 / patience_seconds
+    probabilities = [1.0]
+    n = 0
+    while n < agents or probabilities[-1] > TAIL * max(probabilities):
+        n += 1
+        probabilities.append(
+            probabilities[-1] * lam / (min(n, agents) * mu + max(n - agents, 0) * theta)
+        )
+    p = np.array(probabilities) / sum(probabilities)
+    queued = p[agents:]
+    ahead = np.arange(len(queued), dtype=np.float64)
+    queue_length = float((ahead * queued).sum())
+    return Abandoning(
+        waits=float(queued.sum()),
+        abandons=theta * queue_length / lam if lam else 0.0,
+        service_level=float(
+            p[:agents].sum()
+            + (queued * _answered_within(len(queued), agents * mu, theta, answer_seconds)).sum()
+        ),
+        mean_wait=queue_length / lam if lam else 0.0,
+    )
+
+
+def _answered_within(places: int, free_rate: float, theta: float, seconds: float) -> np.ndarray:
+    """For a caller who finds k = 0 … places − 1 callers waiting ahead: the chance an agent takes
+    it within `seconds`, before it hangs up."""
+    answered, gone = places, places + 1
+    chain = np.zeros((places + 2, places + 2))
+    for j in range(places):
+        chain[j, j - 1 if j else answered] = free_rate + j * theta
+        chain[j, gone] = theta
+        chain[j, j] = -(free_rate + (j + 1) * theta)
+    return expm(chain * seconds)[:places, answered]
+
+
+def agents_needed_abandoning(
+    per_hour: float,
+    handle_seconds: float,
+    patience_seconds: float,
+    answer_seconds: float,
+    target: float,
+) -> int:
+    """The fewest agents whose Erlang A service level reaches the target."""
+    if per_hour <= 0:
+        return 0
+    agents = 1
+    while (
+        erlang_a(agents, per_hour, handle_seconds, patience_seconds, answer_seconds).service_level
+        < target
+    ):
+        agents += 1
+    return agents
+
+
+def mm_ss(seconds: float) -> str:
+    """A duration as minutes:seconds, the way a call centre reads waits and patience."""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def patience(abandoned: int, seconds_waited: float) -> float | None:
+    """Mean patience from a queue's history: callers who hung up over the time every caller
+    waited (those answered waited without hanging up: exponential patience, censored); None
+    before anyone hung up."""
+    if abandoned <= 0 or seconds_waited <= 0:
+        return None
+    return seconds_waited / abandoned
+
+
+@dataclass(frozen=True)
 class Stream:
     """One tier's calls: arrival rate, handle time, lane and rank, and its answer threshold."""
 
@@ -65,6 +167,7 @@ class Stream:
     answer_seconds: float
     lane: int
     priority: int
+    patience_seconds: float | None = None  # mean patience; None: nobody hangs up
 
 
 @dataclass(frozen=True)
@@ -74,6 +177,7 @@ class Simulated:
     offered: int
     within: int
     mean_wait: float
+    abandoned: int = 0
 
     @property
     def level(self) -> float:
@@ -84,8 +188,9 @@ class Simulated:
 def simulate(
     streams: list[Stream], agents: int, hours: float, seed: int = 7
 ) -> dict[str, Simulated]:
-    """Poisson arrivals and exponential handle times into one priority queue served by `agents`
-    (no abandonment): per tier, calls offered, answered within threshold, mean wait."""
+    """Poisson arrivals and exponential handle times into one priority queue served by `agents`,
+    callers hanging up after an exponential patience where their stream has one: per tier, calls
+    offered, answered within threshold, mean wait (of the answered), hung up."""
     rng = random.Random(seed)
     horizon = hours * 3600.0
     events: list[tuple[float, int, int, int]] = []  # (time, order, kind 0=arrival 1=free, stream)
@@ -94,11 +199,15 @@ def simulate(
         t = rng.expovariate(stream.per_hour / 3600.0) if stream.per_hour > 0 else horizon + 1
         heapq.heappush(events, (t, order, 0, i))
         order += 1
-    waiting: list[tuple[int, int, float, int, int]] = []  # (lane, priority, arrival, order, stream)
+    # (lane, priority, arrival, order, stream, hangs up at): a caller who hung up is dropped when
+    # it would have been answered, which frees its place exactly as hanging up does.
+    waiting: list[tuple[int, int, float, int, int, float]] = []
     free = agents
     offered = [0] * len(streams)
     within = [0] * len(streams)
     waits = [0.0] * len(streams)
+    answered = [0] * len(streams)
+    abandoned = [0] * len(streams)
     while events:
         now, _order, kind, i = heapq.heappop(events)
         if kind == 0:
@@ -106,15 +215,21 @@ def simulate(
                 continue
             stream = streams[i]
             offered[i] += 1
-            heapq.heappush(waiting, (stream.lane, stream.priority, now, order, i))
+            patient = stream.patience_seconds
+            gives_up = now + rng.expovariate(1.0 / patient) if patient else math.inf
+            heapq.heappush(waiting, (stream.lane, stream.priority, now, order, i, gives_up))
             order += 1
             heapq.heappush(events, (now + rng.expovariate(stream.per_hour / 3600.0), order, 0, i))
             order += 1
         else:
             free += 1
         while free and waiting:
-            _lane, _rank, arrived, _o, j = heapq.heappop(waiting)
+            _lane, _rank, arrived, _o, j, gives_up = heapq.heappop(waiting)
+            if gives_up < now:
+                abandoned[j] += 1
+                continue
             free -= 1
+            answered[j] += 1
             wait = now - arrived
             waits[j] += wait
             within[j] += wait <= streams[j].answer_seconds
@@ -123,6 +238,8 @@ def simulate(
             )
             order += 1
     return {
-        s.tier: Simulated(offered[i], within[i], waits[i] / offered[i] if offered[i] else 0.0)
+        s.tier: Simulated(
+            offered[i], within[i], waits[i] / answered[i] if answered[i] else 0.0, abandoned[i]
+        )
         for i, s in enumerate(streams)
     }

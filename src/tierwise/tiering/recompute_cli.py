@@ -156,4 +156,6 @@ def register(app: typer.Typer) -> None:
         )
         print_headline(result.headline, result.verdict)
         print_tier_summary(tierwise, result.steps.get("tiers"))
-        console.print(_("Look closer: tierwise analytics report pareto|abc|rfm|lifecycle|loyalty"))
+        console.print(
+            _("Look closer: tierwise analytics report pareto|pnl|abc|rfm|lifecycle|loyalty")
+        )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, Select, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from tierwise.customers.choices import CustomerStatus
@@ -205,4 +205,19 @@ def rewards_of(session: Session, customer_id: int) -> list[Reward]:
         session.scalars(
             select(Reward).where(Reward.customer_id == customer_id).order_by(Reward.id.desc())
         )
+    )
+
+
+def service_events(as_of: dt.date) -> Select[Any]:
+    """Rewards granted per customer up to `as_of`, at their value, for its cost-to-serve."""
+    r = Reward.__table__
+    return (
+        select(
+            r.c.customer_id,
+            literal("reward"),
+            cast(func.count(), Float),
+            cast(func.sum(r.c.value), Float),
+        )
+        .where(r.c.granted_on <= as_of)
+        .group_by(r.c.customer_id)
     )

@@ -1,0 +1,91 @@
+"""The staffing plan of a day: per interval, the agents each tier needs alone (Erlang C and
+Erlang A) and all tiers in the one priority queue agents really serve, against agents on duty."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, func, not_, select
+
+from tierwise.desk.report import Line, Need, report, staffing, streams, tier_patience
+from tierwise.desk.staffing import Stream, simulate
+from tierwise.organisation.models import Staff, StaffAbsence, StaffRole
+from tierwise.organisation.rules import OrgRules
+
+SIMULATED_HOURS = 200  # of each interval's calls, to check the pooled queue
+
+
+@dataclass(frozen=True)
+class IntervalPlan:
+    """One interval: each tier's needs, and the pooled queue's."""
+
+    start: dt.datetime
+    needs: list[Need]
+    pooled: int
+
+
+@dataclass(frozen=True)
+class StaffingPlan:
+    """A day's plan and the CSRs on duty that day."""
+
+    day: dt.date
+    hours: int
+    intervals: list[IntervalPlan]
+    on_duty: int
+
+    @property
+    def patience_unknown(self) -> bool:
+        """Some tier had nobody hang up: Erlang A cannot size it."""
+        return any(need.erlang_a is None for i in self.intervals for need in i.needs)
+
+
+def plan_staffing(
+    conn: Connection,
+    rules: OrgRules,
+    tier_order: list[str],
+    day: dt.date,
+    start: dt.datetime,
+    hours: int,
+) -> StaffingPlan:
+    """The plan for the day starting at `start`, from the calls that arrived in it."""
+    lines = report(conn, rules, start, start + dt.timedelta(days=1), hours)
+    patience_of = tier_patience(lines)
+    intervals = []
+    for interval, needs in sorted(staffing(lines, rules, hours).items()):
+        mine = [line for line in lines if line.interval == interval]
+        queued = streams(mine, rules, hours, tier_order, patience_of)
+        ceiling = max(1, sum(need.erlang_c for need in needs))
+        intervals.append(IntervalPlan(interval, needs, pooled_agents(queued, mine, ceiling)))
+    return StaffingPlan(day, hours, intervals, on_duty(conn, day))
+
+
+def pooled_agents(queued: list[Stream], lines: list[Line], ceiling: int) -> int:
+    """The fewest agents whose simulated priority queue meets every tier's target, searched
+    between one and `ceiling` (each tier staffed alone never needs fewer in total)."""
+
+    def enough(agents: int) -> bool:
+        result = simulate(queued, agents, hours=SIMULATED_HOURS)
+        return all(result[line.tier].level >= line.target for line in lines if line.offered)
+
+    low, high = 1, ceiling
+    while not enough(high):
+        low, high = high + 1, high * 2
+    while low < high:
+        middle = (low + high) // 2
+        if enough(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return high
+
+
+def on_duty(conn: Connection, day: dt.date) -> int:
+    """Active customer service representatives not away on `day`."""
+    away = select(StaffAbsence.staff_id).where(
+        and_(StaffAbsence.starts_on <= day, StaffAbsence.ends_on >= day)
+    )
+    query = select(func.count()).where(
+        Staff.active, Staff.role == StaffRole.CSR, not_(Staff.id.in_(away))
+    )
+    return int(conn.execute(query).scalar_one())

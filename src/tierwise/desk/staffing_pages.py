@@ -1,0 +1,135 @@
+"""The staffing page: agents needed per interval and tier against agents on duty, as a chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from tierwise.desk.planning import StaffingPlan, plan_staffing
+from tierwise.desk.staffing import mm_ss
+from tierwise.i18n import _
+from tierwise.identity.access import require
+from tierwise.identity.roles import Permission
+from tierwise.organisation.service import active_rules
+from tierwise.tiering.engine import active_policy
+from tierwise.web.deps import AppDep, UowDep
+from tierwise.web.pages import PagePrincipal
+from tierwise.web.render import render
+
+router = APIRouter(include_in_schema=False)
+INTERVALS = (1, 2, 4)  # hours an interval may last on the page
+UNKNOWN_TIER = "?"  # how the report files callers without a tier
+
+
+@router.get("/service/staffing", response_class=HTMLResponse)
+def staffing_page(
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    date: str = "",
+    hours: int = 1,
+) -> HTMLResponse:
+    """The day's plan: what each tier needs alone, the pooled queue, and who is on duty."""
+    require(principal, Permission.QUEUE_WORK)
+    zone = ZoneInfo(app.settings.timezone)
+    try:
+        day = dt.date.fromisoformat(date) if date else app.settings.today()
+    except ValueError:
+        raise ValueError(_("Day: {value} is not a date (YYYY-MM-DD)").format(value=date)) from None
+    hours = hours if hours in INTERVALS else 1
+    rules = active_rules(uow.connection)
+    policy = active_policy(uow.connection)
+    order = [t.code for t in policy.policy.tiers] if policy else []
+    start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+    plan = plan_staffing(uow.connection, rules, order, day, start, hours)
+    return render(
+        request,
+        "staffing.html",
+        principal,
+        plan=plan,
+        planned_day=day,
+        hours=hours,
+        intervals=INTERVALS,
+        figure=_figure(plan, zone),
+        rows=_rows(plan, zone),
+    )
+
+
+def _label(start: dt.datetime, zone: ZoneInfo) -> str:
+    return f"{start.astimezone(zone):%H:%M}"
+
+
+def _tier(code: str) -> str:
+    """A tier as the page names it: callers the queue could not match have none."""
+    return _("no tier") if code == UNKNOWN_TIER else code
+
+
+def _figure(plan: StaffingPlan, zone: ZoneInfo) -> dict[str, Any]:
+    """Stacked bars of each tier's agents (Erlang A where its patience is known, else Erlang C),
+    the pooled queue's agents as a line, and the agents on duty as a level."""
+    x = [_label(i.start, zone) for i in plan.intervals]
+    tiers = sorted({need.tier for i in plan.intervals for need in i.needs})
+    bars = [
+        {
+            "type": "bar",
+            "name": _("tier {tier} alone").format(tier=_tier(tier)),
+            "x": x,
+            "y": [
+                next(
+                    (
+                        n.erlang_a if n.erlang_a is not None else n.erlang_c
+                        for n in i.needs
+                        if n.tier == tier
+                    ),
+                    0,
+                )
+                for i in plan.intervals
+            ],
+        }
+        for tier in tiers
+    ]
+    pooled = {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": _("all tiers in one queue"),
+        "x": x,
+        "y": [i.pooled for i in plan.intervals],
+    }
+    duty = {
+        "type": "scatter",
+        "mode": "lines",
+        "name": _("on duty"),
+        "x": x,
+        "y": [plan.on_duty] * len(x),
+        "line": {"dash": "dash"},
+    }
+    return {
+        "data": [*bars, pooled, duty],
+        "layout": {
+            "barmode": "stack",
+            "xaxis": {"title": {"text": _("interval from")}},
+            "yaxis": {"title": {"text": _("agents")}},
+        },
+    }
+
+
+def _rows(plan: StaffingPlan, zone: ZoneInfo) -> list[list[str]]:
+    """The plan as the table under the chart."""
+    return [
+        [
+            _label(i.start, zone),
+            _tier(need.tier),
+            str(need.calls),
+            "—" if need.patience_seconds is None else mm_ss(need.patience_seconds),
+            str(need.erlang_c),
+            "—" if need.erlang_a is None else str(need.erlang_a),
+            str(i.pooled),
+        ]
+        for i in plan.intervals
+        for need in i.needs
+    ]
