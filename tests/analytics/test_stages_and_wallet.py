@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,10 +15,14 @@ from typer.testing import CliRunner
 
 from tierwise import terminal
 from tierwise.analytics import lifecycle, service
+from tierwise.analytics.engines import connect
+from tierwise.analytics.engines import load as register
+from tierwise.analytics.extract import extract
 from tierwise.analytics.listing import trend_of_file
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.analytics.params import AnalyticsParams
 from tierwise.analytics.reports import build
+from tierwise.analytics.snapshot import compute
 from tierwise.bootstrap import App, bootstrap
 from tierwise.cli import build as build_cli
 from tierwise.config import Settings
@@ -36,6 +39,7 @@ from tierwise.ingest.errors import ImportRejected, RowError
 from tierwise.ingest.pipeline import ImportOptions, run_import
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.sales.importing import OrdersImport
+from tierwise.tiering.expressions import compile_condition, evaluate
 
 from ..support.import_support import customer, load
 from ..support.postgres import database_for
@@ -268,3 +272,25 @@ def test_the_360_shows_the_stage_by_its_label_and_the_share(recomputed: App) -> 
         (t["development_stage"], t["share_of_wallet"], t["wallet_exceeded"]) for t in above
     ] == [("首次购买客户", 1.0, True)]
     assert [(t["development_stage"], t["share_of_wallet"]) for t in prospect] == [("预期客户", 0.0)]
+
+
+def test_a_tier_condition_reads_the_share_the_flag_and_the_estimate(recomputed: App) -> None:
+    condition = (
+        "share_of_wallet < 0.3 and wallet_estimate >= 50000 or wallet_exceeded"
+        ' or development_stage == "disqualified"'
+    )
+    facts = extract(recomputed.engine, AS_OF)
+    table = compute(facts, AnalyticsParams()).indicators
+    backend = connect("duckdb")
+    used = ["customer_id", "share_of_wallet", "wallet_estimate", "wallet_exceeded"]
+    rows = register(backend, "snapshot", table.select([*used, "development_stage"]))
+    chosen = backend.to_pyarrow(rows.filter(compile_condition(condition, rows, AS_OF)))
+    with recomputed.uow() as uow:
+        codes = dict(uow.session.execute(select(Customer.id, Customer.code)).all())
+    picked = sorted(codes[i] for i in chosen.column("customer_id").to_pylist())
+    # W1: 25% of 120,000; P3: 0% of 80,000; W2: past its estimate; D1: disqualified.
+    assert picked == ["D1", "P3", "W1", "W2"]
+    one_by_one = sorted(
+        codes[r["customer_id"]] for r in table.to_pylist() if evaluate(condition, r, AS_OF)
+    )
+    assert one_by_one == picked

@@ -110,7 +110,7 @@ def share_of_wallet(
     ours = np.clip(np.nan_to_num(sales_12m, nan=0.0), 0.0, None)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(known, ours / wallet_estimate, np.nan)
-    exceeded = np.where(known, ratio > 1.0, None).astype(object)
+    exceeded = np.where(known, ratio > 1.0, np.array(None)).astype(object)
     return np.minimum(ratio, 1.0), exceeded
 
 
