@@ -21,7 +21,6 @@ from tierwise.i18n import _
 from tierwise.runtime import App
 from tierwise.terminal import console, errors
 
-
 SHARES = frozenset({"share_of_wallet"})  # indicators `analytics show` prints as percentages
 
 

@@ -158,7 +158,8 @@ def _apply_models(table: pa.Table, params: AnalyticsParams) -> tuple[pa.Table, l
 
 
 def _apply_rules(table: pa.Table, params: AnalyticsParams) -> pa.Table:
-    """Stages, churn, loyalty and relationship from the indicators (docs/analytics.md)."""
+    """Stages, churn, loyalty, relationship and share of wallet from the indicators
+    (docs/analytics.md)."""
     orders = _column(table, "orders")
     tenure = _column(table, "tenure_days")
     recency = _column(table, "recency_days")
