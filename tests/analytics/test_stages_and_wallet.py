@@ -29,7 +29,8 @@ from tierwise.config import Settings
 from tierwise.customers.choices import CustomerStatus, Direction
 from tierwise.customers.importing import CustomersImport
 from tierwise.customers.models import Customer, Interaction
-from tierwise.customers.schemas import CustomerUpdate
+from tierwise.customers.reads import customer_file
+from tierwise.customers.schemas import CustomerDetail, CustomerUpdate
 from tierwise.customers.service import CustomerFileRead
 from tierwise.customers.usecases import update_customer
 from tierwise.db import migrate
@@ -260,6 +261,8 @@ def test_the_estimate_is_edited_with_the_customer_and_refused_below_zero(app: Ap
         )
         edited = update_customer(uow, SYSTEM, "E1", changes, 1)
         assert edited.wallet_estimate == Decimal("250000.00")
+        detail = customer_file(uow, SYSTEM, "E1", app.settings.secret_key, AS_OF)[1]
+    assert CustomerDetail.model_validate(detail).wallet_estimate == Decimal("250000.00")
 
 
 def test_the_360_shows_the_stage_by_its_label_and_the_share(recomputed: App) -> None:

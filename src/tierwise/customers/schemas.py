@@ -107,6 +107,10 @@ class CustomerDetail(CustomerOut):
 
     contacts: list[ContactOut]
     totals: Totals
+    wallet_estimate: Decimal | None = Field(
+        default=None,
+        description="estimated yearly spend in our category at every supplier (share of wallet)",
+    )
     sections: dict[str, dict[str, Any]] = Field(
         description="personal sections are {'masked': true} unless your role may read them"
     )
