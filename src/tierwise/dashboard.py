@@ -335,6 +335,7 @@ def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincip
             _report_chart(session, run, "pnl", 12, slice(0, -1)),
             rfm_heat(conn, run),
             _report_chart(session, run, "abc", 1),
+            _report_chart(session, run, "development", 1),
             migration(conn, session, run),
             clv_spread(conn, run),
             _report_chart(session, run, "loyalty", 1),

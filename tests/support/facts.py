@@ -24,7 +24,13 @@ def active_enterprises(n: int) -> pa.Table:
             "enterprise_nature": pa.array([None] * n, pa.string()),
             **{
                 factor: pa.array([None] * n, pa.float64())
-                for factor in ("asset_scale", "annual_revenue", "growth_rate", "potential_demand")
+                for factor in (
+                    "asset_scale",
+                    "annual_revenue",
+                    "growth_rate",
+                    "potential_demand",
+                    "wallet_estimate",
+                )
             },
         },
         schema=SCHEMAS["customers"],

@@ -21,6 +21,8 @@ from tierwise.i18n import _
 from tierwise.runtime import App
 from tierwise.terminal import console, errors
 
+SHARES = frozenset({"share_of_wallet"})  # indicators `analytics show` prints as percentages
+
 
 class Engine(StrEnum):
     """Where the indicator expressions run."""
@@ -36,6 +38,7 @@ class ReportName(StrEnum):
     abc = "abc"
     rfm = "rfm"
     lifecycle = "lifecycle"
+    development = "development"
     loyalty = "loyalty"
     relationship = "relationship"
     profitability = "profitability"
@@ -55,6 +58,8 @@ def fmt(value: Any) -> str:
     """A cell for the terminal: rounded numbers, labelled codes, dashes for nothing."""
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
     if isinstance(value, float):
         return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
     if isinstance(value, Decimal):
@@ -125,7 +130,9 @@ def register(app: typer.Typer) -> None:
             stored = row.__table__.columns.keys()
             for name, meaning in indicator_names().items():
                 if name in stored:  # the labels also name prospect factors kept on the customer
-                    table.add_row(meaning, fmt(getattr(row, name)))
+                    value = getattr(row, name)
+                    shown = share(value) if name in SHARES else fmt(value)
+                    table.add_row(meaning, shown)
             console.print(table)
 
     @analytics.command(help=_("The fitted models of the latest run, compared by BIC."))

@@ -65,6 +65,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("annual_revenue", pa.float64()),
             ("growth_rate", pa.float64()),
             ("potential_demand", pa.float64()),
+            ("wallet_estimate", pa.float64()),
         ]
     ),
     "referrals": pa.schema([("customer_id", pa.int64()), ("referrals", pa.int64())]),
@@ -143,6 +144,7 @@ def queries(as_of: dt.date) -> dict[str, Select[Any]]:
             cast(c.c.annual_revenue, Float),
             cast(c.c.growth_rate, Float),
             cast(c.c.potential_demand, Float),
+            cast(c.c.wallet_estimate, Float),
         ),
         "referrals": select(r.c.referrer_id, func.count())
         .where(r.c.referred_on <= as_of)

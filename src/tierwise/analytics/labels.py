@@ -38,6 +38,9 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "stable": ("Stable", "稳固期"),
     "wavering": ("Wavering", "思异期"),
     # Development
+    "suspect": ("Suspect", "猜想客户"),
+    "prospect": ("Prospect", "预期客户"),
+    "disqualified": ("Disqualified", "不合格者"),
     "first_time": ("First-time buyer", "首次购买客户"),
     "repeat": ("Repeat buyer", "重复购买客户"),
     "long_term": ("Long-term customer", "长期客户"),
@@ -134,6 +137,8 @@ def indicator_names() -> dict[str, str]:
         "decision_days": _("Days from first contact to first order"),
         "loyalty": _("Loyalty (attitude × repeat purchase)"),
         "relationship": _("Relationship quality (profitability × loyalty)"),
+        "share_of_wallet": _("Share of wallet: our 12-month sales over the customer's estimate"),
+        "wallet_exceeded": _("Our sales went past the wallet estimate (share capped at 100%)"),
         "tier_score": _("Tier score (0–100, value or prospect scorecard)"),
         "qualified_tier": _("Tier qualified for by this snapshot"),
         "tier": _("Tier held"),
@@ -142,6 +147,7 @@ def indicator_names() -> dict[str, str]:
         "annual_revenue": _("Annual revenue"),
         "growth_rate": _("Growth rate"),
         "potential_demand": _("Potential demand"),
+        "wallet_estimate": _("Estimated yearly spend in our category (all suppliers)"),
         "score": _("Score"),
         "prospect_score": _("Prospect score"),
     }

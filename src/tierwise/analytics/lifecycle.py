@@ -1,4 +1,5 @@
-"""Rules over computed indicators: lifecycle and development stage, churn, loyalty, relationship.
+"""Rules over computed indicators: lifecycle and development stage, churn, loyalty, relationship,
+share of wallet.
 
 These run on one row per customer after the models are fitted (they need P(alive)), vectorised in
 NumPy; the rules and their thresholds are documented in docs/analytics.md.
@@ -63,15 +64,21 @@ def development_stage(
     management_class: Labels,
     promoter: npt.NDArray[np.bool_],
     gone: npt.NDArray[np.bool_],
+    disqualified: npt.NDArray[np.bool_],
+    qualified: npt.NDArray[np.bool_],
 ) -> Labels:
-    """First-time → repeat → long-term → member → advocate → partner, or churned."""
+    """Suspect → prospect (or disqualified) before the first purchase; then first-time → repeat →
+    long-term → member → advocate → partner, or churned."""
     with np.errstate(invalid="ignore"):
         long_term = (tenure_days >= 730) & (orders >= 4)
         refers = np.nan_to_num(referrals) >= 1
         key = management_class == "key"
+        bought = ~np.isnan(orders) & (orders >= 1)
         return _pick(
             [
-                np.isnan(orders) | (orders < 1),
+                ~bought & disqualified,
+                ~bought & qualified,
+                ~bought,
                 gone,
                 key & refers & long_term,
                 refers,
@@ -79,9 +86,32 @@ def development_stage(
                 long_term,
                 orders >= 2,
             ],
-            [None, "churned", "partner", "advocate", "member", "long_term", "repeat"],
+            [
+                "disqualified",
+                "prospect",
+                "suspect",
+                "churned",
+                "partner",
+                "advocate",
+                "member",
+                "long_term",
+                "repeat",
+            ],
             "first_time",
         )
+
+
+def share_of_wallet(
+    sales_12m: Floats, wallet_estimate: Floats
+) -> tuple[Floats, npt.NDArray[np.object_]]:
+    """Our last-12-month sales over the customer's estimated yearly spend in our category, capped
+    at 100%, and whether our sales went past the estimate; empty where no estimate above 0."""
+    known = np.nan_to_num(wallet_estimate, nan=0.0) > 0
+    ours = np.clip(np.nan_to_num(sales_12m, nan=0.0), 0.0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(known, ours / wallet_estimate, np.nan)
+    exceeded = np.where(known, ratio > 1.0, np.array(None)).astype(object)
+    return np.minimum(ratio, 1.0), exceeded
 
 
 def attitude(nps: Floats, csat: Floats, params: AnalyticsParams) -> Labels:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tierwise.analytics.labels import value_label
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
 from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerFileRead, CustomersFiltered
@@ -20,7 +21,11 @@ TREND = (
     "clv",
     "p_alive",
     "rfm_segment",
+    "development_stage",
+    "share_of_wallet",
+    "wallet_exceeded",
 )
+LABELLED = ("rfm_segment", "development_stage")  # stored codes the page shows by their labels
 SNAPSHOTS_SHOWN = 6
 
 
@@ -49,4 +54,8 @@ def trend_of_file(uow: UnitOfWork, fact: CustomerFileRead) -> dict[str, Any]:
         .order_by(AnalyticsRun.as_of.desc())
         .limit(SNAPSHOTS_SHOWN)
     ).mappings()
-    return {"trend": [dict(r) for r in rows][::-1]}
+    trend = [
+        {name: value_label(v) if name in LABELLED and v else v for name, v in row.items()}
+        for row in rows
+    ]
+    return {"trend": trend[::-1]}

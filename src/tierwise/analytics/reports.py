@@ -14,8 +14,30 @@ from tierwise.analytics.verdict import when_tiering_pays
 from tierwise.customers.surveys import SatisfactionFactor, Survey
 from tierwise.i18n import N_, _, current_language
 
-REPORTS = ("pareto", "abc", "rfm", "lifecycle", "loyalty", "relationship", "profitability", "pnl")
+REPORTS = (
+    "pareto",
+    "abc",
+    "rfm",
+    "lifecycle",
+    "development",
+    "loyalty",
+    "relationship",
+    "profitability",
+    "pnl",
+)
 DECILES = 10
+DEVELOPMENT_STAGES = (
+    "suspect",
+    "prospect",
+    "disqualified",
+    "first_time",
+    "repeat",
+    "long_term",
+    "member",
+    "advocate",
+    "partner",
+    "churned",
+)
 
 
 @dataclass(frozen=True)
@@ -33,11 +55,18 @@ def _share(part: float | None, whole: float | None) -> float | None:
     return None if not whole or part is None else part / whole
 
 
-def group_report(session: Session, run: AnalyticsRun, column: str, title: str) -> Report:
-    """Buying customers, sales, profit, CLV and their shares per value of one snapshot column."""
+def group_report(
+    session: Session,
+    run: AnalyticsRun,
+    column: str,
+    title: str,
+    in_order: tuple[str, ...] | None = None,
+) -> Report:
+    """Buying customers, sales, profit, CLV and their shares per value of one snapshot column,
+    most profitable first; with `in_order`, every customer and the groups in that order."""
     ci = CustomerIndicator
     key = getattr(ci, column)
-    rows = session.execute(
+    query = (
         select(
             key,
             func.count(),
@@ -46,10 +75,16 @@ def group_report(session: Session, run: AnalyticsRun, column: str, title: str) -
             func.avg(ci.recency_days),
             func.sum(ci.clv),
         )
-        .where(ci.run_id == run.id, ci.orders > 0)
+        .where(ci.run_id == run.id)
         .group_by(key)
         .order_by(func.sum(ci.gross_profit).desc())
-    ).all()
+    )
+    if in_order is None:
+        query = query.where(ci.orders > 0)
+    rows = session.execute(query).all()
+    if in_order is not None:
+        rank = {value: place for place, value in enumerate(in_order)}
+        rows = sorted(rows, key=lambda r: rank.get(r[0], len(rank)))
     customers = sum(r[1] for r in rows)
     sales = sum(float(r[2] or 0) for r in rows)
     profit = sum(float(r[3] or 0) for r in rows)
@@ -347,6 +382,9 @@ def build(session: Session, run: AnalyticsRun, name: str) -> Report:
         return group_report(session, run, "rfm_segment", _("RFM segments"))
     if name == "lifecycle":
         return group_report(session, run, "lifecycle_stage", _("Lifecycle stages"))
+    if name == "development":
+        title = _("Customer development stages")
+        return group_report(session, run, "development_stage", title, DEVELOPMENT_STAGES)
     if name == "loyalty":
         return matrix_report(session, run, "loyalty", _("Loyalty matrix"))
     if name == "relationship":

@@ -24,6 +24,17 @@ from tierwise.analytics.params import DAYS_PER_MONTH, PURCHASE_MODELS, Analytics
 
 Stage = Callable[[str], None]
 COUNTS = ("orders", "product_lines", "products", "departments", "referrals")
+# What qualifies a customer who has not bought as a prospect rather than a suspect
+# (docs/analytics.md): a prospect-grading fact on file, or a logged contact.
+QUALIFYING_FACTS = (
+    "enterprise_nature",
+    "asset_scale",
+    "annual_revenue",
+    "growth_rate",
+    "potential_demand",
+    "wallet_estimate",
+    "first_contact",
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ def compute(
         labels,
         referrals,
         decision_times(lines, contacts),
+        contacts,
         latest_surveys(surveys),
         served,
     ):
@@ -157,7 +169,8 @@ def _apply_models(table: pa.Table, params: AnalyticsParams) -> tuple[pa.Table, l
 
 
 def _apply_rules(table: pa.Table, params: AnalyticsParams) -> pa.Table:
-    """Stages, churn, loyalty and relationship from the indicators (docs/analytics.md)."""
+    """Stages, churn, loyalty, relationship and share of wallet from the indicators
+    (docs/analytics.md)."""
     orders = _column(table, "orders")
     tenure = _column(table, "tenure_days")
     recency = _column(table, "recency_days")
@@ -176,12 +189,25 @@ def _apply_rules(table: pa.Table, params: AnalyticsParams) -> pa.Table:
     management = np.asarray(table.column("management_class").to_pylist(), dtype=object)
     promoter = attitudes == "high"
     referrals = _column(table, "referrals")
+    qualified = np.zeros(len(table), dtype=bool)
+    for name in QUALIFYING_FACTS:
+        qualified |= table.column(name).is_valid().to_numpy(zero_copy_only=False)
+    wallet_share, wallet_exceeded = lifecycle.share_of_wallet(
+        _column(table, "sales_12m"), _column(table, "wallet_estimate")
+    )
     added = {
         "lifecycle_stage": lifecycle.lifecycle_stage(
             orders, tenure, recency, interval, _column(table, "growth_12m"), p_alive, gone
         ),
         "development_stage": lifecycle.development_stage(
-            orders, tenure, referrals, management, promoter, gone
+            orders,
+            tenure,
+            referrals,
+            management,
+            promoter,
+            gone,
+            disqualified=status == "disqualified",
+            qualified=qualified,
         ),
         "churn_risk": 1 - p_alive,
         "churned": np.where(np.isnan(orders), np.array(None), gone).astype(object),
@@ -190,10 +216,12 @@ def _apply_rules(table: pa.Table, params: AnalyticsParams) -> pa.Table:
         "purchase_interval_days": interval,
         "loyalty": loyalties,
         "relationship": lifecycle.relationship(abc_class, loyalties),
+        "share_of_wallet": wallet_share,
+        "wallet_exceeded": wallet_exceeded,
     }
     for name, values in added.items():
         if values.dtype == object:
-            array = pa.array(list(values))
+            array = pa.array(list(values), type=pa.bool_() if name == "wallet_exceeded" else None)
         else:
             array = pa.array(values, mask=np.isnan(values))
         table = table.append_column(name, array)

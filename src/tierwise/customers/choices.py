@@ -13,9 +13,11 @@ class CustomerKind(Choice):
 
 
 class CustomerStatus(Choice):
-    """Where the customer stands with us; blacklisted customers always sit lowest in queues."""
+    """Where the customer stands with us; blacklisted customers always sit lowest in queues, and a
+    disqualified prospect (不合格者) was judged not worth pursuing."""
 
     PROSPECT = "prospect", "Prospect", "潜在客户"
+    DISQUALIFIED = "disqualified", "Disqualified", "不合格"
     ACTIVE = "active", "Active", "活跃"
     DORMANT = "dormant", "Dormant", "休眠"
     CHURNED = "churned", "Churned", "流失"

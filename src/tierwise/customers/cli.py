@@ -173,6 +173,7 @@ def render_summary(summary: service.CustomerSummary, zone: ZoneInfo) -> None:
         c.annual_revenue,
         c.growth_rate,
         c.potential_demand,
+        c.wallet_estimate,
     )
     if any(factor is not None for factor in prospect_factors):
         rows += [
@@ -181,6 +182,7 @@ def render_summary(summary: service.CustomerSummary, zone: ZoneInfo) -> None:
             (_("Annual revenue"), text(c.annual_revenue)),
             (_("Growth rate"), text(c.growth_rate)),
             (_("Potential demand"), text(c.potential_demand)),
+            (_("Yearly category spend (estimate)"), text(c.wallet_estimate)),
         ]
     for key, value in rows:
         profile.add_row(f"[bold]{key}[/bold]", value)

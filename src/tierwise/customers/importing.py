@@ -80,6 +80,13 @@ CUSTOMER_COLUMNS = (
         aliases=("增长率",),
     ),
     Column("potential_demand", "潜在需求", Kind.DECIMAL, non_negative=True),
+    Column(
+        "wallet_estimate",
+        "品类年支出估计",
+        Kind.DECIMAL,
+        non_negative=True,
+        aliases=("年支出估计", "客户总支出"),
+    ),
     Column("phone", "电话", max_length=50, aliases=("手机", "联系电话")),
     Column("email", "邮箱", max_length=200, aliases=("电子邮件",)),
     Column("address", "地址", max_length=500),

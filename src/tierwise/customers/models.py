@@ -67,6 +67,10 @@ class Customer(IdMixin, TimestampMixin, Base):
         Numeric(9, 4), doc=f"fraction per year, at most {GROWTH_RATE_LARGEST} in size"
     )
     potential_demand: Mapped[Decimal | None] = mapped_column(doc="estimated yearly purchases")
+    # Share of wallet (支出份额): the customer's yearly spend in our category, at every supplier.
+    wallet_estimate: Mapped[Decimal | None] = mapped_column(
+        doc="estimated yearly spend in our category, ours and competitors'"
+    )
     # Personal contact data: masked by role, exported and erased on request.
     phone: Mapped[str | None] = mapped_column(String(50))
     email: Mapped[str | None] = mapped_column(String(200))

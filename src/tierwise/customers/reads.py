@@ -190,6 +190,7 @@ def customer_file(
             "first_order": totals.first_order,
             "last_order": totals.last_order,
         },
+        wallet_estimate=customer.wallet_estimate,
         sections=sections,
         consents={purpose.value: granted for purpose, granted in summary.consents.items()},
         terms=added.pop("terms", None),

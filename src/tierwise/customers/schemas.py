@@ -107,6 +107,10 @@ class CustomerDetail(CustomerOut):
 
     contacts: list[ContactOut]
     totals: Totals
+    wallet_estimate: Decimal | None = Field(
+        default=None,
+        description="estimated yearly spend in our category at every supplier (share of wallet)",
+    )
     sections: dict[str, dict[str, Any]] = Field(
         description="personal sections are {'masked': true} unless your role may read them"
     )
@@ -124,6 +128,13 @@ class CustomerUpdate(BaseModel):
     region: str | None = Field(default=None, max_length=100)
     credit_rating: str | None = Field(default=None, max_length=8)
     credit_limit: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, decimal_places=2)
+    wallet_estimate: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        decimal_places=2,
+        description="the customer's estimated yearly spend in our category, at every supplier",
+    )
     phone: str | None = Field(default=None, max_length=50)
     email: str | None = Field(default=None, max_length=200)
     address: str | None = Field(default=None, max_length=500)

@@ -22,7 +22,7 @@ RETURN_NOTE = "returned within the return window"
 
 MONEY_COLUMNS = frozenset(
     {c.name for c in CustomerIndicator.__table__.columns if isinstance(c.type, Numeric)}
-    | {"asset_scale", "annual_revenue", "potential_demand"}
+    | {"asset_scale", "annual_revenue", "potential_demand", "wallet_estimate"}
 )
 
 

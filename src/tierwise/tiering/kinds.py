@@ -59,7 +59,13 @@ CUSTOMER_FILE_COLUMNS = (
 )
 """Text columns of the customer file that the indicator snapshot carries."""
 
-PROSPECT_FACTORS = ("asset_scale", "annual_revenue", "growth_rate", "potential_demand")
+PROSPECT_FACTORS = (
+    "asset_scale",
+    "annual_revenue",
+    "growth_rate",
+    "potential_demand",
+    "wallet_estimate",
+)
 """Numeric prospect factors of the customer file (enterprise_nature is text)."""
 
 TIER_COLUMNS = ("tier_score", "qualified_tier", "tier", "tier_basis")
