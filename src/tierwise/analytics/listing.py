@@ -12,7 +12,7 @@ from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerFileRead, CustomersFiltered
 from tierwise.db.session import UnitOfWork
 
-TREND = ("sales_12m", "gross_profit", "clv", "p_alive", "rfm_segment")
+TREND = ("sales_12m", "gross_profit", "clv", "clv_low", "clv_high", "p_alive", "rfm_segment")
 SNAPSHOTS_SHOWN = 6
 
 
