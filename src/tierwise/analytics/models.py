@@ -40,7 +40,7 @@ class FittedModel(IdMixin, Base):
     iterations: Mapped[int]
     message: Mapped[str] = mapped_column(String(200))
     # from the observed information; None where it is singular or the run predates them
-    standard_errors: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    standard_errors: Mapped[dict[str, float] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class CategoryProfit(IdMixin, Base):

@@ -27,6 +27,7 @@ from tierwise.analytics.fit_inputs import _frequency_monetary, _weights, scaled_
 
 LEVEL = 0.90  # the intervals shown are 90% intervals
 _STEP = 1e-4  # central-difference step in the log-parameters
+_LOG_BOUND = 30.0  # the optimiser's bound on the log-parameters (clv._LOG_BOUND)
 LogLik = Callable[[np.ndarray, Any], tuple[float, np.ndarray]]
 NAMES = {
     "bg_nbd": clv.BG_NBD,
@@ -124,9 +125,13 @@ def bg_bb_spread(
 
 
 def _covariance(fit: clv.Fit, loglik: LogLik, data: object, theta: np.ndarray) -> np.ndarray | None:
-    """Inverse of the observed information −∂²ll/∂θ² at θ; None if the fit did not converge
-    (a parameter running off to a bound has no standard error) or the information is singular."""
-    if not fit.converged:
+    """Inverse of the observed information −∂²ll/∂θ² at θ; None where a parameter ran off to
+    the optimiser's bound (no finite MLE) or the information is not positive definite.
+
+    A fit that stopped on a ridge (dropout parameters a and b growing together when hardly
+    anyone drops out) keeps its covariance: the standard errors along the ridge are huge, but
+    predictions barely move along it, so their intervals stay meaningful."""
+    if (np.abs(theta) >= _LOG_BOUND - 1e-3).any():
         return None
     k = theta.size
     hessian = np.empty((k, k))
