@@ -228,3 +228,27 @@ def test_a_ridge_in_the_likelihood_leaves_parameters_loose_but_predictions_tight
     assert errors["b"] > fit.params["b"] > 100  # b is not pinned down at all
     purchases = uncertainty.purchases_interval(spread, 52.0, x, tx, T)
     assert np.median(purchases.high / purchases.value) < 1.1
+
+
+def quadratic(curvature: np.ndarray) -> uncertainty.LogLik:
+    """A log-likelihood −½ θ′Aθ, its gradient −Aθ: the information is A exactly."""
+
+    def loglik(theta: np.ndarray, _data: object) -> tuple[float, np.ndarray]:
+        return float(-0.5 * theta @ curvature @ theta), -curvature @ theta
+
+    return loglik
+
+
+def test_the_covariance_is_the_inverse_information_on_the_directions_the_data_identify() -> None:
+    rng = np.random.default_rng(5)
+    basis = np.linalg.qr(rng.normal(size=(4, 4)))[0]
+    full = basis @ np.diag([400.0, 90.0, 10.0, 2.0]) @ basis.T
+    covariance, identified = uncertainty._covariance(quadratic(full), None, np.zeros(4))
+    assert identified and covariance is not None
+    np.testing.assert_allclose(covariance, np.linalg.inv(full), rtol=1e-8)
+    flat = basis @ np.diag([400.0, 90.0, 10.0, 0.0]) @ basis.T  # a ridge along basis[:, 3]
+    covariance, identified = uncertainty._covariance(quadratic(flat), None, np.zeros(4))
+    assert not identified and covariance is not None
+    np.testing.assert_allclose(covariance, np.linalg.pinv(flat), atol=1e-10)
+    fit = clv.Fit("bg_nbd", BG, 0.0, 5, True, 1, "")
+    assert uncertainty.Spread(fit, covariance, identified).standard_errors() is None

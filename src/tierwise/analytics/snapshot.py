@@ -134,7 +134,7 @@ def _apply_models(
             out["expected_spend"][buyer] = clv.expected_spend(
                 gg.params, f, m, population_mean=population
             )
-            values, total = uncertainty.clv_intervals(
+            clvs, total = uncertainty.clv_intervals(
                 used,
                 spreads[gg.model],
                 uncertainty.Customers(f, r, t, m, margin, population),
@@ -142,7 +142,7 @@ def _apply_models(
                 period_length=month,
                 discount_rate_per_period=params.monthly_discount_rate,
             )
-            _put(out, buyer, "clv", values)
+            _put(out, buyer, "clv", clvs)
             equity = {
                 "customer_equity_low": _known(total.low[0]),
                 "customer_equity_high": _known(total.high[0]),
@@ -163,7 +163,9 @@ def _known(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def _put(out: dict[str, np.ndarray], rows: np.ndarray, name: str, values: Any) -> None:
+def _put(
+    out: dict[str, np.ndarray], rows: np.ndarray, name: str, values: uncertainty.Interval
+) -> None:
     """A prediction and its interval's ends into ``name``, ``name_low`` and ``name_high``."""
     out[name][rows], out[f"{name}_low"][rows], out[f"{name}_high"][rows] = (
         values.value,

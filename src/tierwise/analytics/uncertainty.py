@@ -26,9 +26,14 @@ from tierwise.analytics import bg_bb, btyd, clv, mbg_nbd, pareto_nbd, purchase
 from tierwise.analytics.fit_inputs import _frequency_monetary, _weights, scaled_rfm
 
 LEVEL = 0.90  # the intervals shown are 90% intervals
-_STEP = 1e-4  # central-difference step in the log-parameters
+_STEP = 1e-4  # central-difference step in the log-parameters for predictions
+# and for the Hessian, wider: Pareto/NBD's gradient is itself a difference quotient, whose
+# rounding a narrow step would magnify; the analytic gradients lose nothing to it (1e-6)
+_HESSIAN_STEP = 1e-3
 _LOG_BOUND = 30.0  # the optimiser's bound on the log-parameters (clv._LOG_BOUND)
+_FLAT = 1e-5  # curvature below this share of the largest is rounding: a flat direction
 LogLik = Callable[[np.ndarray, Any], tuple[float, np.ndarray]]
+Covariance = tuple[np.ndarray | None, bool]  # and whether every direction is identified
 NAMES = {
     "bg_nbd": clv.BG_NBD,
     "pareto_nbd": pareto_nbd.PARETO_NBD,
@@ -40,10 +45,11 @@ NAMES = {
 
 @dataclass(frozen=True)
 class Spread:
-    """A fit and the covariance of its log-parameters (None where the information is singular)."""
+    """A fit and the covariance of its log-parameters (None where the data identify nothing)."""
 
     fit: clv.Fit
     covariance: np.ndarray | None
+    identified: bool = True  # False: a flat direction is left out of the covariance
 
     @property
     def log_params(self) -> np.ndarray:
@@ -52,7 +58,7 @@ class Spread:
 
     def standard_errors(self) -> dict[str, float] | None:
         """Standard error of each parameter on its natural scale (delta method)."""
-        if self.covariance is None:
+        if self.covariance is None or not self.identified:
             return None
         se = np.exp(self.log_params) * np.sqrt(np.diag(self.covariance))
         return {name: float(v) for name, v in zip(NAMES[self.fit.model], se, strict=True)}
@@ -90,7 +96,7 @@ def purchase_spread(
     theta = spread.log_params - np.log(
         [d.scale if n in ("alpha", "beta") else 1.0 for n in NAMES[fit.model]]
     )
-    return Spread(fit, _covariance(fit, loglik, data, theta))
+    return Spread(fit, *_covariance(loglik, data, theta))
 
 
 def gamma_gamma_spread(
@@ -105,7 +111,7 @@ def gamma_gamma_spread(
     (um, ux), uw, _ = btyd.compress([m, x], w)
     theta = Spread(fit, None).log_params - np.log([1.0, 1.0, scale])
     data = btyd.GgData.build(ux, um / scale, uw)
-    return Spread(fit, _covariance(fit, btyd.gamma_gamma_loglik, data, theta))
+    return Spread(fit, *_covariance(btyd.gamma_gamma_loglik, data, theta))
 
 
 def bg_bb_spread(
@@ -121,34 +127,40 @@ def bg_bb_spread(
     keep = w > 0
     (ux, utx, un), uw, _ = btyd.compress([x[keep], tx[keep], n[keep]], w[keep])
     data = bg_bb.BbData(ux, utx, un, uw)
-    return Spread(fit, _covariance(fit, bg_bb.loglik, data, Spread(fit, None).log_params))
+    return Spread(fit, *_covariance(bg_bb.loglik, data, Spread(fit, None).log_params))
 
 
-def _covariance(fit: clv.Fit, loglik: LogLik, data: object, theta: np.ndarray) -> np.ndarray | None:
-    """Inverse of the observed information −∂²ll/∂θ² at θ; None where a parameter ran off to
-    the optimiser's bound (no finite MLE) or the information is not positive definite.
+def _covariance(loglik: LogLik, data: object, theta: np.ndarray) -> Covariance:
+    """The inverse of the observed information −∂²ll/∂θ² at θ, on the directions the data
+    identify; None where a parameter ran off to the optimiser's bound or nothing is identified.
 
-    A fit that stopped on a ridge (dropout parameters a and b growing together when hardly
-    anyone drops out) keeps its covariance: the standard errors along the ridge are huge, but
-    predictions barely move along it, so their intervals stay meaningful."""
+    A direction whose curvature is lost in rounding (below _FLAT of the largest) is a ridge the
+    optimum runs along towards a limit: Pareto/NBD's s and β growing together when everyone
+    drops out at one rate. It is left out, so the parameters get no standard errors, while the
+    predictions, which reach their limit along the ridge and so do not move along it, keep their
+    intervals. A ridge the data do bound (BG/NBD's a and b when hardly anyone drops out) stays
+    in: huge standard errors for a and b, and intervals that barely notice them."""
     if (np.abs(theta) >= _LOG_BOUND - 1e-3).any():
-        return None
+        return None, False
     k = theta.size
     hessian = np.empty((k, k))
     for j in range(k):
         step = np.zeros(k)
-        step[j] = _STEP
+        step[j] = _HESSIAN_STEP
         _, up = loglik(theta + step, data)
         _, down = loglik(theta - step, data)
-        hessian[:, j] = (up - down) / (2 * _STEP)
+        hessian[:, j] = (up - down) / (2 * _HESSIAN_STEP)
     information = -(hessian + hessian.T) / 2
     if not np.isfinite(information).all():
-        return None
-    try:
-        np.linalg.cholesky(information)  # positive definite, or the MLE is not a maximum
-    except np.linalg.LinAlgError:
-        return None
-    return np.asarray(np.linalg.inv(information))
+        return None, False
+    curvature, directions = np.linalg.eigh(information)
+    kept = curvature > _FLAT * curvature.max()
+    if not kept.any():
+        return None, False
+    inverse = np.einsum(
+        "ik,k,jk->ij", directions[:, kept], 1.0 / curvature[kept], directions[:, kept]
+    )
+    return inverse, bool(kept.all())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,7 +206,8 @@ def variance(grad: np.ndarray, covariance: np.ndarray | None) -> np.ndarray:
     """∇g' Σ ∇g per customer (columns of ``grad``); NaN without a covariance."""
     if covariance is None:
         return np.full(grad.shape[1:], np.nan)
-    return np.einsum("ic,ij,jc->c", grad, covariance, grad)
+    weighted = np.einsum("ij,jc->ic", covariance, grad)  # no threaded BLAS (btyd._dot)
+    return np.einsum("ic,ic->c", grad, weighted)
 
 
 def purchases_interval(

@@ -10,6 +10,7 @@ of CLV. Runs stored before have none of them (NULL), and are shown without an in
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,7 +20,7 @@ down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-INTERVALS = {
+INTERVALS: dict[str, Any] = {
     "expected_purchases_low": sa.Float(),
     "expected_purchases_high": sa.Float(),
     "clv_low": sa.Numeric(precision=28, scale=2),
