@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tierwise.analytics import clv, mbg_nbd, pareto_nbd, uncertainty
+from tierwise.analytics import bg_bb, clv, mbg_nbd, pareto_nbd, uncertainty
 
 lifetimes = pytest.importorskip("lifetimes", reason="lifetimes is a dev extra")
 from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value  # noqa: E402
@@ -102,6 +102,16 @@ def test_pareto_nbd_standard_errors_are_those_of_lifetimes_likelihood(
         )
     )
     close(uncertainty.purchase_spread(fit, f, r, T).standard_errors(), theirs)
+
+
+def test_bg_bb_standard_errors_are_lifetimes() -> None:
+    donations = lifetimes.datasets.load_donations()
+    x, tx, n, w = (
+        donations[c].to_numpy(np.float64) for c in ("frequency", "recency", "periods", "weights")
+    )
+    fit = bg_bb.fit(x, tx, n, weights=w)
+    theirs = lifetimes.BetaGeoBetaBinomFitter().fit(x, tx, n, weights=w).standard_errors_
+    close(uncertainty.bg_bb_spread(fit, x, tx, n, weights=w).standard_errors(), dict(theirs))
 
 
 def test_twice_the_customers_halve_the_variance_and_narrow_the_intervals(

@@ -26,9 +26,9 @@ from tierwise.analytics import bg_bb, btyd, clv, mbg_nbd, pareto_nbd, purchase
 from tierwise.analytics.fit_inputs import _frequency_monetary, _weights, scaled_rfm
 
 LEVEL = 0.90  # the intervals shown are 90% intervals
-_STEP = 1e-4  # central-difference step in the log-parameters for predictions
-# and for the Hessian, wider: Pareto/NBD's gradient is itself a difference quotient, whose
-# rounding a narrow step would magnify; the analytic gradients lose nothing to it (1e-6)
+_STEP = 1e-4  # central-difference step in the log-parameters for a prediction's gradient
+# The Hessian's step is wider: Pareto/NBD's gradient is itself a difference quotient, whose
+# rounding a narrow step would magnify; the analytic gradients lose nothing to it (1e-6).
 _HESSIAN_STEP = 1e-3
 _LOG_BOUND = 30.0  # the optimiser's bound on the log-parameters (clv._LOG_BOUND)
 _FLAT = 1e-5  # curvature below this share of the largest is rounding: a flat direction
