@@ -253,11 +253,20 @@ def test_the_covariance_is_the_inverse_information_on_the_directions_the_data_id
     rng = np.random.default_rng(5)
     basis = np.linalg.qr(rng.normal(size=(4, 4)))[0]
     full = basis @ np.diag([400.0, 90.0, 10.0, 2.0]) @ basis.T
-    covariance, identified = uncertainty._covariance(quadratic(full), None, np.zeros(4))
+    covariance, identified = uncertainty._covariance(
+        uncertainty.by_gradient(quadratic(full), None), np.zeros(4)
+    )
     assert identified and covariance is not None
     np.testing.assert_allclose(covariance, np.linalg.inv(full), rtol=1e-8)
+    value = quadratic(full)
+    by_value = uncertainty.by_value(lambda theta: value(theta, None)[0])
+    np.testing.assert_allclose(
+        uncertainty._covariance(by_value, np.zeros(4))[0], np.linalg.inv(full), rtol=1e-6
+    )
     flat = basis @ np.diag([400.0, 90.0, 10.0, 0.0]) @ basis.T  # a ridge along basis[:, 3]
-    covariance, identified = uncertainty._covariance(quadratic(flat), None, np.zeros(4))
+    covariance, identified = uncertainty._covariance(
+        uncertainty.by_gradient(quadratic(flat), None), np.zeros(4)
+    )
     assert not identified and covariance is not None
     np.testing.assert_allclose(covariance, np.linalg.pinv(flat), atol=1e-10)
     fit = clv.Fit("bg_nbd", BG, 0.0, 5, True, 1, "")
