@@ -369,4 +369,5 @@ def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincip
         risky=risky,
         as_of=run.as_of,
         verdict=verdict,
+        equity={k: run.headline.get(f"customer_equity{k}") for k in ("", "_low", "_high")},
     )

@@ -149,3 +149,27 @@ def test_pareto_nbd_reaches_the_published_estimates_and_every_model_is_compared(
         assert m["parameters"] == k
         bic = k * math.log(m["customers"]) - 2 * m["log_likelihood"]  # type: ignore[operator]
         assert m["bic"] == pytest.approx(bic)
+
+
+def test_the_stored_standard_errors_are_those_lifetimes_reports(
+    cdnow: tuple[str, list[dict[str, object]]],
+) -> None:
+    """From the raw orders to `analytics model --json`, against lifetimes' observed information
+    on the published summary (946 repeat buyers for Gamma-Gamma)."""
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    _url, models = cdnow
+    summary = lifetimes_data.load_cdnow_summary_data_with_monetary_value()
+    f, r, t, m = (
+        summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
+    )
+    repeat = f > 0
+    expected = {
+        "bg_nbd": BetaGeoFitter().fit(f, r, t).standard_errors_,
+        "gamma_gamma": GammaGammaFitter().fit(f[repeat], m[repeat]).standard_errors_,
+    }
+    for name, theirs in expected.items():
+        ours = fit(models, name)["standard_errors"]
+        assert isinstance(ours, dict)
+        for parameter, value in theirs.items():
+            assert ours[parameter] == pytest.approx(value, rel=1e-2), (name, parameter)

@@ -54,6 +54,9 @@ class SnapshotFormat(StrEnum):
     xlsx = "xlsx"
 
 
+INTERVAL_ENDS = ("_low", "_high")
+
+
 def fmt(value: Any) -> str:
     """A cell for the terminal: rounded numbers, labelled codes, dashes for nothing."""
     if value is None:
@@ -65,6 +68,13 @@ def fmt(value: Any) -> str:
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     return value_label(value)
+
+
+def with_interval(value: Any, low: Any, high: Any) -> str:
+    """A figure and its 90% interval, "12,300.00 (90%: 9,800.00–14,900.00)", or the figure alone."""
+    if value is None or low is None or high is None:
+        return fmt(value)
+    return _("{value} (90%: {low}–{high})").format(value=fmt(value), low=fmt(low), high=fmt(high))
 
 
 def share(value: Any) -> str:
@@ -88,7 +98,13 @@ def print_headline(headline: dict[str, Any], verdict: Verdict | None = None) -> 
                 n=share["customers"], share=share["profit_share"] or 0
             ),
         )
-    table.add_row(_("customer equity (sum of CLV)"), f"{headline['customer_equity']:,.0f}")
+    low, high = headline.get("customer_equity_low"), headline.get("customer_equity_high")
+    equity = f"{headline['customer_equity']:,.0f}"
+    if low is not None and high is not None:
+        equity = _("{value} (90%: {low}–{high})").format(
+            value=equity, low=f"{low:,.0f}", high=f"{high:,.0f}"
+        )
+    table.add_row(_("customer equity (sum of CLV)"), equity)
     if "cost_to_serve" in headline:  # runs before cost-to-serve lack it
         table.add_row(
             _("net profit after the cost to serve"),
@@ -129,9 +145,18 @@ def register(app: typer.Typer) -> None:
             )
             stored = row.__table__.columns.keys()
             for name, meaning in indicator_names().items():
+                if name.endswith(INTERVAL_ENDS):
+                    continue  # shown beside the figure they bound
                 if name in stored:  # the labels also name prospect factors kept on the customer
                     value = getattr(row, name)
-                    shown = share(value) if name in SHARES else fmt(value)
+                    if f"{name}_low" in stored:
+                        shown = with_interval(
+                            value, getattr(row, f"{name}_low"), getattr(row, f"{name}_high")
+                        )
+                    elif name in SHARES:
+                        shown = share(value)
+                    else:
+                        shown = fmt(value)
                     table.add_row(meaning, shown)
             console.print(table)
 
@@ -149,6 +174,7 @@ def register(app: typer.Typer) -> None:
                 {
                     "model": f.model,
                     "params": f.params,
+                    "standard_errors": f.standard_errors,
                     "log_likelihood": f.log_likelihood,
                     "customers": f.n,
                     "time_unit": run.time_unit,
@@ -169,7 +195,7 @@ def register(app: typer.Typer) -> None:
         table = Table(
             _("model"),
             _("in use"),
-            _("parameter values"),
+            _("parameter values (± standard error)"),
             _("parameters"),
             _("customers"),
             _("log-likelihood"),
@@ -180,7 +206,11 @@ def register(app: typer.Typer) -> None:
             ),
         )
         for fit in described:
-            values = ", ".join(f"{symbols.get(k, k)} {v:.4g}" for k, v in fit["params"].items())
+            spreads = fit["standard_errors"] or {}
+            values = ", ".join(
+                f"{symbols.get(k, k)} {v:.4g}" + (f" ± {spreads[k]:.2g}" if k in spreads else "")
+                for k, v in fit["params"].items()
+            )
             table.add_row(
                 value_label(fit["model"]),
                 _("yes") if fit["in_use"] else "",

@@ -19,6 +19,8 @@ TREND = (
     "net_profit",
     "cost_to_serve",
     "clv",
+    "clv_low",
+    "clv_high",
     "p_alive",
     "rfm_segment",
     "development_stage",

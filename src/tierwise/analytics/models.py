@@ -39,6 +39,8 @@ class FittedModel(IdMixin, Base):
     converged: Mapped[bool]
     iterations: Mapped[int]
     message: Mapped[str] = mapped_column(String(200))
+    # from the observed information; None where it is singular or the run predates them
+    standard_errors: Mapped[dict[str, float] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class CategoryProfit(IdMixin, Base):
@@ -114,8 +116,12 @@ class CustomerIndicator(Base):
     # CLV
     p_alive: Mapped[float | None] = mapped_column(Float)
     expected_purchases: Mapped[float | None] = mapped_column(Float)
+    expected_purchases_low: Mapped[float | None] = mapped_column(Float)  # 90% interval
+    expected_purchases_high: Mapped[float | None] = mapped_column(Float)
     expected_spend: Mapped[Decimal | None] = mapped_column(Total)
     clv: Mapped[Decimal | None] = mapped_column(Total)
+    clv_low: Mapped[Decimal | None] = mapped_column(Total)  # 90% interval
+    clv_high: Mapped[Decimal | None] = mapped_column(Total)
     # Lifecycle
     lifecycle_stage: Mapped[str | None] = mapped_column(String(20))
     development_stage: Mapped[str | None] = mapped_column(String(20))

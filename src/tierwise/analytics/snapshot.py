@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tierwise.analytics import clv, costs, lifecycle, purchase, segments
+from tierwise.analytics import clv, costs, lifecycle, purchase, segments, uncertainty
 from tierwise.analytics.engines import EngineName, connect, load, materialise
 from tierwise.analytics.extract import Facts
 from tierwise.analytics.indicators import (
@@ -48,6 +48,7 @@ class Snapshot:
     category_profits: pa.Table
     fits: list[clv.Fit]
     headline: dict[str, Any]
+    standard_errors: dict[str, dict[str, float] | None]  # by model; None where singular
 
 
 def compute(
@@ -98,7 +99,7 @@ def compute(
     table = backend.to_pyarrow(joined.order_by("customer_id"))
     matrix = backend.to_pyarrow(segments.category_matrix(lines, labels, params))
     step("models")
-    table, fits = _apply_models(table, params)
+    table, fits, spreads, equity = _apply_models(table, params)
     step("rules")
     table = _apply_rules(table, params)
     return Snapshot(
@@ -108,7 +109,8 @@ def compute(
         indicators=table,
         category_profits=matrix,
         fits=fits,
-        headline=headline(table, params),
+        headline={**headline(table, params), **equity},
+        standard_errors={model: s.standard_errors() for model, s in spreads.items()},
     )
 
 
@@ -116,31 +118,36 @@ def _column(table: pa.Table, name: str) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
 
 
-def _apply_models(table: pa.Table, params: AnalyticsParams) -> tuple[pa.Table, list[clv.Fit]]:
+def _apply_models(
+    table: pa.Table, params: AnalyticsParams
+) -> tuple[pa.Table, list[clv.Fit], dict[str, uncertainty.Spread], dict[str, float | None]]:
     """Fit the purchase models and Gamma-Gamma on buyers; add P(alive), expected purchases,
-    spend and CLV from the purchase model the parameters choose."""
+    spend and CLV from the purchase model the parameters choose, with their intervals, and
+    return the fits, their covariances and the interval of customer equity."""
     freq, rec, age = (_column(table, f"btyd_{n}") for n in ("frequency", "recency", "t"))
     monetary = _column(table, "btyd_monetary")
     buyer = ~np.isnan(freq)
     n = len(table)
-    out = {
-        name: np.full(n, np.nan)
-        for name in ("p_alive", "expected_purchases", "expected_spend", "clv")
-    }
+    out = {name: np.full(n, np.nan) for name in ("p_alive", *PREDICTED)}
     fits: list[clv.Fit] = []
+    spreads: dict[str, uncertainty.Spread] = {}
+    equity: dict[str, float | None] = {"customer_equity_low": None, "customer_equity_high": None}
     if buyer.sum() >= 10:
         f, r, t, m = freq[buyer], rec[buyer], age[buyer], monetary[buyer]
         fits = [purchase.MODELS[name].fit(f, r, t) for name in PURCHASE_MODELS]
-        used = fits[PURCHASE_MODELS.index(params.purchase_model)]
+        spreads = {fit.model: uncertainty.purchase_spread(fit, f, r, t) for fit in fits}
+        used = spreads[params.purchase_model]
         model = purchase.MODELS[params.purchase_model]
         month = DAYS_PER_MONTH / params.unit_days
         horizon = params.horizon_months * month
-        out["p_alive"][buyer] = model.p_alive(used, f, r, t)
-        out["expected_purchases"][buyer] = model.expected_purchases(used, horizon, f, r, t)
+        out["p_alive"][buyer] = model.p_alive(used.fit, f, r, t)
+        purchases = uncertainty.purchases_interval(used, horizon, f, r, t)
+        _put(out, buyer, "expected_purchases", purchases)
         spent = (f > 0) & (m > 0)  # repeat purchases all at ¥0 say nothing of spend
         if spent.sum() >= 10:
             gg = clv.fit_gamma_gamma(f, m, weights=spent.astype(np.float64))
             fits.append(gg)
+            spreads[gg.model] = uncertainty.gamma_gamma_spread(gg, f, m, spent.astype(np.float64))
             margins = _column(table, "margin")[buyer]
             overall = np.nanmedian(margins) if np.isfinite(margins).any() else 0.0
             margin = np.clip(np.where(np.isnan(margins), overall, margins), 0.0, 1.0)
@@ -150,22 +157,44 @@ def _apply_models(table: pa.Table, params: AnalyticsParams) -> tuple[pa.Table, l
             out["expected_spend"][buyer] = clv.expected_spend(
                 gg.params, f, m, population_mean=population
             )
-            out["clv"][buyer] = purchase.discounted_clv(
+            clvs, total = uncertainty.clv_intervals(
                 used,
-                gg.params,
-                f,
-                r,
-                t,
-                m,
-                margin,
+                spreads[gg.model],
+                uncertainty.Customers(f, r, t, m, margin, population),
                 horizon_periods=params.horizon_months,
                 period_length=month,
                 discount_rate_per_period=params.monthly_discount_rate,
-                population_mean=population,
             )
+            _put(out, buyer, "clv", clvs)
+            equity = {
+                "customer_equity_low": _known(total.low[0]),
+                "customer_equity_high": _known(total.high[0]),
+            }
     for name, values in out.items():
         table = table.append_column(name, pa.array(values, mask=np.isnan(values)))
-    return table, fits
+    return table, fits, spreads, equity
+
+
+PREDICTED = (
+    *("expected_purchases", "expected_purchases_low", "expected_purchases_high"),
+    *("expected_spend", "clv", "clv_low", "clv_high"),
+)
+
+
+def _known(value: float) -> float | None:
+    """A number for the run's headline (JSON), or None where it is not known."""
+    return float(value) if np.isfinite(value) else None
+
+
+def _put(
+    out: dict[str, np.ndarray], rows: np.ndarray, name: str, values: uncertainty.Interval
+) -> None:
+    """A prediction and its interval's ends into ``name``, ``name_low`` and ``name_high``."""
+    out[name][rows], out[f"{name}_low"][rows], out[f"{name}_high"][rows] = (
+        values.value,
+        values.low,
+        values.high,
+    )
 
 
 def _apply_rules(table: pa.Table, params: AnalyticsParams) -> pa.Table:

@@ -45,7 +45,9 @@ def replace_run(conn: Connection, snapshot: Snapshot) -> int:
         _with_run(snapshot.category_profits, run_id, CategoryProfit),
     )
     for fit in snapshot.fits:
-        values = dataclasses.asdict(fit)
+        values = dataclasses.asdict(fit) | {
+            "standard_errors": snapshot.standard_errors.get(fit.model)
+        }
         conn.execute(insert(FittedModel.__table__).values(run_id=run_id, **values))
     return int(run_id)
 

@@ -49,6 +49,15 @@ def money(value: Any) -> str:
     )
 
 
+def money_interval(value: Any, low: Any, high: Any) -> str:
+    """¥12,300 (90%: ¥9,800–¥14,900); the amount alone where the interval is not known."""
+    if value is None or low is None or high is None:
+        return money(value)
+    return _("{value} (90%: {low}–{high})").format(
+        value=money(value), low=money(low), high=money(high)
+    )
+
+
 def number(value: Any, digits: int = 0) -> str:
     """A count or measure with grouping."""
     if value is None:
@@ -71,7 +80,14 @@ def day(value: dt.date | dt.datetime | None, zone: ZoneInfo | None = None) -> st
     return format_date(value, format="medium", locale=_locale())
 
 
-ENV.globals.update(_=lambda text: _(text), money=money, number=number, percent=percent, day=day)
+ENV.globals.update(
+    _=lambda text: _(text),
+    money=money,
+    money_interval=money_interval,
+    number=number,
+    percent=percent,
+    day=day,
+)
 ENV.filters["tojson_safe"] = lambda value: json.dumps(value, default=str, ensure_ascii=False)
 
 
