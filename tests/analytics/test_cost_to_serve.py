@@ -127,18 +127,24 @@ def served(
     app = bootstrap(Settings(database_url=url))
     with app.uow() as uow:
         s = uow.session
-        a, b = (Customer(code=k, name=k, kind=CustomerKind.ENTERPRISE) for k in "AB")
+        a, b, d = (Customer(code=k, name=k, kind=CustomerKind.ENTERPRISE) for k in "ABD")
         c = Customer(
             code="C", name="C", kind=CustomerKind.ENTERPRISE, status=CustomerStatus.PROSPECT
         )
         agent = Staff(code="S1", name="Agent", role=StaffRole.CSR, level=StaffLevel.JUNIOR)
-        s.add_all([a, b, c, agent])
+        s.add_all([a, b, c, d, agent])
         s.flush()
         # A bought 10,000 on 30 days' credit: 10,000 × 30 / 365 × 7.3% = 60.
         _order(s, "O1", a, "2026-03-01", "10000", "7000").due_on = dt.date(2026, 3, 31)
         _order(s, "O9", a, "2026-07-05", "99999", "0").due_on = dt.date(2026, 9, 5)  # later
         sale_b = _order(s, "O2", b, "2026-02-01", "2000", "1500")
         _order(s, "R2", b, "2026-02-10", "-500", "-375", returns_order_id=sale_b.id)
+        # D owes 7,300 from 06-20 to the snapshot (06-30, before the 07-20 due date): 10 days;
+        # half came back on 06-25 and owes back 5 days: (7,300 × 10 − 3,650 × 5) / 365 × 7.3%.
+        due = dt.date(2026, 7, 20)
+        sale_d = _order(s, "O4", d, "2026-06-20", "7300", "7000")
+        sale_d.due_on = due
+        _order(s, "R4", d, "2026-06-25", "-3650", "-3500", returns_order_id=sale_d.id).due_on = due
         s.add_all(
             [
                 # A: phone 10 min logged, phone unlogged (6 min), a visit unlogged (120 min),
@@ -190,6 +196,9 @@ def test_every_kind_of_cost_worked_by_hand(served: App) -> None:
     assert b.gross_profit == 375 and b.net_profit == 201
     # C never bought: serving it cost 3 × 2 + 5 × 1 (other at its default rate) = 11.
     assert c.cost_to_serve == 11 and c.gross_profit is None and c.net_profit == -11
+    # D: credit 14.60 − 3.65 = 10.95, its return handled 20; gross 300 − 150 = 150.
+    assert (rows["D"].cost_credit, rows["D"].cost_returns) == (Decimal("10.95"), 20)
+    assert rows["D"].gross_profit == 150 and rows["D"].net_profit == Decimal("119.05")
 
 
 def test_the_profit_and_loss_per_tier_and_a_policy_grading_on_net_profit(served: App) -> None:
@@ -198,7 +207,12 @@ def test_the_profit_and_loss_per_tier_and_a_policy_grading_on_net_profit(served:
         uow.commit()
     result = served.recomputes.run(AS_OF, "test", AnalyticsParams(costs=RATES))
     rows = _rows(served)
-    assert {code: row.tier for code, row in rows.items()} == {"A": "P", "B": "Q", "C": "Q"}
+    assert {code: row.tier for code, row in rows.items()} == {
+        "A": "P",
+        "B": "Q",
+        "C": "Q",
+        "D": "Q",
+    }
     with served.uow(reads=True) as uow:
         run = uow.session.get(AnalyticsRun, result.run_id)
         assert run is not None
@@ -207,13 +221,16 @@ def test_the_profit_and_loss_per_tier_and_a_policy_grading_on_net_profit(served:
     # tier, customers, sales, gross, 7 kinds, cost to serve, net, net per customer, cost ÷ gross
     assert by_tier["P"][1:4] == [1, 10000, 3000]
     assert by_tier["P"][11:15] == [872, 2128, 2128, pytest.approx(872 / 3000)]
-    assert by_tier["Q"][1:4] == [2, 1500, 375]
-    assert by_tier["Q"][4:12] == [4 + 11, 0, 50, 0, 20, 0, 100, 185]
-    assert by_tier["Q"][12] == 375 - 185
+    # Q: B, C and D — each sum rounded to the yuan, net = gross − cost to serve.
+    assert by_tier["Q"][1:4] == [3, 1500 + 3650, 375 + 150]
+    assert by_tier["Q"][4:12] == [4 + 11, 0, 50, 0, 20 + 20, 11, 100, 216]
+    assert by_tier["Q"][12] == 525 - 216
     total = report.rows[-1]
-    assert total[1:4] == [3, 11500, 3375] and total[11:13] == [872 + 185, 3375 - 1057]
-    assert result.headline["cost_to_serve"] == pytest.approx(1057)
-    assert result.headline["total_net_profit"] == pytest.approx(2128 + 201)  # buyers only
+    assert total[1:4] == [4, 15150, 3525] and total[11:13] == [872 + 216, 3525 - 1088]
+    assert result.headline["cost_to_serve"] == pytest.approx(1087.95)
+    assert result.headline["total_net_profit"] == pytest.approx(3525 - 1087.95)
+    # The net whale curve ranks the buyers: A, B and D (C never bought).
+    assert result.headline["buyers_net_profit"] == pytest.approx(2128 + 201 + 119.05)
 
 
 def test_unit_costs_come_from_the_parameters_file_and_bad_ones_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ import pytest
 
 from tierwise.desk.report import Line, tier_patience
 from tierwise.desk.staffing import (
+    FEWEST_HANG_UPS,
     Stream,
     agents_needed,
     agents_needed_abandoning,
@@ -95,37 +96,50 @@ def test_the_simulated_queue_with_hang_ups_agrees_with_erlang_a() -> None:
 
 
 def test_patience_is_the_waiting_time_over_the_callers_who_hung_up() -> None:
-    # Two hung up after 30 s and 90 s; three were answered after 10, 20 and 50 s: 200 s waited.
-    assert patience(2, 30 + 90 + 10 + 20 + 50) == pytest.approx(100.0)
-    assert patience(0, 500.0) is None
+    # Ten hung up after 1,500 s of waiting between them, others waited 500 s and were answered.
+    assert patience(10, 1500 + 500) == pytest.approx(200.0)
+    assert patience(FEWEST_HANG_UPS - 1, 5000.0) is None  # too few hang-ups to say
 
 
-def test_each_tier_s_patience_comes_from_every_interval_of_the_period() -> None:
+def test_erlang_a_stays_finite_and_below_erlang_c_at_a_large_centre() -> None:
+    # 720 Erlangs offered: the chain's products would overflow without logs.
+    needed = agents_needed_abandoning(14_400, 180, 300, 20, 0.8)
+    assert erlang_a(needed, 14_400, 180, 300, 20).service_level >= 0.8
+    assert erlang_a(needed - 1, 14_400, 180, 300, 20).service_level < 0.8
+    assert 650 <= needed < agents_needed(14_400, 180, 20, 0.8)  # hang-ups shorten the queue
+    # very patient callers: Erlang A needs what Erlang C needs, never a single agent
+    assert agents_needed_abandoning(200, 180, 50_000, 20, 0.8) == agents_needed(200, 180, 20, 0.8)
+
+
+def test_each_tier_s_patience_counts_only_callers_who_hung_up() -> None:
     start = dt.datetime(2026, 10, 30, tzinfo=dt.UTC)
     lines = [
         Line("A", start, 0.9, 20, offered=3, answered=3, wait_total=30.0),
+        # B: 12 left the queue, 2 of them taken out by the system for a callback (they waited
+        # without hanging up); 10 hung up. 600 s answered + 1,400 s until leaving: 2,000 s.
         Line(
             "B",
             start,
             0.8,
             30,
-            offered=4,
-            answered=3,
-            abandoned=1,
-            wait_total=60.0,
-            waited_to_abandon=40.0,
+            offered=14,
+            answered=8,
+            abandoned=6,
+            hung_up=5,
+            wait_total=400.0,
+            waited_to_abandon=600.0,
         ),
         Line(
             "B",
             start + dt.timedelta(hours=1),
             0.8,
             30,
-            offered=2,
-            answered=1,
-            abandoned=1,
-            wait_total=20.0,
-            waited_to_abandon=80.0,
+            offered=10,
+            answered=4,
+            abandoned=6,
+            hung_up=5,
+            wait_total=200.0,
+            waited_to_abandon=800.0,
         ),
     ]
-    # B: two hung up; 60 + 40 + 20 + 80 = 200 s waited. A: nobody hung up, patience unknown.
-    assert tier_patience(lines) == {"A": None, "B": pytest.approx(100.0)}
+    assert tier_patience(lines) == {"A": None, "B": pytest.approx(200.0)}

@@ -3,6 +3,8 @@ complaints, returns handled, credit, rewards), priced by the unit costs of the p
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 import ibis.expr.types as ir
 
@@ -17,7 +19,12 @@ def _by_channel(channel: ir.StringValue, values: dict[str, float]) -> ir.Floatin
 
 
 def cost_to_serve(
-    lines: ir.Table, contacts: ir.Table, credit: ir.Table, events: ir.Table, rates: CostRates
+    lines: ir.Table,
+    contacts: ir.Table,
+    credit: ir.Table,
+    events: ir.Table,
+    rates: CostRates,
+    as_of: dt.date,
 ) -> ir.Table:
     """Each served customer's cost by kind and in total, from the facts up to the as-of date."""
     minutes = contacts.logged_minutes.fill_null(0.0) + contacts.unlogged * _by_channel(
@@ -32,12 +39,16 @@ def cost_to_serve(
     by_return = returns.group_by("customer_id").aggregate(
         cost_returns=returns.order_id.nunique().cast("float64") * rates.return_handled
     )
-    owed = lines.filter(~lines.is_return).group_by("order_id").aggregate(owed=lines.amount.sum())
+    # Money owed on credit, day by day up to the due date or the as-of date: a return of an
+    # order on credit carries its due date and owes back from the day it came back.
+    owed = lines.group_by("order_id").aggregate(owed=lines.amount.sum())
     on_credit = credit.join(owed, "order_id")
-    days = on_credit.due_on.delta(on_credit.order_date, unit="day").cast("float64")
-    interest = ibis.greatest(on_credit.owed, 0.0) * ibis.greatest(days, 0.0) / 365.0
-    by_credit = on_credit.group_by("customer_id").aggregate(
-        cost_credit=interest.sum() * rates.credit_rate
+    until = ibis.least(on_credit.due_on, ibis.date(as_of))
+    days = ibis.greatest(until.delta(on_credit.order_date, unit="day").cast("float64"), 0.0)
+    yuan_days = on_credit.group_by("customer_id").aggregate(owed_days=(on_credit.owed * days).sum())
+    by_credit = yuan_days.select(
+        "customer_id",
+        cost_credit=ibis.greatest(yuan_days.owed_days, 0.0) / 365.0 * rates.credit_rate,
     )
     unit = {"ticket": rates.ticket, "complaint": rates.complaint}
     event_cost = events.quantity * _by_channel(events.kind, unit) + events.value.fill_null(0.0)

@@ -168,8 +168,17 @@ def pareto_report(session: Session, run: AnalyticsRun) -> Report:
 
 def _net_notes(h: dict[str, Any]) -> list[str]:
     """The whale curve once serving is paid for: where it peaks and who eats the profit."""
-    if h.get("net_whale_peak_share") is None:
+    if "cost_to_serve" not in h:  # a run before cost-to-serve
         return []
+    if h.get("net_whale_peak_share") is None:
+        return [
+            _(
+                "After the cost to serve ({cost:,.0f}) the buying customers earn nothing: "
+                "{net:,.0f} net in all; {losers} of them cost more than they earn."
+            ).format(
+                cost=h["cost_to_serve"], net=h["buyers_net_profit"], losers=h["net_loss_makers"]
+            )
+        ]
     return [
         _(
             "After the cost to serve ({cost:,.0f}), net profit peaks at {peak:.0%} of the total "
@@ -314,16 +323,18 @@ def pnl_report(session: Session, run: AnalyticsRun) -> Report:
             func.sum(ci.gross_profit),
             *costs,
             func.sum(ci.cost_to_serve),
-            func.sum(ci.net_profit),
         )
         .where(ci.run_id == run.id)
         .group_by(ci.tier)
-        .order_by(func.sum(ci.net_profit).desc())
     )
+    # Net is the tier's known gross profit less all it cost to serve, so rows and total add up.
     grouped = [
-        [round(float(v or 0)) if i > 1 else v for i, v in enumerate(r)]
+        [*(round(float(v or 0)) if i > 1 else v for i, v in enumerate(r))]
         for r in session.execute(query)
     ]
+    for r in grouped:
+        r.append(r[3] - r[-1])
+    grouped.sort(key=lambda r: -r[-1])
     sums = (sum(r[i] for r in grouped) for i in range(2, len(KINDS) + 6))
     total = ["", sum(r[1] for r in grouped), *sums]
     rows = [_row(str(r[0] or _("no tier")), r) for r in grouped]

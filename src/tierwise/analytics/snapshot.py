@@ -72,6 +72,7 @@ def compute(
         load(backend, "credit", facts.credit),
         load(backend, "events", facts.events),
         params.costs,
+        facts.as_of,
     )
     # Each per-customer table is materialised once: the engines would otherwise recompute a
     # shared expression for every place it is used (four scans of the lines for `value`).
@@ -278,9 +279,12 @@ def headline(table: pa.Table, params: AnalyticsParams) -> dict[str, Any]:
             "profit_share": float(profit[member].sum() / total_profit) if total_profit else None,
         }
     cumulative = np.cumsum(ranked)
-    net = np.sort(np.nan_to_num(_column(table, "net_profit"))[buyers])[::-1]
-    net_total = float(net.sum())
+    # Net of serving, the way the P&L adds it up: known gross profit less every cost; the curve
+    # ranks the buying customers (serving prospects is in the total, not on the curve).
+    served = np.nan_to_num(_column(table, "cost_to_serve"))
+    net = np.sort((profit - served)[buyers])[::-1]
     net_cumulative = np.cumsum(net)
+    buyers_net = float(net.sum())
     equity = np.nansum(_column(table, "clv"))
     purchased = float(np.nansum(_column(table, "purchase_value")))
     repeat_buyers = np.nan_to_num(_column(table, "btyd_frequency")) > 0
@@ -304,15 +308,16 @@ def headline(table: pa.Table, params: AnalyticsParams) -> dict[str, Any]:
             float(repeat_buyers.sum() / buyers.sum()) if buyers.sum() else None
         ),
         "customer_equity": float(equity),
-        "cost_to_serve": float(np.nansum(_column(table, "cost_to_serve"))),
-        "total_net_profit": net_total,
+        "cost_to_serve": float(served.sum()),
+        "total_net_profit": float(profit.sum() - served.sum()),
+        "buyers_net_profit": buyers_net,
         "net_whale_peak_share": (
-            float(net_cumulative.max() / net_total) if len(net) and net_total > 0 else None
+            float(net_cumulative.max() / buyers_net) if len(net) and buyers_net > 0 else None
         ),
         "net_whale_peak_customers": int(net_cumulative.argmax() + 1) if len(net) else 0,
         "net_loss_makers": int((net < 0).sum()),
         "net_loss_makers_cost": float(-net[net < 0].sum()),
-        "net_whale_deciles": _deciles(net_cumulative, net_total),
+        "net_whale_deciles": _deciles(net_cumulative, buyers_net),
     }
 
 

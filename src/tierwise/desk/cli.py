@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tierwise.db.base import as_utc
 from tierwise.desk import queue
 from tierwise.desk.models import ContactStatus, QueueContact
-from tierwise.desk.planning import plan_staffing
+from tierwise.desk.planning import check_interval, day_of, plan_staffing, tier_name
 from tierwise.desk.report import report
 from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
@@ -230,21 +230,23 @@ def register(app: typer.Typer) -> None:
     def service_staffing(
         ctx: typer.Context,
         day: str = typer.Option(None, "--date", help=_("YYYY-MM-DD; default: today")),
-        hours: int = typer.Option(1, min=1, max=24, help=_("interval length in hours")),
+        hours: int = typer.Option(
+            1, help=_("interval length in hours (1, 2, 3, 4, 6, 8, 12 or 24)")
+        ),
     ) -> None:
         tierwise: App = ctx.obj
-        start, _end = _day(tierwise, day)
         zone = ZoneInfo(tierwise.settings.timezone)
         with tierwise.uow() as uow:
             try:
+                planned = day_of(day, dt.datetime.now(zone).date())
+                check_interval(hours)
                 rules = active_rules(uow.connection)
             except FAILURES as exc:
                 raise _fail(exc) from exc
             policy = active_policy(uow.connection)
             order = [t.code for t in policy.policy.tiers] if policy else []
-            plan = plan_staffing(
-                uow.connection, rules, order, start.astimezone(zone).date(), start, hours
-            )
+            start = dt.datetime.combine(planned, dt.time(), zone).astimezone(dt.UTC)
+            plan = plan_staffing(uow.connection, rules, order, planned, start, hours)
         table = Table(
             _("interval from"),
             _("tier"),
@@ -261,7 +263,7 @@ def register(app: typer.Typer) -> None:
             for number, need in enumerate(interval.needs):
                 table.add_row(
                     f"{interval.start.astimezone(zone):%H:%M}" if number == 0 else "",
-                    need.tier,
+                    tier_name(need.tier),
                     str(need.calls),
                     "—" if need.patience_seconds is None else mm_ss(need.patience_seconds),
                     str(need.erlang_c),

@@ -52,6 +52,11 @@ class QueueContact(IdMixin, Base):
         doc="identified by the telephony side or the system: only such calls serve a customer",
     )
     entered_by: Mapped[str | None] = mapped_column(String(100), doc="who queued it")
+    offered_callback: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        doc="taken out of the queue for a callback after its threshold: not a caller hanging up",
+    )
 
 
 class Ticket(IdMixin, Base):

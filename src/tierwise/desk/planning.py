@@ -8,12 +8,51 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, func, not_, select
 
-from tierwise.desk.report import Line, Need, report, staffing, streams, tier_patience
+from tierwise.desk.report import (
+    NO_TIER,
+    Line,
+    Need,
+    report,
+    staffing,
+    streams,
+    tier_patience,
+)
 from tierwise.desk.staffing import Stream, simulate
+from tierwise.i18n import _
 from tierwise.organisation.models import Staff, StaffAbsence, StaffRole
 from tierwise.organisation.rules import OrgRules
 
 SIMULATED_HOURS = 200  # of each interval's calls, to check the pooled queue
+INTERVAL_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)  # lengths that divide a day into equal intervals
+
+
+def day_of(text: str | None, today: dt.date) -> dt.date:
+    """The day a plan or report asks for (YYYY-MM-DD, default today), refused in plain words."""
+    if not text:
+        return today
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year <= 9998:
+        raise ValueError(_("Day: {value} is not a date (YYYY-MM-DD)").format(value=text))
+    return day
+
+
+def tier_name(code: str) -> str:
+    """A tier as the plan names it: callers the queue could not match have none."""
+    return _("no tier") if code == NO_TIER else code
+
+
+def check_interval(hours: int) -> int:
+    """An interval length that divides the day, so every interval holds as many hours."""
+    if hours not in INTERVAL_HOURS:
+        raise ValueError(
+            _("Interval: {value} hours does not divide the day; choose {known}").format(
+                value=hours, known=", ".join(map(str, INTERVAL_HOURS))
+            )
+        )
+    return hours
 
 
 @dataclass(frozen=True)

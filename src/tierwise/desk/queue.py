@@ -213,6 +213,7 @@ def offer_callbacks(conn: Connection, rules: OrgRules, now: dt.datetime) -> int:
                     abandoned_at=now,
                     callback_due=now + dt.timedelta(hours=hours),
                     memo=_("waited past the threshold: called back instead"),
+                    offered_callback=True,
                 )
             )
             offered += 1

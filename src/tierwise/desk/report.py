@@ -22,6 +22,8 @@ from tierwise.desk.queue import UNKNOWN
 from tierwise.desk.staffing import Stream, agents_needed, agents_needed_abandoning, patience
 from tierwise.organisation.rules import OrgRules
 
+NO_TIER = "?"  # the report's tier for callers the queue could not match to a customer
+
 
 @dataclass
 class Line:
@@ -36,6 +38,7 @@ class Line:
     within: int = 0
     abandoned: int = 0
     wait_total: float = 0.0
+    hung_up: int = 0  # of the abandoned, the callers who gave up (not offered a callback)
     waited_to_abandon: float = 0.0
     callbacks_due: int = 0
     callbacks_on_time: int = 0
@@ -68,6 +71,7 @@ def report(
             q.c.arrived_at,
             q.c.taken_at,
             q.c.abandoned_at,
+            q.c.offered_callback,
             q.c.status,
             q.c.answer_seconds,
             q.c.callback_due,
@@ -79,7 +83,7 @@ def report(
     for row in rows:
         arrived = as_utc(row.arrived_at)
         interval = start + step * int((arrived - start) / step)
-        tier = row.tier or "?"
+        tier = row.tier or NO_TIER
         tier_rules = rules.for_tier(row.tier)
         level = tier_rules.service if tier_rules else UNKNOWN
         line = lines.setdefault(
@@ -93,6 +97,7 @@ def report(
             line.within += wait <= row.answer_seconds
         elif row.status == ContactStatus.ABANDONED:
             line.abandoned += 1
+            line.hung_up += not row.offered_callback
             if row.abandoned_at is not None:
                 line.waited_to_abandon += (as_utc(row.abandoned_at) - arrived).total_seconds()
         if row.callback_due is not None:
@@ -115,11 +120,12 @@ class Need:
 
 def tier_patience(lines: list[Line]) -> dict[str, float | None]:
     """Each tier's mean patience over the whole period: callers who hung up over the seconds
-    every caller waited (answered or not)."""
+    every caller waited (answered, hung up, or taken out for a callback: those two waited
+    without hanging up); unknown while too few hung up to say."""
     hung_up: dict[str, int] = defaultdict(int)
     waited: dict[str, float] = defaultdict(float)
     for line in lines:
-        hung_up[line.tier] += line.abandoned
+        hung_up[line.tier] += line.hung_up
         waited[line.tier] += line.wait_total + line.waited_to_abandon
     return {tier: patience(hung_up[tier], waited[tier]) for tier in hung_up}
 

@@ -25,9 +25,13 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import expm
+from scipy.sparse import csr_matrix
+from scipy.sparse.linalg import expm_multiply
+
+from tierwise.i18n import _
 
 TAIL = 1e-14  # the chain is cut where its states' probabilities fall below this
+FEWEST_HANG_UPS = 10  # a tier's patience is estimated from at least this many hang-ups
 
 
 def erlang_b(agents: int, load: float) -> float:
@@ -89,38 +93,48 @@ def erlang_a(
     """Erlang A for `agents` answering `per_hour` calls of `handle_seconds` from callers who wait
     `patience_seconds` on average."""
     lam, mu, theta = per_hour / 3600.0, 1.0 / handle_seconds, 1.0 / patience_seconds
-    probabilities = [1.0]
-    n = 0
-    while n < agents or probabilities[-1] > TAIL * max(probabilities):
+    if lam <= 0:
+        return Abandoning(0.0, 0.0, 1.0, 0.0)
+    # The chain's probabilities in logs (at hundreds of agents the products overflow), cut where
+    # they fall below TAIL of the largest.
+    logs = [0.0]
+    n, peak, cut = 0, 0.0, math.log(TAIL)
+    while n < agents or logs[-1] > peak + cut:
         n += 1
-        probabilities.append(
-            probabilities[-1] * lam / (min(n, agents) * mu + max(n - agents, 0) * theta)
-        )
-    p = np.array(probabilities) / sum(probabilities)
+        logs.append(logs[-1] + math.log(lam / (min(n, agents) * mu + max(n - agents, 0) * theta)))
+        peak = max(peak, logs[-1])
+    weights = np.exp(np.array(logs) - peak)
+    p = weights / weights.sum()
     queued = p[agents:]
     ahead = np.arange(len(queued), dtype=np.float64)
     queue_length = float((ahead * queued).sum())
+    answered = _answered_within(len(queued), agents * mu, theta, answer_seconds)
     return Abandoning(
         waits=float(queued.sum()),
-        abandons=theta * queue_length / lam if lam else 0.0,
-        service_level=float(
-            p[:agents].sum()
-            + (queued * _answered_within(len(queued), agents * mu, theta, answer_seconds)).sum()
-        ),
-        mean_wait=queue_length / lam if lam else 0.0,
+        abandons=theta * queue_length / lam,
+        service_level=float(p[:agents].sum() + (queued * answered).sum()),
+        mean_wait=queue_length / lam,
     )
 
 
 def _answered_within(places: int, free_rate: float, theta: float, seconds: float) -> np.ndarray:
     """For a caller who finds k = 0 … places − 1 callers waiting ahead: the chance an agent takes
-    it within `seconds`, before it hangs up."""
+    it within `seconds`, before it hangs up (one column of the chain's matrix exponential)."""
     answered, gone = places, places + 1
-    chain = np.zeros((places + 2, places + 2))
+    rows, columns, rates = [], [], []
     for j in range(places):
-        chain[j, j - 1 if j else answered] = free_rate + j * theta
-        chain[j, gone] = theta
-        chain[j, j] = -(free_rate + (j + 1) * theta)
-    return expm(chain * seconds)[:places, answered]
+        for column, rate in (
+            (j - 1 if j else answered, free_rate + j * theta),
+            (gone, theta),
+            (j, -(free_rate + (j + 1) * theta)),
+        ):
+            rows.append(j)
+            columns.append(column)
+            rates.append(rate * seconds)
+    chain = csr_matrix((rates, (rows, columns)), shape=(places + 2, places + 2))
+    target = np.zeros(places + 2)
+    target[answered] = 1.0
+    return np.asarray(expm_multiply(chain, target))[:places]
 
 
 def agents_needed_abandoning(
@@ -130,16 +144,29 @@ def agents_needed_abandoning(
     answer_seconds: float,
     target: float,
 ) -> int:
-    """The fewest agents whose Erlang A service level reaches the target."""
+    """The fewest agents whose Erlang A service level reaches the target (it rises with every
+    agent added), searched from Erlang C's answer."""
     if per_hour <= 0:
         return 0
-    agents = 1
-    while (
-        erlang_a(agents, per_hour, handle_seconds, patience_seconds, answer_seconds).service_level
-        < target
-    ):
-        agents += 1
-    return agents
+    if not 0 < target < 1:
+        raise ValueError(
+            _("a service-level target is a share between 0 and 1: {value}").format(value=target)
+        )
+
+    def meets(agents: int) -> bool:
+        level = erlang_a(agents, per_hour, handle_seconds, patience_seconds, answer_seconds)
+        return bool(level.service_level >= target)
+
+    low, high = 1, agents_needed(per_hour, handle_seconds, answer_seconds, target)
+    while not meets(high):
+        low, high = high + 1, high * 2
+    while low < high:
+        middle = (low + high) // 2
+        if meets(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return high
 
 
 def mm_ss(seconds: float) -> str:
@@ -148,13 +175,13 @@ def mm_ss(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def patience(abandoned: int, seconds_waited: float) -> float | None:
+def patience(hung_up: int, seconds_waited: float) -> float | None:
     """Mean patience from a queue's history: callers who hung up over the time every caller
     waited (those answered waited without hanging up: exponential patience, censored); None
-    before anyone hung up."""
-    if abandoned <= 0 or seconds_waited <= 0:
+    while fewer than FEWEST_HANG_UPS hung up, too few to say."""
+    if hung_up < FEWEST_HANG_UPS or seconds_waited <= 0:
         return None
-    return seconds_waited / abandoned
+    return seconds_waited / hung_up
 
 
 @dataclass(frozen=True)

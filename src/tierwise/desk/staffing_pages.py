@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from tierwise.desk.planning import StaffingPlan, plan_staffing
+from tierwise.desk.planning import StaffingPlan, day_of, plan_staffing, tier_name
 from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
 from tierwise.identity.access import require
@@ -22,7 +22,6 @@ from tierwise.web.render import render
 
 router = APIRouter(include_in_schema=False)
 INTERVALS = (1, 2, 4)  # hours an interval may last on the page
-UNKNOWN_TIER = "?"  # how the report files callers without a tier
 
 
 @router.get("/service/staffing", response_class=HTMLResponse)
@@ -37,10 +36,7 @@ def staffing_page(
     """The day's plan: what each tier needs alone, the pooled queue, and who is on duty."""
     require(principal, Permission.QUEUE_WORK)
     zone = ZoneInfo(app.settings.timezone)
-    try:
-        day = dt.date.fromisoformat(date) if date else app.settings.today()
-    except ValueError:
-        raise ValueError(_("Day: {value} is not a date (YYYY-MM-DD)").format(value=date)) from None
+    day = day_of(date, app.settings.today())
     hours = hours if hours in INTERVALS else 1
     rules = active_rules(uow.connection)
     policy = active_policy(uow.connection)
@@ -64,11 +60,6 @@ def _label(start: dt.datetime, zone: ZoneInfo) -> str:
     return f"{start.astimezone(zone):%H:%M}"
 
 
-def _tier(code: str) -> str:
-    """A tier as the page names it: callers the queue could not match have none."""
-    return _("no tier") if code == UNKNOWN_TIER else code
-
-
 def _figure(plan: StaffingPlan, zone: ZoneInfo) -> dict[str, Any]:
     """Stacked bars of each tier's agents (Erlang A where its patience is known, else Erlang C),
     the pooled queue's agents as a line, and the agents on duty as a level."""
@@ -77,7 +68,7 @@ def _figure(plan: StaffingPlan, zone: ZoneInfo) -> dict[str, Any]:
     bars = [
         {
             "type": "bar",
-            "name": _("tier {tier} alone").format(tier=_tier(tier)),
+            "name": _("tier {tier} alone").format(tier=tier_name(tier)),
             "x": x,
             "y": [
                 next(
@@ -123,7 +114,7 @@ def _rows(plan: StaffingPlan, zone: ZoneInfo) -> list[list[str]]:
     return [
         [
             _label(i.start, zone),
-            _tier(need.tier),
+            tier_name(need.tier),
             str(need.calls),
             "—" if need.patience_seconds is None else mm_ss(need.patience_seconds),
             str(need.erlang_c),

@@ -1,4 +1,4 @@
-"""cost-to-serve and net profit in the snapshot; minutes on logged contacts
+"""cost-to-serve and net profit in the snapshot; minutes on logged contacts; callbacks offered
 
 Revision ID: 0013
 Revises: 0012
@@ -6,7 +6,8 @@ Create Date: 2026-12-04 20:30:00
 
 Each customer's cost of being served (contacts and visits by the minute, tickets, complaints,
 returns handled, credit, rewards) and the net profit after it are stored with the other
-indicators; a logged contact may say how long it took.
+indicators; a logged contact may say how long it took. A queued call the system took out for a
+callback is marked so, apart from callers who hung up (Erlang A's patience counts only those).
 """
 
 from collections.abc import Sequence
@@ -38,9 +39,20 @@ def upgrade() -> None:
             batch.add_column(sa.Column(name, sa.Numeric(precision=28, scale=2), nullable=True))
     with op.batch_alter_table("interactions") as batch:
         batch.add_column(sa.Column("minutes", sa.Float(), nullable=True))
+    with op.batch_alter_table("queue_contacts") as batch:
+        batch.add_column(
+            sa.Column("offered_callback", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+    # Before the mark, a callback offered by the system is known by the memo it wrote.
+    op.execute(
+        "UPDATE queue_contacts SET offered_callback = true WHERE status = 'abandoned' "
+        "AND memo IN ('waited past the threshold: called back instead', '等待超过时限：改为回电')"
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("queue_contacts") as batch:
+        batch.drop_column("offered_callback")
     with op.batch_alter_table("interactions") as batch:
         batch.drop_column("minutes")
     with op.batch_alter_table("customer_indicators") as batch:
