@@ -26,6 +26,7 @@ from tierwise.identity.access import SYSTEM
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.organisation.models import Staff, StaffLevel, StaffRole
 from tierwise.sales.models import Order, OrderLine
+from tierwise.sales.service import add_order
 from tierwise.tiering import service as tiering
 from tierwise.tiering.models import Reward
 
@@ -247,3 +248,27 @@ def test_unit_costs_come_from_the_parameters_file_and_bad_ones_are_refused(tmp_p
         with pytest.raises(ValueError, match=said) as raised:
             load_params(path, "day")
         assert str(path) in str(raised.value)
+
+
+def test_an_order_regrades_at_once_on_its_net_profit(served: App) -> None:
+    """One policy, two speeds: D's order lifts its gross profit, and its net profit follows at
+    once with the cost to serve of the last recompute (30.95)."""
+    with served.uow() as uow:
+        tiering.apply_policy(uow, SYSTEM, POLICY, "net.toml", "test")
+        uow.commit()
+    served.recomputes.run(AS_OF, "test", AnalyticsParams(costs=RATES))
+    assert _rows(served)["D"].tier == "Q"
+    with served.uow() as uow:
+        recorded = add_order(
+            uow,
+            SYSTEM,
+            "D",
+            dt.date(2026, 6, 30),
+            Decimal("2000"),
+            Decimal("1100"),
+            today=AS_OF,
+            latest_date=AS_OF,
+        )
+        uow.commit()
+    # gross 150 + 900 = 1,050; net 1,050 − 30.95 = 1,019.05 ≥ 1,000
+    assert recorded.tier == "P"

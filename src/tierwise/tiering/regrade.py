@@ -117,6 +117,10 @@ def grade_now(
     """One customer's row with fresh value indicators, its grade, and the population used."""
     row, context = _latest(conn, customer_id, policy)
     row.update(_fresh_values(conn, customer_id, today))
+    # Net profit follows the fresh gross profit; what serving cost waits for the next recompute.
+    gross, served = row.get("gross_profit"), row.get("cost_to_serve")
+    if gross is not None:
+        row["net_profit"] = float(gross) - float(served or 0)
     return row, grade_one(policy, row, today, context), context
 
 
