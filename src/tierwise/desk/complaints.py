@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tierwise.analytics.composition import CompositionAsked
 from tierwise.analytics.reports import Report
 from tierwise.customers.models import Customer
-from tierwise.customers.scopes import scoped
+from tierwise.customers.scopes import customer_filter
 from tierwise.customers.surveys import Survey
 from tierwise.db.base import as_utc
 from tierwise.db.session import UnitOfWork
@@ -40,11 +40,14 @@ def complaints_of_year(uow: UnitOfWork, fact: CompositionAsked) -> dict[str, Any
         select(Ticket, Customer.code, Customer.name)
         .join(Customer, Customer.id == Ticket.customer_id)
         .where(
-            Ticket.kind == TicketKind.COMPLAINT, Ticket.opened_at >= start, Ticket.opened_at < end
+            Ticket.kind == TicketKind.COMPLAINT,
+            Ticket.opened_at >= start,
+            Ticket.opened_at < end,
+            customer_filter(fact.principal),
         )
         .order_by(Ticket.opened_at, Ticket.id)
     )
-    found = uow.session.execute(scoped(query, fact.principal)).all()
+    found = uow.session.execute(query).all()
     ids = [t.id for t, _code, _name in found]
     judged = set(
         uow.session.scalars(
