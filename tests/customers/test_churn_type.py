@@ -16,6 +16,7 @@ from tierwise.identity.models import AuditEntry
 from tierwise.ingest.errors import ImportRejected, RowError
 
 from ..support.api_world import World
+from ..support.entry_points import run_in
 from ..support.import_support import customer, load, snapshot
 
 
@@ -94,3 +95,22 @@ def test_closing_a_ticket_records_why_the_customer_left_in_the_file_and_the_audi
             {"churn_type": [None, "bargain_hunter"]},
         )
         assert entry.note == f"found when ticket {ticket} was closed"
+
+
+def test_the_service_board_closes_a_complaint_with_its_churn_type(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with run_in(world, monkeypatch) as run:
+        zone = run.app.settings.timezone
+        with run.app.uow() as uow:
+            ticket = usecases.open_ticket(
+                uow, SYSTEM, zone, world.own, TicketKind.COMPLAINT, "找到更便宜的", "phone"
+            )
+            uow.commit()
+        board = run.client.get("/service")
+        assert f'id="churn-{ticket}"' in board.text  # closing is a move it may make
+        form = {"to": "closed", "note": "客户已转向竞争对手", "churn_type": "competitor"}
+        run.console(f"/service/tickets/{ticket}/move", form)
+        with run.app.uow() as uow:
+            found = uow.session.scalar(select(Customer).where(Customer.code == world.own))
+            assert found is not None and found.churn_type is ChurnType.COMPETITOR
