@@ -20,10 +20,11 @@ def wire_reactions(settings: Settings) -> Reactions:
     tier change → owner by the rules, re-queued contacts, re-targeted tickets; erasure → the
     desk and the outbox forget the person; an order asking its terms → the tier engine answers;
     the daily run → notices drafted; a customer's file, list or filter read → each capability
-    above customers adds what it holds."""
+    above customers adds what it holds; the composition report → the desk adds the complaints."""
     # The root imports the capabilities; none of them imports the root for this.
     from tierwise.accountability.service import DailyRan, owner_for_new_tier
     from tierwise.accountability.tasks import done_by_contact, open_tasks_of_file
+    from tierwise.analytics.composition import CompositionAsked
     from tierwise.analytics.listing import segment_condition, trend_of_file
     from tierwise.customers.privacy import PersonErased
     from tierwise.customers.service import (
@@ -32,6 +33,7 @@ def wire_reactions(settings: Settings) -> Reactions:
         CustomersFiltered,
         CustomersListed,
     )
+    from tierwise.desk.complaints import complaints_of_year
     from tierwise.desk.usecases import follows_new_tier, forget_person, tickets_of_file
     from tierwise.notices.service import after_daily_run, forget_erased
     from tierwise.sales.purchases import purchases_of_file
@@ -60,6 +62,7 @@ def wire_reactions(settings: Settings) -> Reactions:
     reactions.on(PersonErased, forget_person, forget_erased)
     reactions.on(TierChanged, owner_for_new_tier, follows_new_tier(settings.timezone))
     reactions.on(DailyRan, after_daily_run)
+    reactions.on(CompositionAsked, complaints_of_year)
     return reactions
 
 

@@ -65,7 +65,10 @@ CAPABILITIES = (
         api=("api",),
         pages=("pages",),
         commands=("cli", "validate_cli"),
-        navigation=(Section("/recompute", N_("Recompute"), Permission.RECOMPUTE_RUN, place=80),),
+        navigation=(
+            Section("/composition", N_("Composition"), Permission.REPORTS_READ, place=15),
+            Section("/recompute", N_("Recompute"), Permission.RECOMPUTE_RUN, place=80),
+        ),
     ),
     Capability(
         "tiering",

@@ -127,3 +127,21 @@ def test_spark_without_its_extra_exits_4_naming_the_extra(demo: App, tmp_path: P
     args = ("recompute", "--engine", "spark", "--as-of", "2026-11-02")
     result = tierwise(url_of(demo), *args, folder=tmp_path, python_path=(str(shim),))
     assert "pip install 'tierwise[spark]'" in refusal(result, 4)
+
+
+def test_the_composition_report_prints_its_sections_and_writes_a_workbook(
+    demo: App, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TIERWISE_DATABASE_URL", url_of(demo))
+    monkeypatch.setenv("COLUMNS", "250")
+    book = tmp_path / "composition.xlsx"
+    args = ["analytics", "report", "composition", "--year", "2025", "--top", "3"]
+    result = CliRunner().invoke(build(), [*args, "--xlsx", str(book)])
+    assert result.exit_code == 0, result.output
+    titles = ("Biggest customers by sales", "Customers lost after", "Complaints in", "Tiers in")
+    for title in (*titles, "Product mix per tier"):
+        assert title in result.output, title
+    assert book.exists() and not book.with_name(book.name + ".part").exists()
+    late = CliRunner().invoke(build(), ["analytics", "report", "composition", "--year", "2030"])
+    assert late.exit_code == 1
+    assert "year 2030 is after the snapshot of" in late.output

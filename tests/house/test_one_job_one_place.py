@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tierwise.accountability.models import Task, TaskStatus
+from tierwise.customers.choices import ChurnType, CustomerStatus
 from tierwise.customers.models import Consent, Contact, Customer, Interaction
 from tierwise.db.base import utcnow
 from tierwise.desk import usecases
@@ -236,6 +237,55 @@ def test_moving_a_ticket_closes_complaint_follow_ups_from_every_entry_point(
         follow_ups = [t for t in state["tasks"] if t[0] == TaskKind.COMPLAINT_FOLLOW_UP]
         assert any(t[2] == TaskStatus.DONE for t in follow_ups), entry
         assert [a[1:3] for a in state["audit"]] == [("move", "ticket")], entry
+    assert_same(states)
+
+
+# ── edit a customer: why it was lost ───────────────────────────────────────────────────────────
+
+
+def own_customer_version(run: Run) -> tuple[int, CustomerStatus]:
+    """The version of the own customer as its edit form reads it, and its status."""
+    with run.app.uow() as uow:
+        found = uow.session.scalar(select(Customer).where(Customer.code == run.world.own))
+        assert found is not None and found.churn_type is None
+        return found.version, found.status
+
+
+def mark_lured_away(run: Run, entry: str, read: tuple[int, CustomerStatus]) -> None:
+    code, version = run.world.own, read[0]
+    if entry == "cli":
+        run.cli("customers", "update", code, "--churn-type", "被竞争对手吸引")
+    elif entry == "api":
+        headers = {"Authorization": f"Bearer {run.token}", "If-Match": f'"{version}"'}
+        response = run.client.patch(
+            f"/api/v1/customers/{code}", json={"churn_type": "competitor"}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["churn_type"] == "competitor"
+    else:
+        run.console(
+            f"/customers/{code}/edit", {"churn_type": "competitor", "version": str(version)}
+        )
+
+
+def churn_state(run: Run, read: tuple[int, CustomerStatus]) -> State:
+    c = Customer.__table__
+    with run.app.uow() as uow:
+        query = select(c.c.churn_type, c.c.status).where(c.c.code == run.world.own)
+        return {"customer": rows(uow.connection, query), "status_before": read[1]}
+
+
+def test_marking_a_churn_type_is_the_same_edit_from_every_entry_point(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states = each_entry_point(
+        world, monkeypatch, own_customer_version, mark_lured_away, churn_state
+    )
+    for entry, state in states.items():  # the status stays: the type says why, not whether
+        assert state["customer"] == [(ChurnType.COMPETITOR, state["status_before"])], entry
+        assert [a[1:5] for a in state["audit"]] == [
+            ("update", "customer", world.own, {"churn_type": [None, "competitor"]})
+        ], entry
     assert_same(states)
 
 

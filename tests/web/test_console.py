@@ -286,3 +286,20 @@ def test_the_api_docs_render_from_local_files_under_the_content_policy(page) -> 
     page.locator(".opblock-summary").first.click()
     page.wait_for_selector(".opblock-body")
     shot(page, "api-docs")
+
+
+def test_a_manager_reads_the_customer_composition(page, console_world: World) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "manager")
+    page.goto("/lang/en")
+    page.get_by_role("link", name="Composition").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Customer composition")
+    assert page.get_by_role("heading", name=re.compile("^Biggest customers by sales")).is_visible()
+    assert page.get_by_role("heading", name=re.compile("^Product mix per tier")).is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as XLSX").click()
+    assert download.value.suggested_filename.startswith("composition-")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0  # wide tables scroll inside their card, not the page
+    shot(page, "composition")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from enum import StrEnum
@@ -12,7 +13,8 @@ import typer
 from rich.table import Table
 
 from tierwise.analytics import reports, service
-from tierwise.analytics.export import export_indicators
+from tierwise.analytics.composition import composition
+from tierwise.analytics.export import export_indicators, export_reports
 from tierwise.analytics.labels import indicator_names, value_label
 from tierwise.analytics.purchase import bic
 from tierwise.analytics.verdict import Verdict
@@ -44,6 +46,7 @@ class ReportName(StrEnum):
     profitability = "profitability"
     satisfaction = "satisfaction"
     pnl = "pnl"
+    composition = "composition"
 
 
 class SnapshotFormat(StrEnum):
@@ -82,6 +85,16 @@ def with_interval(value: Any, low: Any, high: Any) -> str:
 def share(value: Any) -> str:
     """A share as a percentage, past 100% and below 0 too (a whale curve peaks above 100%)."""
     return "—" if value is None else f"{float(value):.1%}"
+
+
+def print_report(result: reports.Report, as_of: dt.date) -> None:
+    """One report as a table with its notes under it."""
+    table = Table(*(value_label(c) for c in result.columns), title=f"{result.title} — {as_of}")
+    for row in result.rows:
+        table.add_row(*(share(v) if i in result.percent else fmt(v) for i, v in enumerate(row)))
+    console.print(table)
+    for note in result.notes:
+        console.print(f"• {note}")
 
 
 def print_headline(headline: dict[str, Any], verdict: Verdict | None = None) -> None:
@@ -232,23 +245,33 @@ def register(app: typer.Typer) -> None:
                 console.print(f"• {value_label(fit['model'])}: {fit['message']}")
 
     @analytics.command(help=_("A report of the latest snapshot."))
-    def report(ctx: typer.Context, name: ReportName) -> None:
+    def report(
+        ctx: typer.Context,
+        name: ReportName,
+        year: int = typer.Option(
+            None, help=_("composition: the year reported (default: the last whole year)")
+        ),
+        top: int = typer.Option(10, help=_("composition: how many of the biggest customers")),
+        xlsx: Path = typer.Option(None, "--xlsx", help=_("also write the report to this XLSX")),
+    ) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
             try:
                 run = service.latest_run(uow.session)
-            except service.NoSnapshot as exc:
+                if name is ReportName.composition:
+                    sections = composition(uow, tierwise.operator, run, year, top).sections
+                else:
+                    sections = [reports.build(uow.session, run, name.value)]
+                if xlsx is not None:
+                    export_reports(uow, tierwise.operator, name.value, sections, xlsx)
+                    uow.commit()
+            except (service.NoSnapshot, ValueError) as exc:
                 errors.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc
-            result = reports.build(uow.session, run, name.value)
-        table = Table(
-            *(value_label(c) for c in result.columns), title=f"{result.title} — {run.as_of}"
-        )
-        for row in result.rows:
-            table.add_row(*(share(v) if i in result.percent else fmt(v) for i, v in enumerate(row)))
-        console.print(table)
-        for note in result.notes:
-            console.print(f"• {note}")
+        for result in sections:
+            print_report(result, run.as_of)
+        if xlsx is not None:
+            console.print(_("Wrote {path}").format(path=xlsx))
 
     @analytics.command("export", help=_("Write the latest snapshot to a file."))
     def export(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +13,9 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tierwise.analytics.labels import value_label
 from tierwise.analytics.models import CustomerIndicator
+from tierwise.analytics.reports import Report
 from tierwise.analytics.service import latest_run
 from tierwise.customers.models import Customer
 from tierwise.db.session import UnitOfWork
@@ -56,6 +60,31 @@ def export_snapshot(session: Session, path: Path, fmt: str) -> int:
         write_table_csv(table, tmp)
     tmp.replace(path)
     return int(table.num_rows)
+
+
+def report_rows(report: Report) -> Iterator[list[object]]:
+    """A report as spreadsheet rows: its title, the headers, the rows, then its notes."""
+    yield [report.title]
+    yield [value_label(c) for c in report.columns]
+    for row in report.rows:
+        yield [value_label(v) if isinstance(v, str) else v for v in row]
+    for note in report.notes:
+        yield [note]
+
+
+def sheet_name(place: int, title: str) -> str:
+    """A worksheet name Excel accepts (31 characters, none of []:*?/\\), unique by its place."""
+    return re.sub(r"[\[\]:*?/\\]", " ", f"{place} {title}")[:31].strip()
+
+
+def export_reports(
+    uow: UnitOfWork, principal: Principal, name: str, reports: Sequence[Report], path: Path
+) -> None:
+    """Write reports to an XLSX, one sheet each; who took it is audited, as it names customers."""
+    record(uow.session, principal, "export", "report", name, ["name"], note=f"to {path.name}")
+    tmp = path.with_name(path.name + ".part")
+    write_workbook(tmp, {sheet_name(i, r.title): report_rows(r) for i, r in enumerate(reports, 1)})
+    tmp.replace(path)
 
 
 def export_indicators(uow: UnitOfWork, principal: Principal, path: Path, fmt: str) -> int:

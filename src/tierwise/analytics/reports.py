@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from tierwise.analytics.models import AnalyticsRun, CategoryProfit, CustomerIndicator
-from tierwise.analytics.params import COST_KINDS as KINDS
+from tierwise.analytics.pnl import pnl_report
+from tierwise.analytics.report_table import Report, share_of
 from tierwise.analytics.verdict import when_tiering_pays
 from tierwise.customers.surveys import SatisfactionFactor, Survey
-from tierwise.i18n import N_, _, current_language
+from tierwise.i18n import _, current_language
 
 REPORTS = (
     "pareto",
@@ -38,21 +38,6 @@ DEVELOPMENT_STAGES = (
     "partner",
     "churned",
 )
-
-
-@dataclass(frozen=True)
-class Report:
-    """A titled table: column headers, rows, and lines of commentary under it."""
-
-    title: str
-    columns: list[str]
-    rows: list[list[Any]]
-    notes: list[str]
-    percent: frozenset[int] = frozenset()  # positions of columns that hold shares
-
-
-def _share(part: float | None, whole: float | None) -> float | None:
-    return None if not whole or part is None else part / whole
 
 
 def group_report(
@@ -104,10 +89,10 @@ def group_report(
             [
                 r[0],
                 r[1],
-                _share(r[1], customers),
-                _share(float(r[2] or 0), sales),
+                share_of(r[1], customers),
+                share_of(float(r[2] or 0), sales),
                 r[3],
-                _share(float(r[3] or 0), profit),
+                share_of(float(r[3] or 0), profit),
                 r[4],
                 r[5],
             ]
@@ -206,7 +191,7 @@ def matrix_report(session: Session, run: AnalyticsRun, column: str, title: str) 
     return Report(
         title,
         [_("quadrant"), _("customers"), _("share"), _("profit")],
-        [[r[0], r[1], _share(r[1], total), r[2]] for r in rows],
+        [[r[0], r[1], share_of(r[1], total), r[2]] for r in rows],
         [],
         percent=frozenset({2}),
     )
@@ -266,7 +251,7 @@ def satisfaction_report(session: Session, run: AnalyticsRun) -> Report:
                 None if not answers else float(mean_expected),
                 None if not answers else float(mean_perceived),
                 gap,
-                _share(float(let_down or 0), float(answers)),
+                share_of(float(let_down or 0), float(answers)),
             ]
         )
     notes = []
@@ -296,91 +281,6 @@ def satisfaction_report(session: Session, run: AnalyticsRun) -> Report:
         notes,
         percent=frozenset({5}),
     )
-
-
-# A profit and loss per tier: which tiers pay for the service they get (DOMAIN.md: cost-to-serve).
-
-COST_NAMES = {
-    "contacts": N_("contacts handled"),
-    "visits": N_("visits"),
-    "tickets": N_("service tickets"),
-    "complaints": N_("complaints"),
-    "returns": N_("returns handled"),
-    "credit": N_("credit"),
-    "rewards": N_("rewards"),
-}
-
-
-def pnl_report(session: Session, run: AnalyticsRun) -> Report:
-    """One row per tier (customers without one apart), and the company's total."""
-    ci = CustomerIndicator
-    costs = [func.sum(getattr(ci, f"cost_{kind}")) for kind in KINDS]
-    query = (
-        select(
-            ci.tier,
-            func.count(),
-            func.sum(ci.sales),
-            func.sum(ci.gross_profit),
-            *costs,
-            func.sum(ci.cost_to_serve),
-        )
-        .where(ci.run_id == run.id)
-        .group_by(ci.tier)
-    )
-    # Net is the tier's known gross profit less all it cost to serve, so rows and total add up.
-    grouped = [
-        [*(round(float(v or 0)) if i > 1 else v for i, v in enumerate(r))]
-        for r in session.execute(query)
-    ]
-    for r in grouped:
-        r.append(r[3] - r[-1])
-    grouped.sort(key=lambda r: -r[-1])
-    sums = (sum(r[i] for r in grouped) for i in range(2, len(KINDS) + 6))
-    total = ["", sum(r[1] for r in grouped), *sums]
-    rows = [_row(str(r[0] or _("no tier")), r) for r in grouped]
-    rows.append(_row(_("all customers"), total))
-    return Report(
-        _("Profit and loss per tier: gross profit less the cost to serve by kind"),
-        [
-            _("tier"),
-            _("customers"),
-            _("sales"),
-            _("gross profit"),
-            *(_(COST_NAMES[kind]) for kind in KINDS),
-            _("cost to serve"),
-            _("net profit"),
-            _("net per customer"),
-            _("cost ÷ gross profit"),
-        ],
-        rows,
-        _notes(grouped),
-        percent=frozenset({7 + len(KINDS)}),
-    )
-
-
-def _row(name: str, r: list[Any]) -> list[Any]:
-    """A tier's figures with its net per customer and how much of its margin serving eats."""
-    customers, gross, cost, net = r[1], r[3], r[-2], r[-1]
-    return [
-        name,
-        *r[1:],
-        net / customers if customers else None,
-        cost / gross if gross > 0 else None,
-    ]
-
-
-def _notes(grouped: list[list[Any]]) -> list[str]:
-    """The tiers whose service costs more than their goods earn."""
-    losing = [r for r in grouped if r[-1] < 0 and r[0] is not None]
-    if not losing:
-        return [_("Every tier earns more than serving it costs.")]
-    return [
-        _(
-            "Tier {tier} loses {loss:,.0f} after serving: gross profit {gross:,.0f}, "
-            "cost to serve {cost:,.0f}."
-        ).format(tier=r[0], loss=-r[-1], gross=r[3], cost=r[-2])
-        for r in losing
-    ]
 
 
 def build(session: Session, run: AnalyticsRun, name: str) -> Report:

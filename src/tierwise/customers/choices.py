@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tierwise.db.choices import Choice
+from tierwise.i18n import _, current_language
 
 
 class CustomerKind(Choice):
@@ -22,6 +23,29 @@ class CustomerStatus(Choice):
     DORMANT = "dormant", "Dormant", "休眠"
     CHURNED = "churned", "Churned", "流失"
     BLACKLISTED = "blacklisted", "Blacklisted", "黑名单"
+
+
+class ChurnType(Choice):
+    """Why a customer was lost, when known: each calls for a different answer (DOMAIN.md)."""
+
+    DROPPED_BY_US = "dropped_by_us", "Deliberately dropped by us", "主动放弃"
+    UNINTENDED = "unintended", "Dropped unintentionally", "无意流失"
+    COMPETITOR = "competitor", "Lured by a competitor", "被竞争对手吸引"
+    BARGAIN_HUNTER = "bargain_hunter", "Bargain hunter", "贪图便宜"
+    NO_LONGER_ABLE = "no_longer_able", "Lost the condition to buy", "失去购买条件"
+
+
+def churn_type_of(text: str) -> ChurnType | None:
+    """The churn type a form or command names by key or label, in either language; "" for none."""
+    if not text.strip():
+        return None
+    found = ChurnType.aliases().get(text.strip().casefold())
+    if found is None:
+        labels = " / ".join(t.label(current_language()) for t in ChurnType)
+        raise ValueError(
+            _("churn type “{value}” is not one of: {labels}").format(value=text, labels=labels)
+        )
+    return found
 
 
 class MarketingType(Choice):

@@ -13,10 +13,11 @@ from rich.panel import Panel
 from rich.table import Table
 
 from tierwise.customers import service, usecases
-from tierwise.customers.choices import Direction, InteractionOutcome
+from tierwise.customers.choices import Direction, InteractionOutcome, churn_type_of
 from tierwise.customers.export import export_customers
 from tierwise.customers.profile import is_personal
 from tierwise.customers.reads import terms_rows
+from tierwise.customers.scopes import visible_customer
 from tierwise.db.choices import Choice
 from tierwise.i18n import _, current_language
 from tierwise.identity.operator import UNMASKED
@@ -101,6 +102,27 @@ def register(app: typer.Typer) -> None:
         if logged.tasks_done:
             console.print(_("{n} open task(s) done by this contact.").format(n=logged.tasks_done))
 
+    @customers.command("update", help=_("Change a customer's file: today its churn type."))
+    def update(
+        ctx: typer.Context,
+        code: str,
+        churn_type: str = typer.Option(
+            ...,
+            help=_("why it was lost, by key or label in either language; '' when not known"),
+        ),
+    ) -> None:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
+            try:
+                changes = {"churn_type": churn_type_of(churn_type)}
+                customer = visible_customer(uow.session, tierwise.operator, code)
+                usecases.update_customer(uow, tierwise.operator, code, changes, customer.version)
+            except (LookupError, ValueError) as exc:
+                errors.print(f"[red]{exc}[/red]")
+                raise typer.Exit(1) from exc
+            uow.commit()
+        console.print(_("Saved."))
+
     @customers.command("erase", help=_("Erase a person's personal data; orders and figures stay."))
     def erase(
         ctx: typer.Context,
@@ -146,6 +168,7 @@ def render_summary(summary: service.CustomerSummary, zone: ZoneInfo) -> None:
         (_("Name"), c.name),
         (_("Kind"), label(c.kind)),
         (_("Status"), label(c.status)),
+        (_("Churn type"), label(c.churn_type)),
         (_("Industry"), text(c.industry)),
         (_("Region"), text(c.region)),
         (_("Marketing type"), label(c.marketing_type)),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tierwise.customers import usecases
-from tierwise.customers.choices import ConsentPurpose, Direction
+from tierwise.customers.choices import ConsentPurpose, Direction, churn_type_of
 from tierwise.customers.pages import EDITABLE, render_360
 from tierwise.db.base import utcnow
 from tierwise.errors import StaleVersion
@@ -70,6 +70,8 @@ async def edit(
     }
     if not changes.get("name", "x"):
         del changes["name"]
+    if "churn_type" in form:
+        changes["churn_type"] = churn_type_of(str(form.get("churn_type") or ""))
     version = str(form.get("version") or "")
     try:
         usecases.update_customer(

@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from tierwise.customers.choices import (
     AcquisitionSource,
+    ChurnType,
     CustomerKind,
     CustomerStatus,
     EnterpriseNature,
@@ -67,6 +68,7 @@ CUSTOMER_COLUMNS = (
     Column("owner", "客户经理", code=True, max_length=64, aliases=("负责人",)),
     Column("csr", "客服代表", code=True, max_length=64, aliases=("专属客服",)),
     Column("acquired_on", "获客日期", Kind.DATE, aliases=("开户日期",)),
+    Column("churn_type", "流失类型", Kind.CHOICE, choice=ChurnType, aliases=("流失原因",)),
     Column("enterprise_nature", "企业性质", Kind.CHOICE, choice=EnterpriseNature),
     Column("asset_scale", "资产规模", Kind.DECIMAL, non_negative=True),
     Column("annual_revenue", "营业额", Kind.DECIMAL, non_negative=True, aliases=("年营业额",)),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tierwise.customers.choices import (
     AcquisitionSource,
+    ChurnType,
     ConsentPurpose,
     CustomerKind,
     CustomerStatus,
@@ -57,6 +58,9 @@ class Customer(IdMixin, TimestampMixin, Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     csr_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     acquired_on: Mapped[dt.date | None] = mapped_column(Date)
+    churn_type: Mapped[ChurnType | None] = mapped_column(
+        choice_column(ChurnType), doc="why it was lost, when known; the status says whether it is"
+    )
     # Prospect factors (潜在客户): future value, mostly judged by sales.
     enterprise_nature: Mapped[EnterpriseNature | None] = mapped_column(
         choice_column(EnterpriseNature)

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from tierwise.customers.choices import ConsentPurpose, CustomerStatus, Direction, ManagementClass
+from tierwise.customers.choices import (
+    ChurnType,
+    ConsentPurpose,
+    CustomerStatus,
+    Direction,
+    ManagementClass,
+)
 from tierwise.customers.reads import (
     customer_file,
     customer_page,
@@ -129,6 +135,7 @@ def render_360(
         "can_order": principal.can(Permission.ORDERS_WRITE),
         "can_override": principal.can(Permission.TIERS_APPLY),
         "purposes": list(ConsentPurpose),
+        "churn_types": list(ChurnType),
         "today": as_of_today(),
     }
     uow.commit()

@@ -115,6 +115,7 @@ def customer_rows(
             "name": c.name,
             "kind": c.kind,
             "status": c.status,
+            "churn_type": c.churn_type,
             "tier": tiers.get(c.id),
             "industry": c.industry,
             "region": c.region,

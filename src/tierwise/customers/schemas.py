@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tierwise.customers.choices import (
+    ChurnType,
     ConsentPurpose,
     CustomerKind,
     CustomerStatus,
@@ -29,6 +30,7 @@ class CustomerOut(BaseModel):
     name: str = Field(examples=["华东精密机械有限公司"])
     kind: CustomerKind
     status: CustomerStatus
+    churn_type: ChurnType | None = Field(default=None, description="why it was lost, when known")
     tier: str | None = Field(examples=["A"])
     industry: str | None
     region: str | None
@@ -138,6 +140,11 @@ class CustomerUpdate(BaseModel):
     phone: str | None = Field(default=None, max_length=50)
     email: str | None = Field(default=None, max_length=200)
     address: str | None = Field(default=None, max_length=500)
+    churn_type: ChurnType | None = Field(
+        default=None,
+        description="why the customer was lost, when known; null clears it. The status is "
+        "not changed: a customer is lost when its status says churned or the analytics do",
+    )
 
 
 class InteractionIn(BaseModel):

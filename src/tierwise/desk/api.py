@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from tierwise.customers.choices import ChurnType
 from tierwise.customers.models import Customer
 from tierwise.customers.reads import audit_read
 from tierwise.customers.scopes import customer_filter, only_customer, shown
@@ -85,6 +86,9 @@ class MoveIn(BaseModel):
     department: str | None = Field(default=None, max_length=100)
     csat: int | None = Field(default=None, ge=1, le=5)
     nps: int | None = Field(default=None, ge=0, le=10)
+    churn_type: ChurnType | None = Field(
+        default=None, description="on closing: why the customer was lost, recorded on it"
+    )
 
 
 class TicketOut(BaseModel):
@@ -306,6 +310,7 @@ def move_ticket(
         body.note,
         body.department,
         survey,
+        body.churn_type,
     )
     uow.commit()
     uow.session.expire_all()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
+from tierwise.customers.choices import ChurnType, churn_type_of
 from tierwise.customers.models import Customer
 from tierwise.customers.reads import audit_read
 from tierwise.customers.scopes import customer_filter, shown
@@ -85,6 +86,8 @@ def service_desk(request: Request, uow: UowDep, principal: PagePrincipal) -> HTM
         codes=codes,
         moves=moves,
         kinds=list(TicketKind),
+        churn_types=list(ChurnType),
+        closed=TicketStatus.CLOSED,
         now=utcnow(),
     )
 
@@ -155,10 +158,19 @@ def move_ticket(
     to: Annotated[TicketStatus, Form()],
     note: Annotated[str, Form(max_length=2000)] = "",
     department: Annotated[str, Form(max_length=100)] = "",
+    churn_type: Annotated[str, Form(max_length=40)] = "",
 ) -> RedirectResponse:
-    """Move a ticket along its workflow; an illegal move is refused with the allowed ones."""
+    """Move a ticket along its workflow; an illegal move is refused with the allowed ones.
+    Closing may say why the customer was lost."""
     usecases.move_ticket(
-        uow, principal, app.settings.timezone, ticket_id, to, note or None, department or None
+        uow,
+        principal,
+        app.settings.timezone,
+        ticket_id,
+        to,
+        note or None,
+        department or None,
+        churn_type=churn_type_of(churn_type),
     )
     uow.commit()
     return _back(

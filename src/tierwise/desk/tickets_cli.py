@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
+from tierwise.customers.choices import churn_type_of
 from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound
 from tierwise.db.base import as_utc
@@ -85,6 +86,9 @@ def register(app: typer.Typer) -> None:
         department: str = typer.Option(None, help=_("the responsible department")),
         csat: int = typer.Option(None, help=_("on closing: the customer's CSAT, 1–5")),
         nps: int = typer.Option(None, help=_("on closing: the customer's NPS answer, 0–10")),
+        churn_type: str = typer.Option(
+            "", help=_("on closing: why the customer was lost, by key or label")
+        ),
         actor: str | None = author,
     ) -> None:
         tierwise: App = ctx.obj
@@ -100,6 +104,7 @@ def register(app: typer.Typer) -> None:
                     note,
                     department,
                     (csat, nps),
+                    churn_type_of(churn_type),
                 )
             except FAILURES as exc:
                 raise _fail(exc) from exc

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tierwise.customers.choices import ChurnType
+from tierwise.customers.models import Customer
 from tierwise.customers.privacy import ERASED, PersonErased
 from tierwise.customers.scopes import scoped, visible_customer
 from tierwise.customers.service import ContactLogged, CustomerFileRead
@@ -18,7 +20,7 @@ from tierwise.desk.models import QueueContact, Ticket, TicketStep
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.i18n import _
 from tierwise.identity.access import Principal, require
-from tierwise.identity.audit import record
+from tierwise.identity.audit import changes_of, record
 from tierwise.identity.roles import Permission
 from tierwise.organisation.service import NoRules, active_rules
 from tierwise.tiering.regrade import TierChanged
@@ -70,11 +72,15 @@ def move_ticket(
     note: str | None,
     department: str | None,
     survey: tuple[int | None, int | None] | None = None,
+    churn_type: ChurnType | None = None,
 ) -> None:
     """Move a ticket in scope along its workflow; the audit keeps the old and new status, and the
-    contact the move logs does what any contact does (a resolution closes complaint follow-ups)."""
+    contact the move logs does what any contact does (a resolution closes complaint follow-ups).
+    Closing can record why the customer was lost, on the customer and in the audit."""
     require(principal, Permission.TICKETS_WRITE)
     ticket = visible_ticket(uow.session, principal, ticket_id)
+    if churn_type is not None and to is not TicketStatus.CLOSED:
+        raise ValueError(_("a churn type is recorded when the ticket is closed"))
     before, customer_id = ticket.status.value, ticket.customer_id
     cal = tickets.calendar(active_rules(uow.connection), zone)
     tickets.move(
@@ -82,7 +88,21 @@ def move_ticket(
     )
     change = {"status": [before, to.value]}
     record(uow.session, principal, "move", "ticket", str(ticket_id), changes=change)
+    if churn_type is not None:
+        _record_churn_type(uow.session, principal, customer_id, churn_type, ticket_id)
     uow.happened(ContactLogged(customer_id))
+
+
+def _record_churn_type(
+    session: Session, principal: Principal, customer_id: int, churn_type: ChurnType, ticket_id: int
+) -> None:
+    """The churn type a closed ticket found, on the customer, audited as an edit of it."""
+    customer = session.get_one(Customer, customer_id)
+    diff = changes_of({"churn_type": customer.churn_type}, {"churn_type": churn_type})
+    customer.churn_type = churn_type
+    if diff:
+        note = _("found when ticket {id} was closed").format(id=ticket_id)
+        record(session, principal, "update", "customer", customer.code, sorted(diff), diff, note)
 
 
 def follows_new_tier(zone: str) -> Callable[[UnitOfWork, TierChanged], dict[str, int]]:
