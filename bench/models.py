@@ -41,23 +41,30 @@ STEPS = harness.BENCH / "models_steps.py"
 PYMC = harness.BENCH / "models_pymc.py"
 
 
-def step(name: str, *args: Any, limit: float) -> dict[str, Any]:
+def step(name: str, *args: Any, limit: float, env: dict[str, str] | None = None) -> dict[str, Any]:
     """A step in a fresh process after a wait for a quieter machine; its figures or its failure."""
     waited = harness.settle(max_wait=15)
     harness.log(f"{name} … (waited {waited:.0f} s, load {harness.load_average()})")
-    outcome = harness.run_step(STEPS, name, *args, timeout=3 * limit, limit=limit)
+    outcome = harness.run_step(STEPS, name, *args, timeout=3 * limit, limit=limit, env=env)
     harness.log(f"{name} done" + (f" — {outcome.stopped[:300]}" if outcome.stopped else ""))
     return {**(outcome.result or {}), **({"stopped": outcome.stopped} if outcome.stopped else {})}
 
 
-def pymc_step(python: str, name: str, customers: int, fraction: float, limit: float) -> dict[str, Any]:
+def pymc_step(
+    python: str, name: str, customers: int, fraction: float, limit: float
+) -> dict[str, Any]:
     """One pymc-marketing step in its own venv's interpreter."""
     harness.settle(max_wait=15)
     harness.log(f"pymc {name} … (load {harness.load_average()})")
     out = harness.DATA / f"models_pymc_{name}.json"
     where = paths(customers)
     command = [python, str(PYMC), "--out", str(out), "--step", name, "--as-of", AS_OF.isoformat()]
-    command += ["--transactions", str(where["transactions"]), "--donations", str(where["donations"])]
+    command += [
+        "--transactions",
+        str(where["transactions"]),
+        "--donations",
+        str(where["donations"]),
+    ]
     command += ["--fraction", str(fraction)]
     outcome = harness.run_command(command, out, f"pymc {name}", timeout=3 * limit, limit=limit)
     harness.log(f"pymc {name} done" + (f" — {outcome.stopped[:300]}" if outcome.stopped else ""))
@@ -92,6 +99,15 @@ def main() -> None:
     report["floor"] = step("floor", args.customers, args.repeat, limit=limit)
     report["tierwise"] = step(
         "tierwise", args.customers, args.repeat, args.pareto_sample, limit=limit
+    )
+    # The same again with OpenBLAS held to one thread: its idle threads spin beside the fits.
+    report["tierwise_openblas1"] = step(
+        "tierwise_openblas1",
+        args.customers,
+        args.repeat,
+        args.pareto_sample,
+        limit=limit,
+        env={"OPENBLAS_NUM_THREADS": "1"},
     )
     report["lifetimes"] = step("lifetimes", args.customers, args.pareto_sample, limit=limit)
     if args.skip_pymc or not Path(args.pymc_python).exists():

@@ -41,6 +41,7 @@ def _e(value: float | None) -> str:
 def times(report: dict[str, Any]) -> dict[str, dict[str, float | None]]:
     """Seconds per step and library; samples scaled up to the whole (marked in the table)."""
     ours = report.get("tierwise", {}).get("median_s", {})
+    one = (report.get("tierwise_openblas1") or {}).get("median_s", {})
     lt = report.get("lifetimes", {})
     lt_s = lt.get("seconds", {})
     pymc = report.get("pymc", {})
@@ -54,8 +55,17 @@ def times(report: dict[str, Any]) -> dict[str, dict[str, float | None]]:
         pm_s = pm.get("seconds", {}).get(step) if ok else None
         if pm_s is not None:
             pm_s /= pm.get("fraction", 1.0)
-        table[step] = {"tierwise": ours.get(step), "lifetimes": theirs, "pymc": pm_s}
+        table[step] = {
+            "tierwise": ours.get(step),
+            "tierwise1": one.get(step),
+            "lifetimes": theirs,
+            "pymc": pm_s,
+        }
     table["floor"] = {"tierwise": report.get("floor", {}).get("median_s")}
+    table["summary_load"] = {
+        "tierwise": ours.get("summary_load"),
+        "tierwise1": one.get("summary_load"),
+    }
     return table
 
 
@@ -86,7 +96,19 @@ def render(report: dict[str, Any]) -> str:
 
     customers = report.get("tierwise", {}).get("customers")
     p, q = report["pareto_sample"], report["pymc_sample"]
-    rows = [["summary floor: one DuckDB GROUP BY", _s(t["floor"]["tierwise"]), "", "", "", "", "", ""]]
+    rows = [
+        [
+            "summary floor: one DuckDB GROUP BY",
+            _s(t["floor"]["tierwise"]),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    ]
     for step in ("summary", *MODELS):
         row = t[step]
         lt_mark = "‡" if step == "pareto_nbd" else ""
@@ -105,6 +127,7 @@ def render(report: dict[str, Any]) -> str:
             [
                 LABELS[step],
                 _s(row["tierwise"]),
+                _s(row["tierwise1"]),
                 _s(row["lifetimes"], lt_mark),
                 _s(row["pymc"], pm_mark),
                 _ratio(row["lifetimes"], row["tierwise"]),
@@ -116,13 +139,14 @@ def render(report: dict[str, Any]) -> str:
     three = ("summary", "bg_nbd", "gamma_gamma")
 
     def total(who: str) -> float | None:
-        values = [t[s][who] for s in three]
+        values = [t[s].get(who) for s in three]
         return None if any(v is None for v in values) else sum(values)  # type: ignore[misc]
 
     rows.append(
         [
             "**summary + BG/NBD + Gamma-Gamma**",
             _s(total("tierwise")),
+            _s(total("tierwise1")),
             _s(total("lifetimes")),
             _s(total("pymc"), "".join(pymc_mark(s) for s in three[1:])[:1]),
             _ratio(total("lifetimes"), total("tierwise")),
@@ -134,6 +158,7 @@ def render(report: dict[str, Any]) -> str:
     headings = [
         "step (seconds)",
         "Tierwise",
+        "Tierwise, 1 BLAS thread",
         f"lifetimes {lt.get('version', '')}",
         f"pymc-marketing {(pymc.get('summary') or {}).get('version', '')}",
         "lifetimes ÷ Tierwise",
@@ -158,7 +183,9 @@ def render(report: dict[str, Any]) -> str:
         f"{q:.0%} of them (and of the donors), the time × {1 / q:g}; its parameters are compared "
         "with Tierwise's on the same sample. pymc-marketing's times include building and "
         "compiling its model. Parameters: max relative difference over the model's parameters "
-        "against Tierwise's on the same rows.",
+        "against Tierwise's on the same rows. The summary includes loading the Arrow rows into "
+        f"DuckDB as the snapshot does ({_s(t['summary_load']['tierwise'])} s of it); the floor "
+        "scans them in place. '1 BLAS thread': the same step with OPENBLAS_NUM_THREADS=1.",
         "",
     ]
     lines += targets(t, total("tierwise"), total("lifetimes"), ours_fits, lt_params, lt)

@@ -44,6 +44,7 @@ def step_data(customers: int, lines: int) -> dict[str, Any]:
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     import recompute_data
 
     started = time.perf_counter()
@@ -275,8 +276,16 @@ def step_lifetimes(customers: int, pareto_fraction: float) -> dict[str, Any]:
     f, r, t = summary["frequency"], summary["recency"], summary["T"]
     repeat = summary[summary["frequency"] > 0]
     timed("bg_nbd", lambda: BetaGeoFitter().fit(f, r, t))
-    timed("gamma_gamma", lambda: GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"]))
+    timed(
+        "gamma_gamma", lambda: GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    )
     timed("mbg_nbd", lambda: ModifiedBetaGeoFitter().fit(f, r, t))
+    small = summarise(frame_of(sample_of(table, pareto_fraction)).to_pandas())
+    state["pareto_sample_customers"] = len(small)
+    timed(
+        "pareto_nbd_sample",
+        lambda: ParetoNBDFitter().fit(small["frequency"], small["recency"], small["T"]),
+    )
     donors = pq.read_table(where["donations"]).to_pandas()
     timed(
         "bg_bb",
@@ -284,9 +293,6 @@ def step_lifetimes(customers: int, pareto_fraction: float) -> dict[str, Any]:
             donors["frequency"], donors["recency"], donors["periods"]
         ),
     )
-    small = summarise(frame_of(sample_of(table, pareto_fraction)).to_pandas())
-    state["pareto_sample_customers"] = len(small)
-    timed("pareto_nbd_sample", lambda: ParetoNBDFitter().fit(small["frequency"], small["recency"], small["T"]))
     state["customers"] = len(summary)
     state["summary_agreement"] = summary_agreement(where["summary"], summary)
     state["finished"] = True
@@ -300,14 +306,22 @@ def summary_agreement(ours_path: Path, theirs: Any) -> dict[str, Any]:
 
     mine = pq.read_table(ours_path).to_pandas().set_index("customer_id").sort_index()
     theirs = theirs.sort_index()
-    same = len(mine) == len(theirs) and bool((mine.index.to_numpy() == theirs.index.to_numpy()).all())
+    same = len(mine) == len(theirs) and bool(
+        (mine.index.to_numpy() == theirs.index.to_numpy()).all()
+    )
     if not same:
         return {"same_customers": False}
     return {
         "same_customers": True,
         **{
-            f"max_abs_diff_{name}": float(np.max(np.abs(mine[ours].to_numpy() - theirs[name].to_numpy())))
-            for ours, name in (("btyd_frequency", "frequency"), ("btyd_recency", "recency"), ("btyd_t", "T"))
+            f"max_abs_diff_{name}": float(
+                np.max(np.abs(mine[ours].to_numpy() - theirs[name].to_numpy()))
+            )
+            for ours, name in (
+                ("btyd_frequency", "frequency"),
+                ("btyd_recency", "recency"),
+                ("btyd_t", "T"),
+            )
         },
         "max_rel_diff_monetary": float(
             np.max(
@@ -322,6 +336,7 @@ STEPS = {
     "data": step_data,
     "floor": step_floor,
     "tierwise": step_tierwise,
+    "tierwise_openblas1": step_tierwise,
     "tierwise_sample": step_tierwise_sample,
     "lifetimes": step_lifetimes,
 }
