@@ -12,7 +12,7 @@ with A's softplus as a logaddexp and its gradient weighted by expit(A) = 1 − P
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -33,45 +33,58 @@ MBG_NBD = ("r", "alpha", "a", "b")
 
 @dataclass(frozen=True)
 class MbgData:
-    """Distinct (x, t_x, T) rows with their customer counts."""
+    """Distinct (x, t_x, T) rows with their customer counts, and their distinct frequencies."""
 
     x: np.ndarray
     tx: np.ndarray
     T: np.ndarray
     w: np.ndarray
+    ux: np.ndarray = field(init=False)  # distinct frequencies
+    ix: np.ndarray = field(init=False)  # row -> index into ux
+    nx: np.ndarray = field(init=False)  # customers per distinct frequency
+
+    def __post_init__(self) -> None:
+        ux, ix = np.unique(self.x, return_inverse=True)
+        object.__setattr__(self, "ux", ux)
+        object.__setattr__(self, "ix", ix.ravel())
+        object.__setattr__(self, "nx", np.bincount(self.ix, weights=self.w, minlength=ux.size))
 
 
 def loglik(log_params: np.ndarray, d: MbgData) -> tuple[float, np.ndarray]:
-    """Total log-likelihood and its gradient with respect to log(r, alpha, a, b)."""
+    """Total log-likelihood and its gradient with respect to log(r, alpha, a, b).
+
+    The gamma and digamma terms depend on the frequency only and are evaluated once per distinct
+    frequency; each row costs two logarithms, the softplus and its weight.
+    """
     r, alpha, a, b = np.exp(log_params)
-    x, w = d.x, d.w
-    s = r + x
+    w, ux, nx, total = d.w, d.ux, d.nx, float(d.nx.sum())
+    s = r + d.x
     l_t = np.log(alpha + d.T)
     l_tx = np.log(alpha + d.tx)
-    bx = b + x
-    log_odds = np.log(a) - np.log(bx) + s * (l_t - l_tx)
-    ll_rows = (
-        gammaln(s)
-        - gammaln(r)
-        + r * np.log(alpha)
-        + gammaln(a + b)
-        + gammaln(bx + 1.0)
-        - gammaln(b)
-        - gammaln(a + bx + 1.0)
-        - s * l_t
-        + np.logaddexp(0.0, log_odds)
+    log_odds = (np.log(a) - np.log(b + ux))[d.ix] + s * (l_t - l_tx)
+    per_x = gammaln(r + ux) + gammaln(b + ux + 1.0) - gammaln(a + b + ux + 1.0)
+    ll = (
+        _sum(nx, per_x)
+        + total * (r * np.log(alpha) - gammaln(r) + gammaln(a + b) - gammaln(b))
+        + _sum(w, np.logaddexp(0.0, log_odds) - s * l_t)
     )
-    dead = expit(log_odds)
+    wd = w * expit(log_odds)  # customers' weight times P(dead)
+    dead_x = np.bincount(d.ix, weights=wd, minlength=ux.size)
     dig_ab = digamma(a + b)
-    dig_abx = digamma(a + bx + 1.0)
-    g_r = digamma(s) - digamma(r) + np.log(alpha) - l_t + dead * (l_t - l_tx)
-    g_alpha = (
-        r / alpha - s / (alpha + d.T) + dead * s * (1.0 / (alpha + d.T) - 1.0 / (alpha + d.tx))
+    dig_abx = digamma(a + b + ux + 1.0)
+    inv_t = 1.0 / (alpha + d.T)
+    g_r = (
+        _sum(nx, digamma(r + ux))
+        + total * (np.log(alpha) - digamma(r))
+        - _sum(w, l_t)
+        + _sum(wd, l_t - l_tx)
     )
-    g_a = dig_ab - dig_abx + dead / a
-    g_b = dig_ab + digamma(bx + 1.0) - digamma(b) - dig_abx - dead / bx
-    grad = np.array([_sum(w, g) for g in (g_r, g_alpha, g_a, g_b)]) * np.array([r, alpha, a, b])
-    return _sum(w, ll_rows), grad
+    g_alpha = total * r / alpha - _sum(w, s * inv_t) + _sum(wd, s * (inv_t - 1.0 / (alpha + d.tx)))
+    g_a = total * dig_ab - _sum(nx, dig_abx) + dead_x.sum() / a
+    g_b = total * (dig_ab - digamma(b)) + _sum(nx, digamma(b + ux + 1.0) - dig_abx)
+    g_b -= _sum(dead_x, 1.0 / (b + ux))
+    grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
+    return float(ll), grad
 
 
 def _sum(w: np.ndarray, v: np.ndarray) -> float:
