@@ -59,9 +59,10 @@ class SnapshotStep(Protocol):
         """What it did, for the closing message and the job's row; None when it did nothing."""
 
 
-# An upper capability's service events as of a date, for cost-to-serve: a SELECT of rows
-# (customer_id, kind, quantity, value), read in the recompute's own read transaction.
-EventSource = Callable[[dt.date], Select[Any]]
+# An upper capability's service events as of a date (and the instant that day ends in the
+# company's zone), for cost-to-serve: a SELECT of rows (customer_id, kind, quantity, value), read
+# in the recompute's own read transaction.
+EventSource = Callable[[dt.date, dt.datetime], Select[Any]]
 
 
 # ── The application ───────────────────────────────────────────────────────────────────────────

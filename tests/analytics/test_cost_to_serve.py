@@ -88,8 +88,8 @@ def _contact(customer: Customer, channel: str, day: str, **kw: object) -> Intera
     )
 
 
-def _ticket(customer: Customer, kind: TicketKind, day: str) -> Ticket:
-    opened = _at(day)
+def _ticket(customer: Customer, kind: TicketKind, day: str, hour: int = 10) -> Ticket:
+    opened = _at(day, hour)
     return Ticket(
         customer_id=customer.id,
         kind=kind,
@@ -162,6 +162,10 @@ def served(
                 _ticket(a, TicketKind.COMPLAINT, "2026-03-10"),
                 _ticket(b, TicketKind.REQUEST, "2026-02-11"),
                 _ticket(b, TicketKind.COMPLAINT, "2026-07-11"),  # after the snapshot
+                # The snapshot's day ends at midnight in Shanghai (16:00 UTC): D's request at
+                # 23:00 there counts, B's at 01:00 the next morning does not.
+                _ticket(d, TicketKind.REQUEST, "2026-06-30", hour=15),
+                _ticket(b, TicketKind.REQUEST, "2026-06-30", hour=17),
                 _reward(b, "2026-04-01", "100"),
                 _reward(c, "2026-07-01", "700"),  # after the snapshot
             ]
@@ -197,9 +201,10 @@ def test_every_kind_of_cost_worked_by_hand(served: App) -> None:
     assert b.gross_profit == 375 and b.net_profit == 201
     # C never bought: serving it cost 3 × 2 + 5 × 1 (other at its default rate) = 11.
     assert c.cost_to_serve == 11 and c.gross_profit is None and c.net_profit == -11
-    # D: credit 14.60 − 3.65 = 10.95, its return handled 20; gross 300 − 150 = 150.
+    # D: credit 14.60 − 3.65 = 10.95, its return handled 20, a request 50; gross 300 − 150.
     assert (rows["D"].cost_credit, rows["D"].cost_returns) == (Decimal("10.95"), 20)
-    assert rows["D"].gross_profit == 150 and rows["D"].net_profit == Decimal("119.05")
+    assert rows["D"].cost_tickets == 50
+    assert rows["D"].gross_profit == 150 and rows["D"].net_profit == Decimal("69.05")
 
 
 def test_the_profit_and_loss_per_tier_and_a_policy_grading_on_net_profit(served: App) -> None:
@@ -224,14 +229,14 @@ def test_the_profit_and_loss_per_tier_and_a_policy_grading_on_net_profit(served:
     assert by_tier["P"][11:15] == [872, 2128, 2128, pytest.approx(872 / 3000)]
     # Q: B, C and D — each sum rounded to the yuan, net = gross − cost to serve.
     assert by_tier["Q"][1:4] == [3, 1500 + 3650, 375 + 150]
-    assert by_tier["Q"][4:12] == [4 + 11, 0, 50, 0, 20 + 20, 11, 100, 216]
-    assert by_tier["Q"][12] == 525 - 216
+    assert by_tier["Q"][4:12] == [4 + 11, 0, 50 + 50, 0, 20 + 20, 11, 100, 266]
+    assert by_tier["Q"][12] == 525 - 266
     total = report.rows[-1]
-    assert total[1:4] == [4, 15150, 3525] and total[11:13] == [872 + 216, 3525 - 1088]
-    assert result.headline["cost_to_serve"] == pytest.approx(1087.95)
-    assert result.headline["total_net_profit"] == pytest.approx(3525 - 1087.95)
+    assert total[1:4] == [4, 15150, 3525] and total[11:13] == [872 + 266, 3525 - 1138]
+    assert result.headline["cost_to_serve"] == pytest.approx(1137.95)
+    assert result.headline["total_net_profit"] == pytest.approx(3525 - 1137.95)
     # The net whale curve ranks the buyers: A, B and D (C never bought).
-    assert result.headline["buyers_net_profit"] == pytest.approx(2128 + 201 + 119.05)
+    assert result.headline["buyers_net_profit"] == pytest.approx(2128 + 201 + 69.05)
 
 
 def test_unit_costs_come_from_the_parameters_file_and_bad_ones_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -252,7 +257,7 @@ def test_unit_costs_come_from_the_parameters_file_and_bad_ones_are_refused(tmp_p
 
 def test_an_order_regrades_at_once_on_its_net_profit(served: App) -> None:
     """One policy, two speeds: D's order lifts its gross profit, and its net profit follows at
-    once with the cost to serve of the last recompute (30.95)."""
+    once with the cost to serve of the last recompute (80.95)."""
     with served.uow() as uow:
         tiering.apply_policy(uow, SYSTEM, POLICY, "net.toml", "test")
         uow.commit()
@@ -264,11 +269,11 @@ def test_an_order_regrades_at_once_on_its_net_profit(served: App) -> None:
             SYSTEM,
             "D",
             dt.date(2026, 6, 30),
-            Decimal("2000"),
+            Decimal("2100"),
             Decimal("1100"),
             today=AS_OF,
             latest_date=AS_OF,
         )
         uow.commit()
-    # gross 150 + 900 = 1,050; net 1,050 − 30.95 = 1,019.05 ≥ 1,000
+    # gross 150 + 1,000 = 1,150; net 1,150 − 80.95 = 1,069.05 ≥ 1,000
     assert recorded.tier == "P"

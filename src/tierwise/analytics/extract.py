@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from sqlalchemy import Engine, Float, Select, and_, case, cast, func, not_, select
@@ -111,11 +112,18 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
-def queries(as_of: dt.date) -> dict[str, Select[Any]]:
+def day_ends(as_of: dt.date, zone: str = "UTC") -> dt.datetime:
+    """The instant the as-of day ends in the company's zone: what happened before it counts."""
+    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), ZoneInfo(zone)).astimezone(
+        dt.UTC
+    )
+
+
+def queries(as_of: dt.date, zone: str = "UTC") -> dict[str, Select[Any]]:
     """The SELECTs that extract each fact table; only what happened up to and including as_of."""
     o, line, p = Order.__table__, OrderLine.__table__, Product.__table__
     c, r, i, s = Customer.__table__, Referral.__table__, Interaction.__table__, Survey.__table__
-    next_day = as_of + dt.timedelta(days=1)
+    ends = day_ends(as_of, zone)
     return {
         "lines": select(
             o.c.customer_id,
@@ -150,7 +158,7 @@ def queries(as_of: dt.date) -> dict[str, Select[Any]]:
         .where(r.c.referred_on <= as_of)
         .group_by(r.c.referrer_id),
         "first_contacts": select(i.c.customer_id, func.date(func.min(i.c.occurred_at)))
-        .where(i.c.occurred_at < dt.datetime.combine(next_day, dt.time(), dt.UTC))
+        .where(i.c.occurred_at < ends)
         .group_by(i.c.customer_id),
         "surveys": select(
             s.c.customer_id,
@@ -168,7 +176,7 @@ def queries(as_of: dt.date) -> dict[str, Select[Any]]:
             func.sum(case((i.c.minutes.is_(None), 1), else_=0)),
         )
         .where(
-            i.c.occurred_at < dt.datetime.combine(next_day, dt.time(), dt.UTC),
+            i.c.occurred_at < ends,
             not_(and_(i.c.channel == InteractionChannel.OTHER, i.c.staff_id.is_(None))),
         )
         .group_by(i.c.customer_id, i.c.channel),
@@ -209,12 +217,14 @@ def _streamed(cursor: Any, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_batches(batches, schema=schema)
 
 
-def extract(engine: Engine, as_of: dt.date, events: Sequence[EventSource] = ()) -> Facts:
+def extract(
+    engine: Engine, as_of: dt.date, events: Sequence[EventSource] = (), zone: str = "UTC"
+) -> Facts:
     """Read every fact table, and the service events of upper capabilities, in one consistent
-    read transaction."""
-    wanted = {name: (query, SCHEMAS[name]) for name, query in queries(as_of).items()}
+    read transaction; timestamps count up to the end of the as-of day in `zone`."""
+    wanted = {name: (query, SCHEMAS[name]) for name, query in queries(as_of, zone).items()}
     for number, source in enumerate(events):
-        wanted[f"events_{number}"] = (source(as_of), SCHEMAS["events"])
+        wanted[f"events_{number}"] = (source(as_of, day_ends(as_of, zone)), SCHEMAS["events"])
     tables = fetch(engine, wanted)
     parts = [tables.pop(f"events_{number}") for number in range(len(events))]
     merged = pa.concat_tables(parts) if parts else SCHEMAS["events"].empty_table()

@@ -66,6 +66,7 @@ def recompute(
     steps: tuple[SnapshotStep, ...] = (),
     requested_by: str | None = None,
     events: tuple[EventSource, ...] = (),
+    zone: str = "UTC",
 ) -> RecomputeResult:
     """Extract from `source` in bulk, compute, and store one snapshot in the unit of work with each
     step; the caller commits, so a failure leaves the previous snapshot in place."""
@@ -87,7 +88,7 @@ def recompute(
 
     if stage:
         stage("extract")
-    facts = extract(source, as_of, events)
+    facts = extract(source, as_of, events, zone)
     snapshot = compute(facts, params, engine, stage=timed)
     if steps:
         timed("tiers")
@@ -118,11 +119,14 @@ class Recomputes:
     steps: Callable[[], tuple[SnapshotStep, ...]]
     jobs: JobRunner
     events: Callable[[], tuple[EventSource, ...]] = tuple
+    zone: str = "UTC"  # the company's: a day's contacts and tickets end at its midnight
 
     @classmethod
     def of(cls, app: App) -> Recomputes:
         """The recompute of this application, with the steps and runner its root wired."""
-        return cls(app.engine, app.recompute_steps, app.jobs, app.service_events)
+        return cls(
+            app.engine, app.recompute_steps, app.jobs, app.service_events, app.settings.timezone
+        )
 
     def run(
         self,
@@ -151,7 +155,7 @@ class Recomputes:
             steps = self.steps()
             events = self.events()
             return recompute(
-                uow, self.source, as_of, params, engine, progress, steps, who, events
+                uow, self.source, as_of, params, engine, progress, steps, who, events, self.zone
             )
 
         return work

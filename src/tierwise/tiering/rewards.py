@@ -208,8 +208,9 @@ def rewards_of(session: Session, customer_id: int) -> list[Reward]:
     )
 
 
-def service_events(as_of: dt.date) -> Select[Any]:
-    """Rewards granted per customer up to `as_of`, at their value, for its cost-to-serve."""
+def service_events(as_of: dt.date, _day_ends: dt.datetime) -> Select[Any]:
+    """Rewards granted per customer up to `as_of` (a day, not an instant), at their value, for
+    its cost-to-serve."""
     r = Reward.__table__
     return (
         select(
