@@ -17,7 +17,7 @@ from tierwise.desk.report import (
     streams,
     tier_patience,
 )
-from tierwise.desk.staffing import Stream, simulate
+from tierwise.desk.staffing import Stream, fewest, simulate
 from tierwise.i18n import _
 from tierwise.organisation.models import Staff, StaffAbsence, StaffRole
 from tierwise.organisation.rules import OrgRules
@@ -107,16 +107,7 @@ def pooled_agents(queued: list[Stream], lines: list[Line], ceiling: int) -> int:
         result = simulate(queued, agents, hours=SIMULATED_HOURS)
         return all(result[line.tier].level >= line.target for line in lines if line.offered)
 
-    low, high = 1, ceiling
-    while not enough(high):
-        low, high = high + 1, high * 2
-    while low < high:
-        middle = (low + high) // 2
-        if enough(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return high
+    return fewest(enough, ceiling)
 
 
 def on_duty(conn: Connection, day: dt.date) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,12 +158,18 @@ def agents_needed_abandoning(
         level = erlang_a(agents, per_hour, handle_seconds, patience_seconds, answer_seconds)
         return bool(level.service_level >= target)
 
-    low, high = 1, agents_needed(per_hour, handle_seconds, answer_seconds, target)
-    while not meets(high):
+    return fewest(meets, agents_needed(per_hour, handle_seconds, answer_seconds, target))
+
+
+def fewest(enough: Callable[[int], bool], guess: int) -> int:
+    """The fewest agents that are `enough` (more agents never serve worse), searched from a
+    guess: doubled until enough, then halved down."""
+    low, high = 1, max(1, guess)
+    while not enough(high):
         low, high = high + 1, high * 2
     while low < high:
         middle = (low + high) // 2
-        if meets(middle):
+        if enough(middle):
             high = middle
         else:
             low = middle + 1
