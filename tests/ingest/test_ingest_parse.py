@@ -150,7 +150,9 @@ def test_choices_by_key_english_label_or_chinese_label() -> None:
     assert values == ["active", "dormant", "blacklisted", "prospect", None, None]
     assert bad == [False, False, False, False, False, True]
     assert [(e.row, e.value) for e in errors] == [(7, "gone")]
-    assert errors[0].expected.startswith("one of prospect (潜在客户), active (活跃)")
+    assert errors[0].expected.startswith(
+        "one of prospect (潜在客户), disqualified (不合格), active (活跃)"
+    )
 
 
 def test_required_text_and_its_length() -> None:
