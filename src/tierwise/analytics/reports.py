@@ -14,17 +14,6 @@ from tierwise.analytics.verdict import when_tiering_pays
 from tierwise.customers.surveys import SatisfactionFactor, Survey
 from tierwise.i18n import _, current_language
 
-REPORTS = (
-    "pareto",
-    "abc",
-    "rfm",
-    "lifecycle",
-    "development",
-    "loyalty",
-    "relationship",
-    "profitability",
-    "pnl",
-)
 DECILES = 10
 DEVELOPMENT_STAGES = (
     "suspect",

@@ -47,26 +47,6 @@ class Periods(StrEnum):
     calendar = "calendar"
 
 
-class ReportName(StrEnum):
-    """The analytics reports."""
-
-    pareto = "pareto"
-    abc = "abc"
-    rfm = "rfm"
-    lifecycle = "lifecycle"
-    loyalty = "loyalty"
-    relationship = "relationship"
-    profitability = "profitability"
-
-
-class SnapshotFormat(StrEnum):
-    """File formats of a snapshot export."""
-
-    csv = "csv"
-    parquet = "parquet"
-    xlsx = "xlsx"
-
-
 def print_tier_summary(app: App, summary: dict[str, Any] | None) -> None:
     """Tiers with their value shares and what moved, or how to start grading."""
     if summary is None:
