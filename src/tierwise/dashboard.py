@@ -19,7 +19,7 @@ from tierwise.customers.models import Customer
 from tierwise.customers.scopes import customer_filter
 from tierwise.db.base import as_utc
 from tierwise.desk.models import QueueContact, Ticket
-from tierwise.desk.report import report
+from tierwise.desk.report import report, tier_name
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal
@@ -223,7 +223,7 @@ def service_levels(conn: Connection, zone: str) -> dict[str, Any] | None:
     day = as_utc(last).astimezone(tz).date()
     start = dt.datetime.combine(day, dt.time(), tz)
     lines = report(conn, active_rules(conn), start, start + dt.timedelta(days=1), 24)
-    tiers = [line.tier for line in lines]
+    tiers = [tier_name(line.tier) for line in lines]
     figure = _bar(
         tiers,
         {
@@ -234,7 +234,7 @@ def service_levels(conn: Connection, zone: str) -> dict[str, Any] | None:
     )
     rows = [
         [
-            line.tier,
+            tier_name(line.tier),
             number(line.offered),
             percent(line.level),
             percent(line.target),

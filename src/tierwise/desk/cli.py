@@ -12,8 +12,8 @@ from sqlalchemy import select
 from tierwise.db.base import as_utc
 from tierwise.desk import queue
 from tierwise.desk.models import ContactStatus, QueueContact
-from tierwise.desk.planning import check_interval, day_of, plan_staffing, tier_name
-from tierwise.desk.report import report
+from tierwise.desk.planning import check_interval, day_of, plan_staffing
+from tierwise.desk.report import report, tier_name
 from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
 from tierwise.organisation.models import Staff
@@ -212,7 +212,7 @@ def register(app: typer.Typer) -> None:
             met = line.level is not None and line.level >= line.target
             table.add_row(
                 f"{line.interval.astimezone(zone):%H:%M}",
-                line.tier,
+                tier_name(line.tier),
                 str(line.offered),
                 str(line.answered),
                 f"[{'green' if met else 'red'}]{_share(line.level)}[/]",

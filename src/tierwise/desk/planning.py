@@ -8,15 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, func, not_, select
 
-from tierwise.desk.report import (
-    NO_TIER,
-    Line,
-    Need,
-    report,
-    staffing,
-    streams,
-    tier_patience,
-)
+from tierwise.desk.report import Line, Need, report, staffing, streams, tier_patience
 from tierwise.desk.staffing import Stream, fewest, simulate
 from tierwise.i18n import _
 from tierwise.organisation.models import Staff, StaffAbsence, StaffRole
@@ -37,11 +29,6 @@ def day_of(text: str | None, today: dt.date) -> dt.date:
     if day is None or not 1900 <= day.year <= 9998:
         raise ValueError(_("Day: {value} is not a date (YYYY-MM-DD)").format(value=text))
     return day
-
-
-def tier_name(code: str) -> str:
-    """A tier as the plan names it: callers the queue could not match have none."""
-    return _("no tier") if code == NO_TIER else code
 
 
 def check_interval(hours: int) -> int:

@@ -20,9 +20,15 @@ from tierwise.db.base import as_utc
 from tierwise.desk.models import ContactStatus, QueueContact
 from tierwise.desk.queue import UNKNOWN
 from tierwise.desk.staffing import Stream, agents_needed, agents_needed_abandoning, patience
+from tierwise.i18n import _
 from tierwise.organisation.rules import OrgRules
 
 NO_TIER = "?"  # the report's tier for callers the queue could not match to a customer
+
+
+def tier_name(code: str) -> str:
+    """A tier as reports name it: callers the queue could not match have none."""
+    return _("no tier") if code == NO_TIER else code
 
 
 @dataclass

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from tierwise.desk.planning import StaffingPlan, day_of, plan_staffing, tier_name
+from tierwise.desk.planning import StaffingPlan, day_of, plan_staffing
+from tierwise.desk.report import tier_name
 from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
 from tierwise.identity.access import require
