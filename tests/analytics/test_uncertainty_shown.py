@@ -114,7 +114,7 @@ def test_the_dashboard_gives_customer_equity_with_its_interval(admin: TestClient
     page = unescape(admin.get("/").text)
     assert "Customer equity (sum of CLV)" in page
     start = page.index('<p id="equity">')
-    assert "(90%: CN¥" in page[start : page.index("</p>", start)]
+    assert "(90%: ¥" in page[start : page.index("</p>", start)]
     page = unescape(admin.get("/", headers={"Accept-Language": "zh-CN"}).text)
     assert "客户资产（终身价值合计）" in page and "（90% 区间：¥" in page
 
@@ -122,7 +122,7 @@ def test_the_dashboard_gives_customer_equity_with_its_interval(admin: TestClient
 def test_the_360_gives_clv_with_its_interval(admin: TestClient, world: World) -> None:
     page = unescape(admin.get(f"/customers/{world.own}").text)
     trend = page[page.index('id="trend-title"') :]
-    assert "(90%: CN¥" in trend[: trend.index("</table>")]
+    assert "(90%: ¥" in trend[: trend.index("</table>")]
 
 
 def test_the_recompute_summary_gives_customer_equity_with_its_interval(

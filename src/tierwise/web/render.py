@@ -41,11 +41,12 @@ def _locale() -> str:
 
 
 def money(value: Any) -> str:
-    """¥ amounts in the reader's conventions."""
+    """¥ amounts in the reader's grouping; the sign is ¥ in English too (not "CN¥"): the
+    console speaks of one currency."""
     if value is None:
         return "—"
     return format_currency(
-        Decimal(str(value)), "CNY", locale=_locale(), currency_digits=False, format="¤#,##0"
+        Decimal(str(value)), "CNY", locale=_locale(), currency_digits=False, format="¥#,##0"
     )
 
 
