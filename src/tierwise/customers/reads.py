@@ -105,9 +105,11 @@ def customer_rows(
     listed = uow.happened(CustomersListed(tuple(c.id for c in customers)))
     tiers: dict[int, str] = listed.get("tiers", {})
     staff_ids = {c.owner_id for c in customers} | {c.csr_id for c in customers}
-    codes: dict[int | None, str] = dict(
-        session.execute(select(Staff.id, Staff.code).where(Staff.id.in_(staff_ids - {None}))).all()
-    )
+    staff = session.execute(
+        select(Staff.id, Staff.code, Staff.name).where(Staff.id.in_(staff_ids - {None}))
+    ).all()
+    codes: dict[int | None, str] = {s.id: s.code for s in staff}
+    names: dict[int | None, str] = {s.id: s.name for s in staff}
     rows = []
     for c in customers:
         row = {
@@ -121,6 +123,8 @@ def customer_rows(
             "region": c.region,
             "owner": codes.get(c.owner_id),
             "csr": codes.get(c.csr_id),
+            "owner_name": names.get(c.owner_id),
+            "csr_name": names.get(c.csr_id),
             "version": c.version,
             "updated_at": c.updated_at,
         }
