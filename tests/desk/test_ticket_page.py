@@ -82,18 +82,19 @@ def test_the_ticket_page_moves_a_complaint_and_keeps_the_note_of_a_refused_move(
         csrf = _csrf(page.text)
         move = f"/service/tickets/{ticket}/move"
 
-        refused = client.post(move, data={"to": "assigned", "note": "客户来电催办", "csrf_token": csrf})
+        refused = client.post(
+            move, data={"to": "assigned", "note": "客户来电催办", "csrf_token": csrf}
+        )
         assert refused.status_code == 409
         assert 'id="move-error"' in refused.text and "cannot go from recorded to assigned" in (
             refused.text
         )
+        assert refused.text.count("cannot go from") == 1  # beside the form, not also on top
         assert 'value="客户来电催办"' in refused.text  # the agent's note is still in the form
         assert 'class="status">Recorded<' in refused.text
 
-        moved = client.post(
-            move, data={"to": "judged", "note": "金额确有差错", "csrf_token": csrf},
-            follow_redirects=False,
-        )  # fmt: skip
+        form = {"to": "judged", "note": "金额确有差错", "back": "ticket", "csrf_token": csrf}
+        moved = client.post(move, data=form, follow_redirects=False)
         assert moved.status_code == 303 and moved.headers["location"].endswith(
             f"/service/tickets/{ticket}"
         )

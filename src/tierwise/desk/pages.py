@@ -206,9 +206,11 @@ def move_ticket(
     note: Annotated[str, Form(max_length=2000)] = "",
     department: Annotated[str, Form(max_length=100)] = "",
     churn_type: Annotated[str, Form(max_length=40)] = "",
+    back: Annotated[str, Form(max_length=10)] = "",
 ) -> RedirectResponse | HTMLResponse:
     """Move a ticket along its workflow; a refused move shows the ticket page again with the
-    reason beside the form and the agent's note kept. Closing may say why the customer was lost."""
+    reason beside the form and the agent's note kept; a move made on the ticket page returns
+    there, one made on the board to the board. Closing may say why the customer was lost."""
     zone = app.settings.timezone
     try:
         usecases.move_ticket(
@@ -233,7 +235,7 @@ def move_ticket(
             zone,
             ticket_id,
             status,
-            error=str(refused),
+            move_error=str(refused),
             kept_note=note,
             kept_department=department,
             kept_to=to.value,
@@ -241,6 +243,6 @@ def move_ticket(
     uow.commit()
     return redirect_with(
         request,
-        f"/service/tickets/{ticket_id}",
+        f"/service/tickets/{ticket_id}" if back == "ticket" else "/service",
         _("Ticket {id} is now {status}.").format(id=ticket_id, status=to.label(current_language())),
     )
