@@ -303,3 +303,29 @@ def test_a_manager_reads_the_customer_composition(page, console_world: World) ->
     )
     assert overflow <= 0  # wide tables scroll inside their card, not the page
     shot(page, "composition")
+
+
+def test_an_agent_works_a_complaint_on_its_ticket_page(page, console_world: World) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "manager")
+    page.goto("/lang/en")
+    page.goto("/service")
+    page.get_by_label("Customer code", exact=True).fill(console_world.own)
+    page.get_by_label("Kind").select_option("complaint")
+    page.get_by_label("Subject").fill("Invoice charged twice")
+    page.get_by_role("button", name="Open ticket").click()
+    ticket = re.search(r"Ticket (\d+) opened", page.get_by_role("status").inner_text())
+    assert ticket
+    page.locator(f"#ticket-{ticket.group(1)} a[href='/service/tickets/{ticket.group(1)}']").click()
+    page.wait_for_load_state()
+    assert "business hours" in page.locator("#clocks").inner_text()
+    page.get_by_label("note").fill("valid: billed twice")
+    page.get_by_role("button", name="Judged valid").click()
+    page.wait_for_load_state()
+    assert "is now" in page.get_by_role("status").inner_text()
+    page.get_by_label("note").fill("sent to billing")
+    page.get_by_role("button", name="Assigned to a department").click()  # no department chosen
+    page.wait_for_load_state()
+    assert "needs the responsible department" in page.locator("#move-error").inner_text()
+    assert page.get_by_label("note").input_value() == "sent to billing"
+    assert "valid: billed twice" in page.locator("#steps").inner_text()
+    shot(page, "ticket-refused-move")

@@ -13,11 +13,19 @@ from tierwise.customers.models import Customer
 from tierwise.customers.reads import audit_read
 from tierwise.customers.scopes import customer_filter, shown
 from tierwise.db.base import utcnow
+from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue, usecases
 from tierwise.desk.models import ContactStatus, QueueContact, Ticket
-from tierwise.desk.workflow import MOVES, TicketKind, TicketStatus
+from tierwise.desk.workflow import (
+    MOVES,
+    TicketKind,
+    TicketStatus,
+    department_needed,
+    note_needed,
+)
+from tierwise.errors import Conflict
 from tierwise.i18n import _, current_language
-from tierwise.identity.access import require
+from tierwise.identity.access import Principal, require
 from tierwise.identity.roles import Permission
 from tierwise.organisation.service import active_rules
 from tierwise.web.deps import AppDep, UowDep
@@ -148,7 +156,46 @@ def open_ticket(
     return _back(request, _("Ticket {id} opened.").format(id=ticket_id))
 
 
-@router.post("/service/tickets/{ticket_id}/move")
+def _ticket_page(
+    request: Request,
+    uow: UnitOfWork,
+    principal: Principal,
+    zone: str,
+    ticket_id: int,
+    status: int = 200,
+    **refused: str,
+) -> HTMLResponse:
+    """The ticket page, or the 404 page with the menu for a ticket out of sight."""
+    try:
+        file = usecases.ticket_file(uow, principal, zone, ticket_id)
+    except LookupError as missing:
+        return render(
+            request, "error.html", principal, 404, status_code=404, detail=str(missing), errors=[]
+        )
+    return render(
+        request,
+        "ticket.html",
+        principal,
+        status,
+        file=file,
+        t=file.ticket,
+        note_needed=note_needed(file.ticket.kind, file.ticket.status),
+        department_needed=department_needed(file.ticket.kind, file.ticket.status),
+        churn_types=list(ChurnType),
+        closed=TicketStatus.CLOSED,
+        **refused,
+    )
+
+
+@router.get("/service/tickets/{ticket_id}", response_class=HTMLResponse)
+def ticket_page(
+    request: Request, ticket_id: RowId, app: AppDep, uow: UowDep, principal: PagePrincipal
+) -> HTMLResponse:
+    """One ticket: its clocks with the business time left, every step, and the moves it may make."""
+    return _ticket_page(request, uow, principal, app.settings.timezone, ticket_id)
+
+
+@router.post("/service/tickets/{ticket_id}/move", response_model=None)
 def move_ticket(
     request: Request,
     ticket_id: RowId,
@@ -159,21 +206,43 @@ def move_ticket(
     note: Annotated[str, Form(max_length=2000)] = "",
     department: Annotated[str, Form(max_length=100)] = "",
     churn_type: Annotated[str, Form(max_length=40)] = "",
-) -> RedirectResponse:
-    """Move a ticket along its workflow; an illegal move is refused with the allowed ones.
-    Closing may say why the customer was lost."""
-    usecases.move_ticket(
-        uow,
-        principal,
-        app.settings.timezone,
-        ticket_id,
-        to,
-        note or None,
-        department or None,
-        churn_type=churn_type_of(churn_type),
-    )
+    back: Annotated[str, Form(max_length=10)] = "",
+) -> RedirectResponse | HTMLResponse:
+    """Move a ticket along its workflow; a refused move shows the ticket page again with the
+    reason beside the form and the agent's note kept; a move made on the ticket page returns
+    there, one made on the board to the board. Closing may say why the customer was lost."""
+    zone = app.settings.timezone
+    try:
+        usecases.move_ticket(
+            uow,
+            principal,
+            zone,
+            ticket_id,
+            to,
+            note.strip() or None,
+            department.strip() or None,
+            churn_type=churn_type_of(churn_type),
+        )
+    except LookupError:
+        return _ticket_page(request, uow, principal, zone, ticket_id)
+    except ValueError as refused:
+        uow.session.rollback()
+        status = 409 if isinstance(refused, Conflict) else 400
+        return _ticket_page(
+            request,
+            uow,
+            principal,
+            zone,
+            ticket_id,
+            status,
+            move_error=str(refused),
+            kept_note=note,
+            kept_department=department,
+            kept_to=to.value,
+        )
     uow.commit()
-    return _back(
+    return redirect_with(
         request,
+        f"/service/tickets/{ticket_id}" if back == "ticket" else "/service",
         _("Ticket {id} is now {status}.").format(id=ticket_id, status=to.label(current_language())),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
@@ -11,14 +13,15 @@ from sqlalchemy.orm import Session
 from tierwise.customers.choices import ChurnType
 from tierwise.customers.models import Customer
 from tierwise.customers.privacy import ERASED, PersonErased
-from tierwise.customers.scopes import scoped, visible_customer
+from tierwise.customers.scopes import scoped, shown, visible_customer
 from tierwise.customers.service import ContactLogged, CustomerFileRead
-from tierwise.db.base import utcnow
+from tierwise.db.base import as_utc, utcnow
 from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue, tickets
+from tierwise.desk.calendar import Calendar
 from tierwise.desk.models import QueueContact, Ticket, TicketStep
-from tierwise.desk.workflow import TicketKind, TicketStatus
-from tierwise.i18n import _
+from tierwise.desk.workflow import MOVES, TicketKind, TicketStatus
+from tierwise.i18n import N_, _
 from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import changes_of, record
 from tierwise.identity.roles import Permission
@@ -144,3 +147,96 @@ def tickets_of_file(uow: UnitOfWork, fact: CustomerFileRead) -> dict[str, Any]:
     query = select(Ticket).where(Ticket.customer_id == fact.customer_id)
     latest = query.order_by(Ticket.opened_at.desc()).limit(LATEST_TICKETS)
     return {"tickets": list(uow.session.scalars(latest))}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One SLA clock as an agent reads it: due, met when, or the business time left or overdue."""
+
+    name: str
+    due: dt.datetime
+    met_at: dt.datetime | None
+    paused: bool
+    left_seconds: float
+    overdue_seconds: float
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One step of a ticket's life: when, from and to which status, who, and their note."""
+
+    at: dt.datetime
+    from_status: TicketStatus | None
+    to_status: TicketStatus
+    actor: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class TicketFile:
+    """Everything the ticket page shows: the ticket, its customer, clocks, steps and next moves."""
+
+    ticket: Ticket
+    customer_code: str
+    customer_name: str
+    clocks: list[Clock]
+    steps: list[TimelineStep]
+    moves: tuple[TicketStatus, ...]
+    departments: list[str]
+
+
+def ticket_file(uow: UnitOfWork, principal: Principal, zone: str, ticket_id: int) -> TicketFile:
+    """The ticket in scope with its clocks measured in business time from now (as breaches are
+    counted: a clock is late once its due moment passed unmet) and its timeline oldest first."""
+    require(principal, Permission.TICKETS_READ)
+    ticket = visible_ticket(uow.session, principal, ticket_id)
+    customer = uow.session.get_one(Customer, ticket.customer_id)
+    cal, now = tickets.calendar(active_rules(uow.connection), zone), utcnow()
+    paused = ticket.paused_since is not None
+    clocks = [
+        clock_of(cal, now, paused, name, as_utc(due), met and as_utc(met))
+        for name, due, met in (
+            (N_("First response"), ticket.first_response_due, ticket.first_response_at),
+            (N_("Resolution"), ticket.resolution_due, ticket.resolved_at),
+        )
+    ]
+    steps = select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.id)
+    known = select(Ticket.department).where(Ticket.department.is_not(None)).distinct()
+    return TicketFile(
+        ticket=ticket,
+        customer_code=customer.code,
+        customer_name=shown(principal, "name", customer.name),
+        clocks=clocks,
+        steps=[
+            TimelineStep(
+                s.at,
+                TicketStatus(s.from_status) if s.from_status else None,
+                TicketStatus(s.to_status),
+                s.actor,
+                s.note,
+            )
+            for s in uow.session.scalars(steps)
+        ],
+        moves=MOVES[ticket.kind][ticket.status],
+        departments=sorted(str(d) for d in uow.session.scalars(known)),
+    )
+
+
+def clock_of(
+    cal: Calendar,
+    now: dt.datetime,
+    paused: bool,
+    name: str,
+    due: dt.datetime,
+    met_at: dt.datetime | None,
+) -> Clock:
+    """The clock read at `now`: business time left while unmet, business time past due if late."""
+    until = met_at or now
+    return Clock(
+        name=name,
+        due=due,
+        met_at=met_at,
+        paused=paused and met_at is None,
+        left_seconds=cal.between(now, due) if met_at is None else 0.0,
+        overdue_seconds=cal.between(due, until) if until > due else 0.0,
+    )

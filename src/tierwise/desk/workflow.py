@@ -80,7 +80,17 @@ def check_move(
                 kind=kind.value, current=current.value, target=target.value, allowed=names
             )
         )
-    if kind is TicketKind.COMPLAINT and current is S.RECORDED and not (reason or "").strip():
+    if note_needed(kind, current) and not (reason or "").strip():
         raise IllegalMove(_("judging a complaint needs the reason it is valid or not"))
-    if target is S.ASSIGNED and current is S.JUDGED and not (department or "").strip():
+    if target is S.ASSIGNED and department_needed(kind, current) and not (department or "").strip():
         raise IllegalMove(_("assigning a complaint needs the responsible department"))
+
+
+def note_needed(kind: TicketKind, current: TicketStatus) -> bool:
+    """Whether every move from here needs a note: judging a complaint states why."""
+    return kind is TicketKind.COMPLAINT and current is S.RECORDED
+
+
+def department_needed(kind: TicketKind, current: TicketStatus) -> bool:
+    """Whether the move to assigned from here needs the responsible department."""
+    return current is S.JUDGED
