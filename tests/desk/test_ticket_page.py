@@ -86,7 +86,7 @@ def test_the_ticket_page_moves_a_complaint_and_keeps_the_note_of_a_refused_move(
             move, data={"to": "assigned", "note": "客户来电催办", "csrf_token": csrf}
         )
         assert refused.status_code == 409
-        assert 'id="move-error"' in refused.text and "cannot go from recorded to assigned" in (
+        assert 'id="move-error"' in refused.text and "cannot go from Recorded to Assigned" in (
             refused.text
         )
         assert refused.text.count("cannot go from") == 1  # beside the form, not also on top

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tierwise.db.choices import Choice
 from tierwise.errors import Conflict
-from tierwise.i18n import _
+from tierwise.i18n import _, current_language
 
 
 class TicketKind(Choice):
@@ -74,10 +74,15 @@ def check_move(
     """Refuse a move the workflow does not allow, or that lacks what it needs."""
     allowed = MOVES[kind][current]
     if target not in allowed:
-        names = ", ".join(s.value for s in allowed) or _("none: the ticket is closed")
+        language = current_language()
+        # By name for people, with the word the command line and the API take in brackets.
+        names = ", ".join(f"{s.label(language)} ({s.value})" for s in allowed)
         raise IllegalMove(
             _("a {kind} cannot go from {current} to {target}; allowed: {allowed}").format(
-                kind=kind.value, current=current.value, target=target.value, allowed=names
+                kind=kind.label(language),
+                current=current.label(language),
+                target=target.label(language),
+                allowed=names or _("none: the ticket is closed"),
             )
         )
     if note_needed(kind, current) and not (reason or "").strip():
