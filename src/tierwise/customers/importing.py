@@ -170,7 +170,9 @@ def refresh_phone_keys(conn: Connection, stage: Table, table: Table) -> None:
     ]
     if changed:
         conn.execute(
-            update(table).where(table.c.id == bindparam("row_id")).values(phone_key=bindparam("key")),
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(phone_key=bindparam("key")),
             changed,
         )
 

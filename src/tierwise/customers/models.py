@@ -16,11 +16,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
-    inspect,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.default import DefaultExecutionContext
-from sqlalchemy.orm import Mapper, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
+from sqlalchemy.orm.attributes import get_history
 
 from tierwise.customers.choices import (
     AcquisitionSource,
@@ -131,7 +131,7 @@ class Contact(IdMixin, TimestampMixin, Base):
 @event.listens_for(Contact, "before_update")
 def _keep_phone_key(_mapper: Mapper[Any], _conn: Connection, row: Customer | Contact) -> None:
     """An edited phone (use cases, pages, erasure) carries its key along."""
-    if inspect(row).attrs.phone.history.has_changes():
+    if get_history(row, "phone").has_changes():
         row.phone_key = phone_key(row.phone)
 
 
