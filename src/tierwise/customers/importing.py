@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     String,
     Table,
+    bindparam,
     delete,
     exists,
     false,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    update,
 )
 
 from tierwise.customers.choices import (
@@ -34,6 +36,7 @@ from tierwise.customers.choices import (
     SalesChannel,
 )
 from tierwise.customers.models import GROWTH_RATE_LARGEST, Contact, Customer, Referral
+from tierwise.customers.phones import phone_key
 from tierwise.i18n import _
 from tierwise.ingest.columns import Column, Kind
 from tierwise.ingest.errors import RowError
@@ -143,10 +146,35 @@ class CustomersImport(Import):
     def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
         table = Customer.__table__
         counts = upsert_staged(conn, stage, table, "code", STAFF_REFERENCES, CUSTOMER_DEFAULTS)
+        refresh_phone_keys(conn, stage, table)
         if "referred_by" in stage.c:
             link_by_code(conn, stage, table, "referred_by", "referred_by_id")
             record_referrals(conn, stage, options.today)
         return counts
+
+
+def refresh_phone_keys(conn: Connection, stage: Table, table: Table) -> None:
+    """The staged rows' phone keys follow the phones the file wrote (the upsert is set-based, the
+    key is computed here); only keys that change are written."""
+    if "phone" not in stage.c:
+        return
+    rows = conn.execute(
+        select(table.c.id, table.c.phone, table.c.phone_key).where(
+            table.c.code.in_(select(stage.c.code))
+        )
+    )
+    changed = [
+        {"row_id": row_id, "key": key}
+        for row_id, phone, stored in rows
+        if (key := phone_key(phone)) != stored
+    ]
+    if changed:
+        conn.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(phone_key=bindparam("key")),
+            changed,
+        )
 
 
 def record_referrals(conn: Connection, stage: Table, today: dt.date) -> None:
@@ -212,7 +240,10 @@ class CustomerRecordsImport(Import):
 
     def write(self, conn: Connection, stage: Table, options: ImportOptions) -> WriteCounts:
         customer = Reference("customer_code", "customer_id", Customer.__table__.c.code)
-        return upsert_staged(conn, stage, self.table, "code", [customer], self.defaults)
+        counts = upsert_staged(conn, stage, self.table, "code", [customer], self.defaults)
+        if "phone_key" in self.table.c:
+            refresh_phone_keys(conn, stage, self.table)
+        return counts
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
+from sqlalchemy.orm.attributes import get_history
 
 from tierwise.customers.choices import (
     AcquisitionSource,
@@ -22,12 +35,23 @@ from tierwise.customers.choices import (
     MarketingType,
     SalesChannel,
 )
+from tierwise.customers.phones import KEY_LENGTH, phone_key
 from tierwise.customers.profile import ProfileSection
 from tierwise.db.base import Base, IdMixin, TimestampMixin, utcnow
 from tierwise.db.choices import choice_column
 from tierwise.organisation.choices import InteractionChannel
 
 GROWTH_RATE_LARGEST = Decimal("99999.9999")  # what Numeric(9, 4) holds
+
+
+def _inserted_phone_key(context: DefaultExecutionContext) -> str | None:
+    """An inserted row's phone key, from the phone it is inserted with (Core and ORM alike)."""
+    return phone_key(context.get_current_parameters().get("phone"))
+
+
+def phone_key_column() -> Mapped[str | None]:
+    """The phone in its one looked-up form (customers.phones); callers are identified by it."""
+    return mapped_column(String(KEY_LENGTH), index=True, default=_inserted_phone_key)
 
 
 class Customer(IdMixin, TimestampMixin, Base):
@@ -77,6 +101,7 @@ class Customer(IdMixin, TimestampMixin, Base):
     )
     # Personal contact data: masked by role, exported and erased on request.
     phone: Mapped[str | None] = mapped_column(String(50))
+    phone_key: Mapped[str | None] = phone_key_column()
     email: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(500))
     last_contact_at: Mapped[dt.datetime | None]
@@ -97,8 +122,17 @@ class Contact(IdMixin, TimestampMixin, Base):
     department: Mapped[str | None] = mapped_column(String(100))
     title: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(50))
+    phone_key: Mapped[str | None] = phone_key_column()
     email: Mapped[str | None] = mapped_column(String(200))
     is_primary: Mapped[bool] = mapped_column(default=False)
+
+
+@event.listens_for(Customer, "before_update")
+@event.listens_for(Contact, "before_update")
+def _keep_phone_key(_mapper: Mapper[Any], _conn: Connection, row: Customer | Contact) -> None:
+    """An edited phone (use cases, pages, erasure) carries its key along."""
+    if get_history(row, "phone").has_changes():
+        row.phone_key = phone_key(row.phone)
 
 
 class ProfileEntry(IdMixin, TimestampMixin, Base):

@@ -113,7 +113,7 @@ def erase(session: Session, principal: Principal, customer: Customer, secret: st
     session.execute(
         update(Contact)
         .where(Contact.customer_id == cid)
-        .values(name=ERASED, phone=None, email=None, title=None)
+        .values(name=ERASED, phone=None, phone_key=None, email=None, title=None)
     )
     session.execute(
         delete(ProfileEntry).where(

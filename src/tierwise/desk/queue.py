@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Connection, false, func, insert, or_, sele
 
 from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.models import Contact, Customer, Interaction
+from tierwise.customers.phones import phone_key
 from tierwise.customers.scopes import customer_filter
 from tierwise.db.base import as_utc
 from tierwise.desk.models import ContactStatus, QueueContact
@@ -53,18 +54,24 @@ class Caller:
 def identify(
     conn: Connection, rules: OrgRules, caller: str, within: ColumnElement[bool] | None = None
 ) -> Caller:
-    """A customer code, or a phone number of a customer or one of its contacts, among the
-    customers `within` keeps (all by default); else unknown."""
+    """A customer code, or a phone number of a customer or one of its contacts however it is
+    written (customers.phones), among the customers `within` keeps (all by default); else unknown.
+    Customers come before contacts; of several with the number, the one recorded first."""
     c, ct, contact = Customer.__table__, CustomerTier.__table__, Contact.__table__
     among = true() if within is None else within
-    found = conn.execute(
-        select(c.c.id).where(or_(c.c.code == caller, c.c.phone == caller), among).limit(1)
-    ).scalar()
-    if found is None:
+    key = phone_key(caller)
+    # One indexed look-up each: the code, a customer's number, then a contact's number.
+    found = conn.execute(select(c.c.id).where(c.c.code == caller, among)).scalar()
+    if found is None and key is not None:
+        found = conn.execute(
+            select(c.c.id).where(c.c.phone_key == key, among).order_by(c.c.id).limit(1)
+        ).scalar()
+    if found is None and key is not None:
         found = conn.execute(
             select(contact.c.customer_id)
             .join(c, c.c.id == contact.c.customer_id)
-            .where(contact.c.phone == caller, among)
+            .where(contact.c.phone_key == key, among)
+            .order_by(contact.c.id)
             .limit(1)
         ).scalar()
     tier = None
