@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import Numeric
@@ -99,8 +100,9 @@ def _criteria(
         key = score if tier.by == SCORE else values.get(tier.by)
         cutoff = cutoffs.get(tier.code)
         size = f"{tier.top_percent:g}%" if tier.top_percent is not None else str(tier.top_n)
-        text = _("top {size} by {by}").format(size=size, by=tier.by)
-        criteria.append(_at_least(text, tier.by, key, cutoff))
+        by = _("tier score") if tier.by == SCORE else subject_name(tier.by)
+        text = _("top {size} by {by}").format(size=size, by=by)
+        criteria.append(replace(_at_least(text, tier.by, key, cutoff), label=text))
     return criteria
 
 
@@ -126,6 +128,65 @@ def shown_value(subject: str | None, value: object) -> str:
     if subject in {"margin", "growth_12m", "growth_rate", "returns_ratio", "p_alive"}:
         return f"{number:.1%}"
     return f"{number:,.2f}".rstrip("0").rstrip(".") if number % 1 else f"{number:,.0f}"
+
+
+def reads(criterion: Criterion) -> str:
+    """A criterion in business words, e.g. "近12个月销售额 ¥2,272，门槛：至少 ¥40,000": the
+    indicator by its name, the customer's value and what the tier asks, no policy syntax."""
+    if criterion.subject is None or criterion.operator is None:
+        return criterion.text
+    name = subject_name(criterion.subject)
+    value = shown_value(_indicator(criterion.subject), criterion.value)
+    threshold = shown_value(_indicator(criterion.subject), criterion.threshold)
+    asks = {
+        ">=": _("at least {threshold}"),
+        ">": _("more than {threshold}"),
+        "<=": _("at most {threshold}"),
+        "<": _("less than {threshold}"),
+        "==": _("exactly {threshold}"),
+        "!=": _("anything but {threshold}"),
+        "in": _("one of {threshold}"),
+        "not in": _("none of {threshold}"),
+    }.get(criterion.operator)
+    if asks is None:
+        return criterion.text
+    asked = asks.format(threshold=threshold)
+    if criterion.label:
+        return _("{label} ({name}: {value}; the cut-off is {asks})").format(
+            label=criterion.label, name=name, value=value, asks=asked
+        )
+    return _("{name}: {value}; the tier asks {asks}").format(name=name, value=value, asks=asked)
+
+
+def progress(criterion: Criterion) -> float | None:
+    """How far the customer is towards an "at least" threshold (0–1), for a progress bar."""
+    if criterion.operator not in (">=", ">"):
+        return None
+    value, threshold = criterion.value, criterion.threshold
+    if (
+        not isinstance(value, int | float)
+        or not isinstance(threshold, int | float)
+        or threshold <= 0
+    ):
+        return None
+    return 1.0 if criterion.passed else max(0.0, min(1.0, float(value) / float(threshold)))
+
+
+def subject_name(subject: str) -> str:
+    """What a criterion tests, by its name: an indicator's meaning, the tier score, or the
+    indicator inside an expression such as coalesce(credit_rating, "")."""
+    names = {**indicator_names(), "score": _("Tier score"), "prospect_score": _("Prospect score")}
+    return names.get(_indicator(subject), subject)
+
+
+def _indicator(subject: str) -> str:
+    """The indicator a criterion's subject reads (the first known name in an expression)."""
+    known = {*indicator_names(), "score", "prospect_score"}
+    if subject in known:
+        return subject
+    return next(
+        (word for word in re.findall(r"[a-z_][a-z0-9_]*", subject) if word in known), subject
+    )
 
 
 def shown_gap(criterion: Criterion) -> str | None:

@@ -358,6 +358,7 @@ class Criterion:
     value: object = None
     threshold: object = None
     gap: float | None = None
+    label: str | None = None  # what the criterion is in words, where the subject alone is not
 
     def missing(self) -> str | None:
         """What is missing to pass, e.g. "+12,300 in sales_12m" (for `>`: "more than +0 in

@@ -27,7 +27,7 @@ from tierwise.identity.operator import UNMASKED
 from tierwise.identity.roles import Permission
 from tierwise.sales.models import Order
 from tierwise.tiering import engine, store
-from tierwise.tiering.explain import Explanation, shown_gap, tier_checks
+from tierwise.tiering.explain import Explanation, progress, reads, shown_gap, tier_checks
 from tierwise.tiering.grading import PROSPECT, VALUE, counts_apart
 from tierwise.tiering.kinds import CUSTOMER_FILE_COLUMNS, PROSPECT_FACTORS
 from tierwise.tiering.models import (
@@ -275,6 +275,8 @@ def explanation_view(session: Session, code: str) -> dict[str, Any]:
                 "criteria": [
                     {
                         "text": c.text,
+                        "reads": reads(c),
+                        "progress": progress(c),
                         "passed": c.passed,
                         "value": plain(c.value),
                         "threshold": plain(c.threshold),
