@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tierwise.db.base import as_utc
 from tierwise.desk import queue
 from tierwise.desk.models import ContactStatus, QueueContact
-from tierwise.desk.planning import check_interval, day_of, plan_staffing
+from tierwise.desk.planning import plan_day
 from tierwise.desk.report import report, tier_name
 from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
@@ -20,7 +20,6 @@ from tierwise.organisation.models import Staff
 from tierwise.organisation.service import active_rules
 from tierwise.runtime import App
 from tierwise.terminal import console, errors
-from tierwise.tiering.engine import active_policy
 
 FAILURES = (LookupError, ValueError)
 
@@ -238,15 +237,15 @@ def register(app: typer.Typer) -> None:
         zone = ZoneInfo(tierwise.settings.timezone)
         with tierwise.uow() as uow:
             try:
-                planned = day_of(day, dt.datetime.now(zone).date())
-                check_interval(hours)
-                rules = active_rules(uow.connection)
+                plan = plan_day(
+                    uow.connection,
+                    tierwise.settings.timezone,
+                    day,
+                    tierwise.settings.today(),
+                    hours,
+                )
             except FAILURES as exc:
                 raise _fail(exc) from exc
-            policy = active_policy(uow.connection)
-            order = [t.code for t in policy.policy.tiers] if policy else []
-            start = dt.datetime.combine(planned, dt.time(), zone).astimezone(dt.UTC)
-            plan = plan_staffing(uow.connection, rules, order, planned, start, hours)
         table = Table(
             _("interval from"),
             _("tier"),

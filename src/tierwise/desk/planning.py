@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, func, not_, select
 
@@ -13,6 +14,8 @@ from tierwise.desk.staffing import Stream, fewest, simulate
 from tierwise.i18n import _
 from tierwise.organisation.models import Staff, StaffAbsence, StaffRole
 from tierwise.organisation.rules import OrgRules
+from tierwise.organisation.service import active_rules
+from tierwise.tiering.engine import active_policy
 
 SIMULATED_HOURS = 200  # of each interval's calls, to check the pooled queue
 INTERVAL_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)  # lengths that divide a day into equal intervals
@@ -64,6 +67,20 @@ class StaffingPlan:
     def patience_unknown(self) -> bool:
         """Some tier had nobody hang up: Erlang A cannot size it."""
         return any(need.erlang_a is None for i in self.intervals for need in i.needs)
+
+
+def plan_day(
+    conn: Connection, zone: str, day_text: str | None, today: dt.date, hours: int
+) -> StaffingPlan:
+    """The staffing plan as every entry point asks for it: the day read and the interval checked
+    (refused in plain words), with the organisation rules and the tier order in force."""
+    day = day_of(day_text, today)
+    check_interval(hours)
+    rules = active_rules(conn)
+    policy = active_policy(conn)
+    order = [t.code for t in policy.policy.tiers] if policy else []
+    start = dt.datetime.combine(day, dt.time(), ZoneInfo(zone)).astimezone(dt.UTC)
+    return plan_staffing(conn, rules, order, day, start, hours)
 
 
 def plan_staffing(

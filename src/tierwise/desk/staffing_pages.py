@@ -9,14 +9,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from tierwise.desk.planning import StaffingPlan, day_of, plan_staffing
+from tierwise.desk.planning import StaffingPlan, plan_day
 from tierwise.desk.report import tier_name
 from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
 from tierwise.identity.access import require
 from tierwise.identity.roles import Permission
-from tierwise.organisation.service import active_rules
-from tierwise.tiering.engine import active_policy
 from tierwise.web.deps import AppDep, UowDep
 from tierwise.web.pages import PagePrincipal
 from tierwise.web.render import render
@@ -37,20 +35,14 @@ def staffing_page(
     """The day's plan: what each tier needs alone, the pooled queue, and who is on duty."""
     require(principal, Permission.QUEUE_WORK)
     zone = ZoneInfo(app.settings.timezone)
-    day = day_of(date, app.settings.today())
-    hours = hours if hours in INTERVALS else 1
-    rules = active_rules(uow.connection)
-    policy = active_policy(uow.connection)
-    order = [t.code for t in policy.policy.tiers] if policy else []
-    start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
-    plan = plan_staffing(uow.connection, rules, order, day, start, hours)
+    plan = plan_day(uow.connection, app.settings.timezone, date, app.settings.today(), hours)
     return render(
         request,
         "staffing.html",
         principal,
         plan=plan,
-        planned_day=day,
-        hours=hours,
+        planned_day=plan.day,
+        hours=plan.hours,
         intervals=INTERVALS,
         figure=_figure(plan, zone),
         rows=_rows(plan, zone),
