@@ -72,6 +72,11 @@ class Ticket(IdMixin, Base):
     tier: Mapped[str | None] = mapped_column(String(16))
     priority: Mapped[int] = mapped_column(doc="lane × 100 + tier rank: lower is more urgent")
     department: Mapped[str | None] = mapped_column(String(100))
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id"),
+        index=True,
+        doc="who works it: the customer's CSR or owner at opening; none is the desk's queue",
+    )
     opened_at: Mapped[dt.datetime]
     first_response_due: Mapped[dt.datetime]
     resolution_due: Mapped[dt.datetime]

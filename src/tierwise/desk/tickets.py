@@ -66,9 +66,14 @@ def open_ticket(
     actor: str | None,
 ) -> int:
     """Record a request or complaint; its clocks start now."""
-    customer_id = conn.execute(select(Customer.id).where(Customer.code == customer_code)).scalar()
-    if customer_id is None:
+    found = conn.execute(
+        select(Customer.id, func.coalesce(Customer.csr_id, Customer.owner_id)).where(
+            Customer.code == customer_code
+        )
+    ).first()
+    if found is None:
         raise CustomerNotFound(customer_code)
+    customer_id, assignee_id = found
     if not subject.strip():
         raise ValueError(_("a ticket needs a subject"))
     tier, priority, level = _targets(conn, rules, customer_id)
@@ -82,6 +87,7 @@ def open_ticket(
             status=TicketStatus.RECORDED,
             tier=tier,
             priority=priority,
+            assignee_id=assignee_id,
             opened_at=now,
             first_response_due=cal.add(now, level.first_response_hours * 3600),
             resolution_due=cal.add(now, level.resolution_hours * 3600),
