@@ -81,6 +81,7 @@ def a_day(
                 "status": ContactStatus.TAKEN,
                 "taken_by": agent,
                 "taken_at": opening + dt.timedelta(seconds=start),
+                "wrapped_at": opening + dt.timedelta(seconds=start + who.level.handle_seconds),
             }
         else:
             gave_up = opening + dt.timedelta(seconds=gives_up[i])

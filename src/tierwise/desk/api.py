@@ -16,12 +16,11 @@ from tierwise.customers.reads import audit_read
 from tierwise.customers.scopes import customer_filter, only_customer, shown
 from tierwise.customers.surveys import Survey
 from tierwise.db.base import utcnow
-from tierwise.desk import queue, usecases
+from tierwise.desk import calls, queue, usecases
 from tierwise.desk.models import Ticket, TicketStep
 from tierwise.desk.report import report
 from tierwise.desk.usecases import visible_ticket
 from tierwise.desk.workflow import TicketKind, TicketStatus
-from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 from tierwise.organisation.service import active_rules
@@ -137,12 +136,6 @@ class ReportLine(BaseModel):
     callbacks_on_time: int
 
 
-def _agent(principal: Principal) -> int:
-    if principal.staff_id is None:
-        raise ValueError(_("your user is not linked to a staff member, so it cannot take calls"))
-    return principal.staff_id
-
-
 @router.post(
     "/service/queue",
     response_model=Queued,
@@ -178,7 +171,7 @@ def take(
     uow: UowDep, principal: Principal = allowed(Permission.QUEUE_WORK)
 ) -> dict[str, Any] | None:
     """Answer the next contact (best lane, best tier, longest waiting); null when nobody waits."""
-    row = queue.take_next(uow.connection, _agent(principal), utcnow())
+    row = calls.take_call(uow, principal, utcnow())
     uow.commit()
     if row is None:
         return None

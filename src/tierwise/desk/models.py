@@ -52,6 +52,12 @@ class QueueContact(IdMixin, Base):
         doc="identified by the telephony side or the system: only such calls serve a customer",
     )
     entered_by: Mapped[str | None] = mapped_column(String(100), doc="who queued it")
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id"), doc="the customer's log entry of the answered call"
+    )
+    wrapped_at: Mapped[dt.datetime | None] = mapped_column(
+        doc="when the agent finished the call's wrap-up; until then it is the call in hand"
+    )
     offered_callback: Mapped[bool] = mapped_column(
         default=False,
         server_default=false(),

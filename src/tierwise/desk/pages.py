@@ -1,4 +1,4 @@
-"""The service desk page: the queue by priority, take next, callbacks due, the ticket board."""
+"""Ticket pages: open a ticket from the desk, one ticket with its clocks and steps, its moves."""
 
 from __future__ import annotations
 
@@ -6,18 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 
 from tierwise.customers.choices import ChurnType, churn_type_of
-from tierwise.customers.models import Customer
-from tierwise.customers.reads import audit_read
-from tierwise.customers.scopes import customer_filter, shown
-from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
-from tierwise.desk import queue, usecases
-from tierwise.desk.models import ContactStatus, QueueContact, Ticket
+from tierwise.desk import usecases
 from tierwise.desk.workflow import (
-    MOVES,
     TicketKind,
     TicketStatus,
     department_needed,
@@ -27,7 +20,6 @@ from tierwise.errors import Conflict
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, require
 from tierwise.identity.roles import Permission
-from tierwise.organisation.service import active_rules
 from tierwise.web.deps import AppDep, UowDep
 from tierwise.web.pages import PagePrincipal, redirect_with
 from tierwise.web.render import render
@@ -35,106 +27,6 @@ from tierwise.web.types import RowId
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 50
-
-
-def _back(request: Request, message: str) -> RedirectResponse:
-    return redirect_with(request, "/service", message)
-
-
-@router.get("/service", response_class=HTMLResponse)
-def service_desk(request: Request, uow: UowDep, principal: PagePrincipal) -> HTMLResponse:
-    """Who waits, in the order agents will take them; callbacks owed; open tickets by status."""
-    require(principal, Permission.QUEUE_WORK)
-    conn = uow.connection
-    queued = list(
-        conn.execute(
-            select(
-                QueueContact.id,
-                QueueContact.caller,
-                QueueContact.tier,
-                QueueContact.lane,
-                QueueContact.arrived_at,
-            )
-            .where(QueueContact.status == ContactStatus.WAITING)
-            .order_by(QueueContact.lane, QueueContact.queue_key, QueueContact.id)
-            .limit(SHOWN)
-        ).mappings()
-    )
-    waiting = [{**w, "caller": shown(principal, "phone", w["caller"])} for w in queued]
-    callbacks = [
-        {**c, "phone": shown(principal, "phone", c["phone"])}
-        for c in queue.callbacks_due(conn, queue.openable(principal))[:SHOWN]
-    ]
-    board = list(
-        uow.session.scalars(
-            select(Ticket)
-            .join(Customer, Customer.id == Ticket.customer_id)
-            .where(customer_filter(principal), Ticket.status != TicketStatus.CLOSED)
-            .order_by(Ticket.priority, Ticket.resolution_due)
-            .limit(SHOWN)
-        )
-    )
-    codes = dict(
-        conn.execute(
-            select(Customer.id, Customer.code).where(
-                Customer.id.in_({t.customer_id for t in board})
-            )
-        ).all()
-    )
-    moves = {t.id: MOVES[t.kind][t.status] for t in board}
-    audit_read(uow.session, principal, [str(c["code"]) for c in callbacks], ["phone"])
-    uow.commit()
-    return render(
-        request,
-        "service.html",
-        principal,
-        waiting=waiting,
-        callbacks=callbacks,
-        board=board,
-        codes=codes,
-        moves=moves,
-        kinds=list(TicketKind),
-        churn_types=list(ChurnType),
-        closed=TicketStatus.CLOSED,
-        now=utcnow(),
-    )
-
-
-@router.post("/service/queue")
-def add_call(
-    request: Request,
-    uow: UowDep,
-    principal: PagePrincipal,
-    caller: Annotated[str, Form(min_length=1, max_length=64)],
-) -> RedirectResponse:
-    """Queue a call: the caller is identified within your scope and waits in their tier's lane."""
-    require(principal, Permission.QUEUE_WORK)
-    contact_id, who = queue.enqueue(
-        uow.connection, active_rules(uow.connection), caller.strip(), utcnow(), principal
-    )
-    uow.commit()
-    return _back(
-        request,
-        _("Contact {id} queued: tier {tier}, lane {lane}.").format(
-            id=contact_id, tier=who.tier or _("unknown"), lane=who.lane
-        ),
-    )
-
-
-@router.post("/service/take")
-def take(request: Request, uow: UowDep, principal: PagePrincipal) -> RedirectResponse:
-    """Answer the next contact: best lane, best tier, longest waiting."""
-    require(principal, Permission.QUEUE_WORK)
-    if principal.staff_id is None:
-        raise ValueError(_("your user is not linked to a staff member, so it cannot take calls"))
-    row = queue.take_next(uow.connection, principal.staff_id, utcnow())
-    uow.commit()
-    if row is None:
-        return _back(request, _("Nobody is waiting."))
-    code = queue.visible_code(uow.connection, principal, row["customer_id"])  # type: ignore[arg-type]
-    if code:
-        return redirect_with(request, f"/customers/{code}", _("Call answered."))
-    return _back(request, _("Call answered."))
 
 
 @router.post("/service/tickets")
@@ -153,7 +45,7 @@ def open_ticket(
         uow, principal, app.settings.timezone, customer.strip(), kind, subject, "phone"
     )
     uow.commit()
-    return _back(request, _("Ticket {id} opened.").format(id=ticket_id))
+    return redirect_with(request, "/service", _("Ticket {id} opened.").format(id=ticket_id))
 
 
 def _ticket_page(

@@ -172,9 +172,22 @@ def take_next(
     )
     if row is None:
         return None
+    taken = dict(row)
     if row["customer_id"] is not None:
-        _log(conn, row["customer_id"], agent_id, now, Direction.INBOUND, memo or _("call answered"))
-    return dict(row)
+        taken["interaction_id"] = log_answered(
+            conn, row["id"], row["customer_id"], agent_id, now, memo or _("call answered")
+        )
+    return taken
+
+
+def log_answered(
+    conn: Connection, contact_id: int, customer_id: int, agent_id: int, now: dt.datetime, memo: str
+) -> int:
+    """Log an answered call on the customer; the contact keeps the entry its wrap-up completes."""
+    interaction_id = _log(conn, customer_id, agent_id, now, Direction.INBOUND, memo)
+    q = QueueContact.__table__
+    conn.execute(update(q).where(q.c.id == contact_id).values(interaction_id=interaction_id))
+    return interaction_id
 
 
 def abandon(
@@ -295,9 +308,10 @@ def _log(
     now: dt.datetime,
     direction: Direction,
     memo: str,
-) -> None:
-    conn.execute(
-        insert(Interaction.__table__).values(
+) -> int:
+    interaction_id = conn.execute(
+        insert(Interaction.__table__)
+        .values(
             customer_id=customer_id,
             staff_id=agent_id,
             occurred_at=now,
@@ -306,13 +320,15 @@ def _log(
             outcome=InteractionOutcome.INFORMED,
             memo=memo,
         )
-    )
+        .returning(Interaction.__table__.c.id)
+    ).scalar_one()
     c = Customer.__table__
     conn.execute(
         update(c)
         .where(c.c.id == customer_id, or_(c.c.last_contact_at.is_(None), c.c.last_contact_at < now))
         .values(last_contact_at=now)
     )
+    return int(interaction_id)
 
 
 def follow_tiers(conn: Connection, rules: OrgRules) -> int:
