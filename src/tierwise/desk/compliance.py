@@ -248,6 +248,7 @@ def _breaches(
     """Breach records of each assignee's tickets, by the due time missed."""
     rows = conn.execute(
         select(Ticket.assignee_id, func.count().label("breaches"))
+        .select_from(SlaBreach)
         .join(Ticket, Ticket.id == SlaBreach.ticket_id)
         .where(Ticket.assignee_id.in_(list(staff)), SlaBreach.due >= start, SlaBreach.due < end)
         .group_by(Ticket.assignee_id)
