@@ -93,7 +93,9 @@ def test_weeks_outside_one_to_fifty_two_are_refused(history: Connection, weeks: 
 def test_a_day_to_come_is_planned_from_its_weekdays_forecast(history: Connection) -> None:
     plan = plan_day(history, ZONE, "2026-12-07", TODAY, 1)  # a Monday
     assert plan.forecast and plan.forecast_weeks == 3
-    assert "Monday" in plan_source(plan) and "3 weeks" in plan_source(plan)
+    assert "Monday" in plan_source(plan) and "weeks with calls: 3 of the last 8" in plan_source(
+        plan
+    )
     [interval] = plan.intervals
     local = interval.start.astimezone(ZoneInfo(ZONE))
     assert (local.date(), local.hour) == (dt.date(2026, 12, 7), 9)

@@ -132,7 +132,8 @@ def forecast_note(expected: Forecast) -> str:
             n=expected.weeks_asked
         )
     return _(
-        "Average of the {used} weeks with calls among the last {asked} (the first from {first})."
+        "A week's average over the weeks with calls: {used} of the last {asked}, "
+        "the first from {first}."
     ).format(
         used=len(expected.weeks_used), asked=expected.weeks_asked, first=expected.weeks_used[0]
     )

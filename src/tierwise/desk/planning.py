@@ -141,8 +141,8 @@ def plan_source(plan: StaffingPlan) -> str:
             "No call has arrived on this day yet, and the last {n} weeks had none to forecast from."
         ).format(n=DEFAULT_WEEKS)
     return _(
-        "No call has arrived on this day yet: planned from the forecast for a {weekday}, "
-        "the average of the {used} weeks with calls among the last {n}."
+        "No call has arrived on this day yet: planned from the forecast for a {weekday} "
+        "(weeks with calls: {used} of the last {n})."
     ).format(weekday=weekday_name(plan.day.weekday()), used=plan.forecast_weeks, n=DEFAULT_WEEKS)
 
 
