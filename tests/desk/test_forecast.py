@@ -102,6 +102,9 @@ def test_a_day_to_come_is_planned_from_its_weekdays_forecast(history: Connection
     [need] = interval.needs
     assert (need.tier, need.calls) == ("A", pytest.approx(2.0))
     assert need.erlang_c == agents_needed(2.0, 240, 20, 0.9)
+    recent = plan_day(history, ZONE, "2026-12-07", TODAY, 1, weeks=1)
+    assert (recent.forecast_weeks, recent.weeks_asked) == (1, 1)
+    assert [n.calls for i in recent.intervals for n in i.needs] == [pytest.approx(2.0)]
     tuesday = plan_day(history, ZONE, "2026-12-01", TODAY, 4)
     [afternoon] = tuesday.intervals
     assert afternoon.start.astimezone(ZoneInfo(ZONE)).hour == 12

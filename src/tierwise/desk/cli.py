@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tierwise.db.base import as_utc
 from tierwise.desk import plan_cli, queue
+from tierwise.desk.forecast import DEFAULT_WEEKS
 from tierwise.desk.models import ContactStatus, QueueContact
 from tierwise.desk.planning import plan_day, plan_source
 from tierwise.desk.report import calls_text, report, tier_name
@@ -234,6 +235,9 @@ def register(app: typer.Typer) -> None:
         hours: int = typer.Option(
             1, help=_("interval length in hours (1, 2, 3, 4, 6, 8, 12 or 24)")
         ),
+        weeks: int = typer.Option(
+            DEFAULT_WEEKS, help=_("weeks of history a day without calls is forecast from")
+        ),
     ) -> None:
         tierwise: App = ctx.obj
         zone = ZoneInfo(tierwise.settings.timezone)
@@ -245,6 +249,7 @@ def register(app: typer.Typer) -> None:
                     day,
                     tierwise.settings.today(),
                     hours,
+                    weeks,
                 )
             except FAILURES as exc:
                 raise _fail(exc) from exc

@@ -27,7 +27,7 @@ from tierwise.identity.access import Forbidden, Principal, require
 from tierwise.identity.roles import Permission, RowScope
 from tierwise.organisation.models import Staff
 
-BY = {"agent": N_("agent"), "team": N_("team")}
+BY = {"agent": N_("Agent"), "team": N_("Team")}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, func, not_, select
 
-from tierwise.desk.forecast import DEFAULT_WEEKS, Forecast, forecast, weekday_name
+from tierwise.desk.forecast import DEFAULT_WEEKS, Forecast, check_weeks, forecast, weekday_name
 from tierwise.desk.report import Line, Need, report, staffing, streams, tier_patience
 from tierwise.desk.staffing import Stream, fewest, simulate
 from tierwise.i18n import _
@@ -66,6 +66,7 @@ class StaffingPlan:
     intervals: list[IntervalPlan]
     on_duty: int
     forecast_weeks: int | None = None  # weeks of history behind a forecast; None: the day's calls
+    weeks_asked: int = DEFAULT_WEEKS  # the weeks a forecast looked back over
 
     @property
     def forecast(self) -> bool:
@@ -79,12 +80,19 @@ class StaffingPlan:
 
 
 def plan_day(
-    conn: Connection, zone: str, day_text: str | None, today: dt.date, hours: int
+    conn: Connection,
+    zone: str,
+    day_text: str | None,
+    today: dt.date,
+    hours: int,
+    weeks: int = DEFAULT_WEEKS,
 ) -> StaffingPlan:
-    """The staffing plan as every entry point asks for it: the day read and the interval checked
-    (refused in plain words), with the organisation rules and the tier order in force."""
+    """The staffing plan as every entry point asks for it: the day read, the interval and the
+    forecast's weeks checked (refused in plain words), with the organisation rules and the tier
+    order in force."""
     day = day_of(day_text, today)
     check_interval(hours)
+    check_weeks(weeks)
     rules = active_rules(conn)
     policy = active_policy(conn)
     order = [t.code for t in policy.policy.tiers] if policy else []
@@ -92,7 +100,7 @@ def plan_day(
     lines = report(conn, rules, start, start + dt.timedelta(days=1), hours)
     if lines or day < today:
         return plan_staffing(conn, rules, order, day, lines, hours)
-    expected = forecast(conn, rules, zone, today, DEFAULT_WEEKS)
+    expected = forecast(conn, rules, zone, today, weeks)
     return plan_forecast(conn, rules, order, day, expected, hours)
 
 
@@ -108,7 +116,7 @@ def plan_forecast(
     weeks = len(expected.weeks_used)
     lines = expected.day_lines(day, hours)
     plan = plan_staffing(conn, rules, tier_order, day, lines, hours, max(weeks, 1))
-    return replace(plan, forecast_weeks=weeks)
+    return replace(plan, forecast_weeks=weeks, weeks_asked=expected.weeks_asked)
 
 
 def plan_staffing(
@@ -139,11 +147,11 @@ def plan_source(plan: StaffingPlan) -> str:
     if plan.forecast_weeks == 0:
         return _(
             "No call has arrived on this day yet, and the last {n} weeks had none to forecast from."
-        ).format(n=DEFAULT_WEEKS)
+        ).format(n=plan.weeks_asked)
     return _(
         "No call has arrived on this day yet: planned from the forecast for a {weekday} "
         "(weeks with calls: {used} of the last {n})."
-    ).format(weekday=weekday_name(plan.day.weekday()), used=plan.forecast_weeks, n=DEFAULT_WEEKS)
+    ).format(weekday=weekday_name(plan.day.weekday()), used=plan.forecast_weeks, n=plan.weeks_asked)
 
 
 def pooled_agents(queued: list[Stream], lines: list[Line], ceiling: int) -> int:

@@ -46,7 +46,7 @@ def staffing_page(
     require(principal, Permission.QUEUE_WORK)
     zone = ZoneInfo(app.settings.timezone)
     today = app.settings.today()
-    plan = plan_day(uow.connection, app.settings.timezone, date, today, hours)
+    plan = plan_day(uow.connection, app.settings.timezone, date, today, hours, weeks)
     expected = forecast_calls(uow.connection, app.settings.timezone, today, weeks)
     return render(
         request,
@@ -152,7 +152,7 @@ def _heat(expected: Forecast) -> dict[str, Any]:
         ],
         "layout": {
             "xaxis": {"title": {"text": _("hour")}},
-            "yaxis": {"autorange": "reversed"},
+            "yaxis": {"autorange": "reversed", "automargin": True},
         },
     }
 
