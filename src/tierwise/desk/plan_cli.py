@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from tierwise.desk.compliance import as_csv, cells, check_by, compliance, headers, period_of
 from tierwise.desk.forecast import DEFAULT_WEEKS, forecast_calls, forecast_note, weekday_name
@@ -89,7 +89,7 @@ def register(service: typer.Typer) -> None:
             except FAILURES as exc:
                 raise _fail(exc) from exc
         table = Table(
-            *headers(found.by),
+            *(Column(header, overflow="fold") for header in headers(found.by)),
             title=_("SLA compliance, {first} to {last}").format(first=found.first, last=found.last),
         )
         for row in cells(found):
