@@ -30,8 +30,8 @@ def test_the_busy_day_plan_meets_every_target_with_the_fewest_pooled_agents(worl
         rules = active_rules(conn)
         policy = active_policy(conn)
         order = [t.code for t in policy.policy.tiers] if policy else []
-        plan = plan_staffing(conn, rules, order, BUSY_DAY, start, 4)
         lines = report(conn, rules, start, start + dt.timedelta(days=1), 4)
+        plan = plan_staffing(conn, rules, order, BUSY_DAY, lines, 4)
         csrs = conn.execute(
             select(func.count()).where(Staff.active, Staff.role == StaffRole.CSR)
         ).scalar_one()

@@ -1,4 +1,5 @@
-"""`tierwise service queue|take|abandon|callbacks|report|staffing`: the contact centre by tier."""
+"""`tierwise service queue|take|abandon|callbacks|report|staffing` (and `forecast|compliance`):
+the contact centre by tier."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from rich.table import Table
 from sqlalchemy import select
 
 from tierwise.db.base import as_utc
-from tierwise.desk import queue
+from tierwise.desk import plan_cli, queue
+from tierwise.desk.forecast import DEFAULT_WEEKS
 from tierwise.desk.models import ContactStatus, QueueContact
-from tierwise.desk.planning import plan_day
-from tierwise.desk.report import report, tier_name
+from tierwise.desk.planning import plan_day, plan_source
+from tierwise.desk.report import calls_text, report, tier_name
 from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
 from tierwise.organisation.models import Staff
@@ -54,6 +56,7 @@ def register(app: typer.Typer) -> None:
     """Add the service group."""
     service = typer.Typer(help=_("The contact centre: queue, callbacks, service levels."))
     app.add_typer(service, name="service")
+    plan_cli.register(service)
 
     @service.command("queue", help=_("Show the waiting contacts in the order agents take them."))
     def show_queue(
@@ -232,6 +235,9 @@ def register(app: typer.Typer) -> None:
         hours: int = typer.Option(
             1, help=_("interval length in hours (1, 2, 3, 4, 6, 8, 12 or 24)")
         ),
+        weeks: int = typer.Option(
+            DEFAULT_WEEKS, help=_("weeks of history a day without calls is forecast from")
+        ),
     ) -> None:
         tierwise: App = ctx.obj
         zone = ZoneInfo(tierwise.settings.timezone)
@@ -243,6 +249,7 @@ def register(app: typer.Typer) -> None:
                     day,
                     tierwise.settings.today(),
                     hours,
+                    weeks,
                 )
             except FAILURES as exc:
                 raise _fail(exc) from exc
@@ -263,13 +270,14 @@ def register(app: typer.Typer) -> None:
                 table.add_row(
                     f"{interval.start.astimezone(zone):%H:%M}" if number == 0 else "",
                     tier_name(need.tier),
-                    str(need.calls),
+                    calls_text(round(need.calls, 1)),
                     "—" if need.patience_seconds is None else mm_ss(need.patience_seconds),
                     str(need.erlang_c),
                     "—" if need.erlang_a is None else str(need.erlang_a),
                     str(interval.pooled) if number == 0 else "",
                 )
         console.print(table)
+        console.print(plan_source(plan))
         if plan.patience_unknown:
             console.print(
                 _("— : nobody in this tier hung up in the period, so its patience is unknown.")

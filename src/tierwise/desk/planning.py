@@ -1,14 +1,17 @@
 """The staffing plan of a day: per interval, the agents each tier needs alone (Erlang C and
-Erlang A) and all tiers in the one priority queue agents really serve, against agents on duty."""
+Erlang A) and all tiers in the one priority queue agents really serve, against agents on duty.
+A day that has had no call yet (today before the first, or a day to come) is planned from the
+forecast for its weekday; the plan says which it used."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, func, not_, select
 
+from tierwise.desk.forecast import DEFAULT_WEEKS, Forecast, check_weeks, forecast, weekday_name
 from tierwise.desk.report import Line, Need, report, staffing, streams, tier_patience
 from tierwise.desk.staffing import Stream, fewest, simulate
 from tierwise.i18n import _
@@ -62,6 +65,13 @@ class StaffingPlan:
     hours: int
     intervals: list[IntervalPlan]
     on_duty: int
+    forecast_weeks: int | None = None  # weeks of history behind a forecast; None: the day's calls
+    weeks_asked: int = DEFAULT_WEEKS  # the weeks a forecast looked back over
+
+    @property
+    def forecast(self) -> bool:
+        """Whether the plan is drawn from the forecast rather than the day's own calls."""
+        return self.forecast_weeks is not None
 
     @property
     def patience_unknown(self) -> bool:
@@ -70,17 +80,43 @@ class StaffingPlan:
 
 
 def plan_day(
-    conn: Connection, zone: str, day_text: str | None, today: dt.date, hours: int
+    conn: Connection,
+    zone: str,
+    day_text: str | None,
+    today: dt.date,
+    hours: int,
+    weeks: int = DEFAULT_WEEKS,
 ) -> StaffingPlan:
-    """The staffing plan as every entry point asks for it: the day read and the interval checked
-    (refused in plain words), with the organisation rules and the tier order in force."""
+    """The staffing plan as every entry point asks for it: the day read, the interval and the
+    forecast's weeks checked (refused in plain words), with the organisation rules and the tier
+    order in force."""
     day = day_of(day_text, today)
     check_interval(hours)
+    check_weeks(weeks)
     rules = active_rules(conn)
     policy = active_policy(conn)
     order = [t.code for t in policy.policy.tiers] if policy else []
     start = dt.datetime.combine(day, dt.time(), ZoneInfo(zone)).astimezone(dt.UTC)
-    return plan_staffing(conn, rules, order, day, start, hours)
+    lines = report(conn, rules, start, start + dt.timedelta(days=1), hours)
+    if lines or day < today:
+        return plan_staffing(conn, rules, order, day, lines, hours)
+    expected = forecast(conn, rules, zone, today, weeks)
+    return plan_forecast(conn, rules, order, day, expected, hours)
+
+
+def plan_forecast(
+    conn: Connection,
+    rules: OrgRules,
+    tier_order: list[str],
+    day: dt.date,
+    expected: Forecast,
+    hours: int,
+) -> StaffingPlan:
+    """The plan for a day without calls yet, from the forecast for its weekday."""
+    weeks = len(expected.weeks_used)
+    lines = expected.day_lines(day, hours)
+    plan = plan_staffing(conn, rules, tier_order, day, lines, hours, max(weeks, 1))
+    return replace(plan, forecast_weeks=weeks, weeks_asked=expected.weeks_asked)
 
 
 def plan_staffing(
@@ -88,19 +124,34 @@ def plan_staffing(
     rules: OrgRules,
     tier_order: list[str],
     day: dt.date,
-    start: dt.datetime,
+    lines: list[Line],
     hours: int,
+    weeks: int = 1,
 ) -> StaffingPlan:
-    """The plan for the day starting at `start`, from the calls that arrived in it."""
-    lines = report(conn, rules, start, start + dt.timedelta(days=1), hours)
+    """The plan for `day` from its lines: the calls that arrived in it, or the forecast's lines
+    summed over `weeks` weeks."""
     patience_of = tier_patience(lines)
     intervals = []
-    for interval, needs in sorted(staffing(lines, rules, hours).items()):
+    for interval, needs in sorted(staffing(lines, rules, hours, weeks).items()):
         mine = [line for line in lines if line.interval == interval]
-        queued = streams(mine, rules, hours, tier_order, patience_of)
+        queued = streams(mine, rules, hours, tier_order, patience_of, weeks)
         ceiling = max(1, sum(need.erlang_c for need in needs))
         intervals.append(IntervalPlan(interval, needs, pooled_agents(queued, mine, ceiling)))
     return StaffingPlan(day, hours, intervals, on_duty(conn, day))
+
+
+def plan_source(plan: StaffingPlan) -> str:
+    """What the plan was drawn from, in a sentence for its reader."""
+    if plan.forecast_weeks is None:
+        return _("Planned from the calls that arrived on this day.")
+    if plan.forecast_weeks == 0:
+        return _(
+            "No call has arrived on this day yet, and the last {n} weeks had none to forecast from."
+        ).format(n=plan.weeks_asked)
+    return _(
+        "No call has arrived on this day yet: planned from the forecast for a {weekday} "
+        "(weeks with calls: {used} of the last {n})."
+    ).format(weekday=weekday_name(plan.day.weekday()), used=plan.forecast_weeks, n=plan.weeks_asked)
 
 
 def pooled_agents(queued: list[Stream], lines: list[Line], ceiling: int) -> int:

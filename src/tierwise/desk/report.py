@@ -26,6 +26,11 @@ from tierwise.organisation.rules import OrgRules
 NO_TIER = "?"  # the report's tier for callers the queue could not match to a customer
 
 
+def calls_text(calls: float) -> str:
+    """Calls as a reader counts them: whole when they are, else to one decimal (a forecast)."""
+    return f"{calls:.0f}" if float(calls).is_integer() else f"{calls:.1f}"
+
+
 def tier_name(code: str) -> str:
     """A tier as reports name it: callers the queue could not match have none."""
     return _("no tier") if code == NO_TIER else code
@@ -118,7 +123,7 @@ class Need:
     """The agents one tier needs in one interval, without and with its callers hanging up."""
 
     tier: str
-    calls: int
+    calls: float  # expected calls where the plan is a forecast
     patience_seconds: float | None  # None: nobody hung up, Erlang A has nothing to go on
     erlang_c: int
     erlang_a: int | None
@@ -136,20 +141,23 @@ def tier_patience(lines: list[Line]) -> dict[str, float | None]:
     return {tier: patience(hung_up[tier], waited[tier]) for tier in hung_up}
 
 
-def staffing(lines: list[Line], rules: OrgRules, hours: int) -> dict[dt.datetime, list[Need]]:
+def staffing(
+    lines: list[Line], rules: OrgRules, hours: int, weeks: int = 1
+) -> dict[dt.datetime, list[Need]]:
     """Per interval, the agents each tier needs on its own to meet its target: Erlang C, and
-    Erlang A with the tier's patience estimated from the period's abandonments."""
+    Erlang A with the tier's patience estimated from the period's abandonments; lines summed
+    over `weeks` weeks (a forecast) ask for a week's share."""
     patience_of = tier_patience(lines)
     out: dict[dt.datetime, list[Need]] = defaultdict(list)
     for line in lines:
         tier_rules = rules.for_tier(line.tier)
         level = tier_rules.service if tier_rules else UNKNOWN
-        rate = line.offered / hours
+        rate = line.offered / (hours * weeks)
         mean_patience = patience_of.get(line.tier)
         out[line.interval].append(
             Need(
                 line.tier,
-                line.offered,
+                line.offered / weeks,
                 mean_patience,
                 agents_needed(
                     rate, level.handle_seconds, level.answer_seconds, level.answer_target
@@ -174,9 +182,10 @@ def streams(
     hours: int,
     tier_order: list[str],
     patience_of: dict[str, float | None] | None = None,
+    weeks: int = 1,
 ) -> list[Stream]:
-    """The observed calls of one interval as simulation streams, in queue order, callers of a
-    tier hanging up after its patience where it is known."""
+    """The observed calls of one interval (summed over `weeks` weeks) as simulation streams, in
+    queue order, callers of a tier hanging up after its patience where it is known."""
     out = []
     patience_of = patience_of or {}
     for line in lines:
@@ -187,7 +196,7 @@ def streams(
         out.append(
             Stream(
                 line.tier,
-                line.offered / hours,
+                line.offered / (hours * weeks),
                 level.handle_seconds,
                 level.answer_seconds,
                 lane,

@@ -1,4 +1,5 @@
-"""The staffing page: agents needed per interval and tier against agents on duty, as a chart."""
+"""The staffing page: agents needed per interval and tier against agents on duty, as a chart,
+and the calls to expect per weekday × hour as a heat map."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from tierwise.desk.planning import StaffingPlan, plan_day
-from tierwise.desk.report import tier_name
+from tierwise.desk.forecast import (
+    DEFAULT_WEEKS,
+    Forecast,
+    forecast_calls,
+    forecast_note,
+    weekday_name,
+)
+from tierwise.desk.planning import StaffingPlan, plan_day, plan_source
+from tierwise.desk.report import calls_text, tier_name
 from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
 from tierwise.identity.access import require
@@ -31,11 +39,15 @@ def staffing_page(
     principal: PagePrincipal,
     date: str = "",
     hours: int = 1,
+    weeks: int = DEFAULT_WEEKS,
 ) -> HTMLResponse:
-    """The day's plan: what each tier needs alone, the pooled queue, and who is on duty."""
+    """The day's plan: what each tier needs alone, the pooled queue, and who is on duty; the
+    forecast of the weeks before today beside it."""
     require(principal, Permission.QUEUE_WORK)
     zone = ZoneInfo(app.settings.timezone)
-    plan = plan_day(uow.connection, app.settings.timezone, date, app.settings.today(), hours)
+    today = app.settings.today()
+    plan = plan_day(uow.connection, app.settings.timezone, date, today, hours, weeks)
+    expected = forecast_calls(uow.connection, app.settings.timezone, today, weeks)
     return render(
         request,
         "staffing.html",
@@ -46,6 +58,11 @@ def staffing_page(
         intervals=INTERVALS,
         figure=_figure(plan, zone),
         rows=_rows(plan, zone),
+        source=plan_source(plan),
+        weeks=expected.weeks_asked,
+        forecast_note=forecast_note(expected),
+        heat=_heat(expected),
+        heat_rows=_heat_rows(expected),
     )
 
 
@@ -108,7 +125,7 @@ def _rows(plan: StaffingPlan, zone: ZoneInfo) -> list[list[str]]:
         [
             _label(i.start, zone),
             tier_name(need.tier),
-            str(need.calls),
+            calls_text(round(need.calls, 1)),
             "—" if need.patience_seconds is None else mm_ss(need.patience_seconds),
             str(need.erlang_c),
             "—" if need.erlang_a is None else str(need.erlang_a),
@@ -116,4 +133,35 @@ def _rows(plan: StaffingPlan, zone: ZoneInfo) -> list[list[str]]:
         ]
         for i in plan.intervals
         for need in i.needs
+    ]
+
+
+def _heat(expected: Forecast) -> dict[str, Any]:
+    """The forecast as a heat map: weekdays down, hours across, expected calls as colour."""
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "x": [f"{hour:02d}:00" for hour in range(24)],
+                "y": [weekday_name(day) for day in range(7)],
+                "z": [[round(calls, 1) for calls in row] for row in expected.grid()],
+                "colorscale": "YlOrRd",
+                "reversescale": True,
+                "colorbar": {"title": {"text": _("calls")}},
+            }
+        ],
+        "layout": {
+            "xaxis": {"title": {"text": _("hour")}},
+            "yaxis": {"autorange": "reversed", "automargin": True},
+        },
+    }
+
+
+def _heat_rows(expected: Forecast) -> list[list[str]]:
+    """The forecast as the table under the heat map: one row per weekday and hour with calls."""
+    return [
+        [weekday_name(day), f"{hour:02d}:00", calls_text(round(calls, 1))]
+        for day, row in enumerate(expected.grid())
+        for hour, calls in enumerate(row)
+        if calls
     ]
