@@ -89,7 +89,7 @@ CAPABILITIES = (
     ),
     Capability(
         "desk",
-        api=("api",),
+        api=("api", "entitlements_api"),
         pages=("pages", "staffing_pages"),
         commands=("cli", "tickets_cli"),
         service_events=("costs:service_events",),

@@ -18,7 +18,7 @@ def test_the_shipped_rules_load() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "where"),
     [
-        ("weight = 3\n", "weight = inf\n", "tiers.0.weight: Input should be a finite number"),
+        ("weight = 3\n", "weight = inf\n", "tier A: weight: Input should be a finite number"),
         ("resolution_hours = 8 }", "resolution_hours = inf }", "service.resolution_hours"),
         ("answer_target = 0.90", "answer_target = nan", "service.answer_target"),
     ],

@@ -1,4 +1,5 @@
-"""`tierwise service queue|take|abandon|callbacks|report|staffing`: the contact centre by tier."""
+"""`tierwise service queue|take|abandon|callbacks|report|staffing|entitlements|use`: the contact
+centre by tier."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from tierwise.db.base import as_utc
 from tierwise.desk import queue
+from tierwise.desk.entitlements_cli import add_commands as add_entitlement_commands
 from tierwise.desk.models import ContactStatus, QueueContact
 from tierwise.desk.planning import plan_day
 from tierwise.desk.report import report, tier_name
@@ -54,6 +56,7 @@ def register(app: typer.Typer) -> None:
     """Add the service group."""
     service = typer.Typer(help=_("The contact centre: queue, callbacks, service levels."))
     app.add_typer(service, name="service")
+    add_entitlement_commands(service)
 
     @service.command("queue", help=_("Show the waiting contacts in the order agents take them."))
     def show_queue(
