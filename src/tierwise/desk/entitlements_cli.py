@@ -38,7 +38,7 @@ def _kind(text: str) -> EntitlementKind:
 def add_commands(service: typer.Typer) -> None:
     """Add the entitlement commands to the service group."""
 
-    @service.command("entitlements", help=_("What a customer's tier entitles them to, and left."))
+    @service.command("entitlements", help=_("What a customer's tier entitles them to, and what is left."))
     def show(ctx: typer.Context, code: str) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
@@ -70,7 +70,7 @@ def add_commands(service: typer.Typer) -> None:
     def use(
         ctx: typer.Context,
         code: str,
-        kind: str = typer.Argument(..., help=_("e.g. onsite_visit, engineer_hours")),
+        kind: str = typer.Argument(..., help=_("the entitlement, by key or name, e.g. engineer_hours or 工程师工时")),
         amount: float = typer.Argument(..., help=_("how much: visits, hours, repairs")),
         ticket: int | None = typer.Option(None, "--ticket", help=_("the ticket it was used on")),
         override: str | None = typer.Option(
@@ -99,9 +99,13 @@ def add_commands(service: typer.Typer) -> None:
         if left is None:
             console.print(_("Recorded, beyond the tier's entitlements."))
         else:
+            message = (
+                _("Recorded beyond the allowance: {left} of {allowance} {kind} left until {end}.")
+                if used.beyond_allowance
+                else _("Recorded: {left} of {allowance} {kind} left until {end}.")
+            )
             console.print(
-                _("Recorded{beyond}: {left} of {allowance} {kind} left until {end}.").format(
-                    beyond=_(", beyond the allowance") if used.beyond_allowance else "",
+                message.format(
                     left=amount_text(left.left),
                     allowance=amount_text(left.allowance),
                     kind=left.kind.label(lang),
