@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 
 from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.scopes import scoped, visible_customer
@@ -95,39 +95,61 @@ def balance_of(
     moment: dt.datetime,
 ) -> Balance | None:
     """The customer's balance of one kind in the period holding `moment`; None if not entitled."""
-    allowance = tier.entitlement(kind) if tier else None
-    if allowance is None:
-        return None
-    local = ZoneInfo(zone)
-    start, after = period_of(as_utc(moment).astimezone(local).date(), allowance.per)
-    used = conn.execute(
-        select(func.coalesce(func.sum(EntitlementUse.amount), 0.0)).where(
-            EntitlementUse.customer_id == customer_id,
-            EntitlementUse.kind == kind,
-            EntitlementUse.at >= dt.datetime.combine(start, dt.time(), local).astimezone(dt.UTC),
-            EntitlementUse.at < dt.datetime.combine(after, dt.time(), local).astimezone(dt.UTC),
-        )
-    ).scalar_one()
-    return Balance(
-        kind=kind,
-        per=allowance.per,
-        allowance=allowance.amount,
-        used=float(used),
-        left=max(0.0, allowance.amount - float(used)),
-        period_end=after - dt.timedelta(days=1),
-    )
+    found = _balances(conn, tier, zone, customer_id, moment, kind)
+    return found[0] if found else None
 
 
 def balances(
     conn: Connection, rules: OrgRules, zone: str, customer_id: int, moment: dt.datetime
 ) -> list[Balance]:
     """Every entitlement of the customer's tier, in the rules' order, as of `moment`."""
-    tier = tier_rules_of(conn, rules, customer_id)
-    found = [
-        balance_of(conn, tier, zone, customer_id, e.kind, moment)
-        for e in (tier.entitlements if tier else [])
+    return _balances(conn, tier_rules_of(conn, rules, customer_id), zone, customer_id, moment)
+
+
+def _balances(
+    conn: Connection,
+    tier: TierRules | None,
+    zone: str,
+    customer_id: int,
+    moment: dt.datetime,
+    only: EntitlementKind | None = None,
+) -> list[Balance]:
+    """The balances of the tier's allowances (or of `only` one kind), from one read of the
+    ledger over the periods holding `moment` in the company's zone."""
+    allowances = [e for e in (tier.entitlements if tier else []) if only in (None, e.kind)]
+    if not allowances:
+        return []
+    local = ZoneInfo(zone)
+    day = as_utc(moment).astimezone(local).date()
+
+    def utc(date: dt.date) -> dt.datetime:
+        return dt.datetime.combine(date, dt.time(), local).astimezone(dt.UTC)
+
+    periods = {e.kind: tuple(map(utc, period_of(day, e.per))) for e in allowances}
+    ledger = conn.execute(
+        select(EntitlementUse.kind, EntitlementUse.at, EntitlementUse.amount).where(
+            EntitlementUse.customer_id == customer_id,
+            EntitlementUse.kind.in_(list(periods)),
+            EntitlementUse.at >= min(start for start, _after in periods.values()),
+            EntitlementUse.at < max(after for _start, after in periods.values()),
+        )
+    )
+    used = dict.fromkeys(periods, 0.0)
+    for kind, at, amount in ledger:
+        start, after = periods[EntitlementKind(kind)]
+        if start <= as_utc(at) < after:
+            used[EntitlementKind(kind)] += float(amount)
+    return [
+        Balance(
+            kind=e.kind,
+            per=e.per,
+            allowance=e.amount,
+            used=used[e.kind],
+            left=max(0.0, e.amount - used[e.kind]),
+            period_end=period_of(day, e.per)[1] - dt.timedelta(days=1),
+        )
+        for e in allowances
     ]
-    return [b for b in found if b is not None]
 
 
 def entitlements_left(

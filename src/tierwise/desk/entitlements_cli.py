@@ -38,7 +38,9 @@ def _kind(text: str) -> EntitlementKind:
 def add_commands(service: typer.Typer) -> None:
     """Add the entitlement commands to the service group."""
 
-    @service.command("entitlements", help=_("What a customer's tier entitles them to, and what is left."))
+    shows = _("What a customer's tier entitles them to, and what is left.")
+
+    @service.command("entitlements", help=shows)
     def show(ctx: typer.Context, code: str) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
@@ -70,7 +72,9 @@ def add_commands(service: typer.Typer) -> None:
     def use(
         ctx: typer.Context,
         code: str,
-        kind: str = typer.Argument(..., help=_("the entitlement, by key or name, e.g. engineer_hours or 工程师工时")),
+        kind: str = typer.Argument(
+            ..., help=_("the entitlement, by key or name, e.g. engineer_hours or 工程师工时")
+        ),
         amount: float = typer.Argument(..., help=_("how much: visits, hours, repairs")),
         ticket: int | None = typer.Option(None, "--ticket", help=_("the ticket it was used on")),
         override: str | None = typer.Option(
