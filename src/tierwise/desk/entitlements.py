@@ -123,6 +123,7 @@ def _balances(
     day = as_utc(moment).astimezone(local).date()
 
     def utc(date: dt.date) -> dt.datetime:
+        """The moment a day starts in the company's zone, in UTC."""
         return dt.datetime.combine(date, dt.time(), local).astimezone(dt.UTC)
 
     periods = {e.kind: tuple(map(utc, period_of(day, e.per))) for e in allowances}
@@ -307,6 +308,7 @@ def visit_uses_entitlement(zone: str) -> Callable[[UnitOfWork, ContactLogged], d
     happened). Tiers not entitled to on-site visits keep no ledger of visits."""
 
     def use(uow: UnitOfWork, fact: ContactLogged) -> dict[str, int]:
+        """One on-site visit used if the contact was a visit and the tier is entitled to some."""
         conn = uow.connection
         if fact.interaction_id is None:
             return {}
@@ -340,6 +342,7 @@ def entitlements_of_file(zone: str) -> Callable[[UnitOfWork, CustomerFileRead], 
     """On the 360: the customer's entitlements left in the periods holding the day it is read."""
 
     def of_file(uow: UnitOfWork, fact: CustomerFileRead) -> dict[str, Any]:
+        """The balances as of noon of the day read, for the 360 only."""
         if not fact.whole:
             return {}
         try:
