@@ -322,6 +322,11 @@ def test_the_api_and_the_360_page(desk: App) -> None:
         assert bad.status_code == 422
         absent = client.get("/api/v1/customers/NOPE/entitlements", headers=headers)
         assert absent.status_code == 404
+        ticket = {"customer": "D1", "kind": "request", "subject": "上门装机", "channel": "visit"}
+        by_visit = client.post("/api/v1/tickets", json=ticket, headers=headers)
+        assert by_visit.status_code == 409 and "does not take tickets by Visit" in by_visit.text
+        ticket["override_reason"] = "客户无法远程操作"
+        assert client.post("/api/v1/tickets", json=ticket, headers=headers).status_code == 201
         signed = client.post("/api/v1/session", json={"username": "chen", "password": PASSWORD})
         assert signed.status_code == 200, signed.text
         page = client.get("/customers/B1", headers={"Accept-Language": "en"})
