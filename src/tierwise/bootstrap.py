@@ -17,6 +17,7 @@ from tierwise.runtime import EventSource, Reactions, SnapshotStep
 
 def wire_reactions(settings: Settings) -> Reactions:
     """Every reaction of the house, in one place: contact → tasks done; order → regrade;
+    visit → an on-site visit used of the tier's entitlements;
     tier change → owner by the rules, re-queued contacts, re-targeted tickets; erasure → the
     desk and the outbox forget the person; an order asking its terms → the tier engine answers;
     the daily run → notices drafted; a customer's file, list or filter read → each capability
@@ -34,6 +35,7 @@ def wire_reactions(settings: Settings) -> Reactions:
         CustomersListed,
     )
     from tierwise.desk.complaints import complaints_of_year
+    from tierwise.desk.entitlements import entitlements_of_file, visit_uses_entitlement
     from tierwise.desk.usecases import follows_new_tier, forget_person, tickets_of_file
     from tierwise.notices.service import after_daily_run, forget_erased
     from tierwise.sales.purchases import purchases_of_file
@@ -45,7 +47,7 @@ def wire_reactions(settings: Settings) -> Reactions:
     from tierwise.tiering.rewards import reward_referrer
 
     reactions = Reactions()
-    reactions.on(ContactLogged, done_by_contact)
+    reactions.on(ContactLogged, done_by_contact, visit_uses_entitlement(settings.timezone))
     reactions.on(OrderAsksTerms, terms_for_order)
     reactions.on(
         CustomerFileRead,
@@ -55,6 +57,7 @@ def wire_reactions(settings: Settings) -> Reactions:
         trend_of_file,
         open_tasks_of_file,
         tickets_of_file,
+        entitlements_of_file(settings.timezone),
     )
     reactions.on(CustomersListed, tiers_of_rows)
     reactions.on(CustomersFiltered, tier_condition, segment_condition)

@@ -89,7 +89,7 @@ CAPABILITIES = (
     ),
     Capability(
         "desk",
-        api=("api", "calls_api", "compliance_api"),
+        api=("api", "calls_api", "compliance_api", "entitlements_api"),
         pages=("desk_pages", "pages", "staffing_pages", "compliance_pages"),
         commands=("cli", "tickets_cli"),
         service_events=("costs:service_events",),

@@ -32,8 +32,9 @@ FEW, MANY = 10, 50
 # Statements per request today, on SQLite and PostgreSQL alike; a change that needs more raises
 # its baseline here, on purpose.
 # The 360 rose from 28 to 32 with the terms in force (the tier held on the day, the policy, the
-# credit owed) and the rewards: a fixed cost per page, not per row.
-BASELINES = {"api list": 8, "console list": 9, "customer 360": 32}
+# credit owed) and the rewards: a fixed cost per page, not per row. It rose to 35 with the service
+# entitlements (the organisation rules, the tier, one read of the ledger).
+BASELINES = {"api list": 8, "console list": 9, "customer 360": 35}
 # The tests' rolled-back transaction turns each commit into savepoints; a server runs none of them.
 HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 

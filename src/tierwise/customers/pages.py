@@ -125,6 +125,7 @@ def render_360(
         "tasks": timeline.get("tasks", []),
         "orders": timeline.get("orders", []),
         "tickets": timeline.get("tickets", []),
+        "entitlements": timeline.get("entitlements", []),
         "interactions": latest_interactions(uow.session, customer),
         "channels": list(InteractionChannel),
         "directions": list(Direction),

@@ -75,6 +75,11 @@ class TicketIn(BaseModel):
     kind: TicketKind
     subject: str = Field(min_length=1, max_length=200)
     channel: str = Field(default="phone", min_length=1, max_length=20)
+    override_reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="why to open it by a channel the customer's tier does not take (else 409)",
+    )
 
 
 class MoveIn(BaseModel):
@@ -264,7 +269,7 @@ def get_ticket(
     "/tickets",
     response_model=TicketOut,
     status_code=201,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 def open_ticket(
     body: TicketIn,
@@ -272,9 +277,17 @@ def open_ticket(
     uow: UowDep,
     principal: Principal = allowed(Permission.TICKETS_WRITE),
 ) -> Ticket:
-    """Open a request or complaint; its clocks run in business hours from now."""
+    """Open a request or complaint; its clocks run in business hours from now. A channel the
+    customer's tier does not take gets 409 unless `override_reason` says why."""
     ticket_id = usecases.open_ticket(
-        uow, principal, app.settings.timezone, body.customer, body.kind, body.subject, body.channel
+        uow,
+        principal,
+        app.settings.timezone,
+        body.customer,
+        body.kind,
+        body.subject,
+        body.channel,
+        body.override_reason,
     )
     uow.commit()
     return visible_ticket(uow.session, principal, ticket_id)

@@ -1,5 +1,5 @@
-"""`tierwise service queue|take|abandon|callbacks|report|staffing` (and `forecast|compliance`):
-the contact centre by tier."""
+"""`tierwise service queue|take|abandon|callbacks|report|staffing|entitlements|use` (and
+`forecast|compliance`): the contact centre by tier."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tierwise.db.base import as_utc
 from tierwise.desk import plan_cli, queue
+from tierwise.desk.entitlements_cli import add_commands as add_entitlement_commands
 from tierwise.desk.forecast import DEFAULT_WEEKS
 from tierwise.desk.models import ContactStatus, QueueContact
 from tierwise.desk.planning import plan_day, plan_source
@@ -57,6 +58,7 @@ def register(app: typer.Typer) -> None:
     service = typer.Typer(help=_("The contact centre: queue, callbacks, service levels."))
     app.add_typer(service, name="service")
     plan_cli.register(service)
+    add_entitlement_commands(service)
 
     @service.command("queue", help=_("Show the waiting contacts in the order agents take them."))
     def show_queue(

@@ -1,4 +1,5 @@
-"""The contact centre's records: queued contacts, tickets with their steps, and SLA breaches."""
+"""The contact centre's records: queued contacts, tickets with their steps, SLA breaches, and the
+ledger of service entitlements used."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tierwise.db.base import Base, IdMixin
 from tierwise.db.choices import Choice, choice_column
 from tierwise.desk.workflow import TicketKind, TicketStatus
+from tierwise.organisation.choices import EntitlementKind
 
 
 class ContactStatus(Choice):
@@ -117,3 +119,27 @@ class SlaBreach(IdMixin, Base):
     clock: Mapped[str] = mapped_column(String(20), doc="first_response or resolution")
     due: Mapped[dt.datetime]
     noticed_at: Mapped[dt.datetime]
+
+
+class EntitlementUse(IdMixin, Base):
+    """So much of an entitlement a customer used, when, on which ticket or visit, by whom; a use
+    beyond what was left is marked, with the reason when someone chose to go beyond."""
+
+    __tablename__ = "entitlement_uses"
+    __table_args__ = (Index("ix_entitlement_uses_customer_kind_at", "customer_id", "kind", "at"),)
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    kind: Mapped[EntitlementKind] = mapped_column(choice_column(EntitlementKind))
+    amount: Mapped[float] = mapped_column(Float)
+    at: Mapped[dt.datetime]
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id"), unique=True, doc="the logged visit that used it"
+    )
+    actor: Mapped[str | None] = mapped_column(String(100))
+    beyond_allowance: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), doc="more than was left in its period"
+    )
+    override_reason: Mapped[str | None] = mapped_column(
+        Text, doc="why it was granted beyond the allowance"
+    )

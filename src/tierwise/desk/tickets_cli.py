@@ -14,15 +14,15 @@ from tierwise.customers.choices import churn_type_of
 from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound
 from tierwise.db.base import as_utc
-from tierwise.desk import tickets, usecases
+from tierwise.desk import usecases
+from tierwise.desk.entitlements import EntitlementRefused
 from tierwise.desk.models import Ticket, TicketStep
 from tierwise.desk.workflow import IllegalMove, TicketKind, TicketStatus
 from tierwise.i18n import _, current_language
-from tierwise.organisation.service import active_rules
 from tierwise.runtime import App
 from tierwise.terminal import console, errors
 
-FAILURES = (IllegalMove, CustomerNotFound, LookupError, ValueError)
+FAILURES = (IllegalMove, EntitlementRefused, CustomerNotFound, LookupError, ValueError)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -54,23 +54,24 @@ def register(app: typer.Typer) -> None:
         subject: str = typer.Option(..., help=_("what it is about")),
         kind: TicketKind = typer.Option(TicketKind.REQUEST),
         channel: str = typer.Option("phone"),
+        override: str | None = typer.Option(
+            None, "--override", help=_("why to open it by a channel the tier does not take")
+        ),
         actor: str | None = author,
     ) -> None:
         tierwise: App = ctx.obj
+        who = replace(tierwise.operator, username=actor) if actor else tierwise.operator
         with tierwise.uow() as uow:
             try:
-                rules = active_rules(uow.connection)
-                cal = tickets.calendar(rules, tierwise.settings.timezone)
-                ticket_id = tickets.open_ticket(
-                    uow.connection,
-                    rules,
-                    cal,
+                ticket_id = usecases.open_ticket(
+                    uow,
+                    who,
+                    tierwise.settings.timezone,
                     code,
                     kind,
                     subject,
                     channel,
-                    dt.datetime.now(dt.UTC),
-                    actor or tierwise.operator.username,
+                    override,
                 )
             except FAILURES as exc:
                 raise _fail(exc) from exc

@@ -19,6 +19,7 @@ from tierwise.db.base import as_utc, utcnow
 from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue, tickets
 from tierwise.desk.calendar import Calendar
+from tierwise.desk.entitlements import check_channel
 from tierwise.desk.models import QueueContact, Ticket, TicketStep
 from tierwise.desk.workflow import MOVES, TicketKind, TicketStatus
 from tierwise.i18n import N_, _
@@ -47,10 +48,13 @@ def open_ticket(
     kind: TicketKind,
     subject: str,
     channel: str,
+    override_reason: str | None = None,
 ) -> int:
-    """Open a request or complaint for a customer in scope; its clocks start now."""
+    """Open a request or complaint for a customer in scope; its clocks start now. A channel the
+    customer's tier does not take is refused unless a reason is given, which the audit keeps."""
     customer = visible_customer(uow.session, principal, customer_code)
     rules = active_rules(uow.connection)
+    overridden = check_channel(uow.connection, rules, customer.id, channel, override_reason)
     ticket_id = tickets.open_ticket(
         uow.connection,
         rules,
@@ -62,7 +66,12 @@ def open_ticket(
         utcnow(),
         principal.username,
     )
-    record(uow.session, principal, "create", "ticket", str(ticket_id))
+    note = None
+    if overridden:
+        note = _("by {channel}, not a channel of the tier: {reason}").format(
+            channel=channel, reason=overridden
+        )
+    record(uow.session, principal, "create", "ticket", str(ticket_id), note=note)
     return ticket_id
 
 

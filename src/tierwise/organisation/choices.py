@@ -1,4 +1,4 @@
-"""The channels the organisation reaches customers by: contacts, service rules and the desk."""
+"""The channels the organisation reaches customers by, and the service a tier is entitled to."""
 
 from __future__ import annotations
 
@@ -14,3 +14,20 @@ class InteractionChannel(Choice):
     WECHAT = "wechat", "WeChat", "微信"
     MEETING = "meeting", "Meeting", "会议"
     OTHER = "other", "Other", "其他"
+
+
+class EntitlementKind(Choice):
+    """A service a tier is entitled to so much of per period (the desk keeps the ledger)."""
+
+    ONSITE_VISIT = "onsite_visit", "On-site visits", "上门服务"
+    ENGINEER_HOURS = "engineer_hours", "Engineer hours", "工程师工时"
+    PRIORITY_REPAIR = "priority_repair", "Priority repairs", "优先维修"
+    TRAINING = "training", "Training sessions", "培训课时"
+
+
+class EntitlementPeriod(Choice):
+    """The calendar period an allowance renews over, in the company's time zone."""
+
+    MONTH = "month", "per month", "每月"
+    QUARTER = "quarter", "per quarter", "每季度"
+    YEAR = "year", "per year", "每年"

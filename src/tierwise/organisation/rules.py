@@ -1,4 +1,5 @@
-"""The organisation rules per tier as a TOML document: owners, capacity weights, obligations."""
+"""The organisation rules per tier as a TOML document: owners, capacity weights, obligations,
+service entitlements and the channels tickets may come in by."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tierwise.documents import parse_toml
 from tierwise.i18n import _
-from tierwise.organisation.choices import InteractionChannel
+from tierwise.organisation.choices import EntitlementKind, EntitlementPeriod, InteractionChannel
 from tierwise.organisation.models import StaffLevel, StaffRole, TaskKind
 
 OBLIGATION_CHANNELS: dict[str, tuple[InteractionChannel, ...]] = {
@@ -56,6 +57,14 @@ class ServiceLevel(_Strict):
     resolution_hours: float = Field(default=40, gt=0)
 
 
+class Entitlement(_Strict):
+    """So much of a service the tier is entitled to per calendar period."""
+
+    kind: EntitlementKind
+    amount: float = Field(gt=0, le=100_000)
+    per: EntitlementPeriod
+
+
 class BusinessHours(_Strict):
     """When SLA clocks run: working days (Monday = 0), hours, holidays, make-up working days."""
 
@@ -75,6 +84,18 @@ class TierRules(_Strict):
     csr: bool = False
     weight: float = Field(default=1.0, gt=0)
     obligations: list[Obligation] = []
+    entitlements: list[Entitlement] = []
+    channels: list[InteractionChannel] = Field(
+        default=[], description="channels tickets of the tier may come in by; empty: any"
+    )
+
+    def entitlement(self, kind: EntitlementKind) -> Entitlement | None:
+        """The tier's allowance of one kind; None when the tier is not entitled to it."""
+        return next((e for e in self.entitlements if e.kind is kind), None)
+
+    def allows_channel(self, channel: str) -> bool:
+        """Whether a ticket of the tier may come in by `channel`."""
+        return not self.channels or channel in self.channels
 
 
 class OrgRules(_Strict):
@@ -120,15 +141,22 @@ def load_rules(source: str, source_name: str, tier_codes: list[str] | None = Non
     except tomllib.TOMLDecodeError as error:
         raise RulesError(f"{source_name}: {error}") from None
     except ValidationError as error:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        raw = parse_toml(source, source_name)
+        problems = [f"{_where(raw, e['loc'])}: {e['msg']}" for e in error.errors()]
         raise RulesError(f"{source_name}: " + "; ".join(problems)) from None
     named = [t.tier for t in rules.tiers] + rules.key_tiers
     unknown = sorted({t for t in named if tier_codes is not None and t not in tier_codes})
     repeated = sorted(
         {t.tier for t in rules.tiers if [r.tier for r in rules.tiers].count(t.tier) > 1}
     )
-    if unknown or repeated:
-        problems = []
+    twice = [
+        _("tier {tier}: entitlement {kind} given twice").format(tier=t.tier, kind=kind.value)
+        for t in rules.tiers
+        for kind in EntitlementKind
+        if [e.kind for e in t.entitlements].count(kind) > 1
+    ]
+    if unknown or repeated or twice:
+        problems = list(twice)
         if unknown:
             problems.append(
                 _("tiers not in the active tier policy ({known}): {unknown}").format(
@@ -139,3 +167,15 @@ def load_rules(source: str, source_name: str, tier_codes: list[str] | None = Non
             problems.append(_("tiers given twice: {tiers}").format(tiers=", ".join(repeated)))
         raise RulesError(f"{source_name}: " + "; ".join(problems))
     return rules
+
+
+def _where(raw: object, loc: tuple[int | str, ...]) -> str:
+    """A problem's place with the tier named by its code, not its position: `tier A: service`."""
+    tiers = raw.get("tiers") if isinstance(raw, dict) else None
+    if len(loc) >= 2 and loc[0] == "tiers" and isinstance(loc[1], int) and isinstance(tiers, list):
+        entry = tiers[loc[1]] if loc[1] < len(tiers) else None
+        code = entry.get("tier") if isinstance(entry, dict) else None
+        if code is not None:
+            rest = ".".join(map(str, loc[2:]))
+            return _("tier {tier}").format(tier=code) + (f": {rest}" if rest else "")
+    return ".".join(map(str, loc))
