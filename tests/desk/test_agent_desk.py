@@ -84,6 +84,8 @@ def test_the_card_of_the_call_in_hand_and_its_wrap_up(world: World) -> None:
         assert re.search(r"repeat buyer: \d+ orders|first-time buyer|has not bought yet", card)
         assert 'class="tier badge"' in card  # the tier, as a badge
         assert "Last contacts" in card and "Open tickets" in card
+        entitled = card[card.index('class="entitlements"') :]
+        assert re.search(r"left until|entitled to no services", entitled.split("</ul>")[0])
         assert f'action="/service/calls/{call}/wrap-up"' in desk
 
         follow_up = (utcnow() + dt.timedelta(days=2)).astimezone(dt.timezone(dt.timedelta(hours=8)))

@@ -18,6 +18,7 @@ from tierwise.db.base import as_utc
 from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue
 from tierwise.desk.calls import calls_in_hand
+from tierwise.desk.entitlements import Balance, balances
 from tierwise.desk.models import ContactStatus, QueueContact, Ticket
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.i18n import N_, _, current_language
@@ -64,6 +65,7 @@ class CallerCard:
     callback_due: dt.datetime | None = None
     open_tickets: list[dict[str, Any]] = field(default_factory=list)
     last_contacts: list[dict[str, Any]] = field(default_factory=list)
+    entitlements: list[Balance] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,9 @@ def waiting_now(conn: Connection, principal: Principal, now: dt.datetime) -> lis
     ]
 
 
-def caller_card(uow: UnitOfWork, principal: Principal, contact_id: int) -> CallerCard:
+def caller_card(
+    uow: UnitOfWork, principal: Principal, zone: str, now: dt.datetime, contact_id: int
+) -> CallerCard:
     """The card of a call in the agent's hand; a customer out of the agent's scope stays unknown."""
     conn = uow.connection
     q = QueueContact.__table__
@@ -151,6 +155,7 @@ def caller_card(uow: UnitOfWork, principal: Principal, contact_id: int) -> Calle
             q.c.callback_done_at.is_(None),
         )
     ).scalar()
+    card.entitlements = balances(conn, active_rules(conn), zone, customer_id, now)
     t = Ticket.__table__
     card.open_tickets = [
         {
@@ -233,12 +238,13 @@ def my_tickets(conn: Connection, agent_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def desk_view(uow: UnitOfWork, principal: Principal, now: dt.datetime) -> DeskView:
+def desk_view(uow: UnitOfWork, principal: Principal, zone: str, now: dt.datetime) -> DeskView:
     """The agent's desk; reading callers' numbers is audited like any read of personal data."""
     require(principal, Permission.QUEUE_WORK)
     conn = uow.connection
     agent = principal.staff_id
-    cards = [caller_card(uow, principal, i) for i in calls_in_hand(conn, agent)] if agent else []
+    held = calls_in_hand(conn, agent) if agent else []
+    cards = [caller_card(uow, principal, zone, now, i) for i in held]
     waiting = waiting_now(conn, principal, now)
     total = conn.execute(
         select(func.count()).where(QueueContact.status == ContactStatus.WAITING)

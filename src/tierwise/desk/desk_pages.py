@@ -32,6 +32,7 @@ WRAP_OUTCOMES = [o for o in InteractionOutcome if o is not InteractionOutcome.NO
 
 def _desk(
     request: Request,
+    zone: str,
     uow: UnitOfWork,
     principal: Principal,
     status: int = 200,
@@ -40,7 +41,7 @@ def _desk(
 ) -> HTMLResponse:
     """The desk page; a refused wrap-up or look-up comes back here with what was typed."""
     now = utcnow()
-    view = agent_desk.desk_view(uow, principal, now)
+    view = agent_desk.desk_view(uow, principal, zone, now)
     found = agent_desk.find_caller(uow, principal, find) if find else None
     uow.commit()
     return render(
@@ -62,13 +63,14 @@ def _desk(
 @router.get("/service", response_class=HTMLResponse)
 def service_desk(
     request: Request,
+    app: AppDep,
     uow: UowDep,
     principal: PagePrincipal,
     find: Annotated[str | None, Query(max_length=100)] = None,
 ) -> HTMLResponse:
     """Who waits and for how long, the call in hand with its caller's card, callbacks due."""
     require(principal, Permission.QUEUE_WORK)
-    return _desk(request, uow, principal, find=(find or "").strip() or None)
+    return _desk(request, app.settings.timezone, uow, principal, find=(find or "").strip() or None)
 
 
 def _back(request: Request, message: str) -> RedirectResponse:
@@ -108,6 +110,7 @@ def take(request: Request, uow: UowDep, principal: PagePrincipal) -> RedirectRes
 def attach_caller(
     request: Request,
     contact_id: RowId,
+    app: AppDep,
     uow: UowDep,
     principal: PagePrincipal,
     customer: Annotated[str, Form(min_length=1, max_length=64)],
@@ -117,7 +120,7 @@ def attach_caller(
         calls.attach_caller(uow, principal, contact_id, customer.strip())
     except (CustomerNotFound, Conflict, Forbidden) as refused:
         uow.session.rollback()
-        return _desk(request, uow, principal, 409, caller_error=str(refused))
+        return _desk(request, app.settings.timezone, uow, principal, 409, caller_error=str(refused))
     uow.commit()
     return _back(request, _("The caller is {code}.").format(code=customer.strip()))
 
@@ -156,6 +159,7 @@ def wrap_up(
         uow.session.rollback()
         return _desk(
             request,
+            app.settings.timezone,
             uow,
             principal,
             409 if isinstance(refused, Conflict) else 400,
