@@ -14,7 +14,7 @@ from tierwise.customers.reads import audit_read
 from tierwise.customers.scopes import customer_filter, shown
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
-from tierwise.desk import queue, usecases
+from tierwise.desk import queue, usecases, warnings
 from tierwise.desk.models import ContactStatus, QueueContact, Ticket
 from tierwise.desk.workflow import (
     MOVES,
@@ -88,6 +88,7 @@ def service_desk(request: Request, uow: UowDep, principal: PagePrincipal) -> HTM
         request,
         "service.html",
         principal,
+        sla_warnings=warnings.open_warnings(conn, principal.staff_id),
         waiting=waiting,
         callbacks=callbacks,
         board=board,
