@@ -12,10 +12,12 @@ import pytest
 from sqlalchemy import Connection, insert, select
 from typer.testing import CliRunner
 
+from tierwise.accountability.service import run_daily
 from tierwise.bootstrap import App
 from tierwise.cli import build
 from tierwise.customers.models import Customer
 from tierwise.desk import tickets, warnings
+from tierwise.desk.models import SlaBreach
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.i18n import set_language
 from tierwise.organisation import inbox
@@ -200,3 +202,21 @@ def test_the_command_raises_the_warnings_due_at_the_time_it_is_given(
     code, output = run("--now", "Monday noon")
     assert code == 1
     assert output.strip() == "--now: 'Monday noon' is not a time like 2026-12-07T09:30"
+
+
+def test_the_daily_run_warns_as_it_notes_the_breaches(
+    app: App, connection: Connection, people: dict[str, int]
+) -> None:
+    connection.execute(
+        insert(OrgPolicy.__table__).values(
+            version=1, name="d", source=default_rules_text(), active=True
+        )
+    )
+    ticket = _open(connection, local(2, 10))  # first response due Monday 14:00
+    with app.uow() as uow:  # Tuesday 0:00 UTC, 8:00 in Shanghai: 8 business hours used
+        run_daily(uow, dt.date(2026, 11, 3), "Asia/Shanghai")
+        uow.commit()
+    breached = connection.execute(select(SlaBreach.ticket_id, SlaBreach.clock)).all()
+    assert [tuple(b) for b in breached] == [(ticket, "first_response")]
+    assert _received(connection, people["agent"]) == [("sla_breach", None)]
+    assert _received(connection, people["boss"]) == [("sla_breach", None)]

@@ -37,6 +37,7 @@ class Clock:
     """How far one unmet clock of an open ticket has run."""
 
     ticket_id: int
+    subject: str
     clock: str
     due: dt.datetime
     share: float
@@ -77,7 +78,7 @@ def running_clocks(conn: Connection, cal: Calendar, now: dt.datetime) -> list[Cl
             share = elapsed_share(
                 cal, as_utc(row["opened_at"]), due, row["paused_seconds"], paused, now
             )
-            clocks.append(Clock(row["id"], clock, due, share))
+            clocks.append(Clock(row["id"], row["subject"], clock, due, share))
     return clocks
 
 
@@ -112,7 +113,7 @@ def _recipients(conn: Connection, ticket_id: int, rank: int, last: int) -> list[
                 select(s.c.id).where(s.c.role == StaffRole.CSR, s.c.active).order_by(s.c.id)
             ).scalars()
         )
-    if rank >= 1 and owner is not None:
+    if (rank >= 1 or rank == last) and owner is not None:
         people.append(owner)
     if rank >= last and owner is not None:
         manager = conn.execute(select(s.c.manager_id).where(s.c.id == owner)).scalar()
@@ -130,14 +131,7 @@ def raise_warnings(conn: Connection, rules: OrgRules, cal: Calendar, now: dt.dat
         for clock in running_clocks(conn, cal, now)
         if (level := _reached(shares, clock.share)) is not None
     }
-    known = inbox.raised(
-        conn, {_key(c.ticket_id, c.clock, threshold) for c, (_r, threshold) in reached.items()}
-    )
-    subjects = dict(
-        conn.execute(
-            select(Ticket.id, Ticket.subject).where(Ticket.id.in_({c.ticket_id for c in reached}))
-        ).all()
-    )
+    known = inbox.raised(conn, {_key(c.ticket_id, c.clock, t) for c, (_, t) in reached.items()})
     count = 0
     for clock, (rank, threshold) in reached.items():
         key = _key(clock.ticket_id, clock.clock, threshold)
@@ -145,7 +139,7 @@ def raise_warnings(conn: Connection, rules: OrgRules, cal: Calendar, now: dt.dat
             continue
         parameters: dict[str, Any] = {
             "ticket": clock.ticket_id,
-            "subject": subjects[clock.ticket_id],
+            "subject": clock.subject,
             "clock": clock.clock,
             "share": threshold,
             "due": clock.due.isoformat(),
@@ -171,7 +165,7 @@ def warn(conn: Connection, zone: str, now: dt.datetime) -> int:
 
 def describe(kind: str, parameters: dict[str, Any]) -> str:
     """A desk notification in the reader's language."""
-    clock = _(CLOCKS.get(parameters.get("clock", ""), N_("resolution")))
+    clock = _(CLOCKS[parameters["clock"]])
     if kind == BREACH:
         return _("Ticket {id} “{subject}” missed its {clock} deadline.").format(
             id=parameters["ticket"], subject=parameters["subject"], clock=clock
