@@ -21,6 +21,7 @@ from tierwise.organisation import inbox
 from tierwise.organisation.models import Staff
 
 from ..support.api_world import World, password_for, rolled_back_client
+from ..support.browser import shot, sign_in
 
 AT = dt.datetime(2026, 12, 7, 2, tzinfo=dt.UTC)
 API = "/api/v1"
@@ -178,3 +179,27 @@ def test_a_user_who_is_not_staff_has_an_empty_inbox(world: World) -> None:
         assert client.post(f"{API}/notifications/1/read").status_code == 404
         page = client.get("/inbox")
         assert page.status_code == 200 and "not linked to a staff member" in page.text
+
+
+def test_in_the_browser_the_count_leads_to_the_inbox_and_the_desk_shows_the_warning(
+    page, console_world: World
+) -> None:  # type: ignore[no-untyped-def]
+    ticket = _warn(console_world, "csr", "发票未寄到")
+    sign_in(page, "csr")
+    page.goto("/service")
+    warned = page.locator("#sla-warnings")
+    assert f"Ticket {ticket} “发票未寄到” has used 75%" in warned.inner_text()
+    assert int(page.locator("#inbox-count .count").inner_text()) >= 1
+    page.locator("#inbox-count").click()
+    page.wait_for_url("**/inbox")
+    assert (
+        page.locator("#notifications")
+        .get_by_role("link")
+        .first.inner_text()
+        .startswith(f"Ticket {ticket} “发票未寄到”")
+    )
+    shot(page, "inbox")
+    page.locator("#read-all").click()
+    page.wait_for_load_state()
+    assert page.locator("#inbox-count .count").inner_text() == "0"
+    assert page.get_by_role("button", name="Mark read").count() == 0

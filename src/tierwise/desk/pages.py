@@ -82,13 +82,14 @@ def service_desk(request: Request, uow: UowDep, principal: PagePrincipal) -> HTM
         ).all()
     )
     moves = {t.id: MOVES[t.kind][t.status] for t in board}
+    sla_warnings = warnings.open_warnings(conn, principal.staff_id)
     audit_read(uow.session, principal, [str(c["code"]) for c in callbacks], ["phone"])
     uow.commit()
     return render(
         request,
         "service.html",
         principal,
-        sla_warnings=warnings.open_warnings(conn, principal.staff_id),
+        sla_warnings=sla_warnings,
         waiting=waiting,
         callbacks=callbacks,
         board=board,
