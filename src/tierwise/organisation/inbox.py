@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tierwise.i18n import _
 from tierwise.organisation.models import StaffNotification
@@ -39,15 +40,13 @@ def notify(
     now: dt.datetime,
     link: str | None = None,
 ) -> bool:
-    """Raise a notification unless the recipient already has one with this key; True if new."""
+    """Raise a notification unless the recipient already has one with this key; True if new.
+    Two runs at once raise it once: the second insert yields to the first."""
+    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     n = StaffNotification.__table__
-    known = conn.execute(
-        select(n.c.id).where(n.c.recipient_id == recipient_id, n.c.key == key)
-    ).first()
-    if known is not None:
-        return False
-    conn.execute(
-        insert(n).values(
+    made = conn.execute(
+        dialect.insert(n)
+        .values(
             recipient_id=recipient_id,
             kind=kind,
             parameters=parameters,
@@ -55,8 +54,10 @@ def notify(
             key=key,
             created_at=now,
         )
-    )
-    return True
+        .on_conflict_do_nothing(index_elements=["recipient_id", "key"])
+        .returning(n.c.id)
+    ).first()
+    return made is not None
 
 
 def raised(conn: Connection, keys: set[str]) -> set[str]:
