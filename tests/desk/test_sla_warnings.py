@@ -117,6 +117,21 @@ def test_a_ticket_without_an_assignee_warns_the_desks_csrs(
     assert _received(connection, people["desk"]) == [("sla_warning", 0.75)]
 
 
+def test_an_owner_without_a_named_manager_escalates_to_the_team_lead(
+    connection: Connection, people: dict[str, int]
+) -> None:
+    lead = _staff(connection, "M2", "manager")
+    staff = Staff.__table__
+    connection.execute(staff.update().where(staff.c.id == lead).values(team="华东"))
+    connection.execute(
+        staff.update().where(staff.c.id == people["owner"]).values(manager_id=None, team="华东")
+    )
+    _open(connection, local(2, 10))
+    assert warnings.raise_warnings(connection, RULES, CAL, local(2, 14, 1)) == 3  # missed
+    assert _received(connection, lead) == [("sla_breach", None)]
+    assert _received(connection, people["boss"]) == []
+
+
 def test_a_weekend_does_not_use_up_the_target(
     connection: Connection, people: dict[str, int]
 ) -> None:

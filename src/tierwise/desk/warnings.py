@@ -98,7 +98,7 @@ def _reached(shares: list[float], share: float) -> tuple[int, float | None] | No
 
 def _recipients(conn: Connection, ticket_id: int, rank: int, last: int) -> list[int]:
     """Who hears of a level: the assignee (or the desk's CSRs), from the second level the owner,
-    at the breach (rank `last`) the owner's manager."""
+    at the breach (rank `last`) the owner's manager (the team lead)."""
     t, c, s = Ticket.__table__, Customer.__table__, Staff.__table__
     assignee, owner = conn.execute(
         select(t.c.assignee_id, c.c.owner_id)
@@ -116,10 +116,24 @@ def _recipients(conn: Connection, ticket_id: int, rank: int, last: int) -> list[
     if (rank >= 1 or rank == last) and owner is not None:
         people.append(owner)
     if rank >= last and owner is not None:
-        manager = conn.execute(select(s.c.manager_id).where(s.c.id == owner)).scalar()
+        manager = _manager_of(conn, owner)
         if manager is not None:
             people.append(manager)
     return list(dict.fromkeys(people))
+
+
+def _manager_of(conn: Connection, staff_id: int) -> int | None:
+    """The staff member's manager; without one named, an active manager of their team."""
+    s = Staff.__table__
+    manager, team = conn.execute(select(s.c.manager_id, s.c.team).where(s.c.id == staff_id)).one()
+    if manager is not None or team is None:
+        return manager
+    return conn.execute(
+        select(s.c.id)
+        .where(s.c.team == team, s.c.role == StaffRole.MANAGER, s.c.active, s.c.id != staff_id)
+        .order_by(s.c.id)
+        .limit(1)
+    ).scalar()
 
 
 def raise_warnings(conn: Connection, rules: OrgRules, cal: Calendar, now: dt.datetime) -> int:
