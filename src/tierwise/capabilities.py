@@ -89,8 +89,8 @@ CAPABILITIES = (
     ),
     Capability(
         "desk",
-        api=("api", "calls_api", "compliance_api", "entitlements_api"),
-        pages=("desk_pages", "pages", "staffing_pages", "compliance_pages"),
+        api=("api", "calls_api", "compliance_api", "entitlements_api", "notifications_api"),
+        pages=("desk_pages", "pages", "staffing_pages", "compliance_pages", "inbox_pages"),
         commands=("cli", "tickets_cli"),
         service_events=("costs:service_events",),
         navigation=(Section("/service", N_("Service desk"), Permission.QUEUE_WORK, place=50),),

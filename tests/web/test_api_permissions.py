@@ -124,6 +124,8 @@ GENERAL_ENDPOINTS = [
     Endpoint("GET", "/service/callbacks", SERVICE),
     Endpoint("GET", "/service/report", REPORTS, params={"date": "2026-10-30"}),
     Endpoint("GET", "/tickets", frozenset({"admin", "manager", "am", "csr"})),
+    Endpoint("GET", "/notifications", EVERYONE),
+    Endpoint("POST", "/notifications/read", EVERYONE),
     Endpoint("GET", "/staff", PEOPLE_WORK),
     Endpoint("GET", "/tasks", PEOPLE_WORK),
     Endpoint("GET", "/accountability-items", PEOPLE_WORK),

@@ -21,7 +21,7 @@ from tierwise.accountability.models import (
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
 from tierwise.db.session import UnitOfWork
-from tierwise.desk import queue, tickets
+from tierwise.desk import queue, tickets, warnings
 from tierwise.i18n import _
 from tierwise.organisation.models import OrgPolicy, Staff, StaffAbsence
 from tierwise.organisation.rules import load_rules
@@ -67,8 +67,9 @@ class DailyResult:
 def run_daily(
     uow: UnitOfWork, today: dt.date, timezone: str, author: str | None = None
 ) -> DailyResult:
-    """Owners by the rules; the service desk follows tier changes and notes missed SLA clocks;
-    then tasks from cadence and events, then accountability items."""
+    """Owners by the rules; the service desk follows tier changes, notes missed SLA clocks and
+    warns staff of clocks running out; then tasks from cadence and events, then accountability
+    items."""
     conn = uow.connection
     assignment.lock(conn)
     rules = active_rules(conn)
@@ -76,7 +77,9 @@ def run_daily(
     calendar = tickets.calendar(rules, timezone)
     queue.follow_tiers(conn, rules)
     tickets.follow_tiers(conn, rules, calendar)
-    tickets.breaches(conn, dt.datetime.combine(today, dt.time(), dt.UTC))
+    noticed = dt.datetime.combine(today, dt.time(), dt.UTC)
+    tickets.breaches(conn, noticed)
+    warnings.raise_warnings(conn, rules, calendar, noticed)
     made = tasks.generate(conn, rules, today)
     raised = items.raise_items(conn, rules, today)
     granted = grant_due(uow, today, author)

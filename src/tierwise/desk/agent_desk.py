@@ -16,7 +16,7 @@ from tierwise.customers.reads import audit_read, scoped_customers
 from tierwise.customers.scopes import shown
 from tierwise.db.base import as_utc
 from tierwise.db.session import UnitOfWork
-from tierwise.desk import queue
+from tierwise.desk import queue, warnings
 from tierwise.desk.calls import calls_in_hand
 from tierwise.desk.entitlements import Balance, balances
 from tierwise.desk.models import ContactStatus, QueueContact, Ticket
@@ -77,6 +77,7 @@ class DeskView:
     cards: list[CallerCard]
     callbacks: list[dict[str, Any]]
     my_tickets: list[dict[str, Any]]
+    sla_warnings: list[dict[str, Any]]
 
 
 def lane_name(lane: int) -> str:
@@ -256,4 +257,5 @@ def desk_view(uow: UnitOfWork, principal: Principal, zone: str, now: dt.datetime
     read = [str(c["code"]) for c in callbacks] + [c.code for c in cards if c.code]
     audit_read(uow.session, principal, read, ["phone"])
     mine = my_tickets(conn, agent) if agent else []
-    return DeskView(waiting, int(total or 0), cards, callbacks, mine)
+    alerts = warnings.open_warnings(conn, agent)
+    return DeskView(waiting, int(total or 0), cards, callbacks, mine, alerts)

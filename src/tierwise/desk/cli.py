@@ -1,4 +1,4 @@
-"""`tierwise service queue|take|abandon|callbacks|report|staffing|entitlements|use` (and
+"""`tierwise service queue|take|abandon|callbacks|report|staffing|warn|entitlements|use` (and
 `forecast|compliance`): the contact centre by tier."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from tierwise.db.base import as_utc
-from tierwise.desk import plan_cli, queue
+from tierwise.desk import plan_cli, queue, warnings
 from tierwise.desk.entitlements_cli import add_commands as add_entitlement_commands
 from tierwise.desk.forecast import DEFAULT_WEEKS
 from tierwise.desk.models import ContactStatus, QueueContact
@@ -284,6 +284,41 @@ def register(app: typer.Typer) -> None:
             console.print(
                 _("— : nobody in this tier hung up in the period, so its patience is unknown.")
             )
+
+    @service.command(
+        "warn", help=_("Warn staff of tickets about to miss (or missing) their service level.")
+    )
+    def warn(
+        ctx: typer.Context,
+        now: str = typer.Option(
+            None, "--now", help=_("the current time, YYYY-MM-DDTHH:MM (company time); default: now")
+        ),
+    ) -> None:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
+            try:
+                raised = warnings.warn(
+                    uow.connection, tierwise.settings.timezone, _moment(tierwise, now)
+                )
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            uow.commit()
+        console.print(_("SLA warnings raised: {n}.").format(n=raised))
+
+
+def _moment(app: App, text: str | None) -> dt.datetime:
+    """The --now option as a UTC moment; a time without a zone is the company's."""
+    if text is None:
+        return _now()
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            _("--now: {value!r} is not a time like 2026-12-07T09:30").format(value=text)
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(app.settings.timezone))
+    return moment.astimezone(dt.UTC)
 
 
 def _day(app: App, day: str | None) -> tuple[dt.datetime, dt.datetime]:

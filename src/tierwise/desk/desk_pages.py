@@ -50,6 +50,7 @@ def _desk(
         principal,
         status,
         view=view,
+        sla_warnings=view.sla_warnings,
         card=view.cards[0] if view.cards else None,
         find=find or "",
         found=found,

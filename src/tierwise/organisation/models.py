@@ -1,10 +1,12 @@
-"""The organisation: the people who own and serve customers, their absences, the rules per tier."""
+"""The organisation: the people who own and serve customers, their absences, the rules per tier,
+and the notifications each of them reads."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tierwise.db.base import Base, IdMixin, TimestampMixin, utcnow
@@ -78,3 +80,19 @@ class TaskKind(Choice):
     DOWNGRADE_AT_RISK = "downgrade_at_risk", "Downgrade at risk", "降级预警"
     CHURN_RISK = "churn_risk", "P(alive) dropping", "流失风险"
     HANDOVER = "handover", "Hand-over", "客户交接"
+
+
+class StaffNotification(IdMixin, Base):
+    """Something a staff member should know (an SLA about to be missed): its kind and parameters,
+    worded in the reader's language when shown; the key raises the same one only once."""
+
+    __tablename__ = "staff_notifications"
+    __table_args__ = (UniqueConstraint("recipient_id", "key"),)
+
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    link: Mapped[str | None] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(200), doc="what it is about: the same key, once")
+    created_at: Mapped[dt.datetime]
+    read_at: Mapped[dt.datetime | None]

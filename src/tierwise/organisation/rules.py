@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from importlib import resources
+from itertools import pairwise
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from tierwise.documents import parse_toml
 from tierwise.i18n import _
@@ -117,7 +119,29 @@ class OrgRules(_Strict):
     loyal_head_start_seconds: int = Field(
         default=300, ge=1, le=86_400, description="how far ahead, within their tier"
     )
+    sla_warnings: list[float] = Field(
+        default=[0.75, 0.9], description="shares of an SLA target at which staff are warned"
+    )
     tiers: list[TierRules] = Field(min_length=1)
+
+    @field_validator("sla_warnings")
+    @classmethod
+    def _rising_shares(cls, shares: list[float]) -> list[float]:
+        """Warnings come before the breach and each later than the one before."""
+        outside = [s for s in shares if not 0 < s < 1]
+        if outside:
+            raise PydanticCustomError(
+                "share",
+                _("each warning is a share of the target between 0 and 1 (e.g. 0.75); got {got}"),
+                {"got": ", ".join(f"{s:g}" for s in outside)},
+            )
+        if any(later <= earlier for earlier, later in pairwise(shares)):
+            raise PydanticCustomError(
+                "rising",
+                _("warnings must rise, each above the one before; got {got}"),
+                {"got": ", ".join(f"{s:g}" for s in shares)},
+            )
+        return shares
 
     def for_tier(self, tier: str | None) -> TierRules | None:
         """The rules of a tier; None when the tier has none (e.g. the blacklist)."""

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
+from tierwise.organisation.inbox import unread_count
 
 TEMPLATES = Path(__file__).parent / "templates"
 FLASH_COOKIE = "tierwise_flash"
@@ -92,6 +93,14 @@ ENV.globals.update(
 ENV.filters["tojson_safe"] = lambda value: json.dumps(value, default=str, ensure_ascii=False)
 
 
+def _unread(request: Request, principal: Principal | None) -> int | None:
+    """The signed-in staff member's unread notifications, for the header; None for others."""
+    if principal is None or principal.staff_id is None:
+        return None
+    with request.app.state.tierwise.uow(reads=True) as uow:
+        return unread_count(uow.connection, principal.staff_id)
+
+
 def render(
     request: Request,
     template: str,
@@ -119,6 +128,7 @@ def render(
         nav=nav,
         lang=current_language(),
         csrf=getattr(request.state, "csrf", ""),
+        unread_count=_unread(request, principal),
         day=partial(day, zone=ZoneInfo(settings.timezone)),
         message=message,
         **context,
