@@ -89,8 +89,8 @@ CAPABILITIES = (
     ),
     Capability(
         "desk",
-        api=("api",),
-        pages=("pages", "staffing_pages"),
+        api=("api", "ticket_api"),
+        pages=("pages", "staffing_pages", "ticket_pages"),
         commands=("cli", "tickets_cli"),
         service_events=("costs:service_events",),
         navigation=(Section("/service", N_("Service desk"), Permission.QUEUE_WORK, place=50),),

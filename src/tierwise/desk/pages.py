@@ -14,7 +14,8 @@ from tierwise.customers.reads import audit_read
 from tierwise.customers.scopes import customer_filter, shown
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
-from tierwise.desk import queue, usecases
+from tierwise.desk import queue, usecases, work
+from tierwise.desk.macros import macros_for
 from tierwise.desk.models import ContactStatus, QueueContact, Ticket
 from tierwise.desk.workflow import (
     MOVES,
@@ -156,14 +157,14 @@ def open_ticket(
     return _back(request, _("Ticket {id} opened.").format(id=ticket_id))
 
 
-def _ticket_page(
+def ticket_response(
     request: Request,
     uow: UnitOfWork,
     principal: Principal,
     zone: str,
     ticket_id: int,
     status: int = 200,
-    **refused: str,
+    **refused: object,
 ) -> HTMLResponse:
     """The ticket page, or the 404 page with the menu for a ticket out of sight."""
     try:
@@ -172,6 +173,7 @@ def _ticket_page(
         return render(
             request, "error.html", principal, 404, status_code=404, detail=str(missing), errors=[]
         )
+    rules = active_rules(uow.connection)
     return render(
         request,
         "ticket.html",
@@ -183,6 +185,8 @@ def _ticket_page(
         department_needed=department_needed(file.ticket.kind, file.ticket.status),
         churn_types=list(ChurnType),
         closed=TicketStatus.CLOSED,
+        workers=work.workers(uow.session),
+        macros=macros_for(rules, file.ticket.kind.value, file.ticket.tier),
         **refused,
     )
 
@@ -192,7 +196,7 @@ def ticket_page(
     request: Request, ticket_id: RowId, app: AppDep, uow: UowDep, principal: PagePrincipal
 ) -> HTMLResponse:
     """One ticket: its clocks with the business time left, every step, and the moves it may make."""
-    return _ticket_page(request, uow, principal, app.settings.timezone, ticket_id)
+    return ticket_response(request, uow, principal, app.settings.timezone, ticket_id)
 
 
 @router.post("/service/tickets/{ticket_id}/move", response_model=None)
@@ -210,7 +214,8 @@ def move_ticket(
 ) -> RedirectResponse | HTMLResponse:
     """Move a ticket along its workflow; a refused move shows the ticket page again with the
     reason beside the form and the agent's note kept; a move made on the ticket page returns
-    there, one made on the board to the board. Closing may say why the customer was lost."""
+    there, one made on the board to the board (`back`: ticket, board, or the desk). Closing may
+    say why the customer was lost."""
     zone = app.settings.timezone
     try:
         usecases.move_ticket(
@@ -224,11 +229,11 @@ def move_ticket(
             churn_type=churn_type_of(churn_type),
         )
     except LookupError:
-        return _ticket_page(request, uow, principal, zone, ticket_id)
+        return ticket_response(request, uow, principal, zone, ticket_id)
     except ValueError as refused:
         uow.session.rollback()
         status = 409 if isinstance(refused, Conflict) else 400
-        return _ticket_page(
+        return ticket_response(
             request,
             uow,
             principal,
@@ -243,6 +248,8 @@ def move_ticket(
     uow.commit()
     return redirect_with(
         request,
-        f"/service/tickets/{ticket_id}" if back == "ticket" else "/service",
+        {"ticket": f"/service/tickets/{ticket_id}", "board": "/service/board"}.get(
+            back, "/service"
+        ),
         _("Ticket {id} is now {status}.").format(id=ticket_id, status=to.label(current_language())),
     )
