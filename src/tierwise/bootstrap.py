@@ -76,7 +76,9 @@ class App(runtime.App):
     recompute_steps: Callable[[], tuple[SnapshotStep, ...]] = field(
         default=lambda: recompute_steps()
     )
-    service_events: Callable[[], tuple[EventSource, ...]] = field(default=lambda: service_events())
+    service_events: Callable[[], tuple[EventSource, ...]] = field(
+        default=lambda: service_events()
+    )
 
     @property
     def recomputes(self) -> Recomputes:
