@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Connection, insert, select
+from typer.testing import CliRunner
 
 from tierwise.bootstrap import App
+from tierwise.cli import build
 from tierwise.customers.models import Customer
 from tierwise.desk import macros, tickets, usecases, work
 from tierwise.desk.models import Ticket, TicketComment
@@ -312,3 +314,28 @@ def test_a_macro_whose_move_is_refused_says_why(desk: Desk) -> None:
     b1 = _open(desk, "B1", TicketKind.COMPLAINT)
     with desk.app.uow() as uow, pytest.raises(IllegalMove, match="judging a complaint needs"):
         macros.apply_macro(uow, desk.lead, "Asia/Shanghai", b1, "直接结案", local(2, 10))
+
+
+def test_the_command_line_assigns_comments_and_lists_a_view(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIERWISE_DATABASE_URL", desk.app.settings.database_url)
+    b1, n1 = _open(desk, "B1"), _open(desk, "N1")
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(build(), ["tickets", *args], obj=desk.app)
+        return result.exit_code, result.output
+
+    assert run("assign", str(n1), "--to", "am2") == (0, f"Ticket {n1} is assigned to Name am2.\n")
+    code, said = run("assign", str(b1))
+    assert code == 1 and "give either --to STAFF_OR_USER or --queue" in said
+    assert run("assign", str(b1), "--queue")[0] == 0
+    assert run("comment", str(b1), "客户要求周五前回复", "--internal")[0] == 0
+    code, listed = run("list", "--view", "unassigned")
+    assert code == 0 and "Tickets (1)" in listed and "B1" in listed and "N1" not in listed
+    assert "High" in listed  # tier B's priority in words
+    code, refused = run("list", "--view", "mine")  # the operator is no staff member
+    assert code == 1 and "not linked to a staff member" in refused
+    code, shown = run("show", str(b1))
+    assert code == 0 and "Internal note" in shown and "客户要求周五前回复" in shown
