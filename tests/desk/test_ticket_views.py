@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from tierwise.bootstrap import App
 from tierwise.cli import build
 from tierwise.customers.models import Customer
+from tierwise.customers.privacy import ERASED, PersonErased
 from tierwise.desk import macros, tickets, usecases, work
 from tierwise.desk.models import Ticket, TicketComment
 from tierwise.desk.views import BREACHING_SHARE, View, ticket_view
@@ -339,3 +340,14 @@ def test_the_command_line_assigns_comments_and_lists_a_view(
     assert code == 1 and "not linked to a staff member" in refused
     code, shown = run("show", str(b1))
     assert code == 0 and "Internal note" in shown and "客户要求周五前回复" in shown
+
+
+def test_erasing_a_person_erases_what_comments_said_of_them(desk: Desk) -> None:
+    b1 = _open(desk, "B1")
+    with desk.app.uow() as uow:
+        work.comment_on(uow, desk.lead, b1, "客户家住幸福路8号", False, local(2, 10))
+        customer_id = uow.session.get_one(Ticket, b1).customer_id
+        usecases.forget_person(uow, PersonErased(customer_id, "B1"))
+        said = work.comments_of(uow.session, desk.lead, b1)
+        uow.session.refresh(said[0])
+        assert said[0].body == ERASED
