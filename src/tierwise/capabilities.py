@@ -93,7 +93,10 @@ CAPABILITIES = (
         pages=("pages", "staffing_pages", "ticket_pages"),
         commands=("cli", "tickets_cli"),
         service_events=("costs:service_events",),
-        navigation=(Section("/service", N_("Service desk"), Permission.QUEUE_WORK, place=50),),
+        navigation=(
+            Section("/service", N_("Service desk"), Permission.QUEUE_WORK, place=50),
+            Section("/service/tickets", N_("Tickets"), Permission.TICKETS_READ, place=55),
+        ),
     ),
     Capability(
         "notices",
