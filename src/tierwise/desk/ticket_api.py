@@ -58,7 +58,7 @@ class AssignIn(BaseModel):
     """Who works the ticket: a staff code or user name, or the desk's queue."""
 
     to: str | None = Field(default=None, min_length=1, max_length=64)
-    queue: bool = Field(default=False, description="true: back to the desk's queue")
+    queue: bool = Field(default=False, strict=True, description="true: back to the desk's queue")
 
     @model_validator(mode="after")
     def one_of(self) -> AssignIn:
@@ -72,7 +72,7 @@ class CommentIn(BaseModel):
     """A reply for the customer, or an internal note."""
 
     body: str = Field(min_length=1, max_length=work.COMMENT_LENGTH)
-    internal: bool = False
+    internal: bool = Field(default=False, strict=True, description="true: staff only")
 
 
 class CommentOut(BaseModel):
