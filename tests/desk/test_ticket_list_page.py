@@ -33,17 +33,20 @@ def _open_kind(world: World, code: str, subject: str, kind: TicketKind) -> int:
 
 
 def _staff_of(world: World, username: str) -> Staff:
+    """The staff member a world user is linked to."""
     with world.api.state.tierwise.uow() as uow:
         user = uow.session.scalars(select(User).where(User.username == username)).one()
         return uow.session.get_one(Staff, user.staff_id)
 
 
 def _ticket(world: World, ticket_id: int) -> Ticket:
+    """The ticket as stored now."""
     with world.api.state.tierwise.uow() as uow:
         return uow.session.get_one(Ticket, ticket_id)
 
 
 def _section(page: str, marker: str) -> str:
+    """The page from the marker on."""
     return page[page.index(marker) :]
 
 
@@ -184,6 +187,7 @@ def test_the_board_offers_each_card_only_its_legal_moves(world: World) -> None:
 
 
 def _bearer(world: World, role: str) -> dict[str, str]:
+    """The headers of a role's API token."""
     return {"Authorization": f"Bearer {world.tokens[role]}"}
 
 

@@ -56,6 +56,7 @@ class Desk:
 
 
 def _staff(conn: Connection, code: str, role: str, team: str | None) -> int:
+    """A senior staff member named after their code; returns the id."""
     return int(
         conn.execute(
             insert(Staff.__table__)
@@ -323,6 +324,7 @@ def test_the_command_line_assigns_comments_and_lists_a_view(
     runner = CliRunner()
 
     def run(*args: str) -> tuple[int, str]:
+        """`tierwise tickets …` on the test's unit of work: the exit code and what it printed."""
         result = runner.invoke(build(), ["tickets", *args], obj=desk.app)
         return result.exit_code, result.output
 

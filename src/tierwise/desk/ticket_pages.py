@@ -213,6 +213,7 @@ def assign(
     """Give the ticket to a person, or back to the desk's queue when none is chosen."""
 
     def act() -> str:
+        """Assign, and say to whom."""
         staff = work.assign_ticket(uow, principal, ticket_id, assignee or None)
         if staff is None:
             return _("Ticket {id} is back in the desk's queue.").format(id=ticket_id)
@@ -235,6 +236,7 @@ def comment(
     """Add a reply for the customer, or an internal note when ticked."""
 
     def act() -> str:
+        """Comment, and say so."""
         work.comment_on(uow, principal, ticket_id, body, bool(internal), utcnow())
         return _("Comment added to ticket {id}.").format(id=ticket_id)
 
@@ -257,6 +259,7 @@ def macro(
     zone = app.settings.timezone
 
     def act() -> str:
+        """Apply the macro, and name it."""
         applied = apply_macro(uow, principal, zone, ticket_id, name, utcnow())
         return _("Macro {name} applied to ticket {id}.").format(name=applied.name, id=ticket_id)
 
