@@ -184,6 +184,10 @@ def test_the_board_offers_each_card_only_its_legal_moves(world: World) -> None:
             data={"to": "evaluated", "back": "board", "csrf_token": _csrf(board.text)},
         )
         assert illegal.status_code == 409
+        unassigned = client.get("/service/board?view=unassigned").text
+        assert 'aria-current="page">Unassigned' in unassigned
+        assert f'id="card-{request}"' not in unassigned  # it is the CSR's, not the queue's
+        assert f'id="card-{request}"' in client.get("/service/board?view=mine").text
 
 
 def _bearer(world: World, role: str) -> dict[str, str]:

@@ -149,10 +149,25 @@ def bulk(
 
 
 @router.get("/service/board", response_class=HTMLResponse)
-def board(request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal) -> HTMLResponse:
-    """Open tickets in a column per status; each card offers only its legal moves, and a move
-    that needs a note or a department opens the ticket page instead."""
-    lines, _more = ticket_view(uow, principal, app.settings.timezone, utcnow(), limit=BOARD)
+def board(
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    view: str = "all",
+    tier: str = "",
+) -> HTMLResponse:
+    """Open tickets of a view in a column per status; each card offers only its legal moves, and
+    a move that needs a note or a department opens the ticket page instead."""
+    chosen = View.aliases().get(view.casefold(), View.ALL)
+    lines: list[TicketLine] = []
+    error = None
+    try:
+        lines, _more = ticket_view(
+            uow, principal, app.settings.timezone, utcnow(), chosen, tier=tier or None, limit=BOARD
+        )
+    except ValueError as refused:
+        error = str(refused)
     columns = [
         (status, [line for line in lines if line.ticket.status is status])
         for status in TicketStatus
@@ -172,7 +187,17 @@ def board(request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal) 
         ]
         for line in lines
     }
-    return render(request, "board.html", principal, columns=columns, cards=cards)
+    return render(
+        request,
+        "board.html",
+        principal,
+        columns=columns,
+        cards=cards,
+        views=list(View),
+        view=chosen,
+        tier=tier,
+        error=error,
+    )
 
 
 def _on_ticket(
