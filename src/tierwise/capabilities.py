@@ -89,11 +89,28 @@ CAPABILITIES = (
     ),
     Capability(
         "desk",
-        api=("api", "calls_api", "compliance_api", "entitlements_api", "notifications_api"),
-        pages=("desk_pages", "pages", "staffing_pages", "compliance_pages", "inbox_pages"),
+        api=(
+            "api",
+            "calls_api",
+            "compliance_api",
+            "entitlements_api",
+            "notifications_api",
+            "ticket_api",
+        ),
+        pages=(
+            "desk_pages",
+            "pages",
+            "staffing_pages",
+            "compliance_pages",
+            "inbox_pages",
+            "ticket_pages",
+        ),
         commands=("cli", "tickets_cli"),
         service_events=("costs:service_events",),
-        navigation=(Section("/service", N_("Service desk"), Permission.QUEUE_WORK, place=50),),
+        navigation=(
+            Section("/service", N_("Service desk"), Permission.QUEUE_WORK, place=50),
+            Section("/service/tickets", N_("Tickets"), Permission.TICKETS_READ, place=55),
+        ),
     ),
     Capability(
         "notices",

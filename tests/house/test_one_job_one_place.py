@@ -13,7 +13,7 @@ from tierwise.customers.choices import ChurnType, CustomerStatus
 from tierwise.customers.models import Consent, Contact, Customer, Interaction
 from tierwise.db.base import utcnow
 from tierwise.desk import usecases
-from tierwise.desk.models import Ticket, TicketStep
+from tierwise.desk.models import Ticket, TicketComment, TicketStep
 from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.identity.access import SYSTEM
 from tierwise.organisation.models import TaskKind
@@ -368,4 +368,58 @@ def test_erasing_a_person_leaves_the_same_file_and_audit_from_every_entry_point(
     for entry, state in states.items():
         assert state["customer"][0][1:] == (None, None, None), entry
         assert [a[1:3] for a in state["audit"]] == [("erase", "customer")], entry
+    assert_same(states)
+
+
+# ── assign and comment on a ticket ─────────────────────────────────────────────────────────────
+
+
+def fresh_request(run: Run) -> int:
+    """A request of the own customer, just recorded (with its CSR as the assignee)."""
+    with run.app.uow() as uow:
+        ticket_id = usecases.open_ticket(
+            uow, SYSTEM, run.app.settings.timezone, run.world.own, TicketKind.REQUEST, "换货", "web"
+        )
+        uow.commit()
+    return ticket_id
+
+
+def assign_and_comment(run: Run, entry: str, ticket_id: int) -> None:
+    staff = run.world.am_staff
+    if entry == "cli":
+        run.cli("tickets", "assign", str(ticket_id), "--to", staff)
+        run.cli("tickets", "comment", str(ticket_id), "已安排上门", "--internal")
+    elif entry == "api":
+        run.api("POST", f"/tickets/{ticket_id}/assign", {"to": staff})
+        run.api("POST", f"/tickets/{ticket_id}/comments", {"body": "已安排上门", "internal": True})
+    else:
+        run.console(f"/service/tickets/{ticket_id}/assign", {"assignee": staff})
+        form = {"body": "已安排上门", "internal": "yes"}
+        run.console(f"/service/tickets/{ticket_id}/comments", form)
+
+
+def assignment_state(run: Run, ticket_id: int) -> State:
+    t, c = Ticket.__table__, TicketComment.__table__
+    with run.app.uow() as uow:
+        conn = uow.connection
+        return {
+            "ticket": rows(conn, select(t.c.assignee_id, t.c.status).where(t.c.id == ticket_id)),
+            "comments": rows(
+                conn, select(c.c.author, c.c.body, c.c.internal).where(c.c.ticket_id == ticket_id)
+            ),
+        }
+
+
+def test_assigning_and_commenting_on_a_ticket_is_the_same_from_every_entry_point(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states = each_entry_point(
+        world, monkeypatch, fresh_request, assign_and_comment, assignment_state, made_anew=True
+    )
+    for entry, state in states.items():
+        assert state["comments"] == [("admin", "已安排上门", True)], entry
+        assert [a[1:4] for a in state["audit"]] == [
+            ("assign", "ticket", "new"),
+            ("comment", "ticket", "new"),
+        ], entry
     assert_same(states)

@@ -1,4 +1,4 @@
-"""The service desk over HTTP: the tiered contact queue, callbacks, tickets and the day's report."""
+"""The service desk over HTTP: the tiered contact queue, callbacks, surveys and the day's report."""
 
 from __future__ import annotations
 
@@ -10,24 +10,20 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from tierwise.customers.choices import ChurnType
 from tierwise.customers.models import Customer
 from tierwise.customers.reads import audit_read
 from tierwise.customers.scopes import customer_filter, only_customer, shown
 from tierwise.customers.surveys import Survey
 from tierwise.db.base import utcnow
-from tierwise.desk import calls, queue, usecases
-from tierwise.desk.models import Ticket, TicketStep
+from tierwise.desk import calls, queue
 from tierwise.desk.report import report
-from tierwise.desk.usecases import visible_ticket
-from tierwise.desk.workflow import TicketKind, TicketStatus
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 from tierwise.organisation.service import active_rules
 from tierwise.web.deps import AppDep, UowDep, allowed
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
-from tierwise.web.types import IsoDate, RowId
+from tierwise.web.types import IsoDate
 
 router = APIRouter(tags=["service desk"])
 
@@ -66,52 +62,6 @@ class Callback(BaseModel):
     name: str
     phone: str | None
     tier: str | None
-
-
-class TicketIn(BaseModel):
-    """A service request or complaint to open."""
-
-    customer: str = Field(min_length=1, max_length=64)
-    kind: TicketKind
-    subject: str = Field(min_length=1, max_length=200)
-    channel: str = Field(default="phone", min_length=1, max_length=20)
-    override_reason: str | None = Field(
-        default=None,
-        max_length=500,
-        description="why to open it by a channel the customer's tier does not take (else 409)",
-    )
-
-
-class MoveIn(BaseModel):
-    """A move along the ticket's workflow."""
-
-    to: TicketStatus
-    note: str | None = Field(default=None, max_length=2000)
-    department: str | None = Field(default=None, max_length=100)
-    csat: int | None = Field(default=None, ge=1, le=5)
-    nps: int | None = Field(default=None, ge=0, le=10)
-    churn_type: ChurnType | None = Field(
-        default=None, description="on closing: why the customer was lost, recorded on it"
-    )
-
-
-class TicketOut(BaseModel):
-    """A ticket with its tier's priority and SLA clocks."""
-
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    kind: TicketKind
-    status: TicketStatus
-    subject: str
-    tier: str | None
-    priority: int
-    department: str | None
-    opened_at: dt.datetime
-    first_response_due: dt.datetime
-    resolution_due: dt.datetime
-    first_response_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-    closed_at: dt.datetime | None
 
 
 class SurveyOut(BaseModel):
@@ -230,122 +180,6 @@ def surveys(
         query = query.where(only_customer(uow.session, principal, customer))
     rows, next_cursor = page(uow.session, query, Survey.id, Survey.id, True, cursor, limit)
     return {"items": rows, "next_cursor": next_cursor}
-
-
-@router.get("/tickets", response_model=Page[TicketOut], responses=error_responses(401, 403, 422))
-def list_tickets(
-    uow: UowDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = 50,
-    status: TicketStatus | None = None,
-    kind: TicketKind | None = None,
-    principal: Principal = allowed(Permission.TICKETS_READ),
-) -> dict[str, Any]:
-    """Tickets of the customers your role may see, most urgent first within a page of ids."""
-    query = (
-        select(Ticket)
-        .join(Customer, Customer.id == Ticket.customer_id)
-        .where(customer_filter(principal))
-    )
-    if status is not None:
-        query = query.where(Ticket.status == status)
-    if kind is not None:
-        query = query.where(Ticket.kind == kind)
-    rows, next_cursor = page(uow.session, query, Ticket.id, Ticket.id, True, cursor, limit)
-    return {"items": rows, "next_cursor": next_cursor}
-
-
-@router.get(
-    "/tickets/{ticket_id}", response_model=TicketOut, responses=error_responses(401, 403, 404)
-)
-def get_ticket(
-    ticket_id: RowId, uow: UowDep, principal: Principal = allowed(Permission.TICKETS_READ)
-) -> Ticket:
-    """One ticket."""
-    return visible_ticket(uow.session, principal, ticket_id)
-
-
-@router.post(
-    "/tickets",
-    response_model=TicketOut,
-    status_code=201,
-    responses=error_responses(401, 403, 404, 409, 422),
-)
-def open_ticket(
-    body: TicketIn,
-    app: AppDep,
-    uow: UowDep,
-    principal: Principal = allowed(Permission.TICKETS_WRITE),
-) -> Ticket:
-    """Open a request or complaint; its clocks run in business hours from now. A channel the
-    customer's tier does not take gets 409 unless `override_reason` says why."""
-    ticket_id = usecases.open_ticket(
-        uow,
-        principal,
-        app.settings.timezone,
-        body.customer,
-        body.kind,
-        body.subject,
-        body.channel,
-        body.override_reason,
-    )
-    uow.commit()
-    return visible_ticket(uow.session, principal, ticket_id)
-
-
-@router.post(
-    "/tickets/{ticket_id}/moves",
-    response_model=TicketOut,
-    responses=error_responses(401, 403, 404, 409, 422),
-)
-def move_ticket(
-    ticket_id: RowId,
-    body: MoveIn,
-    app: AppDep,
-    uow: UowDep,
-    principal: Principal = allowed(Permission.TICKETS_WRITE),
-) -> Ticket:
-    """Move a ticket along its workflow; an illegal move gets 409 naming the allowed ones."""
-    survey = (body.csat, body.nps) if body.csat is not None or body.nps is not None else None
-    usecases.move_ticket(
-        uow,
-        principal,
-        app.settings.timezone,
-        ticket_id,
-        body.to,
-        body.note,
-        body.department,
-        survey,
-        body.churn_type,
-    )
-    uow.commit()
-    uow.session.expire_all()
-    return visible_ticket(uow.session, principal, ticket_id)
-
-
-@router.get(
-    "/tickets/{ticket_id}/steps",
-    response_model=list[dict[str, Any]],
-    responses=error_responses(401, 403, 404),
-)
-def ticket_steps(
-    ticket_id: RowId, uow: UowDep, principal: Principal = allowed(Permission.TICKETS_READ)
-) -> list[dict[str, Any]]:
-    """Every move of the ticket: when, from, to, who and why."""
-    visible_ticket(uow.session, principal, ticket_id)
-    steps = uow.session.scalars(
-        select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.id)
-    )
-    return [
-        {
-            "at": s.at.isoformat(),
-            "from": s.from_status,
-            "to": s.to_status,
-            "actor": s.actor,
-            "note": s.note,
-        }
-        for s in steps
-    ]
 
 
 @router.get(

@@ -143,3 +143,15 @@ class EntitlementUse(IdMixin, Base):
     override_reason: Mapped[str | None] = mapped_column(
         Text, doc="why it was granted beyond the allowance"
     )
+
+
+class TicketComment(IdMixin, Base):
+    """A note on a ticket: for the customer (a reply) or internal to the staff."""
+
+    __tablename__ = "ticket_comments"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    author: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime]
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(doc="staff only; otherwise meant for the customer")

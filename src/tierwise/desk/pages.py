@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tierwise.customers.choices import ChurnType, churn_type_of
 from tierwise.db.session import UnitOfWork
-from tierwise.desk import usecases
+from tierwise.desk import usecases, work
+from tierwise.desk.macros import macros_for
 from tierwise.desk.workflow import (
     TicketKind,
     TicketStatus,
@@ -20,6 +21,7 @@ from tierwise.errors import Conflict
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal, require
 from tierwise.identity.roles import Permission
+from tierwise.organisation.service import active_rules
 from tierwise.web.deps import AppDep, UowDep
 from tierwise.web.pages import PagePrincipal, redirect_with
 from tierwise.web.render import render
@@ -48,14 +50,14 @@ def open_ticket(
     return redirect_with(request, "/service", _("Ticket {id} opened.").format(id=ticket_id))
 
 
-def _ticket_page(
+def ticket_response(
     request: Request,
     uow: UnitOfWork,
     principal: Principal,
     zone: str,
     ticket_id: int,
     status: int = 200,
-    **refused: str,
+    **refused: object,
 ) -> HTMLResponse:
     """The ticket page, or the 404 page with the menu for a ticket out of sight."""
     try:
@@ -64,6 +66,7 @@ def _ticket_page(
         return render(
             request, "error.html", principal, 404, status_code=404, detail=str(missing), errors=[]
         )
+    rules = active_rules(uow.connection)
     return render(
         request,
         "ticket.html",
@@ -75,6 +78,8 @@ def _ticket_page(
         department_needed=department_needed(file.ticket.kind, file.ticket.status),
         churn_types=list(ChurnType),
         closed=TicketStatus.CLOSED,
+        workers=work.workers(uow.session),
+        macros=macros_for(rules, file.ticket.kind.value, file.ticket.tier),
         **refused,
     )
 
@@ -84,7 +89,7 @@ def ticket_page(
     request: Request, ticket_id: RowId, app: AppDep, uow: UowDep, principal: PagePrincipal
 ) -> HTMLResponse:
     """One ticket: its clocks with the business time left, every step, and the moves it may make."""
-    return _ticket_page(request, uow, principal, app.settings.timezone, ticket_id)
+    return ticket_response(request, uow, principal, app.settings.timezone, ticket_id)
 
 
 @router.post("/service/tickets/{ticket_id}/move", response_model=None)
@@ -102,7 +107,8 @@ def move_ticket(
 ) -> RedirectResponse | HTMLResponse:
     """Move a ticket along its workflow; a refused move shows the ticket page again with the
     reason beside the form and the agent's note kept; a move made on the ticket page returns
-    there, one made on the board to the board. Closing may say why the customer was lost."""
+    there, one made on the board to the board (`back`: ticket, board, or the desk). Closing may
+    say why the customer was lost."""
     zone = app.settings.timezone
     try:
         usecases.move_ticket(
@@ -116,11 +122,11 @@ def move_ticket(
             churn_type=churn_type_of(churn_type),
         )
     except LookupError:
-        return _ticket_page(request, uow, principal, zone, ticket_id)
+        return ticket_response(request, uow, principal, zone, ticket_id)
     except ValueError as refused:
         uow.session.rollback()
         status = 409 if isinstance(refused, Conflict) else 400
-        return _ticket_page(
+        return ticket_response(
             request,
             uow,
             principal,
@@ -135,6 +141,8 @@ def move_ticket(
     uow.commit()
     return redirect_with(
         request,
-        f"/service/tickets/{ticket_id}" if back == "ticket" else "/service",
+        {"ticket": f"/service/tickets/{ticket_id}", "board": "/service/board"}.get(
+            back, "/service"
+        ),
         _("Ticket {id} is now {status}.").format(id=ticket_id, status=to.label(current_language())),
     )

@@ -1,4 +1,5 @@
-"""`tierwise tickets open|move|show|list`: requests and complaints with their SLA clocks."""
+"""`tierwise tickets open|move|show|list|assign|comment`: requests and complaints with their SLA
+clocks, who works them and what is said on them."""
 
 from __future__ import annotations
 
@@ -8,21 +9,20 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from tierwise.customers.choices import churn_type_of
-from tierwise.customers.models import Customer
 from tierwise.customers.service import CustomerNotFound
 from tierwise.db.base import as_utc
-from tierwise.desk import usecases
+from tierwise.desk import usecases, work
 from tierwise.desk.entitlements import EntitlementRefused
-from tierwise.desk.models import Ticket, TicketStep
+from tierwise.desk.views import View, ticket_view
 from tierwise.desk.workflow import IllegalMove, TicketKind, TicketStatus
 from tierwise.i18n import _, current_language
 from tierwise.runtime import App
 from tierwise.terminal import console, errors
 
 FAILURES = (IllegalMove, EntitlementRefused, CustomerNotFound, LookupError, ValueError)
+LISTED = 200
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -116,24 +116,22 @@ def register(app: typer.Typer) -> None:
             )
         )
 
-    @group.command("show", help=_("One ticket with its clocks and every step."))
+    @group.command("show", help=_("One ticket with its clocks, steps and comments."))
     def show(ctx: typer.Context, ticket_id: int) -> None:
         tierwise: App = ctx.obj
         now = dt.datetime.now(dt.UTC)
         zone = ZoneInfo(tierwise.settings.timezone)
         with tierwise.uow() as uow:
-            ticket = uow.session.get(Ticket, ticket_id)
-            if ticket is None:
-                raise _fail(LookupError(_("no ticket {id}").format(id=ticket_id)))
-            steps = uow.session.scalars(
-                select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.id)
-            ).all()
-            code = uow.session.get_one(Customer, ticket.customer_id).code
-            language = current_language()
-            kind = TicketKind(ticket.kind).label(language)
-            status = TicketStatus(ticket.status).label(language)
+            try:
+                file = usecases.ticket_file(uow, tierwise.operator, str(zone), ticket_id)
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            ticket, language = file.ticket, current_language()
+            who = file.assignee or _("the desk's queue")
             console.print(
-                f"#{ticket.id} {kind} · {code} · {ticket.tier or '?'} · {status} · "
+                f"#{ticket.id} {ticket.kind.label(language)} · {file.customer_code} · "
+                f"{ticket.tier or '?'} · {ticket.status.label(language)} · "
+                f"{file.urgency.label(language)} · {who} · "
                 f"{ticket.subject}",
                 highlight=False,
             )
@@ -146,49 +144,108 @@ def register(app: typer.Typer) -> None:
             table = Table()
             for header in (_("When"), _("From"), _("To"), _("By"), _("Note")):
                 table.add_column(header)
-            for step in steps:
+            for entry in file.timeline:
+                when = f"{entry.at.astimezone(zone):%m-%d %H:%M}"
+                if isinstance(entry, usecases.TimelineComment):
+                    said = _("Internal note") if entry.internal else _("Reply to the customer")
+                    table.add_row(when, said, "", entry.author, entry.body)
+                    continue
                 table.add_row(
-                    f"{step.at:%m-%d %H:%M}",
-                    step.from_status or "—",
-                    step.to_status,
-                    step.actor or "—",
-                    step.note or "",
+                    when,
+                    entry.from_status.label(language) if entry.from_status else "—",
+                    entry.to_status.label(language),
+                    entry.actor or "—",
+                    entry.note or "",
                 )
             console.print(table)
 
-    @group.command("list", help=_("Open tickets, most urgent first."))
-    def list_(ctx: typer.Context, status: TicketStatus = typer.Option(None)) -> None:
+    @group.command("list", help=_("Tickets of a view, most urgent first (open ones by default)."))
+    def list_(
+        ctx: typer.Context,
+        view: View = typer.Option(
+            View.ALL, help=_("all, mine, team, unassigned or breaching (use --as for yours)")
+        ),
+        status: TicketStatus = typer.Option(None, help=_("only this status, closed included")),
+        tier: str = typer.Option(None, help=_("only this tier")),
+    ) -> None:
         tierwise: App = ctx.obj
         now = dt.datetime.now(dt.UTC)
         zone = ZoneInfo(tierwise.settings.timezone)
         with tierwise.uow() as uow:
-            query = select(Ticket).order_by(Ticket.priority, Ticket.resolution_due).limit(200)
-            query = (
-                query.where(Ticket.status == status)
-                if status
-                else query.where(Ticket.status != TicketStatus.CLOSED)
-            )
-            found = uow.session.scalars(query).all()
+            try:
+                found, _more = ticket_view(
+                    uow, tierwise.operator, str(zone), now, view, status, tier, limit=LISTED
+                )
+            except FAILURES as exc:
+                raise _fail(exc) from exc
             table = Table(title=_("Tickets ({n})").format(n=len(found)))
             for header in (
                 "#",
+                _("Customer"),
+                _("Priority"),
                 _("Kind"),
                 _("Tier"),
                 _("Status"),
+                _("Assignee"),
                 _("First response due"),
                 _("Resolution due"),
                 _("Subject"),
             ):
                 table.add_column(header)
             language = current_language()
-            for t in found:
+            for line in found:
+                t = line.ticket
                 table.add_row(
                     str(t.id),
+                    line.customer_code,
+                    line.urgency.label(language),
                     TicketKind(t.kind).label(language),
                     t.tier or "?",
                     TicketStatus(t.status).label(language),
+                    line.assignee or _("the desk's queue"),
                     _due(t.first_response_due, t.first_response_at, now, zone),
                     _due(t.resolution_due, t.resolved_at, now, zone),
                     t.subject,
                 )
             console.print(table)
+
+    @group.command("assign", help=_("Give a ticket to a staff member, or back to the queue."))
+    def assign(
+        ctx: typer.Context,
+        ticket_id: int,
+        to: str = typer.Option(None, "--to", help=_("a staff code or user name")),
+        queue: bool = typer.Option(False, "--queue", help=_("back to the desk's queue")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        if (to is None) == (not queue):
+            raise _fail(ValueError(_("give either --to STAFF_OR_USER or --queue")))
+        with tierwise.uow() as uow:
+            try:
+                staff = work.assign_ticket(uow, tierwise.operator, ticket_id, to)
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            uow.commit()
+        if staff is None:
+            console.print(_("Ticket {id} is back in the desk's queue.").format(id=ticket_id))
+        else:
+            console.print(
+                _("Ticket {id} is assigned to {name}.").format(id=ticket_id, name=staff.name)
+            )
+
+    @group.command("comment", help=_("Comment on a ticket: a reply, or an internal note."))
+    def comment(
+        ctx: typer.Context,
+        ticket_id: int,
+        text: str,
+        internal: bool = typer.Option(False, "--internal", help=_("a note for staff only")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        with tierwise.uow() as uow:
+            try:
+                work.comment_on(
+                    uow, tierwise.operator, ticket_id, text, internal, dt.datetime.now(dt.UTC)
+                )
+            except FAILURES as exc:
+                raise _fail(exc) from exc
+            uow.commit()
+        console.print(_("Comment added to ticket {id}.").format(id=ticket_id))

@@ -20,12 +20,14 @@ from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue, tickets
 from tierwise.desk.calendar import Calendar
 from tierwise.desk.entitlements import check_channel
-from tierwise.desk.models import QueueContact, Ticket, TicketStep
-from tierwise.desk.workflow import MOVES, TicketKind, TicketStatus
+from tierwise.desk.models import QueueContact, Ticket, TicketComment, TicketStep
+from tierwise.desk.workflow import MOVES, TicketKind, TicketStatus, Urgency, urgency_of
 from tierwise.i18n import N_, _
 from tierwise.identity.access import Principal, require
 from tierwise.identity.audit import changes_of, record
 from tierwise.identity.roles import Permission
+from tierwise.organisation.models import Staff
+from tierwise.organisation.rules import OrgRules
 from tierwise.organisation.service import NoRules, active_rules
 from tierwise.tiering.regrade import TierChanged
 
@@ -94,7 +96,9 @@ def move_ticket(
     if churn_type is not None and to is not TicketStatus.CLOSED:
         raise ValueError(_("a churn type is recorded when the ticket is closed"))
     before, customer_id = ticket.status.value, ticket.customer_id
-    cal = tickets.calendar(active_rules(uow.connection), zone)
+    rules = active_rules(uow.connection)
+    check_department(rules, department)
+    cal = tickets.calendar(rules, zone)
     tickets.move(
         uow.connection, cal, ticket_id, to, utcnow(), principal.username, note, department, survey
     )
@@ -103,6 +107,16 @@ def move_ticket(
     if churn_type is not None:
         _record_churn_type(uow.session, principal, customer_id, churn_type, ticket_id)
     uow.happened(ContactLogged(customer_id))
+
+
+def check_department(rules: OrgRules, department: str | None) -> None:
+    """Refuse a department the organisation rules do not list (any goes when they list none)."""
+    if department and rules.departments and department not in rules.departments:
+        raise ValueError(
+            _("department: {department} is not one of the organisation's: {known}").format(
+                department=department, known=", ".join(rules.departments)
+            )
+        )
 
 
 def _record_churn_type(
@@ -146,6 +160,9 @@ def forget_person(uow: UnitOfWork, fact: PersonErased) -> dict[str, int]:
     session.execute(update(Ticket).where(Ticket.customer_id == cid).values(subject=ERASED))
     steps = select(Ticket.id).where(Ticket.customer_id == cid)
     session.execute(update(TicketStep).where(TicketStep.ticket_id.in_(steps)).values(note=None))
+    session.execute(
+        update(TicketComment).where(TicketComment.ticket_id.in_(steps)).values(body=ERASED)
+    )
     return {}
 
 
@@ -182,14 +199,27 @@ class TimelineStep:
 
 
 @dataclass(frozen=True)
+class TimelineComment:
+    """A comment in a ticket's timeline: when, who, and whether the customer is meant to read it."""
+
+    at: dt.datetime
+    author: str
+    body: str
+    internal: bool
+
+
+@dataclass(frozen=True)
 class TicketFile:
-    """Everything the ticket page shows: the ticket, its customer, clocks, steps and next moves."""
+    """Everything the ticket page shows: the ticket, its customer, who works it, clocks, the
+    timeline of steps and comments, and next moves."""
 
     ticket: Ticket
     customer_code: str
     customer_name: str
+    assignee: str | None
+    urgency: Urgency
     clocks: list[Clock]
-    steps: list[TimelineStep]
+    timeline: list[TimelineStep | TimelineComment]
     moves: tuple[TicketStatus, ...]
     departments: list[str]
 
@@ -200,7 +230,8 @@ def ticket_file(uow: UnitOfWork, principal: Principal, zone: str, ticket_id: int
     require(principal, Permission.TICKETS_READ)
     ticket = visible_ticket(uow.session, principal, ticket_id)
     customer = uow.session.get_one(Customer, ticket.customer_id)
-    cal, now = tickets.calendar(active_rules(uow.connection), zone), utcnow()
+    rules = active_rules(uow.connection)
+    cal, now = tickets.calendar(rules, zone), utcnow()
     paused = ticket.paused_since is not None
     clocks = [
         clock_of(cal, now, paused, name, as_utc(due), met and as_utc(met))
@@ -210,24 +241,32 @@ def ticket_file(uow: UnitOfWork, principal: Principal, zone: str, ticket_id: int
         )
     ]
     steps = select(TicketStep).where(TicketStep.ticket_id == ticket_id).order_by(TicketStep.id)
-    known = select(Ticket.department).where(Ticket.department.is_not(None)).distinct()
+    comments = select(TicketComment).where(TicketComment.ticket_id == ticket_id)
+    timeline: list[TimelineStep | TimelineComment] = [
+        TimelineStep(
+            as_utc(s.at),
+            TicketStatus(s.from_status) if s.from_status else None,
+            TicketStatus(s.to_status),
+            s.actor,
+            s.note,
+        )
+        for s in uow.session.scalars(steps)
+    ]
+    timeline += [
+        TimelineComment(as_utc(c.at), c.author, c.body, c.internal)
+        for c in uow.session.scalars(comments.order_by(TicketComment.id))
+    ]
+    assignee = uow.session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
     return TicketFile(
         ticket=ticket,
         customer_code=customer.code,
         customer_name=shown(principal, "name", customer.name),
+        assignee=assignee.name if assignee else None,
+        urgency=urgency_of(ticket.priority),
         clocks=clocks,
-        steps=[
-            TimelineStep(
-                s.at,
-                TicketStatus(s.from_status) if s.from_status else None,
-                TicketStatus(s.to_status),
-                s.actor,
-                s.note,
-            )
-            for s in uow.session.scalars(steps)
-        ],
+        timeline=sorted(timeline, key=lambda entry: entry.at),
         moves=MOVES[ticket.kind][ticket.status],
-        departments=sorted(str(d) for d in uow.session.scalars(known)),
+        departments=list(rules.departments),
     )
 
 

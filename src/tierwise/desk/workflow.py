@@ -99,3 +99,27 @@ def note_needed(kind: TicketKind, current: TicketStatus) -> bool:
 def department_needed(kind: TicketKind, current: TicketStatus) -> bool:
     """Whether the move to assigned from here needs the responsible department."""
     return current is S.JUDGED
+
+
+class Urgency(Choice):
+    """A ticket's priority in words, from its queue lane and its tier's rank."""
+
+    URGENT = "urgent", "Urgent", "紧急"
+    HIGH = "high", "High", "高"
+    NORMAL = "normal", "Normal", "普通"
+    LOW = "low", "Low", "低"
+
+
+HIGH_RANKS = 2
+"""In the normal lane, tickets of the best this-many tiers of the policy are high priority."""
+
+
+def urgency_of(priority: int) -> Urgency:
+    """The words for a stored priority (lane × 100 + rank): the green channel is urgent, the
+    last lane (the blacklist) low, the normal lane high for its best tiers and normal below."""
+    lane, rank = divmod(priority, 100)
+    if lane == 0:
+        return Urgency.URGENT
+    if lane >= 2:
+        return Urgency.LOW
+    return Urgency.HIGH if rank < HIGH_RANKS else Urgency.NORMAL

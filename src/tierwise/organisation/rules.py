@@ -100,6 +100,16 @@ class TierRules(_Strict):
         return not self.channels or channel in self.channels
 
 
+class Macro(_Strict):
+    """A canned reply for tickets of some kinds and tiers, with the move it makes, if any."""
+
+    name: str = Field(min_length=1, max_length=100)
+    kinds: list[Literal["request", "complaint"]] = Field(min_length=1)
+    tiers: list[str] = Field(default=[], description="empty: every tier")
+    reply: str = Field(min_length=1, max_length=2000)
+    move_to: str | None = Field(default=None, max_length=20, description="a workflow status")
+
+
 class OrgRules(_Strict):
     """The whole document."""
 
@@ -122,6 +132,8 @@ class OrgRules(_Strict):
     sla_warnings: list[float] = Field(
         default=[0.75, 0.9], description="shares of an SLA target at which staff are warned"
     )
+    departments: list[str] = Field(default=[], description="where a complaint can be assigned")
+    macros: list[Macro] = []
     tiers: list[TierRules] = Field(min_length=1)
 
     @field_validator("sla_warnings")
@@ -169,6 +181,7 @@ def load_rules(source: str, source_name: str, tier_codes: list[str] | None = Non
         problems = [f"{_where(raw, e['loc'])}: {e['msg']}" for e in error.errors()]
         raise RulesError(f"{source_name}: " + "; ".join(problems)) from None
     named = [t.tier for t in rules.tiers] + rules.key_tiers
+    named += [tier for macro in rules.macros for tier in macro.tiers]
     unknown = sorted({t for t in named if tier_codes is not None and t not in tier_codes})
     repeated = sorted(
         {t.tier for t in rules.tiers if [r.tier for r in rules.tiers].count(t.tier) > 1}
