@@ -15,9 +15,9 @@ def test_a_request_is_worked_from_the_list_the_board_and_its_page(  # type: igno
     sign_in(page, "manager")
     page.goto("/lang/en")
     page.goto("/service")
-    page.get_by_label("Customer code", exact=True).fill(console_world.own)
+    page.get_by_label(re.compile(r"^Customer code")).fill(console_world.own)
     page.get_by_label("Kind").select_option("request")
-    page.get_by_label("Subject").fill("Change the delivery address")
+    page.get_by_label(re.compile(r"^Subject")).fill("Change the delivery address")
     page.get_by_role("button", name="Open ticket").click()
     opened = re.search(r"Ticket (\d+) opened", page.get_by_role("status").inner_text())
     assert opened
