@@ -6,10 +6,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy import select
 
 from tierwise.customers import privacy, usecases
 from tierwise.customers.choices import CustomerStatus, ManagementClass
-from tierwise.customers.models import Consent, Interaction
+from tierwise.customers.models import Consent, Customer, Interaction
 from tierwise.customers.reads import (
     consents_of,
     customer_file,
@@ -19,7 +20,9 @@ from tierwise.customers.reads import (
 from tierwise.customers.schemas import (
     ConsentIn,
     ConsentOut,
+    CustomerAdded,
     CustomerDetail,
+    CustomerIn,
     CustomerOut,
     CustomerUpdate,
     InteractionIn,
@@ -28,6 +31,7 @@ from tierwise.customers.schemas import (
 from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
+from tierwise.organisation.models import Staff
 from tierwise.web.deps import AppDep, IfMatchDep, UowDep, allowed, etag
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
@@ -73,6 +77,36 @@ def list_customers(
     return {"items": items, "next_cursor": next_cursor}
 
 
+@router.post(
+    "",
+    response_model=CustomerAdded,
+    status_code=201,
+    responses=error_responses(401, 403, 409, 422),
+)
+def add_customer(
+    body: CustomerIn,
+    response: Response,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.CUSTOMERS_CREATE),
+) -> dict[str, Any]:
+    """Add a customer or prospect (a prospect unless `status` says otherwise); 409 if the code is
+    taken or another customer has the phone. Who adds it owns it if they win customers."""
+    fields = body.model_dump(exclude_unset=True)
+    code = usecases.create_customer(uow, principal, fields, app.settings.today())
+    customer = uow.session.scalars(select(Customer).where(Customer.code == code)).one()
+    owner = uow.session.get(Staff, customer.owner_id) if customer.owner_id else None
+    added = {
+        "code": code,
+        "name": customer.name,
+        "status": customer.status,
+        "owner": owner.code if owner else None,
+    }
+    uow.commit()
+    response.headers["Location"] = f"/api/v1/customers/{code}"
+    return added
+
+
 @router.get("/{code}", response_model=CustomerDetail, responses=error_responses(401, 403, 404))
 def get_customer(
     code: Code,
@@ -106,7 +140,7 @@ def update(
     changes = body.model_dump(exclude_unset=True)
     if changes.get("name", "") is None:
         raise ValueError(_("a customer needs a name"))
-    usecases.update_customer(uow, principal, code, changes, version)
+    usecases.update_customer(uow, principal, code, changes, version, app.settings.today())
     detail = customer_file(uow, principal, code, app.settings.secret_key, app.settings.today())[1]
     uow.commit()
     response.headers["ETag"] = etag(detail["version"])
