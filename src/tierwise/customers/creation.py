@@ -151,7 +151,8 @@ def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     `referred_by` stays a code."""
     unknown = sorted(set(fields) - set(FILE_FIELDS) - {"code"})
     if unknown:
-        raise ValueError(_("not a field of the customer file: {names}").format(names=unknown))
+        names = ", ".join(unknown)
+        raise ValueError(_("not a field of the customer file: {names}").format(names=names))
     clean: dict[str, Any] = {}
     for field, value in fields.items():
         if isinstance(value, str):
