@@ -26,7 +26,7 @@ from tierwise.customers.scopes import visible_customer
 from tierwise.errors import Conflict
 from tierwise.identity.access import SYSTEM, Forbidden, Principal
 from tierwise.identity.models import AuditEntry
-from tierwise.identity.roles import DEFAULT_ROLES, RowScope
+from tierwise.identity.roles import DEFAULT_ROLES
 from tierwise.organisation.models import Staff, StaffLevel, StaffRole
 
 from ..support.api_world import World

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from tierwise.customers import privacy, usecases
+from tierwise.customers import people, privacy, usecases
 from tierwise.customers.choices import CustomerStatus, ManagementClass
-from tierwise.customers.models import Consent, Customer, Interaction
+from tierwise.customers.models import Consent, Contact, Customer, Interaction
 from tierwise.customers.reads import (
     consents_of,
     customer_file,
@@ -20,6 +20,9 @@ from tierwise.customers.reads import (
 from tierwise.customers.schemas import (
     ConsentIn,
     ConsentOut,
+    ContactIn,
+    ContactOut,
+    ContactUpdate,
     CustomerAdded,
     CustomerDetail,
     CustomerIn,
@@ -193,6 +196,52 @@ def add_interaction(
     )
     uow.commit()
     return logged.interaction
+
+
+def _contact_out(contact: Contact) -> dict[str, Any]:
+    """A contact as the API answers it (only roles that read contacts change them)."""
+    return {f: getattr(contact, f) for f in ContactOut.model_fields}
+
+
+@router.post(
+    "/{code}/contacts",
+    response_model=ContactOut,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def add_contact(
+    code: Code,
+    body: ContactIn,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.CUSTOMERS_WRITE),
+) -> dict[str, Any]:
+    """Add a person at the customer; 409 if it already has a contact of that name."""
+    contact = people.add_contact(uow, principal, code, body.model_dump())
+    answer = _contact_out(contact)
+    uow.commit()
+    return answer
+
+
+@router.patch(
+    "/{code}/contacts/{contact_code}",
+    response_model=ContactOut,
+    responses=error_responses(401, 403, 404, 422),
+)
+def update_contact(
+    code: Code,
+    contact_code: str,
+    body: ContactUpdate,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.CUSTOMERS_WRITE),
+) -> dict[str, Any]:
+    """Change a person at the customer; leave out what stays."""
+    changes = body.model_dump(exclude_unset=True)
+    if "is_primary" in changes and changes["is_primary"] is None:
+        raise ValueError(_("is_primary is true or false"))
+    contact = people.update_contact(uow, principal, code, contact_code, changes)
+    answer = _contact_out(contact)
+    uow.commit()
+    return answer
 
 
 @router.get(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tierwise.customers import usecases
+from tierwise.customers import people, usecases
 from tierwise.customers.choices import ConsentPurpose, Direction
 from tierwise.customers.creation import FILE_FIELDS
 from tierwise.customers.pages import NEW_CUSTOMER_FIELDS, render_360, render_new
@@ -117,6 +117,52 @@ async def edit(
                 "Their version is shown below — make your change again."
             ),
         )
+    except (ValueError, DomainError) as exc:
+        uow.session.rollback()
+        message = _("Nothing was saved: {reason}").format(reason=exc)
+        return render_360(code, request, app, uow, principal, status_code=422, error=message)
+    uow.commit()
+    return redirect_with(request, f"/customers/{code}", _("Saved."))
+
+
+CONTACT_FORM = ("name", "department", "title", "phone", "email")
+
+
+@router.post("/customers/{code}/people", response_class=HTMLResponse, response_model=None)
+async def add_person(
+    code: str, request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
+) -> Response:
+    """Add a person at the customer from the 360; a refusal shows the 360 saying why."""
+    form = await request.form()
+    fields: dict[str, object] = {f: str(form.get(f) or "") for f in CONTACT_FORM}
+    fields["is_primary"] = form.get("is_primary") == "yes"
+    try:
+        people.add_contact(uow, principal, code, fields)
+    except (ValueError, DomainError) as exc:
+        uow.session.rollback()
+        message = _("Nothing was saved: {reason}").format(reason=exc)
+        return render_360(code, request, app, uow, principal, status_code=422, error=message)
+    uow.commit()
+    return redirect_with(request, f"/customers/{code}", _("Contact added."))
+
+
+@router.post(
+    "/customers/{code}/people/{contact_code}", response_class=HTMLResponse, response_model=None
+)
+async def edit_person(
+    code: str,
+    contact_code: str,
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+) -> Response:
+    """Save a person's edited fields from the 360; a refusal shows the 360 saying why."""
+    form = await request.form()
+    changes: dict[str, object] = {f: str(form.get(f) or "") for f in CONTACT_FORM if f in form}
+    changes["is_primary"] = form.get("is_primary") == "yes"
+    try:
+        people.update_contact(uow, principal, code, contact_code, changes)
     except (ValueError, DomainError) as exc:
         uow.session.rollback()
         message = _("Nothing was saved: {reason}").format(reason=exc)

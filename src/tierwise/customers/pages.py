@@ -17,6 +17,7 @@ from tierwise.customers.choices import (
     SalesChannel,
 )
 from tierwise.customers.creation import CHOICE_FIELDS, FILE_FIELDS, field_label
+from tierwise.customers.people import CONTACT_FIELDS
 from tierwise.customers.reads import (
     CUSTOMER_PERSONAL,
     customer_file,
@@ -24,6 +25,7 @@ from tierwise.customers.reads import (
     latest_interactions,
     terms_rows,
 )
+from tierwise.i18n import _
 from tierwise.identity.access import Principal, require
 from tierwise.identity.roles import Permission
 from tierwise.organisation.choices import InteractionChannel
@@ -182,6 +184,8 @@ def render_360(
         "directions": list(Direction),
         "edit_fields": form_fields(principal, detail),
         "can_edit": principal.can(Permission.CUSTOMERS_WRITE),
+        "can_edit_people": principal.can(Permission.CUSTOMERS_WRITE) and principal.sees("contacts"),
+        "contact_fields": [(f, _(label)) for f, (label, _n) in CONTACT_FIELDS.items()],
         "can_log": principal.can(Permission.INTERACTIONS_WRITE),
         "can_privacy": principal.can(Permission.PRIVACY_MANAGE),
         "can_order": principal.can(Permission.ORDERS_WRITE),

@@ -66,6 +66,30 @@ class ContactOut(BaseModel):
     is_primary: bool
 
 
+class ContactIn(BaseModel):
+    """A person at the customer to add; `title` is their role there."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    department: str | None = Field(default=None, max_length=100)
+    title: str | None = Field(default=None, max_length=100, description="their role")
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    is_primary: bool = Field(default=False, description="replaces the customer's primary")
+
+
+class ContactUpdate(BaseModel):
+    """Fields of a contact to change; leave out what stays, null clears."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    department: str | None = Field(default=None, max_length=100)
+    title: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    is_primary: bool | None = None
+
+
 class Totals(BaseModel):
     """What the customer has bought, net of returns."""
 
