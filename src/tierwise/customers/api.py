@@ -237,7 +237,7 @@ def update_contact(
     """Change a person at the customer; leave out what stays."""
     changes = body.model_dump(exclude_unset=True)
     if "is_primary" in changes and changes["is_primary"] is None:
-        raise ValueError(_("is_primary is true or false"))
+        raise ValueError(_("primary contact: give true or false"))
     contact = people.update_contact(uow, principal, code, contact_code, changes)
     answer = _contact_out(contact)
     uow.commit()
