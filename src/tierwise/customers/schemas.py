@@ -24,7 +24,7 @@ from tierwise.customers.choices import (
 from tierwise.customers.models import GROWTH_RATE_LARGEST
 from tierwise.db.base import MAX_AMOUNT
 from tierwise.organisation.choices import InteractionChannel
-from tierwise.web.types import IsoDateTime
+from tierwise.web.types import IsoDate, IsoDateTime
 
 CODE_EXAMPLE = "C000002"
 
@@ -186,7 +186,7 @@ class CustomerFields(BaseModel):
     referred_by: str | None = Field(
         default=None, max_length=64, description="code of the customer who referred this one"
     )
-    acquired_on: dt.date | None = None
+    acquired_on: IsoDate | None = None
     enterprise_nature: EnterpriseNature | None = None
     asset_scale: Decimal | None = _amount()
     annual_revenue: Decimal | None = _amount()
