@@ -331,7 +331,7 @@ def _open_complaint(page, world: World, subject: str) -> str:  # type: ignore[no
 
 def test_an_account_manager_adds_a_prospect_and_a_phone_taken_is_named(
     page, console_world: World
-) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
+) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, "am")
     page.goto("/lang/en")
     page.goto("/customers")
