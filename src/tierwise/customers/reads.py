@@ -33,7 +33,6 @@ from tierwise.organisation.models import Staff
 from tierwise.web.pagination import page
 
 CUSTOMER_PERSONAL = ("phone", "email", "address")
-EDITABLE = ("name", "industry", "region", "credit_rating", "credit_limit", *CUSTOMER_PERSONAL)
 
 
 def scoped_customers(
