@@ -275,6 +275,7 @@ def test_the_api_answers_201_with_a_location_and_problems_for_refusals(
         assert made.json()["status"] == "prospect"
         read = run.client.get(made.headers["Location"], headers=headers)
         assert read.json()["marketing_type"] is None
+        assert made.json()["owner"] == read.json()["owner"] is not None  # by the tier's rules
         taken = run.client.post(
             f"{API}/customers", json={"name": "乙", "code": code}, headers=headers
         )

@@ -97,17 +97,19 @@ def add_customer(
     taken or another customer has the phone. Who adds it owns it if they win customers."""
     fields = body.model_dump(exclude_unset=True)
     code = usecases.create_customer(uow, principal, fields, app.settings.today())
-    customer = uow.session.scalars(select(Customer).where(Customer.code == code)).one()
-    owner = uow.session.get(Staff, customer.owner_id) if customer.owner_id else None
-    added = {
-        "code": code,
-        "name": customer.name,
-        "status": customer.status,
-        "owner": owner.code if owner else None,
-    }
+    # Read from the database: the reactions gave the owner with set-based updates.
+    added = (
+        uow.session.execute(
+            select(Customer.code, Customer.name, Customer.status, Staff.code.label("owner"))
+            .outerjoin(Staff, Staff.id == Customer.owner_id)
+            .where(Customer.code == code)
+        )
+        .mappings()
+        .one()
+    )
     uow.commit()
     response.headers["Location"] = f"/api/v1/customers/{code}"
-    return added
+    return dict(added)
 
 
 @router.get("/{code}", response_model=CustomerDetail, responses=error_responses(401, 403, 404))
