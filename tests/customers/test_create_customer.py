@@ -337,3 +337,31 @@ def test_the_console_form_keeps_what_was_typed_on_a_refusal_and_opens_the_new_36
         page = run.client.get(made.headers["location"])
         assert page.status_code == 200
         assert "Convenience" in page.text and "Key" in page.text
+
+
+def test_the_360_edits_the_classification_audited_and_refuses_a_bad_value_in_place(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with run_in(world, monkeypatch) as run:
+        with run.app.uow() as uow:
+            c = uow.session.scalars(select(Customer).where(Customer.code == world.own)).one()
+            version, before = c.version, c.management_class
+        url = f"/customers/{world.own}/edit"
+        bad = {"growth_rate": "fast", "version": str(version), "csrf_token": run.csrf}
+        refused = run.client.post(url, data=bad)
+        assert refused.status_code == 422
+        assert "Nothing was saved: Growth rate: “fast” is not a number" in refused.text
+        form = {"management_class": "key", "channel": "agent", "version": str(version)}
+        saved = run.client.post(url, data={**form, "csrf_token": run.csrf}, follow_redirects=False)
+        assert saved.status_code == 303
+        with run.app.uow() as uow:
+            entry = uow.session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.resource_id == world.own, AuditEntry.action == "update")
+                .order_by(AuditEntry.id.desc())
+            ).first()
+        assert entry is not None
+        assert entry.changes["management_class"] == [before and before.value, "key"]
+        run.client.get("/lang/zh_CN")
+        page = run.client.get(f"/customers/{world.own}").text
+        assert "<td>关键</td>" in page and "<td>代理</td>" in page
