@@ -145,6 +145,12 @@ def test_an_account_manager_owns_what_they_add_and_a_csr_adds_callers_without_ow
                 .scalar_subquery())
         ).all()  # fmt: skip
         seen = visible_customer(uow.session, role("account_manager", am), won)
+        with pytest.raises(Conflict) as outside:  # a number outside the CSR's scope names nobody
+            usecases.create_prospect(uow, role("csr", csr), "王五", "137 0000 1111", TODAY)
+        with pytest.raises(Conflict) as own:
+            usecases.create_prospect(uow, role("admin"), "王五", "13700001111")
+    assert str(outside.value) == "another customer already has the phone number 137 0000 1111"
+    assert str(own.value) == f"customer {caller} already has the phone number 13700001111"
     assert owners == {won: am, caller: None}
     assert history == [(am, AssignmentRole.OWNER, TODAY)]
     assert seen.code == won

@@ -23,10 +23,12 @@ from tierwise.customers.choices import (
 )
 from tierwise.customers.models import GROWTH_RATE_LARGEST, Customer, Referral
 from tierwise.customers.phones import phone_key
+from tierwise.customers.scopes import scoped
 from tierwise.db.base import MAX_AMOUNT
 from tierwise.db.choices import Choice
 from tierwise.errors import Conflict
 from tierwise.i18n import N_, _, current_language
+from tierwise.identity.access import Principal
 
 CODE_PREFIX = "C"
 CODE_DIGITS = 6
@@ -209,22 +211,28 @@ def next_code(session: Session) -> str:
         number += 1
 
 
-def refuse_duplicates(session: Session, code: str | None, phone: str | None) -> None:
-    """Refuse a code already given or a phone another customer already has (it names them)."""
+def refuse_duplicates(
+    session: Session, principal: Principal, code: str | None, phone: str | None
+) -> None:
+    """Refuse a code already given or a phone another customer already has; the customer with
+    the phone is named only to those whose scope holds it (the desk's rule: a number outside
+    one's scope names nobody)."""
     if code is not None and session.scalar(select(Customer.id).where(Customer.code == code)):
         raise Conflict(_("a customer with code {code} already exists").format(code=code))
     key = phone_key(phone)
     if key is None:
         return
-    holder = session.scalar(
-        select(Customer.code).where(Customer.phone_key == key).order_by(Customer.code).limit(1)
-    )
-    if holder is not None:
+    holders = select(Customer.code).where(Customer.phone_key == key).order_by(Customer.code)
+    if session.scalar(holders.limit(1)) is None:
+        return
+    shown = None if principal.pseudonymous else session.scalar(scoped(holders, principal).limit(1))
+    if shown is None:
         raise Conflict(
-            _("customer {code} already has the phone number {phone}").format(
-                code=holder, phone=phone
-            )
+            _("another customer already has the phone number {phone}").format(phone=phone)
         )
+    raise Conflict(
+        _("customer {code} already has the phone number {phone}").format(code=shown, phone=phone)
+    )
 
 
 def referrer_of(session: Session, code: str | None, referred: Customer | None) -> Customer | None:

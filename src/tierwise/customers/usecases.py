@@ -128,7 +128,7 @@ def create_customer(
     if clean.get("name") is None:
         raise name_missing()
     code = clean.pop("code", None)
-    refuse_duplicates(session, code, clean.get("phone"))
+    refuse_duplicates(session, principal, code, clean.get("phone"))
     referrer = referrer_of(session, clean.pop("referred_by", None), None)
     values: dict[str, Any] = {"kind": CustomerKind.ENTERPRISE, "status": CustomerStatus.PROSPECT}
     values |= {f: v for f, v in clean.items() if v is not None}
