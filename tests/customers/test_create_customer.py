@@ -121,6 +121,8 @@ def test_a_taken_code_or_phone_is_refused_naming_the_customer_and_nothing_is_wri
             usecases.create_customer(uow, SYSTEM, {"name": "  "})
         with pytest.raises(ValueError, match="Management class: “huge” is not one of: Regular"):
             usecases.create_customer(uow, SYSTEM, {"name": "乙", "management_class": "huge"})
+        with pytest.raises(ValueError, match="Status: a customer is put on or taken off the bla"):
+            usecases.create_customer(uow, SYSTEM, {"name": "乙", "status": "blacklisted"})
         with pytest.raises(ValueError, match="Referred by: “NOPE” is not the code of a customer"):
             usecases.create_customer(uow, SYSTEM, {"name": "乙", "referred_by": "NOPE"})
         assert uow.session.scalar(select(Customer.code).where(Customer.name == "乙")) is None

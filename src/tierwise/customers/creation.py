@@ -167,6 +167,18 @@ def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def refuse_blacklist_here(before: object, after: object) -> None:
+    """The blacklist is its own job (with a reason, regraded at once): a file edit or a new
+    customer neither puts a customer on it nor takes one off."""
+    if CustomerStatus.BLACKLISTED in (before, after) and before != after:
+        raise ValueError(
+            _(
+                "{field}: a customer is put on or taken off the blacklist with a reason "
+                "(tierwise tiers blacklist), not by editing the file"
+            ).format(field=field_label("status"))
+        )
+
+
 def name_missing() -> ValueError:
     """The refusal of a customer without a name."""
     return ValueError(_("{field}: a customer needs a name").format(field=field_label("name")))

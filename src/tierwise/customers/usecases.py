@@ -24,6 +24,7 @@ from tierwise.customers.creation import (
     name_missing,
     next_code,
     referrer_of,
+    refuse_blacklist_here,
     refuse_duplicates,
     set_referrer,
 )
@@ -128,6 +129,7 @@ def create_customer(
     if clean.get("name") is None:
         raise name_missing()
     code = clean.pop("code", None)
+    refuse_blacklist_here(None, clean.get("status"))
     refuse_duplicates(session, principal, code, clean.get("phone"))
     referrer = referrer_of(session, clean.pop("referred_by", None), None)
     values: dict[str, Any] = {"kind": CustomerKind.ENTERPRISE, "status": CustomerStatus.PROSPECT}
@@ -176,6 +178,8 @@ def update_customer(
     check_version(customer.version, version)
     changes = clean_fields(changes)
     changes.pop("code", None)
+    if "status" in changes:
+        refuse_blacklist_here(customer.status, changes["status"])
     hidden = [f for f in changes if f in CUSTOMER_PERSONAL and not principal.sees(f)]
     if hidden:
         raise Forbidden(
