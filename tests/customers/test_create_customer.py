@@ -213,12 +213,14 @@ def test_classification_edits_are_audited_old_to_new_and_a_referrer_is_a_referra
     assert referrals == [(r2, "甲", TODAY)]
 
 
-def test_a_customer_cannot_refer_itself(app: App) -> None:
+def test_a_customer_cannot_refer_itself_nor_lose_its_kind(app: App) -> None:
     with app.uow() as uow:
         usecases.create_customer(uow, SYSTEM, {"name": "甲", "code": "K1"}, TODAY)
         version = uow.session.scalars(select(Customer.version).where(Customer.code == "K1")).one()
         with pytest.raises(ValueError, match="Referred by: “K1” is not another customer's code"):
             usecases.update_customer(uow, SYSTEM, "K1", {"referred_by": "K1"}, version)
+        with pytest.raises(ValueError, match="Channel: every customer has one; choose one"):
+            usecases.update_customer(uow, SYSTEM, "K1", {"channel": None}, version)
 
 
 # ── The three entry points ────────────────────────────────────────────────────────────────────

@@ -164,6 +164,11 @@ def clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         clean[field] = value
     if "name" in clean and clean["name"] is None:
         raise name_missing()
+    for field in ("kind", "status", "channel"):
+        if field in clean and clean[field] is None:
+            raise ValueError(
+                _("{field}: every customer has one; choose one").format(field=field_label(field))
+            )
     return clean
 
 
