@@ -7,8 +7,10 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from tierwise.bootstrap import App
+from tierwise.cli import build
 from tierwise.customers import people, usecases
 from tierwise.customers.models import Contact
 from tierwise.errors import Conflict
@@ -107,3 +109,18 @@ def test_contacts_from_the_api_and_the_console(
         )
         assert edited.status_code == 303
         assert "赵六 ★ IT部 主管" in run.client.get(f"/customers/{world.own}").text
+
+
+def test_contacts_from_the_command_line(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    with run_in(world, monkeypatch) as run:
+        run.cli("customers", "contact", "add", world.own, "--name=孙七", "--title=采购")
+        run.cli("customers", "contact", "edit", world.own, f"{world.own}-孙七", "--primary",
+                "--phone=136 0000 2222")  # fmt: skip
+        result = CliRunner().invoke(
+            build(), ["--as", "admin", "customers", "contact", "add", world.own, "--name=孙七"],
+            obj=run.app,
+        )  # fmt: skip
+        assert result.exit_code == 1
+        assert f"{world.own} already has a contact named 孙七" in result.output
+        primary = [c for c in contacts_of(run.app, world.own) if c[3]]
+        assert primary == [(f"{world.own}-孙七", "采购", "13600002222", True)]

@@ -1,10 +1,11 @@
-"""`tierwise customers add|update|contact`: the customer file kept from the command line."""
+"""`tierwise customers add|update` and `tierwise customers contact add|edit`: the customer file
+kept from the command line."""
 
 from __future__ import annotations
 
 import typer
 
-from tierwise.customers import usecases
+from tierwise.customers import people, usecases
 from tierwise.customers.creation import FILE_FIELDS, field_label
 from tierwise.customers.scopes import visible_customer
 from tierwise.errors import DomainError
@@ -130,3 +131,58 @@ def register_file_commands(customers: typer.Typer) -> None:
             uow.commit()
         names = ", ".join(field_label(f) for f in changes)
         console.print(_("Saved: {fields}.").format(fields=names))
+
+    contact = typer.Typer(help=_("The people at a customer."), no_args_is_help=True)
+    customers.add_typer(contact, name="contact")
+
+    @contact.command("add", help=_("Add a person at a customer (keyed by customer and name)."))
+    def add_contact(
+        ctx: typer.Context,
+        code: str = typer.Argument(..., help=_("the customer's code")),
+        name: str = typer.Option(...),
+        department: str = typer.Option(None),
+        title: str = typer.Option(None, help=_("their role at the customer")),
+        phone: str = typer.Option(None),
+        email: str = typer.Option(None),
+        primary: bool = typer.Option(False, "--primary", help=_("the customer's primary contact")),
+    ) -> None:
+        tierwise: App = ctx.obj
+        fields: dict[str, object] = {
+            **given(name=name, department=department, title=title, phone=phone, email=email)
+        }
+        fields["is_primary"] = primary
+        with tierwise.uow() as uow:
+            try:
+                person = people.add_contact(uow, tierwise.operator, code, fields)
+            except (LookupError, ValueError, DomainError) as exc:
+                print_error(exc)
+                raise typer.Exit(1) from exc
+            uow.commit()
+        console.print(_("Added contact {code}.").format(code=person.code))
+
+    @contact.command("edit", help=_("Change a person at a customer; '' clears a field."))
+    def edit_contact(
+        ctx: typer.Context,
+        code: str = typer.Argument(..., help=_("the customer's code")),
+        contact_code: str = typer.Argument(..., help=_("the contact's code")),
+        name: str = typer.Option(None),
+        department: str = typer.Option(None),
+        title: str = typer.Option(None, help=_("their role at the customer")),
+        phone: str = typer.Option(None),
+        email: str = typer.Option(None),
+        primary: bool = typer.Option(None, "--primary/--not-primary"),
+    ) -> None:
+        tierwise: App = ctx.obj
+        changes: dict[str, object] = {
+            **given(name=name, department=department, title=title, phone=phone, email=email)
+        }
+        if primary is not None:
+            changes["is_primary"] = primary
+        with tierwise.uow() as uow:
+            try:
+                people.update_contact(uow, tierwise.operator, code, contact_code, changes)
+            except (LookupError, ValueError, DomainError) as exc:
+                print_error(exc)
+                raise typer.Exit(1) from exc
+            uow.commit()
+        console.print(_("Saved."))
