@@ -18,15 +18,21 @@ from tierwise.runtime import EventSource, Reactions, SnapshotStep
 def wire_reactions(settings: Settings) -> Reactions:
     """Every reaction of the house, in one place: contact → tasks done; order → regrade;
     visit → an on-site visit used of the tier's entitlements;
+    customer added → its creator owns it if they win customers, then it is graded;
     tier change → owner by the rules, re-queued contacts, re-targeted tickets; erasure → the
     desk and the outbox forget the person; an order asking its terms → the tier engine answers;
     the daily run → notices drafted; a customer's file, list or filter read → each capability
     above customers adds what it holds; the composition report → the desk adds the complaints."""
     # The root imports the capabilities; none of them imports the root for this.
-    from tierwise.accountability.service import DailyRan, owner_for_new_tier
+    from tierwise.accountability.service import (
+        DailyRan,
+        creator_owns_new_customer,
+        owner_for_new_tier,
+    )
     from tierwise.accountability.tasks import done_by_contact, open_tasks_of_file
     from tierwise.analytics.composition import CompositionAsked
     from tierwise.analytics.listing import segment_condition, trend_of_file
+    from tierwise.customers.creation import CustomerCreated
     from tierwise.customers.privacy import PersonErased
     from tierwise.customers.service import (
         ContactLogged,
@@ -43,7 +49,7 @@ def wire_reactions(settings: Settings) -> Reactions:
     from tierwise.sales.terms import OrderAsksTerms
     from tierwise.tiering.benefits import terms_for_order, terms_of_file
     from tierwise.tiering.listing import tier_condition, tier_of_file, tiers_of_rows
-    from tierwise.tiering.regrade import TierChanged, regrade_after_order
+    from tierwise.tiering.regrade import TierChanged, grade_new_customer, regrade_after_order
     from tierwise.tiering.rewards import reward_referrer
 
     reactions = Reactions()
@@ -62,6 +68,7 @@ def wire_reactions(settings: Settings) -> Reactions:
     reactions.on(CustomersListed, tiers_of_rows)
     reactions.on(CustomersFiltered, tier_condition, segment_condition)
     reactions.on(OrderRecorded, regrade_after_order, reward_referrer)
+    reactions.on(CustomerCreated, creator_owns_new_customer, grade_new_customer)
     reactions.on(PersonErased, forget_person, forget_erased)
     reactions.on(TierChanged, owner_for_new_tier, follows_new_tier(settings.timezone))
     reactions.on(DailyRan, after_daily_run)

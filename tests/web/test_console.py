@@ -342,3 +342,31 @@ def _open_complaint(page, world: World, subject: str) -> str:  # type: ignore[no
     ticket = re.search(r"Ticket (\d+) opened", page.get_by_role("status").inner_text())
     assert ticket
     return ticket.group(1)
+
+
+def test_an_account_manager_adds_a_prospect_and_a_phone_taken_is_named(
+    page, console_world: World
+) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "am")
+    page.goto("/lang/en")
+    page.goto("/customers")
+    page.get_by_role("link", name="New customer or prospect").click()
+    page.get_by_label("Name", exact=True).fill("远东贸易有限公司")
+    page.get_by_label("Phone", exact=True).fill("021 6666 0000")
+    page.get_by_label("Marketing type").select_option(label="Personalised")
+    page.get_by_label("Management class").select_option(label="Potential")
+    shot(page, "customer-new")
+    page.get_by_role("button", name="Add").click()
+    added = re.search(r"Customer (\S+) added\.", page.get_by_role("status").inner_text())
+    assert added
+    file = page.locator("#file-title").locator("xpath=..").inner_text()
+    assert "Personalised" in file and "Potential" in file and "Prospect" in file
+    page.goto("/customers/new")
+    page.get_by_label("Name", exact=True).fill("另一家公司")
+    page.get_by_label("Phone", exact=True).fill("+86 21 6666 0000")
+    page.get_by_role("button", name="Add").click()
+    assert f"customer {added.group(1)} already has the phone number" in (
+        page.get_by_role("alert").inner_text()
+    )
+    assert page.get_by_label("Name", exact=True).input_value() == "另一家公司"
+    shot(page, "customer-new-refused")

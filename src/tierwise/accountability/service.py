@@ -18,12 +18,13 @@ from tierwise.accountability.models import (
     Task,
     TaskStatus,
 )
+from tierwise.customers.creation import CustomerCreated
 from tierwise.customers.models import Customer
 from tierwise.customers.service import get_customer
 from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue, tickets, warnings
 from tierwise.i18n import _
-from tierwise.organisation.models import OrgPolicy, Staff, StaffAbsence
+from tierwise.organisation.models import OrgPolicy, Staff, StaffAbsence, StaffRole
 from tierwise.organisation.rules import load_rules
 from tierwise.organisation.service import NoRules, active_rules
 from tierwise.tiering.engine import active_policy
@@ -96,6 +97,35 @@ def owner_for_new_tier(uow: UnitOfWork, fact: TierChanged) -> dict[str, int]:
         return {}
     moved = assignment.run(uow.connection, rules, fact.today, fact.author, only=fact.customer_id)
     return {"handovers": moved.handovers}
+
+
+WINNERS = (StaffRole.ACCOUNT_MANAGER, StaffRole.SALES, StaffRole.MANAGER, StaffRole.AGENT)
+"""Who wins customers: one of them adding a customer owns it (a CSR adding a caller does not)."""
+
+
+def creator_owns_new_customer(uow: UnitOfWork, fact: CustomerCreated) -> dict[str, int]:
+    """A customer added by someone who wins customers is theirs from today, on the assignment
+    history like any owner; the tier's rules leave a prospect with whoever is winning it."""
+    customer = uow.session.get(Customer, fact.customer_id)
+    if fact.creator_staff_id is None or customer is None or customer.owner_id is not None:
+        return {}
+    person = assignment.staff(uow.connection, fact.today).get(fact.creator_staff_id)
+    if person is None or not person.active or person.role not in WINNERS:
+        return {}
+    note = _("added the customer")
+    assignment.move_owner(
+        uow.connection,
+        customer.id,
+        None,
+        person,
+        fact.today,
+        AssignmentReason.MANUAL,
+        note,
+        fact.author,
+        0,
+    )
+    uow.session.expire(customer, ["owner_id"])
+    return {"owner": person.id}
 
 
 def _staff(session: Session, code: str) -> Staff:

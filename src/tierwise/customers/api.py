@@ -6,10 +6,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy import select
 
-from tierwise.customers import privacy, usecases
+from tierwise.customers import people, privacy, usecases
 from tierwise.customers.choices import CustomerStatus, ManagementClass
-from tierwise.customers.models import Consent, Interaction
+from tierwise.customers.models import Consent, Contact, Customer, Interaction
 from tierwise.customers.reads import (
     consents_of,
     customer_file,
@@ -19,7 +20,12 @@ from tierwise.customers.reads import (
 from tierwise.customers.schemas import (
     ConsentIn,
     ConsentOut,
+    ContactIn,
+    ContactOut,
+    ContactUpdate,
+    CustomerAdded,
     CustomerDetail,
+    CustomerIn,
     CustomerOut,
     CustomerUpdate,
     InteractionIn,
@@ -28,6 +34,7 @@ from tierwise.customers.schemas import (
 from tierwise.i18n import _
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
+from tierwise.organisation.models import Staff
 from tierwise.web.deps import AppDep, IfMatchDep, UowDep, allowed, etag
 from tierwise.web.pagination import CursorQuery, LimitQuery, Page, page
 from tierwise.web.problems import error_responses
@@ -73,6 +80,38 @@ def list_customers(
     return {"items": items, "next_cursor": next_cursor}
 
 
+@router.post(
+    "",
+    response_model=CustomerAdded,
+    status_code=201,
+    responses=error_responses(401, 403, 409, 422),
+)
+def add_customer(
+    body: CustomerIn,
+    response: Response,
+    app: AppDep,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.CUSTOMERS_CREATE),
+) -> dict[str, Any]:
+    """Add a customer or prospect (a prospect unless `status` says otherwise); 409 if the code is
+    taken or another customer has the phone. Who adds it owns it if they win customers."""
+    fields = body.model_dump(exclude_unset=True)
+    code = usecases.create_customer(uow, principal, fields, app.settings.today())
+    # Read from the database: the reactions gave the owner with set-based updates.
+    added = (
+        uow.session.execute(
+            select(Customer.code, Customer.name, Customer.status, Staff.code.label("owner"))
+            .outerjoin(Staff, Staff.id == Customer.owner_id)
+            .where(Customer.code == code)
+        )
+        .mappings()
+        .one()
+    )
+    uow.commit()
+    response.headers["Location"] = f"/api/v1/customers/{code}"
+    return dict(added)
+
+
 @router.get("/{code}", response_model=CustomerDetail, responses=error_responses(401, 403, 404))
 def get_customer(
     code: Code,
@@ -106,7 +145,7 @@ def update(
     changes = body.model_dump(exclude_unset=True)
     if changes.get("name", "") is None:
         raise ValueError(_("a customer needs a name"))
-    usecases.update_customer(uow, principal, code, changes, version)
+    usecases.update_customer(uow, principal, code, changes, version, app.settings.today())
     detail = customer_file(uow, principal, code, app.settings.secret_key, app.settings.today())[1]
     uow.commit()
     response.headers["ETag"] = etag(detail["version"])
@@ -159,6 +198,52 @@ def add_interaction(
     )
     uow.commit()
     return logged.interaction
+
+
+def _contact_out(contact: Contact) -> dict[str, Any]:
+    """A contact as the API answers it (only roles that read contacts change them)."""
+    return {f: getattr(contact, f) for f in ContactOut.model_fields}
+
+
+@router.post(
+    "/{code}/contacts",
+    response_model=ContactOut,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def add_contact(
+    code: Code,
+    body: ContactIn,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.CUSTOMERS_WRITE),
+) -> dict[str, Any]:
+    """Add a person at the customer; 409 if it already has a contact of that name."""
+    contact = people.add_contact(uow, principal, code, body.model_dump())
+    answer = _contact_out(contact)
+    uow.commit()
+    return answer
+
+
+@router.patch(
+    "/{code}/contacts/{contact_code}",
+    response_model=ContactOut,
+    responses=error_responses(401, 403, 404, 422),
+)
+def update_contact(
+    code: Code,
+    contact_code: str,
+    body: ContactUpdate,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.CUSTOMERS_WRITE),
+) -> dict[str, Any]:
+    """Change a person at the customer; leave out what stays."""
+    changes = body.model_dump(exclude_unset=True)
+    if "is_primary" in changes and changes["is_primary"] is None:
+        raise ValueError(_("primary contact: give true or false"))
+    contact = people.update_contact(uow, principal, code, contact_code, changes)
+    answer = _contact_out(contact)
+    uow.commit()
+    return answer
 
 
 @router.get(

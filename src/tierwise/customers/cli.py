@@ -1,4 +1,4 @@
-"""`tierwise customers show|log` and `tierwise export customers`."""
+"""`tierwise customers show|log|erase` and `tierwise export customers`."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from rich.panel import Panel
 from rich.table import Table
 
 from tierwise.customers import service, usecases
-from tierwise.customers.choices import Direction, InteractionOutcome, churn_type_of
+from tierwise.customers.choices import Direction, InteractionOutcome
 from tierwise.customers.export import export_customers
+from tierwise.customers.filecli import register_file_commands
 from tierwise.customers.profile import is_personal
 from tierwise.customers.reads import terms_rows
-from tierwise.customers.scopes import visible_customer
 from tierwise.db.choices import Choice
 from tierwise.i18n import _, current_language
 from tierwise.identity.operator import UNMASKED
@@ -51,6 +51,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(customers, name="customers")
     export = typer.Typer(help=_("Export data to CSV or XLSX."), no_args_is_help=True)
     app.add_typer(export, name="export")
+    register_file_commands(customers)
 
     @customers.command(help=_("Show one customer: file, contacts, purchases, last contact."))
     def show(ctx: typer.Context, code: str) -> None:
@@ -101,27 +102,6 @@ def register(app: typer.Typer) -> None:
         console.print(_("Logged."))
         if logged.tasks_done:
             console.print(_("{n} open task(s) done by this contact.").format(n=logged.tasks_done))
-
-    @customers.command("update", help=_("Change a customer's file: today its churn type."))
-    def update(
-        ctx: typer.Context,
-        code: str,
-        churn_type: str = typer.Option(
-            ...,
-            help=_("why it was lost, by key or label in either language; '' when not known"),
-        ),
-    ) -> None:
-        tierwise: App = ctx.obj
-        with tierwise.uow() as uow:
-            try:
-                changes = {"churn_type": churn_type_of(churn_type)}
-                customer = visible_customer(uow.session, tierwise.operator, code)
-                usecases.update_customer(uow, tierwise.operator, code, changes, customer.version)
-            except (LookupError, ValueError) as exc:
-                errors.print(f"[red]{exc}[/red]")
-                raise typer.Exit(1) from exc
-            uow.commit()
-        console.print(_("Saved."))
 
     @customers.command("erase", help=_("Erase a person's personal data; orders and figures stay."))
     def erase(

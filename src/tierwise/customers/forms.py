@@ -1,4 +1,5 @@
-"""Forms that change customers from the console: contacts, edits, owners, consent, erasure."""
+"""Forms that change customers from the console: new customers, contacts, edits, consent,
+erasure."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tierwise.customers import usecases
-from tierwise.customers.choices import ConsentPurpose, Direction, churn_type_of
-from tierwise.customers.pages import EDITABLE, render_360
+from tierwise.customers import people, usecases
+from tierwise.customers.choices import ConsentPurpose, Direction
+from tierwise.customers.creation import FILE_FIELDS
+from tierwise.customers.pages import NEW_CUSTOMER_FIELDS, render_360, render_new
+from tierwise.customers.reads import CUSTOMER_PERSONAL
+from tierwise.customers.scopes import visible_customer
 from tierwise.db.base import utcnow
-from tierwise.errors import StaleVersion
+from tierwise.errors import DomainError, StaleVersion
 from tierwise.i18n import _
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.web.deps import AppDep, UowDep
@@ -56,26 +60,48 @@ def _minutes(text: str) -> float | None:
     return value
 
 
+@router.post("/customers/new", response_class=HTMLResponse, response_model=None)
+async def add(request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal) -> Response:
+    """Add the customer as typed and open its 360; a refusal shows the form again with what was
+    typed and why."""
+    form = await request.form()
+    typed = {f: str(form.get(f) or "") for f in NEW_CUSTOMER_FIELDS if f in form}
+    try:
+        code = usecases.create_customer(uow, principal, typed, app.settings.today())
+    except (ValueError, DomainError) as exc:
+        uow.session.rollback()
+        status = exc.status if isinstance(exc, DomainError) else 422
+        return render_new(request, principal, typed, str(exc), status)
+    uow.commit()
+    message = _("Customer {code} added.").format(code=code)
+    try:
+        visible_customer(uow.session, principal, code)
+    except LookupError:  # the scope does not cover it (a caller added by the desk)
+        return redirect_with(request, "/customers", message)
+    return redirect_with(request, f"/customers/{code}", message)
+
+
 @router.post("/customers/{code}/edit", response_class=HTMLResponse, response_model=None)
 async def edit(
     code: str, request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
 ) -> Response:
-    """Save the edited fields unless someone changed the customer since the form was loaded."""
+    """Save the edited fields unless someone changed the customer since the form was loaded;
+    a refused value shows the 360 again saying which field and why."""
     form = await request.form()
-    masked = {f for f in EDITABLE if f in ("phone", "email", "address") and not principal.sees(f)}
     changes = {
-        f: (str(form.get(f) or "").strip() or None)
-        for f in EDITABLE
-        if f not in masked and f in form
+        f: str(form.get(f) or "")
+        for f in FILE_FIELDS
+        if f in form and (f not in CUSTOMER_PERSONAL or principal.sees(f))
     }
-    if not changes.get("name", "x"):
-        del changes["name"]
-    if "churn_type" in form:
-        changes["churn_type"] = churn_type_of(str(form.get("churn_type") or ""))
     version = str(form.get("version") or "")
     try:
         usecases.update_customer(
-            uow, principal, code, changes, int(version) if version.isdigit() else -1
+            uow,
+            principal,
+            code,
+            changes,
+            int(version) if version.isdigit() else -1,
+            app.settings.today(),
         )
     except StaleVersion:
         uow.session.rollback()
@@ -91,6 +117,56 @@ async def edit(
                 "Their version is shown below — make your change again."
             ),
         )
+    except (ValueError, DomainError) as exc:
+        uow.session.rollback()
+        message = _("Nothing was saved: {reason}").format(reason=exc)
+        return render_360(code, request, app, uow, principal, status_code=422, error=message)
+    uow.commit()
+    return redirect_with(request, f"/customers/{code}", _("Saved."))
+
+
+CONTACT_FORM = ("name", "department", "title", "phone", "email")
+
+
+@router.post("/customers/{code}/people", response_class=HTMLResponse, response_model=None)
+async def add_person(
+    code: str, request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
+) -> Response:
+    """Add a person at the customer from the 360; a refusal shows the 360 saying why."""
+    form = await request.form()
+    fields: dict[str, object] = {f: str(form.get(f) or "") for f in CONTACT_FORM}
+    fields["is_primary"] = form.get("is_primary") == "yes"
+    try:
+        people.add_contact(uow, principal, code, fields)
+    except (ValueError, DomainError) as exc:
+        uow.session.rollback()
+        message = _("Nothing was saved: {reason}").format(reason=exc)
+        return render_360(code, request, app, uow, principal, status_code=422, error=message)
+    uow.commit()
+    return redirect_with(request, f"/customers/{code}", _("Contact added."))
+
+
+@router.post(
+    "/customers/{code}/people/{contact_code}", response_class=HTMLResponse, response_model=None
+)
+async def edit_person(
+    code: str,
+    contact_code: str,
+    request: Request,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+) -> Response:
+    """Save a person's edited fields from the 360; a refusal shows the 360 saying why."""
+    form = await request.form()
+    changes: dict[str, object] = {f: str(form.get(f) or "") for f in CONTACT_FORM if f in form}
+    changes["is_primary"] = form.get("is_primary") == "yes"
+    try:
+        people.update_contact(uow, principal, code, contact_code, changes)
+    except (ValueError, DomainError) as exc:
+        uow.session.rollback()
+        message = _("Nothing was saved: {reason}").format(reason=exc)
+        return render_360(code, request, app, uow, principal, status_code=422, error=message)
     uow.commit()
     return redirect_with(request, f"/customers/{code}", _("Saved."))
 

@@ -9,19 +9,24 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from tierwise.customers.choices import (
-    ChurnType,
     ConsentPurpose,
+    CustomerKind,
     CustomerStatus,
     Direction,
     ManagementClass,
+    SalesChannel,
 )
+from tierwise.customers.creation import CHOICE_FIELDS, FILE_FIELDS, field_label
+from tierwise.customers.people import CONTACT_FIELDS
 from tierwise.customers.reads import (
+    CUSTOMER_PERSONAL,
     customer_file,
     customer_page,
     latest_interactions,
     terms_rows,
 )
-from tierwise.identity.access import require
+from tierwise.i18n import _
+from tierwise.identity.access import Principal, require
 from tierwise.identity.roles import Permission
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.organisation.models import Staff
@@ -31,7 +36,48 @@ from tierwise.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 50
-EDITABLE = ("name", "industry", "region", "phone", "email", "address")
+NEW_CUSTOMER_FIELDS = ("code", *FILE_FIELDS)
+INPUT_TYPES = {"email": "email", "phone": "tel", "acquired_on": "date"}
+
+
+def form_fields(
+    principal: Principal, values: dict[str, Any], names: tuple[str, ...] = FILE_FIELDS
+) -> list[dict[str, Any]]:
+    """The file's fields as a form shows them, in business words, filled in with `values`;
+    personal fields the reader may not read are left out."""
+    fields = []
+    for name in names:
+        if name in CUSTOMER_PERSONAL and not principal.sees(name):
+            continue
+        choices = CHOICE_FIELDS.get(name)
+        value = values.get(name)
+        fields.append(
+            {
+                "name": name,
+                "label": field_label(name),
+                "choices": list(choices) if choices else None,
+                "value": "" if value is None else str(value),
+                "type": INPUT_TYPES.get(name),
+                "required": name in ("name", "kind", "status", "channel"),
+            }
+        )
+    return fields
+
+
+def render_new(
+    request: Request,
+    principal: Principal,
+    values: dict[str, Any],
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The form that adds a customer, or the same form with what was typed and why it was
+    refused."""
+    require(principal, Permission.CUSTOMERS_CREATE)
+    fields = form_fields(principal, values, NEW_CUSTOMER_FIELDS)
+    return render(
+        request, "customer_new.html", principal, status=status_code, error=error, fields=fields
+    )
 
 
 @router.get("/customers", response_class=HTMLResponse)
@@ -91,7 +137,15 @@ def customers(
         classes=list(ManagementClass),
         staff=staff,
         can_assign=principal.can(Permission.ASSIGNMENTS_WRITE),
+        can_create=principal.can(Permission.CUSTOMERS_CREATE),
     )
+
+
+@router.get("/customers/new", response_class=HTMLResponse)
+def new_customer(request: Request, principal: PagePrincipal) -> HTMLResponse:
+    """The form that adds a customer or prospect."""
+    defaults = {"kind": CustomerKind.ENTERPRISE, "status": CustomerStatus.PROSPECT}
+    return render_new(request, principal, defaults | {"channel": SalesChannel.DIRECT})
 
 
 @router.get("/customers/{code}", response_class=HTMLResponse)
@@ -129,14 +183,15 @@ def render_360(
         "interactions": latest_interactions(uow.session, customer),
         "channels": list(InteractionChannel),
         "directions": list(Direction),
-        "editable": EDITABLE,
+        "edit_fields": form_fields(principal, detail),
         "can_edit": principal.can(Permission.CUSTOMERS_WRITE),
+        "can_edit_people": principal.can(Permission.CUSTOMERS_WRITE) and principal.sees("contacts"),
+        "contact_fields": [(f, _(label)) for f, (label, _n) in CONTACT_FIELDS.items()],
         "can_log": principal.can(Permission.INTERACTIONS_WRITE),
         "can_privacy": principal.can(Permission.PRIVACY_MANAGE),
         "can_order": principal.can(Permission.ORDERS_WRITE),
         "can_override": principal.can(Permission.TIERS_APPLY),
         "purposes": list(ConsentPurpose),
-        "churn_types": list(ChurnType),
         "today": as_of_today(),
     }
     uow.commit()

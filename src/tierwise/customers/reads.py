@@ -33,7 +33,6 @@ from tierwise.organisation.models import Staff
 from tierwise.web.pagination import page
 
 CUSTOMER_PERSONAL = ("phone", "email", "address")
-EDITABLE = ("name", "industry", "region", "credit_rating", "credit_limit", *CUSTOMER_PERSONAL)
 
 
 def scoped_customers(
@@ -72,6 +71,20 @@ def scoped_customers(
         query = query.where(by_code | by_name)
     return query
 
+
+FILE_DETAILS = (
+    "credit_rating",
+    "credit_limit",
+    "acquisition_source",
+    "acquired_on",
+    "enterprise_nature",
+    "asset_scale",
+    "annual_revenue",
+    "growth_rate",
+    "potential_demand",
+    "wallet_estimate",
+)
+"""The file's fields the 360 and the API's detail show beyond those of a list row."""
 
 SORT_COLUMNS = {"code": Customer.code, "name": Customer.name}
 
@@ -121,6 +134,9 @@ def customer_rows(
             "tier": tiers.get(c.id),
             "industry": c.industry,
             "region": c.region,
+            "marketing_type": c.marketing_type,
+            "management_class": c.management_class,
+            "channel": c.channel,
             "owner": codes.get(c.owner_id),
             "csr": codes.get(c.csr_id),
             "owner_name": names.get(c.owner_id),
@@ -195,7 +211,8 @@ def customer_file(
             "first_order": totals.first_order,
             "last_order": totals.last_order,
         },
-        wallet_estimate=customer.wallet_estimate,
+        **{f: getattr(customer, f) for f in FILE_DETAILS},
+        referred_by=summary.referred_by.code if summary.referred_by else None,
         sections=sections,
         consents={purpose.value: granted for purpose, granted in summary.consents.items()},
         terms=added.pop("terms", None),

@@ -9,16 +9,22 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tierwise.customers.choices import (
+    AcquisitionSource,
     ChurnType,
     ConsentPurpose,
     CustomerKind,
     CustomerStatus,
     Direction,
+    EnterpriseNature,
     InteractionOutcome,
+    ManagementClass,
+    MarketingType,
+    SalesChannel,
 )
+from tierwise.customers.models import GROWTH_RATE_LARGEST
 from tierwise.db.base import MAX_AMOUNT
 from tierwise.organisation.choices import InteractionChannel
-from tierwise.web.types import IsoDateTime
+from tierwise.web.types import IsoDate, IsoDateTime
 
 CODE_EXAMPLE = "C000002"
 
@@ -34,6 +40,9 @@ class CustomerOut(BaseModel):
     tier: str | None = Field(examples=["A"])
     industry: str | None
     region: str | None
+    marketing_type: MarketingType | None = None
+    management_class: ManagementClass | None = None
+    channel: SalesChannel | None = None
     owner: str | None = Field(description="staff code of the owner", examples=["S001"])
     csr: str | None = Field(description="staff code of the dedicated CSR")
     phone: str | None = Field(
@@ -55,6 +64,30 @@ class ContactOut(BaseModel):
     phone: str | None
     email: str | None
     is_primary: bool
+
+
+class ContactIn(BaseModel):
+    """A person at the customer to add; `title` is their role there."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    department: str | None = Field(default=None, max_length=100)
+    title: str | None = Field(default=None, max_length=100, description="their role")
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    is_primary: bool = Field(default=False, description="replaces the customer's primary")
+
+
+class ContactUpdate(BaseModel):
+    """Fields of a contact to change; leave out what stays, null clears."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    department: str | None = Field(default=None, max_length=100)
+    title: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=200)
+    is_primary: bool | None = None
 
 
 class Totals(BaseModel):
@@ -113,6 +146,16 @@ class CustomerDetail(CustomerOut):
         default=None,
         description="estimated yearly spend in our category at every supplier (share of wallet)",
     )
+    credit_rating: str | None = None
+    credit_limit: Decimal | None = None
+    acquisition_source: AcquisitionSource | None = None
+    referred_by: str | None = Field(default=None, description="code of the referring customer")
+    acquired_on: dt.date | None = None
+    enterprise_nature: EnterpriseNature | None = None
+    asset_scale: Decimal | None = None
+    annual_revenue: Decimal | None = None
+    growth_rate: Decimal | None = Field(default=None, description="fraction per year")
+    potential_demand: Decimal | None = None
     sections: dict[str, dict[str, Any]] = Field(
         description="personal sections are {'masked': true} unless your role may read them"
     )
@@ -121,21 +164,42 @@ class CustomerDetail(CustomerOut):
     rewards: list[RewardOut] = Field(default_factory=list)
 
 
-class CustomerUpdate(BaseModel):
-    """Fields to change; leave out what stays. Needs If-Match with the version you read."""
+def _amount(description: str | None = None) -> Any:
+    """An optional amount of money the file holds."""
+    return Field(default=None, ge=0, le=MAX_AMOUNT, decimal_places=2, description=description)
+
+
+class CustomerFields(BaseModel):
+    """The fields of the customer file a person sets; leave out what you do not give."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: CustomerKind | None = None
+    status: CustomerStatus | None = None
     industry: str | None = Field(default=None, max_length=100)
     region: str | None = Field(default=None, max_length=100)
+    marketing_type: MarketingType | None = None
+    management_class: ManagementClass | None = None
+    channel: SalesChannel | None = None
     credit_rating: str | None = Field(default=None, max_length=8)
-    credit_limit: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, decimal_places=2)
-    wallet_estimate: Decimal | None = Field(
+    credit_limit: Decimal | None = _amount()
+    acquisition_source: AcquisitionSource | None = None
+    referred_by: str | None = Field(
+        default=None, max_length=64, description="code of the customer who referred this one"
+    )
+    acquired_on: IsoDate | None = None
+    enterprise_nature: EnterpriseNature | None = None
+    asset_scale: Decimal | None = _amount()
+    annual_revenue: Decimal | None = _amount()
+    growth_rate: Decimal | None = Field(
         default=None,
-        ge=0,
-        le=MAX_AMOUNT,
-        decimal_places=2,
-        description="the customer's estimated yearly spend in our category, at every supplier",
+        ge=-GROWTH_RATE_LARGEST,
+        le=GROWTH_RATE_LARGEST,
+        decimal_places=4,
+        description="fraction per year, e.g. 0.12",
+    )
+    potential_demand: Decimal | None = _amount("estimated yearly purchases")
+    wallet_estimate: Decimal | None = _amount(
+        "the customer's estimated yearly spend in our category, at every supplier"
     )
     phone: str | None = Field(default=None, max_length=50)
     email: str | None = Field(default=None, max_length=200)
@@ -145,6 +209,29 @@ class CustomerUpdate(BaseModel):
         description="why the customer was lost, when known; null clears it. The status is "
         "not changed: a customer is lost when its status says churned or the analytics do",
     )
+
+
+class CustomerIn(CustomerFields):
+    """A customer or prospect to add: a prospect unless `status` says otherwise; the code is
+    the next of the sequence unless given."""
+
+    code: str | None = Field(default=None, min_length=1, max_length=64, examples=["C900001"])
+    name: str = Field(min_length=1, max_length=200)
+
+
+class CustomerAdded(BaseModel):
+    """The customer just added; its file is at the Location header (if your scope covers it)."""
+
+    code: str = Field(examples=["C000301"])
+    name: str
+    status: CustomerStatus
+    owner: str | None = Field(description="staff code of the owner it was given, if any")
+
+
+class CustomerUpdate(CustomerFields):
+    """Fields to change; leave out what stays, null clears. Needs If-Match with the version."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class InteractionIn(BaseModel):

@@ -11,7 +11,23 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from tierwise.customers import privacy
-from tierwise.customers.choices import ConsentPurpose, Direction, InteractionOutcome
+from tierwise.customers.choices import (
+    ConsentPurpose,
+    CustomerKind,
+    CustomerStatus,
+    Direction,
+    InteractionOutcome,
+)
+from tierwise.customers.creation import (
+    CustomerCreated,
+    clean_fields,
+    name_missing,
+    next_code,
+    referrer_of,
+    refuse_blacklist_here,
+    refuse_duplicates,
+    set_referrer,
+)
 from tierwise.customers.importing import CUSTOMER_COLUMNS
 from tierwise.customers.models import Consent, Customer, Interaction
 from tierwise.customers.profile import is_personal
@@ -25,6 +41,7 @@ from tierwise.customers.service import (
     log_interaction,
     record_consent,
 )
+from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
 from tierwise.errors import StaleVersion, check_version
 from tierwise.i18n import _
@@ -100,22 +117,83 @@ def erase_person(uow: UnitOfWork, principal: Principal, code: str, secret: str) 
     return customer
 
 
+def create_customer(
+    uow: UnitOfWork, principal: Principal, fields: dict[str, Any], today: dt.date | None = None
+) -> str:
+    """Add a customer or prospect (a prospect unless the status says otherwise) with the code
+    given or the next of the sequence; refused if the code is taken or another customer has the
+    phone; audited; owner and tier follow from the fact. Returns the code."""
+    require(principal, Permission.CUSTOMERS_CREATE)
+    session = uow.session
+    clean = clean_fields(fields)
+    if clean.get("name") is None:
+        raise name_missing()
+    code = clean.pop("code", None)
+    refuse_blacklist_here(None, clean.get("status"))
+    refuse_duplicates(session, principal, code, clean.get("phone"))
+    referrer = referrer_of(session, clean.pop("referred_by", None), None)
+    values: dict[str, Any] = {"kind": CustomerKind.ENTERPRISE, "status": CustomerStatus.PROSPECT}
+    values |= {f: v for f, v in clean.items() if v is not None}
+    customer = Customer(code=code or next_code(session), **values)
+    session.add(customer)
+    session.flush()
+    day = today or utcnow().date()
+    if referrer is not None:
+        set_referrer(session, customer, referrer, day)
+        values["referred_by"] = referrer.code
+    record(
+        session,
+        principal,
+        "create",
+        "customer",
+        customer.code,
+        sorted(values),
+        changes_of({}, values),
+    )
+    uow.happened(CustomerCreated(customer.id, day, principal.username, principal.staff_id))
+    return customer.code
+
+
+def create_prospect(
+    uow: UnitOfWork, principal: Principal, name: str, phone: str, today: dt.date | None = None
+) -> str:
+    """A caller nobody knows added in place as a prospect, from just a name and a phone; the
+    same checks and consequences as any new customer. Returns the code."""
+    return create_customer(uow, principal, {"name": name, "phone": phone}, today)
+
+
 def update_customer(
-    uow: UnitOfWork, principal: Principal, code: str, changes: dict[str, Any], version: int
+    uow: UnitOfWork,
+    principal: Principal,
+    code: str,
+    changes: dict[str, Any],
+    version: int,
+    today: dt.date | None = None,
 ) -> Customer:
-    """Change a customer in scope as edited from `version`; refused if someone changed it since
-    (StaleVersion) or if it sets a personal field the principal cannot read; audited old → new."""
+    """Change any field of a customer in scope as edited from `version` (`referred_by` by
+    code); refused if someone changed it since (StaleVersion), if it sets a personal field the
+    principal cannot read or a value the field cannot hold; audited old → new."""
     require(principal, Permission.CUSTOMERS_WRITE)
     customer = visible_customer(uow.session, principal, code)
     check_version(customer.version, version)
+    changes = clean_fields(changes)
+    changes.pop("code", None)
+    if "status" in changes:
+        refuse_blacklist_here(customer.status, changes["status"])
     hidden = [f for f in changes if f in CUSTOMER_PERSONAL and not principal.sees(f)]
     if hidden:
         raise Forbidden(
             _("your role may not change {fields}").format(fields=", ".join(sorted(hidden)))
         )
-    before = {f: getattr(customer, f) for f in changes}
+    before = {f: getattr(customer, f) for f in changes if f != "referred_by"}
+    if "referred_by" in changes:
+        old = customer.referred_by_id and uow.session.get(Customer, customer.referred_by_id)
+        before["referred_by"] = old.code if old else None
+        referrer = referrer_of(uow.session, changes["referred_by"], customer)
+        set_referrer(uow.session, customer, referrer, today or utcnow().date())
     for field, value in changes.items():
-        setattr(customer, field, value)
+        if field != "referred_by":
+            setattr(customer, field, value)
     try:
         uow.session.flush()
     except StaleDataError as exc:

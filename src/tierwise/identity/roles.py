@@ -10,6 +10,7 @@ class Permission(StrEnum):
 
     CUSTOMERS_READ = "customers.read"
     CUSTOMERS_WRITE = "customers.write"
+    CUSTOMERS_CREATE = "customers.create"  # add one customer or prospect (a caller too)
     ORDERS_READ = "orders.read"
     ORDERS_WRITE = "orders.write"
     PRODUCTS_READ = "products.read"
@@ -55,6 +56,7 @@ EVERYTHING = [p.value for p in Permission]
 ACCOUNT_WORK = [
     Permission.CUSTOMERS_READ,
     Permission.CUSTOMERS_WRITE,
+    Permission.CUSTOMERS_CREATE,
     Permission.ORDERS_READ,
     Permission.ORDERS_WRITE,
     Permission.PRODUCTS_READ,
@@ -94,6 +96,7 @@ DEFAULT_ROLES: dict[str, tuple[list[str], RowScope, list[str]]] = {
             p.value
             for p in (
                 Permission.CUSTOMERS_READ,
+                Permission.CUSTOMERS_CREATE,
                 Permission.PRODUCTS_READ,
                 Permission.INTERACTIONS_WRITE,
                 Permission.TIERS_READ,

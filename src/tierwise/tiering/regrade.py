@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select, true
 from tierwise.analytics.extract import SCHEMAS, queries
 from tierwise.analytics.indicators import value_indicators
 from tierwise.analytics.models import AnalyticsRun, CustomerIndicator
+from tierwise.customers.creation import CustomerCreated
 from tierwise.customers.models import Customer
 from tierwise.db.session import UnitOfWork
 from tierwise.sales.service import OrderRecorded
@@ -108,6 +109,13 @@ def regrade_now(
 def regrade_after_order(uow: UnitOfWork, fact: OrderRecorded) -> dict[str, str | None]:
     """An order moves its customer's tier at once if it earns it (or a return undoes it)."""
     tier = regrade_now(uow, fact.customer_id, fact.effective, fact.author, fact.order_code)
+    return {"tier": tier}
+
+
+def grade_new_customer(uow: UnitOfWork, fact: CustomerCreated) -> dict[str, str | None]:
+    """A customer added by hand is graded at once (a prospect on the prospect scorecard), so its
+    tier's owner rules apply without waiting for the next recompute."""
+    tier = regrade_now(uow, fact.customer_id, fact.today, fact.author, "created")
     return {"tier": tier}
 
 

@@ -1,7 +1,7 @@
 """an answered call keeps its log entry and its wrap-up
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-06 21:30:00
 
 The agent's desk holds the call in hand until its wrap-up (outcome, memo, follow-up) completes the
@@ -16,7 +16,7 @@ from alembic import op
 import tierwise.db.base
 
 revision: str = "0023"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
