@@ -188,3 +188,41 @@ def test_only_the_agent_who_answered_wraps_the_call_up(world: World) -> None:
             uow.commit()
         refused = client.post(f"{API}/service/calls/{call}/wrap-up", json={"outcome": "resolved"})
         assert refused.status_code == 404 and "not in your hand" in refused.text
+
+
+def test_an_unknown_caller_is_added_as_a_prospect_in_place(world: World) -> None:
+    with _desk(world) as client:
+        call, desk = _take(client, NOBODYS_NUMBER)
+        assert 'id="prospect-form"' in desk
+        empty = client.post(
+            f"/service/calls/{call}/prospect", data={"name": " ", "csrf_token": _csrf(desk)}
+        )
+        assert empty.status_code == 400 and 'role="alert"' in empty.text
+        added = client.post(
+            f"/service/calls/{call}/prospect",
+            data={"name": "王先生", "csrf_token": _csrf(desk)},
+            follow_redirects=False,
+        )
+        assert added.status_code == 303, added.text[:2000]
+        app = client.app.state.tierwise  # type: ignore[attr-defined]
+        with app.uow() as uow:
+            contact = uow.session.get(QueueContact, call)
+            assert contact is not None and contact.customer_id is not None
+            prospect = uow.session.get(Customer, contact.customer_id)
+            assert prospect is not None and prospect.name == "王先生"
+            assert prospect.status.value == "prospect" and prospect.phone == NOBODYS_NUMBER
+            assert prospect.csr_id == contact.taken_by  # the agent who answered serves them
+        card = client.get("/service").text
+        assert prospect.code in card.split('id="wrap-title"')[0]
+
+
+def test_a_prospect_is_refused_for_a_number_another_customer_has(world: World) -> None:
+    with _desk(world) as client:
+        app = client.app.state.tierwise  # type: ignore[attr-defined]
+        with app.uow() as uow:
+            phone = uow.session.scalar(select(Customer.phone).where(Customer.code == world.other))
+        assert phone
+        call, _page = _take(client, phone)  # someone else's customer: unknown to this agent
+        refused = client.post(f"{API}/service/calls/{call}/prospect", json={"name": "冒名者"})
+        assert refused.status_code == 409, refused.text
+        assert world.other not in refused.text  # the number does not tell whose it is

@@ -13,9 +13,10 @@ import datetime as dt
 from sqlalchemy import Connection, select, update
 
 from tierwise.customers.choices import InteractionOutcome
-from tierwise.customers.models import Interaction
+from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.scopes import visible_customer
 from tierwise.customers.service import ContactLogged
+from tierwise.customers.usecases import create_prospect
 from tierwise.db.base import as_utc
 from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue
@@ -78,24 +79,20 @@ def _in_hand(conn: Connection, principal: Principal, contact_id: int) -> dict[st
     return dict(row)
 
 
-def attach_caller(
-    uow: UnitOfWork, principal: Principal, contact_id: int, code: str
+def _attach(
+    uow: UnitOfWork, principal: Principal, call: dict[str, object], customer_id: int, code: str
 ) -> dict[str, object]:
-    """Say who an unknown caller is: a customer in scope; the call is logged on its file."""
-    require(principal, Permission.QUEUE_WORK)
+    """Make the customer the caller of the call in hand, and log the call on its file."""
     conn = uow.connection
-    call = _in_hand(conn, principal, contact_id)
-    if call["customer_id"] is not None:
-        raise Conflict(_("call {id} already has its customer").format(id=contact_id))
-    customer = visible_customer(uow.session, principal, code)
+    contact_id = int(str(call["id"]))
     tier = conn.execute(
-        select(CustomerTier.tier).where(CustomerTier.customer_id == customer.id)
+        select(CustomerTier.tier).where(CustomerTier.customer_id == customer_id)
     ).scalar()
     q = QueueContact.__table__
-    conn.execute(update(q).where(q.c.id == contact_id).values(customer_id=customer.id, tier=tier))
+    conn.execute(update(q).where(q.c.id == contact_id).values(customer_id=customer_id, tier=tier))
     taken_at = as_utc(call["taken_at"])  # type: ignore[arg-type]
     queue.log_answered(
-        conn, contact_id, customer.id, agent_of(principal), taken_at, _("call answered")
+        conn, contact_id, customer_id, agent_of(principal), taken_at, _("call answered")
     )
     record(
         uow.session,
@@ -105,7 +102,52 @@ def attach_caller(
         str(contact_id),
         changes={"customer": code},
     )
-    return {"id": contact_id, "customer": customer.code, "tier": tier}
+    return {"id": contact_id, "customer": code, "tier": tier}
+
+
+def _unknown_in_hand(conn: Connection, principal: Principal, contact_id: int) -> dict[str, object]:
+    """The call in hand, refused if its caller is known already."""
+    call = _in_hand(conn, principal, contact_id)
+    if call["customer_id"] is not None:
+        raise Conflict(_("call {id} already has its customer").format(id=contact_id))
+    return call
+
+
+def attach_caller(
+    uow: UnitOfWork, principal: Principal, contact_id: int, code: str
+) -> dict[str, object]:
+    """Say who an unknown caller is: a customer in scope; the call is logged on its file."""
+    require(principal, Permission.QUEUE_WORK)
+    call = _unknown_in_hand(uow.connection, principal, contact_id)
+    customer = visible_customer(uow.session, principal, code)
+    return _attach(uow, principal, call, customer.id, customer.code)
+
+
+def prospect_from_call(
+    uow: UnitOfWork, principal: Principal, contact_id: int, name: str
+) -> dict[str, object]:
+    """An unknown caller added in place as a prospect with the number they called from; the
+    agent who answered serves them (their CSR, unless the new customer has one already)."""
+    require(principal, Permission.QUEUE_WORK)
+    call = _unknown_in_hand(uow.connection, principal, contact_id)
+    code = create_prospect(uow, principal, name, str(call["caller"]))
+    c = Customer.__table__
+    customer_id = uow.connection.execute(select(c.c.id).where(c.c.code == code)).scalar_one()
+    served = uow.connection.execute(
+        update(c)
+        .where(c.c.id == customer_id, c.c.csr_id.is_(None))
+        .values(csr_id=agent_of(principal))
+    )
+    if served.rowcount:
+        record(
+            uow.session,
+            principal,
+            "update",
+            "customer",
+            code,
+            changes={"csr_id": [None, agent_of(principal)]},
+        )
+    return _attach(uow, principal, call, int(customer_id), code)
 
 
 def wrap_up(

@@ -34,6 +34,12 @@ class CallerOut(BaseModel):
     tier: str | None
 
 
+class ProspectIn(BaseModel):
+    """The name of an unknown caller to add as a prospect with the number they called from."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["王先生"])
+
+
 class WrapUpIn(BaseModel):
     """What came of the call, a memo, and when to follow up (a callback due then)."""
 
@@ -62,6 +68,25 @@ def attach_caller(
 ) -> dict[str, Any]:
     """Say who the unknown caller of a call in your hand is: a customer you may open."""
     answer = calls.attach_caller(uow, principal, contact_id, body.customer)
+    uow.commit()
+    return answer
+
+
+@router.post(
+    "/service/calls/{contact_id}/prospect",
+    response_model=CallerOut,
+    status_code=201,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def prospect_from_call(
+    contact_id: RowId,
+    body: ProspectIn,
+    uow: UowDep,
+    principal: Principal = allowed(Permission.QUEUE_WORK),
+) -> dict[str, Any]:
+    """Add the unknown caller of a call in your hand as a prospect with the number they called
+    from; you serve them. A number another customer has gets 409."""
+    answer = calls.prospect_from_call(uow, principal, contact_id, body.name)
     uow.commit()
     return answer
 

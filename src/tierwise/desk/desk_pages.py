@@ -126,6 +126,33 @@ def attach_caller(
     return _back(request, _("The caller is {code}.").format(code=customer.strip()))
 
 
+@router.post("/service/calls/{contact_id}/prospect", response_model=None)
+def prospect_from_call(
+    request: Request,
+    contact_id: RowId,
+    app: AppDep,
+    uow: UowDep,
+    principal: PagePrincipal,
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> RedirectResponse | HTMLResponse:
+    """Add the unknown caller in hand as a prospect with their number; their card then fills in."""
+    try:
+        answer = calls.prospect_from_call(uow, principal, contact_id, name)
+    except (ValueError, LookupError, Forbidden) as refused:
+        uow.session.rollback()
+        return _desk(
+            request,
+            app.settings.timezone,
+            uow,
+            principal,
+            409 if isinstance(refused, Conflict) else 400,
+            caller_error=str(refused),
+            kept_name=name,
+        )
+    uow.commit()
+    return _back(request, _("Prospect {code} added: the caller.").format(code=answer["customer"]))
+
+
 def _follow_up(text: str, zone: ZoneInfo) -> dt.datetime | None:
     """A follow-up time typed in the company's zone (the browser's date-and-time field)."""
     if not text.strip():
