@@ -97,7 +97,7 @@ def test_closing_a_ticket_records_why_the_customer_left_in_the_file_and_the_audi
         assert entry.note == f"found when ticket {ticket} was closed"
 
 
-def test_the_service_board_closes_a_complaint_with_its_churn_type(
+def test_the_ticket_page_closes_a_complaint_with_its_churn_type(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with run_in(world, monkeypatch) as run:
@@ -107,8 +107,8 @@ def test_the_service_board_closes_a_complaint_with_its_churn_type(
                 uow, SYSTEM, zone, world.own, TicketKind.COMPLAINT, "找到更便宜的", "phone"
             )
             uow.commit()
-        board = run.client.get("/service")
-        assert f'id="churn-{ticket}"' in board.text  # closing is a move it may make
+        page = run.client.get(f"/service/tickets/{ticket}")
+        assert 'id="churn"' in page.text  # closing is a move it may make
         form = {"to": "closed", "note": "客户已转向竞争对手", "churn_type": "competitor"}
         run.console(f"/service/tickets/{ticket}/move", form)
         with run.app.uow() as uow:
