@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tierwise.i18n import N_, _
+
 
 class Permission(StrEnum):
     """One thing a role may do; endpoints name the permission they need."""
@@ -126,3 +128,18 @@ DEFAULT_ROLES: dict[str, tuple[list[str], RowScope, list[str]]] = {
     ),
     "telephony": ([Permission.QUEUE_ROUTE.value], RowScope.ALL, []),
 }
+
+ROLE_NAMES = {
+    "admin": N_("Administrator"),
+    "manager": N_("Manager"),
+    "account_manager": N_("Account manager"),
+    "csr": N_("Customer service representative"),
+    "analyst": N_("Analyst"),
+    "telephony": N_("Telephony system"),
+}
+"""The shipped roles as people call them; a role an administrator added keeps its own name."""
+
+
+def role_name(role: str) -> str:
+    """A role in the reader's language (客户经理, not account_manager)."""
+    return _(ROLE_NAMES[role]) if role in ROLE_NAMES else role

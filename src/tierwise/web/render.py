@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal
-from tierwise.identity.roles import Permission
+from tierwise.identity.roles import Permission, role_name
 from tierwise.organisation.inbox import unread_count
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -89,6 +89,7 @@ ENV.globals.update(
     number=number,
     percent=percent,
     day=day,
+    role_name=role_name,
 )
 ENV.filters["tojson_safe"] = lambda value: json.dumps(value, default=str, ensure_ascii=False)
 
