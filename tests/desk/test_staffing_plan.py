@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
-from tierwise.desk.planning import SIMULATED_HOURS, plan_staffing
+from tierwise.desk.planning import SIMULATED_HOURS, plan_staffing, rostered
 from tierwise.desk.report import Line, report, streams, tier_patience
 from tierwise.desk.staffing import Stream, simulate
 from tierwise.organisation.models import Staff, StaffRole
+from tierwise.organisation.rules import RulesError, default_rules_text, load_rules
 from tierwise.organisation.service import active_rules
 from tierwise.tiering.engine import active_policy
 
@@ -65,3 +67,22 @@ def test_the_staffing_page_draws_the_plan_for_a_manager(world: World) -> None:
         assert 'id="staffing"' in page.text and "Erlang A" in page.text
         bad = client.get("/service/staffing?date=2026-13-01")
         assert bad.status_code == 422 and "2026-13-01 is not a date" in bad.text
+
+
+def test_the_roster_caps_occupancy_and_adds_shrinkage() -> None:
+    rules = load_rules(default_rules_text(), "default").model_copy(
+        update={"shrinkage": 0.3, "max_occupancy": 0.85}
+    )
+    # The pooled queue asks for 10, but 9.5 erlangs of work at 85% busy need 12 at their desks;
+    # with 30% of paid time away from calls, 12 / 0.7 = 17.1: roster 18.
+    assert rostered(10, 9.5, rules) == 18
+    # Light work: the pooled queue's 14 rule, grossed up: 14 / 0.7 = 20 exactly.
+    assert rostered(14, 5.0, rules) == 20
+    plain = rules.model_copy(update={"shrinkage": 0.0, "max_occupancy": 1.0})
+    assert rostered(7, 6.2, plain) == 7
+
+
+def test_shrinkage_and_occupancy_are_checked_in_the_rules() -> None:
+    text = default_rules_text().replace("shrinkage = 0.3 ", "shrinkage = 1.0 ", 1)
+    with pytest.raises(RulesError, match="shrinkage"):
+        load_rules(text, "rules.toml")

@@ -15,7 +15,7 @@ from tierwise.desk import plan_cli, queue, warnings
 from tierwise.desk.entitlements_cli import add_commands as add_entitlement_commands
 from tierwise.desk.forecast import DEFAULT_WEEKS
 from tierwise.desk.models import ContactStatus, QueueContact
-from tierwise.desk.planning import plan_day, plan_source
+from tierwise.desk.planning import plan_day, plan_source, roster_note
 from tierwise.desk.report import calls_text, report, tier_name
 from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
@@ -263,6 +263,7 @@ def register(app: typer.Typer) -> None:
             _("agents (Erlang C)"),
             _("agents (Erlang A)"),
             _("all tiers in one queue"),
+            _("to roster"),
             title=_(
                 "Agents needed per interval ({n} customer service representatives on duty)"
             ).format(n=plan.on_duty),
@@ -277,8 +278,10 @@ def register(app: typer.Typer) -> None:
                     str(need.erlang_c),
                     "—" if need.erlang_a is None else str(need.erlang_a),
                     str(interval.pooled) if number == 0 else "",
+                    str(interval.rostered) if number == 0 else "",
                 )
         console.print(table)
+        console.print(roster_note(plan))
         console.print(plan_source(plan))
         if plan.patience_unknown:
             console.print(

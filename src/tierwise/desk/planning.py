@@ -6,12 +6,14 @@ forecast for its weekday; the plan says which it used."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, func, not_, select
 
 from tierwise.desk.forecast import DEFAULT_WEEKS, Forecast, check_weeks, forecast, weekday_name
+from tierwise.desk.queue import UNKNOWN
 from tierwise.desk.report import Line, Need, report, staffing, streams, tier_patience
 from tierwise.desk.staffing import Stream, fewest, simulate
 from tierwise.i18n import _
@@ -55,6 +57,7 @@ class IntervalPlan:
     start: dt.datetime
     needs: list[Need]
     pooled: int
+    rostered: int  # agents to put on the roster: occupancy capped, shrinkage added
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class StaffingPlan:
     hours: int
     intervals: list[IntervalPlan]
     on_duty: int
+    shrinkage: float  # the rules' share of paid time away from calls, behind `rostered`
+    max_occupancy: float  # the rules' cap on time on calls, behind `rostered`
     forecast_weeks: int | None = None  # weeks of history behind a forecast; None: the day's calls
     weeks_asked: int = DEFAULT_WEEKS  # the weeks a forecast looked back over
 
@@ -136,8 +141,21 @@ def plan_staffing(
         mine = [line for line in lines if line.interval == interval]
         queued = streams(mine, rules, hours, tier_order, patience_of, weeks)
         ceiling = max(1, sum(need.erlang_c for need in needs))
-        intervals.append(IntervalPlan(interval, needs, pooled_agents(queued, mine, ceiling)))
-    return StaffingPlan(day, hours, intervals, on_duty(conn, day))
+        pooled = pooled_agents(queued, mine, ceiling)
+        load = sum(_erlangs(line, rules, hours * weeks) for line in mine)
+        intervals.append(IntervalPlan(interval, needs, pooled, rostered(pooled, load, rules)))
+    return StaffingPlan(
+        day, hours, intervals, on_duty(conn, day), rules.shrinkage, rules.max_occupancy
+    )
+
+
+def roster_note(plan: StaffingPlan) -> str:
+    """How the agents to roster follow from the pooled queue's, in a sentence."""
+    return _(
+        "To roster: the pooled queue's agents, enough that none is on calls more than "
+        "{occupancy:.0%} of the time, plus {shrinkage:.0%} of paid time away from calls "
+        "(breaks, training)."
+    ).format(occupancy=plan.max_occupancy, shrinkage=plan.shrinkage)
 
 
 def plan_source(plan: StaffingPlan) -> str:
@@ -152,6 +170,20 @@ def plan_source(plan: StaffingPlan) -> str:
         "No call has arrived on this day yet: planned from the forecast for a {weekday} "
         "(weeks with calls: {used} of the last {n})."
     ).format(weekday=weekday_name(plan.day.weekday()), used=plan.forecast_weeks, n=plan.weeks_asked)
+
+
+def _erlangs(line: Line, rules: OrgRules, hours: int) -> float:
+    """The work a tier's calls of one interval bring, in agents kept busy all the time."""
+    tier_rules = rules.for_tier(line.tier)
+    handle = (tier_rules.service if tier_rules else UNKNOWN).handle_seconds
+    return line.offered / hours * handle / 3600
+
+
+def rostered(pooled: int, load: float, rules: OrgRules) -> int:
+    """The agents to roster so that enough are at their desks: at least the pooled queue's, and
+    enough that none is busier than the occupancy cap, grossed up for shrinkage."""
+    at_desks = max(pooled, math.ceil(load / rules.max_occupancy - 1e-9))
+    return math.ceil(at_desks / (1 - rules.shrinkage) - 1e-9)
 
 
 def pooled_agents(queued: list[Stream], lines: list[Line], ceiling: int) -> int:

@@ -17,7 +17,7 @@ from tierwise.desk.forecast import (
     forecast_note,
     weekday_name,
 )
-from tierwise.desk.planning import StaffingPlan, plan_day, plan_source
+from tierwise.desk.planning import StaffingPlan, plan_day, plan_source, roster_note
 from tierwise.desk.report import calls_text, tier_name
 from tierwise.desk.staffing import mm_ss
 from tierwise.i18n import _
@@ -59,6 +59,7 @@ def staffing_page(
         figure=_figure(plan, zone),
         rows=_rows(plan, zone),
         source=plan_source(plan),
+        roster_note=roster_note(plan),
         weeks=expected.weeks_asked,
         forecast_note=forecast_note(expected),
         heat=_heat(expected),
@@ -101,6 +102,13 @@ def _figure(plan: StaffingPlan, zone: ZoneInfo) -> dict[str, Any]:
         "x": x,
         "y": [i.pooled for i in plan.intervals],
     }
+    roster = {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": _("to roster"),
+        "x": x,
+        "y": [i.rostered for i in plan.intervals],
+    }
     duty = {
         "type": "scatter",
         "mode": "lines",
@@ -110,7 +118,7 @@ def _figure(plan: StaffingPlan, zone: ZoneInfo) -> dict[str, Any]:
         "line": {"dash": "dash"},
     }
     return {
-        "data": [*bars, pooled, duty],
+        "data": [*bars, pooled, roster, duty],
         "layout": {
             "barmode": "stack",
             "xaxis": {"title": {"text": _("interval from")}},
@@ -130,6 +138,7 @@ def _rows(plan: StaffingPlan, zone: ZoneInfo) -> list[list[str]]:
             str(need.erlang_c),
             "—" if need.erlang_a is None else str(need.erlang_a),
             str(i.pooled),
+            str(i.rostered),
         ]
         for i in plan.intervals
         for need in i.needs

@@ -121,6 +121,12 @@ class OrgRules(_Strict):
     complaint_days: int = Field(default=14, ge=1)
     handover_days: int = Field(default=7, ge=0)
     green_desk: int = Field(default=0, ge=0, description="agents who answer only the green channel")
+    shrinkage: float = Field(
+        default=0.3, ge=0, lt=1, description="share of paid time away from calls: breaks, training"
+    )
+    max_occupancy: float = Field(
+        default=0.85, gt=0, le=1, description="the busiest share of time agents are kept on calls"
+    )
     business_hours: BusinessHours = BusinessHours()
     ageing_seconds: int | None = Field(default=None, ge=1, description="queue ageing, normal lane")
     loyal_after_years: int | None = Field(
