@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from tierwise.accountability.models import Task, TaskStatus
 from tierwise.customers.models import Customer, Interaction
@@ -226,3 +226,87 @@ def test_a_prospect_is_refused_for_a_number_another_customer_has(world: World) -
         refused = client.post(f"{API}/service/calls/{call}/prospect", json={"name": "冒名者"})
         assert refused.status_code == 409, refused.text
         assert world.other not in refused.text  # the number does not tell whose it is
+
+
+def test_odd_follow_ups_and_a_second_wrap_up_are_refused_in_place(world: World) -> None:
+    with _desk(world) as client:
+        call, desk = _take(client, world.own)
+        for typed in ("0001-01-01T00:00", "9999-12-31T23:59", "soon"):
+            refused = client.post(
+                f"/service/calls/{call}/wrap-up",
+                data={
+                    "outcome": "resolved",
+                    "memo": "备注",
+                    "follow_up": typed,
+                    "csrf_token": _csrf(desk),
+                },
+            )
+            assert refused.status_code == 400 and "备注</textarea>" in refused.text, typed
+        api = client.post(
+            f"{API}/service/calls/{call}/wrap-up",
+            json={"outcome": "resolved", "follow_up": "0001-01-01T00:00:00+08:00"},
+        )
+        assert api.status_code == 422
+        assert (
+            client.post(
+                f"{API}/service/calls/{call}/wrap-up", json={"outcome": "resolved"}
+            ).status_code
+            == 200
+        )
+        again = client.post(
+            f"/service/calls/{call}/prospect", data={"name": "某人", "csrf_token": _csrf(desk)}
+        )
+        assert again.status_code == 409 and "already wrapped up" in again.text  # said in place
+
+
+def test_a_colleagues_hand_queued_caller_stays_unknown_and_nothing_goes_on_their_file(
+    world: World,
+) -> None:
+    with _desk(world) as client:
+        app = client.app.state.tierwise  # type: ignore[attr-defined]
+        with app.uow() as uow:
+            other_id = uow.session.scalar(select(Customer.id).where(Customer.code == world.other))
+            q = QueueContact.__table__
+            call = uow.connection.execute(
+                q.insert()
+                .values(
+                    caller=world.other,
+                    customer_id=other_id,
+                    tier=None,
+                    lane=1,
+                    priority=0,
+                    queue_key=0.0,
+                    answer_seconds=20,
+                    status=ContactStatus.WAITING,
+                    arrived_at=utcnow(),
+                    routed=False,
+                    entered_by="manager",
+                )
+                .returning(q.c.id)
+            ).scalar_one()
+            uow.commit()
+        desk = client.get("/service").text
+        client.post("/service/take", data={"csrf_token": _csrf(desk)})
+        desk = client.get("/service").text
+        hand = desk[desk.index('id="hand-title"') : desk.index('id="wrap-title"')]
+        assert world.other not in hand  # the typed code does not tell whose call it is
+        with app.uow() as uow:
+            before = uow.session.scalar(
+                select(func.count())
+                .select_from(Interaction)
+                .where(Interaction.customer_id == other_id)
+            )
+        done = client.post(
+            f"{API}/service/calls/{call}/wrap-up", json={"outcome": "resolved", "memo": "盲写"}
+        )
+        assert done.status_code == 200, done.text
+        with app.uow() as uow:
+            after = uow.session.scalar(
+                select(func.count())
+                .select_from(Interaction)
+                .where(Interaction.customer_id == other_id)
+            )
+            memos = uow.session.scalars(
+                select(Interaction.memo).where(Interaction.customer_id == other_id)
+            ).all()
+        assert after == before and "盲写" not in memos

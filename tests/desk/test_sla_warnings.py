@@ -103,18 +103,21 @@ def test_warnings_escalate_from_the_agent_to_the_owner_to_the_manager_once_each(
     assert first.parameters["clock"] == "first_response"
 
 
-def test_a_ticket_without_an_assignee_warns_the_desks_csrs(
+def test_a_ticket_without_an_assignee_warns_its_customers_csr_else_the_owner_only(
     connection: Connection, people: dict[str, int]
 ) -> None:
     ticket = _open(connection, local(2, 10))
-    connection.execute(
-        tickets.Ticket.__table__.update()
-        .where(tickets.Ticket.__table__.c.id == ticket)
-        .values(assignee_id=None)
-    )
-    assert warnings.raise_warnings(connection, RULES, CAL, local(2, 13, 3)) == 2
-    assert _received(connection, people["agent"]) == [("sla_warning", 0.75)]
-    assert _received(connection, people["desk"]) == [("sla_warning", 0.75)]
+    t, c = tickets.Ticket.__table__, Customer.__table__
+    connection.execute(t.update().where(t.c.id == ticket).values(assignee_id=None))
+    assert warnings.raise_warnings(connection, RULES, CAL, local(2, 13, 3)) == 1
+    assert _received(connection, people["agent"]) == [("sla_warning", 0.75)]  # the CSR
+    assert _received(connection, people["desk"]) == []  # not every CSR: the subject is named
+    connection.execute(c.update().where(c.c.code == "B1").values(csr_id=None))
+    other = _open(connection, local(2, 10))
+    connection.execute(t.update().where(t.c.id == other).values(assignee_id=None))
+    assert warnings.raise_warnings(connection, RULES, CAL, local(2, 13, 4)) == 1
+    assert _received(connection, people["owner"]) == [("sla_warning", 0.75)]
+    assert _received(connection, people["desk"]) == []
 
 
 def test_an_owner_without_a_named_manager_escalates_to_the_team_lead(

@@ -94,7 +94,8 @@ def _move_on_ticket_page(
     """Make one move with the ticket page's buttons."""
     page.goto(f"/service/tickets/{ticket}")
     page.get_by_label("note").fill(note)
-    page.get_by_label("department").fill(department)
+    if department:
+        page.get_by_label("department").select_option(department)
     page.get_by_role("button", name=status.label("en"), exact=True).click()
     page.wait_for_load_state()
     assert "is now" in page.get_by_role("status").inner_text()

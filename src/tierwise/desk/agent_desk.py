@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, select
 from tierwise.customers.choices import CustomerStatus, Direction, InteractionOutcome
 from tierwise.customers.models import Customer, Interaction
 from tierwise.customers.reads import audit_read, scoped_customers
-from tierwise.customers.scopes import shown
+from tierwise.customers.scopes import customer_filter, masked, shown
 from tierwise.db.base import as_utc
 from tierwise.db.session import UnitOfWork
 from tierwise.desk import queue, warnings
@@ -139,6 +139,8 @@ def caller_card(
     )
     code = queue.visible_code(conn, principal, call["customer_id"])
     if code is None:
+        if call["customer_id"] is not None:  # queued by hand, by someone who may see more
+            card.caller = masked("phone", call["caller"])
         return card
     customer_id = int(call["customer_id"])
     c = Customer.__table__
@@ -216,8 +218,8 @@ def find_caller(uow: UnitOfWork, principal: Principal, text: str) -> list[dict[s
     ]
 
 
-def my_tickets(conn: Connection, agent_id: int) -> list[dict[str, Any]]:
-    """The open tickets assigned to the agent, most urgent first."""
+def my_tickets(conn: Connection, principal: Principal, agent_id: int) -> list[dict[str, Any]]:
+    """The open tickets assigned to the agent of customers in their scope, most urgent first."""
     t, c = Ticket.__table__, Customer.__table__
     language = current_language()
     return [
@@ -232,7 +234,11 @@ def my_tickets(conn: Connection, agent_id: int) -> list[dict[str, Any]]:
         for r in conn.execute(
             select(t.c.id, c.c.code, t.c.subject, t.c.tier, t.c.status, t.c.resolution_due)
             .join(c, c.c.id == t.c.customer_id)
-            .where(t.c.assignee_id == agent_id, t.c.status != TicketStatus.CLOSED)
+            .where(
+                t.c.assignee_id == agent_id,
+                t.c.status != TicketStatus.CLOSED,
+                customer_filter(principal),
+            )
             .order_by(t.c.priority, t.c.resolution_due)
             .limit(SHOWN)
         )
@@ -256,6 +262,6 @@ def desk_view(uow: UnitOfWork, principal: Principal, zone: str, now: dt.datetime
     ]
     read = [str(c["code"]) for c in callbacks] + [c.code for c in cards if c.code]
     audit_read(uow.session, principal, read, ["phone"])
-    mine = my_tickets(conn, agent) if agent else []
+    mine = my_tickets(conn, principal, agent) if agent else []
     alerts = warnings.open_warnings(conn, agent)
     return DeskView(waiting, int(total or 0), cards, callbacks, mine, alerts)

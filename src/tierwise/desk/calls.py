@@ -89,7 +89,13 @@ def _attach(
         select(CustomerTier.tier).where(CustomerTier.customer_id == customer_id)
     ).scalar()
     q = QueueContact.__table__
-    conn.execute(update(q).where(q.c.id == contact_id).values(customer_id=customer_id, tier=tier))
+    said = conn.execute(
+        update(q)
+        .where(q.c.id == contact_id, q.c.customer_id.is_(None))
+        .values(customer_id=customer_id, tier=tier)
+    )
+    if said.rowcount != 1:  # another request said it first
+        raise Conflict(_("call {id} already has its customer").format(id=contact_id))
     taken_at = as_utc(call["taken_at"])  # type: ignore[arg-type]
     queue.log_answered(
         conn, contact_id, customer_id, agent_of(principal), taken_at, _("call answered")
@@ -170,18 +176,24 @@ def wrap_up(
                 value=f"{follow_up:%Y-%m-%d %H:%M}"
             )
         )
-    if follow_up is not None and call["customer_id"] is None:
+    customer_id = call["customer_id"]
+    # A caller whose file the agent may not open is wrapped up as an unknown one: nothing is
+    # written on a file they cannot see.
+    known = isinstance(customer_id, int) and queue.visible_code(conn, principal, customer_id)
+    if follow_up is not None and not known:
         raise ValueError(_("Follow-up: say who the caller is first, so the callback has a file"))
     taken_at = as_utc(call["taken_at"])  # type: ignore[arg-type]
     q = QueueContact.__table__
-    conn.execute(
+    wrapped = conn.execute(
         update(q)
-        .where(q.c.id == contact_id)
+        .where(q.c.id == contact_id, q.c.wrapped_at.is_(None))
         .values(wrapped_at=now, memo=memo, callback_due=follow_up)
     )
+    if wrapped.rowcount != 1:  # another request wrapped it up first
+        raise Conflict(_("call {id} is already wrapped up").format(id=contact_id))
     record(uow.session, principal, "update", "queue_contact", str(contact_id), ["wrap_up"])
-    interaction_id, customer_id = call["interaction_id"], call["customer_id"]
-    if not isinstance(interaction_id, int) or not isinstance(customer_id, int):
+    interaction_id = call["interaction_id"]
+    if not known or not isinstance(interaction_id, int) or not isinstance(customer_id, int):
         return 0
     i = Interaction.__table__
     conn.execute(

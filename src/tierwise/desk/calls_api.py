@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from tierwise.customers.choices import InteractionOutcome
 from tierwise.db.base import utcnow
@@ -15,7 +15,7 @@ from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission
 from tierwise.web.deps import UowDep, allowed
 from tierwise.web.problems import error_responses
-from tierwise.web.types import RowId
+from tierwise.web.types import IsoDateTime, RowId
 
 router = APIRouter(tags=["service desk"])
 
@@ -45,7 +45,7 @@ class WrapUpIn(BaseModel):
 
     outcome: InteractionOutcome
     memo: str | None = Field(default=None, max_length=2000)
-    follow_up: AwareDatetime | None = None
+    follow_up: IsoDateTime | None = None
 
 
 class WrapUpOut(BaseModel):

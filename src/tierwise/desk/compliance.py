@@ -107,7 +107,10 @@ def _date(field: str, text: str | None, default: dt.date) -> dt.date:
     if not text:
         return default
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
+        if not 1900 <= day.year <= 2099:  # a period the business could have
+            raise ValueError(text)
+        return day
     except ValueError:
         raise ValueError(
             _("{field}: {value} is not a date (YYYY-MM-DD)").format(field=field, value=text)

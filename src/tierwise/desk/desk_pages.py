@@ -138,7 +138,7 @@ def prospect_from_call(
     """Add the unknown caller in hand as a prospect with their number; their card then fills in."""
     try:
         answer = calls.prospect_from_call(uow, principal, contact_id, name)
-    except (ValueError, LookupError, Forbidden) as refused:
+    except (ValueError, LookupError, Forbidden, Conflict) as refused:
         uow.session.rollback()
         return _desk(
             request,
@@ -159,11 +159,15 @@ def _follow_up(text: str, zone: ZoneInfo) -> dt.datetime | None:
         return None
     try:
         moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        if not 1900 <= moment.year <= 2099:
+            raise ValueError(text)
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise ValueError(
             _("Follow-up: {value} is not a date and time").format(value=text)
         ) from None
-    return moment.replace(tzinfo=zone).astimezone(dt.UTC)
 
 
 @router.post("/service/calls/{contact_id}/wrap-up", response_model=None)
@@ -183,7 +187,7 @@ def wrap_up(
         done = calls.wrap_up(
             uow, principal, contact_id, outcome, memo.strip() or None, moment, utcnow()
         )
-    except (ValueError, LookupError) as refused:
+    except (ValueError, LookupError, Conflict) as refused:
         uow.session.rollback()
         return _desk(
             request,

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import Field
 
 from tierwise.db.base import utcnow
 from tierwise.db.session import UnitOfWork
@@ -25,7 +26,7 @@ from tierwise.organisation.service import active_rules
 from tierwise.web.deps import AppDep, UowDep
 from tierwise.web.pages import PagePrincipal, redirect_with
 from tierwise.web.render import render
-from tierwise.web.types import RowId
+from tierwise.web.types import MAX_ID, RowId
 
 router = APIRouter(include_in_schema=False)
 LISTED = 200
@@ -110,7 +111,7 @@ def bulk(
     uow: UowDep,
     principal: PagePrincipal,
     action: Annotated[str, Form(pattern="^(assign|move)$")],
-    ids: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies form defaults)
+    ids: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Form()] = [],  # noqa: B006 (FastAPI copies form defaults)
     assignee: Annotated[str, Form(max_length=64)] = "",
     to: Annotated[str, Form(max_length=40)] = "",
     view: Annotated[str, Form(max_length=20)] = "all",

@@ -97,22 +97,17 @@ def _reached(shares: list[float], share: float) -> tuple[int, float | None] | No
 
 
 def _recipients(conn: Connection, ticket_id: int, rank: int, last: int) -> list[int]:
-    """Who hears of a level: the assignee (or the desk's CSRs), from the second level the owner,
-    at the breach (rank `last`) the owner's manager (the team lead)."""
-    t, c, s = Ticket.__table__, Customer.__table__, Staff.__table__
-    assignee, owner = conn.execute(
-        select(t.c.assignee_id, c.c.owner_id)
+    """Who hears of a level: the assignee (a ticket nobody works: the customer's CSR, else its
+    owner), from the second level the owner, at the breach (rank `last`) the owner's manager
+    (the team lead). Only people whose scope holds the customer: a warning names the ticket."""
+    t, c = Ticket.__table__, Customer.__table__
+    assignee, csr, owner = conn.execute(
+        select(t.c.assignee_id, c.c.csr_id, c.c.owner_id)
         .join(c, c.c.id == t.c.customer_id)
         .where(t.c.id == ticket_id)
     ).one()
-    if assignee is not None:
-        people = [assignee]
-    else:
-        people = list(
-            conn.execute(
-                select(s.c.id).where(s.c.role == StaffRole.CSR, s.c.active).order_by(s.c.id)
-            ).scalars()
-        )
+    first = assignee if assignee is not None else csr if csr is not None else owner
+    people = [] if first is None else [first]
     if (rank >= 1 or rank == last) and owner is not None:
         people.append(owner)
     if rank >= last and owner is not None:
