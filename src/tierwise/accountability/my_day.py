@@ -138,13 +138,13 @@ def _callbacks(
 ) -> list[Line]:
     """Callbacks not yet made that fall due by the end of today."""
     tonight = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), zone)
-    due = [
-        c for c in queue.callbacks_due(uow.connection, mine) if as_utc(c["callback_due"]) < tonight
-    ]  # type: ignore[arg-type]
-    return [
-        Line(str(c["code"]), str(c["name"]), _("call back"), c["callback_due"])  # type: ignore[arg-type]
-        for c in due[:SHOWN]
-    ]
+    lines: list[Line] = []
+    for c in queue.callbacks_due(uow.connection, mine):  # the soonest first
+        due = as_utc(c["callback_due"])  # type: ignore[arg-type]
+        if due >= tonight or len(lines) == SHOWN:
+            break
+        lines.append(Line(str(c["code"]), str(c["name"]), _("call back"), due))
+    return lines
 
 
 def _items(
