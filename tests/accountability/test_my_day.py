@@ -220,6 +220,10 @@ def test_the_managers_day_has_the_teams_late_work_per_person(world: World) -> No
         }
         assert seeded.overdue in late[am_name] and seeded.due_today not in late[am_name]
         assert all(seeded.others_overdue not in ids for ids in late.values())
+        days = {
+            t.id: t.days_late for w in day.team_overdue for t in w.rows if isinstance(t, DueTask)
+        }
+        assert days[seeded.overdue] == 3
         review = {w.person: _whats(w.rows) for w in day.to_review}
         assert "seeded answered" in review[am_name]
         assert all("seeded other" not in text for text in review.values())

@@ -84,7 +84,9 @@ def my_day(uow: UnitOfWork, principal: Principal, now: dt.datetime, zone: str) -
     mine = queue.openable(principal)
     day = MyDay(today, callbacks=_callbacks(uow, mine, today, ZoneInfo(zone)))
     if principal.can(Permission.TASKS_READ):
-        day.tasks = _tasks(uow, mine, today, Task.staff_id == principal.staff_id)
+        day.tasks = _tasks(
+            uow, mine, today, Task.due_on <= today, Task.staff_id == principal.staff_id
+        )
     if principal.can(Permission.ITEMS_READ):
         day.to_answer = _items(
             uow, mine, [ItemStatus.OPEN, ItemStatus.ACTION_REQUIRED], me=principal
@@ -94,7 +96,7 @@ def my_day(uow: UnitOfWork, principal: Principal, now: dt.datetime, zone: str) -
     if principal.can(Permission.TICKETS_READ):
         day.complaints = _complaints(uow, mine, now)
     if principal.can(Permission.ITEMS_REVIEW):
-        day.team_overdue = _per_person(uow, _tasks(uow, mine, today - dt.timedelta(days=1), None))
+        day.team_overdue = _per_person(uow, _tasks(uow, mine, today, Task.due_on < today))
         day.to_review = _per_person(uow, _items(uow, mine, [ItemStatus.ANSWERED], me=None))
     return day
 
@@ -108,18 +110,16 @@ def _names(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
 
 
 def _tasks(
-    uow: UnitOfWork, mine: ColumnElement[bool], due_by: dt.date, whose: ColumnElement[bool] | None
+    uow: UnitOfWork, mine: ColumnElement[bool], today: dt.date, *which: ColumnElement[bool]
 ) -> list[DueTask]:
-    """Open tasks due by a day on the reader's customers, the latest first."""
+    """Open tasks on the reader's customers that `which` keeps, the longest overdue first."""
     query = (
         select(Task)
         .join(Customer, Customer.id == Task.customer_id)
-        .where(mine, Task.status == TaskStatus.OPEN, Task.due_on <= due_by)
+        .where(mine, Task.status == TaskStatus.OPEN, *which)
     )
-    if whose is not None:
-        query = query.where(whose)
     rows = list(uow.session.scalars(query.order_by(Task.due_on, Task.id).limit(SHOWN)))
-    names, lang, today = _names(uow, (t.customer_id for t in rows)), current_language(), due_by
+    names, lang = _names(uow, (t.customer_id for t in rows)), current_language()
     return [
         DueTask(
             t.id,
