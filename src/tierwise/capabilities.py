@@ -83,9 +83,13 @@ CAPABILITIES = (
     Capability(
         "accountability",
         api=("api",),
-        pages=("pages",),
+        pages=("pages", "my_day_pages"),
         commands=("cli", "scorecard_cli"),
-        navigation=(Section("/portfolio", N_("My portfolio"), Permission.TASKS_READ, place=30),),
+        navigation=(
+            # Whoever works customers (logs contacts with them) has a day; analysts do not.
+            Section("/my-day", N_("My day"), Permission.INTERACTIONS_WRITE, place=12),
+            Section("/portfolio", N_("My portfolio"), Permission.TASKS_READ, place=30),
+        ),
     ),
     Capability(
         "desk",

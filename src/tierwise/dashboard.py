@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import Connection, func, select
 
 from tierwise.analytics.labels import value_label
@@ -314,10 +314,15 @@ def tier_chart(shares: list[Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal) -> HTMLResponse:
-    """Tiers and their value, whale curve, RFM, ABC, migrations, CLV, matrices, service, risk."""
+@router.get("/", response_class=HTMLResponse, response_model=None)
+def dashboard(
+    request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
+) -> HTMLResponse | RedirectResponse:
+    """Tiers and their value, whale curve, RFM, ABC, migrations, CLV, matrices, service, risk;
+    those with no reports but customers to work (account managers, CSRs) land on their day."""
     if not principal.can(Permission.REPORTS_READ):
+        if principal.can(Permission.INTERACTIONS_WRITE):
+            return RedirectResponse("/my-day", status_code=303)
         return render(request, "home.html", principal)
     session, conn = uow.session, uow.connection
     try:

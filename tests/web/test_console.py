@@ -198,7 +198,7 @@ def test_a_one_time_password_leads_to_choosing_ones_own(page, console_world: Wor
     page.get_by_label(re.compile("Password|密码")).fill("my-very-own-password")
     page.get_by_role("button", name=re.compile("Sign in|登录")).click()
     page.wait_for_load_state()
-    assert page.url.endswith("/")
+    assert page.url.endswith("/my-day")  # a CSR lands on their day
 
 
 def test_a_user_makes_and_revokes_an_api_token(page, console_world: World) -> None:  # type: ignore[no-untyped-def]
