@@ -1,6 +1,6 @@
 """A withdrawn analytics consent takes the customer out of individual profiling: the segment, CLV
 and labels are empty, every aggregate still counts the purchases, the others are unchanged, and a
-new grant brings the profile back — on both databases, in the store, the 360, the API and the CLI."""
+new grant brings the profile back; on both databases, in the store, the 360, the API and the CLI."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ AS_OF = dt.date(2026, 6, 30)
 WITHDRAWN = "C03"  # a repeat buyer with a wallet estimate: every kind of profile
 PASSWORD = "a-password-for-the-consent-tests"
 CODES = [f"C{n:02d}" for n in range(1, 13)]
+LANGS = ("en", "zh_CN")
 
 
 def _customers() -> str:
@@ -103,6 +104,10 @@ def _recompute(app: App) -> tuple[Rows, dict[str, Any]]:
     return _stored(app)
 
 
+def _lang(lang: str) -> dict[str, str]:
+    return {"Accept-Language": lang}
+
+
 def _cli(app: App, monkeypatch: pytest.MonkeyPatch, lang: str, *args: str) -> str:
     monkeypatch.setenv("TIERWISE_DATABASE_URL", app.engine.url.render_as_string(False))
     set_language(lang)
@@ -117,7 +122,9 @@ def _cli(app: App, monkeypatch: pytest.MonkeyPatch, lang: str, *args: str) -> st
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+def runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Runs]:
     """The customers and orders above recomputed as consented, withdrawn and granted again."""
     folder = tmp_path_factory.mktemp("consent")
     url = database_for(request.param, "tierwise_test_consent", str(folder))
@@ -133,9 +140,8 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             run_import(uow.connection, entity, path, ImportOptions(today=AS_OF))
             uow.commit()
     with app.uow() as uow:
-        accounts.add_user(uow.session, "admin", "管理员", "admin", PASSWORD).must_change_password = (
-            False
-        )
+        admin = accounts.add_user(uow.session, "admin", "管理员", "admin", PASSWORD)
+        admin.must_change_password = False
         uow.commit()
     _consent(app, True)
     consented = _recompute(app)
@@ -145,17 +151,15 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         signed = client.post("/api/v1/session", json={"username": "admin", "password": PASSWORD})
         assert signed.status_code == 200, signed.text
         pages = {
-            lang: unescape(client.get(f"/customers/{WITHDRAWN}", headers={"Accept-Language": lang}).text)
+            lang: unescape(client.get(f"/customers/{WITHDRAWN}", headers=_lang(lang)).text)
             for lang in ("en", "zh-CN")
         }
         other_page = unescape(client.get("/customers/C04").text)
         api = client.get(f"/api/v1/customers/{WITHDRAWN}/indicators").json()
         other_api = client.get("/api/v1/customers/C04/indicators").json()
     monkeypatch = pytest.MonkeyPatch()
-    terminal.console.width = 200
-    show = {
-        lang: _cli(app, monkeypatch, lang, "analytics", "show", WITHDRAWN) for lang in ("en", "zh_CN")
-    }
+    monkeypatch.setattr(terminal.console, "width", 200)  # no labels cut short
+    show = {lang: _cli(app, monkeypatch, lang, "analytics", "show", WITHDRAWN) for lang in LANGS}
     monkeypatch.undo()
     with app.uow() as uow:
         run = uow.session.scalars(select(AnalyticsRun)).one()
@@ -200,7 +204,6 @@ def test_granting_consent_again_brings_the_profile_back(runs: Runs) -> None:
 
 def test_the_360_says_why_instead_of_the_values(runs: Runs) -> None:
     english = runs.pages["en"]
-    assert "trend-title" in english, english[:3000]
     trend = english[english.index('id="trend-title"') :]
     trend = trend[: trend.index("</table>")]
     assert "Not profiled (analytics consent withdrawn)" in trend
@@ -211,7 +214,7 @@ def test_the_360_says_why_instead_of_the_values(runs: Runs) -> None:
 
 
 def test_the_api_returns_nulls_and_says_why(runs: Runs) -> None:
-    assert all(runs.api[name] is None for name in PROFILING), runs.api
+    assert all(runs.api[name] is None for name in PROFILING)
     assert runs.api["not_profiled_reason"] == REASON and runs.api["profiling_withheld"] is True
     assert runs.api["sales"] is not None and runs.api["abc_class"] is not None
     assert runs.other_api["not_profiled_reason"] is None and runs.other_api["clv"] is not None
