@@ -59,7 +59,8 @@ def test_every_customer_gets_a_row_and_buyers_get_every_value_indicator(
     snapshot_table: pa.Table,
 ) -> None:
     orders = snapshot_table.column("orders").to_numpy(zero_copy_only=False)
-    buyers = np.nan_to_num(orders.astype(float)) > 0
+    withheld = np.array(snapshot_table.column("profiling_withheld").to_pylist(), dtype=bool)
+    buyers = (np.nan_to_num(orders.astype(float)) > 0) & ~withheld  # profiled buyers
     assert buyers.sum() > 100
     for name in (
         "sales",
@@ -83,6 +84,9 @@ def test_every_customer_gets_a_row_and_buyers_get_every_value_indicator(
 def test_scores_shares_and_probabilities_stay_in_range(snapshot_table: pa.Table) -> None:
     rows = [r for r in snapshot_table.to_pylist() if r["orders"]]
     for row in rows:
+        if row["profiling_withheld"]:  # analytics consent withdrawn: no scores (docs/analytics.md)
+            assert row["r_score"] is None and row["clv"] is None
+            continue
         for score in ("r_score", "f_score", "m_score"):
             assert 1 <= row[score] <= 5
         assert 0 <= row["p_alive"] <= 1

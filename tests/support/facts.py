@@ -32,6 +32,7 @@ def active_enterprises(n: int) -> pa.Table:
                     "wallet_estimate",
                 )
             },
+            "profiling_withheld": pa.array([False] * n),  # every one consents to analytics
         },
         schema=SCHEMAS["customers"],
     )

@@ -16,6 +16,7 @@ from tierwise.analytics import reports, service
 from tierwise.analytics.composition import composition
 from tierwise.analytics.export import export_indicators, export_reports
 from tierwise.analytics.labels import indicator_names, value_label
+from tierwise.analytics.profiling import PROFILING, not_profiled_text, reason
 from tierwise.analytics.purchase import bic
 from tierwise.analytics.verdict import Verdict
 from tierwise.customers.service import CustomerNotFound
@@ -131,6 +132,13 @@ def print_headline(headline: dict[str, Any], verdict: Verdict | None = None) -> 
                 n=headline["net_loss_makers"],
             ),
         )
+    if headline.get("profiling_withheld"):  # runs before consent was applied lack it
+        table.add_row(
+            _("profiling withheld"),
+            _("for {n} customers (analytics consent withdrawn); counted in every total").format(
+                n=headline["profiling_withheld"]
+            ),
+        )
     console.print(table)
     if verdict is not None:
         console.print(f"[bold]{verdict.summary}[/bold]")
@@ -164,7 +172,9 @@ def register(app: typer.Typer) -> None:
                     continue  # shown beside the figure they bound
                 if name in stored:  # the labels also name prospect factors kept on the customer
                     value = getattr(row, name)
-                    if f"{name}_low" in stored:
+                    if name in PROFILING and reason(row):
+                        shown = not_profiled_text()
+                    elif f"{name}_low" in stored:
                         shown = with_interval(
                             value, getattr(row, f"{name}_low"), getattr(row, f"{name}_high")
                         )

@@ -12,7 +12,9 @@ import pyarrow as pa
 from sqlalchemy import Engine, Float, Select, and_, case, cast, func, not_, select
 from sqlalchemy.engine import Dialect
 
+from tierwise.customers.choices import ConsentPurpose
 from tierwise.customers.models import Customer, Interaction, Referral
+from tierwise.customers.reads import consent_in_force
 from tierwise.customers.surveys import SatisfactionFactor, Survey
 from tierwise.organisation.choices import InteractionChannel
 from tierwise.runtime import EventSource
@@ -67,6 +69,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("growth_rate", pa.float64()),
             ("potential_demand", pa.float64()),
             ("wallet_estimate", pa.float64()),
+            ("profiling_withheld", pa.bool_()),
         ]
     ),
     "referrals": pa.schema([("customer_id", pa.int64()), ("referrals", pa.int64())]),
@@ -153,6 +156,8 @@ def queries(as_of: dt.date, zone: str = "UTC") -> dict[str, Select[Any]]:
             cast(c.c.growth_rate, Float),
             cast(c.c.potential_demand, Float),
             cast(c.c.wallet_estimate, Float),
+            # Consent is applied when the run is made, whatever its as-of date (docs/analytics.md).
+            c.c.id.in_(consent_in_force(ConsentPurpose.ANALYTICS, granted=False)),
         ),
         "referrals": select(r.c.referrer_id, func.count())
         .where(r.c.referred_on <= as_of)

@@ -58,6 +58,8 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "trend": ("Trend", "潮流"),
     "problem": ("Problem", "问题"),
     "low_quality": ("Low-quality", "低质"),
+    # Consent: the group of customers whose analytics consent is withdrawn
+    "not_profiled": ("Not profiled (analytics consent withdrawn)", "未同意分析"),
 }
 
 
@@ -143,6 +145,7 @@ def indicator_names() -> dict[str, str]:
         "relationship": _("Relationship quality (profitability × loyalty)"),
         "share_of_wallet": _("Share of wallet: our 12-month sales over the customer's estimate"),
         "wallet_exceeded": _("Our sales went past the wallet estimate (share capped at 100%)"),
+        "profiling_withheld": _("Profiling withheld: analytics consent withdrawn"),
         "tier_score": _("Tier score (0–100, value or prospect scorecard)"),
         "qualified_tier": _("Tier qualified for by this snapshot"),
         "tier": _("Tier held"),

@@ -26,6 +26,7 @@ TREND = (
     "development_stage",
     "share_of_wallet",
     "wallet_exceeded",
+    "profiling_withheld",  # the five judgements above are then empty, and the page says why
 )
 LABELLED = ("rfm_segment", "development_stage")  # stored codes the page shows by their labels
 SNAPSHOTS_SHOWN = 6

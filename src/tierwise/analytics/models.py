@@ -140,6 +140,8 @@ class CustomerIndicator(Base):
     relationship: Mapped[str | None] = mapped_column(String(12))
     share_of_wallet: Mapped[float | None] = mapped_column(Float)
     wallet_exceeded: Mapped[bool | None]
+    # Analytics consent withdrawn: the profiling columns above are empty (docs/analytics.md)
+    profiling_withheld: Mapped[bool | None]
     # Tier (written by the tier engine when a policy is active; never graded on)
     tier_score: Mapped[float | None] = mapped_column(Float)
     qualified_tier: Mapped[str | None] = mapped_column(String(16))

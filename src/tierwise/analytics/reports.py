@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from tierwise.analytics.models import AnalyticsRun, CategoryProfit, CustomerIndicator
 from tierwise.analytics.pnl import pnl_report
+from tierwise.analytics.profiling import NOT_PROFILED, PROFILING
 from tierwise.analytics.report_table import Report, share_of
 from tierwise.analytics.verdict import when_tiering_pays
 from tierwise.customers.surveys import SatisfactionFactor, Survey
@@ -29,6 +30,17 @@ DEVELOPMENT_STAGES = (
 )
 
 
+def grouped_by(column: str) -> Any:
+    """The snapshot column a report groups on; customers not profiled for want of analytics
+    consent make a group of their own on a profiling column, apart from the unknowns."""
+    key = getattr(CustomerIndicator, column)
+    if column not in PROFILING:
+        return key
+    # A literal, not a bound parameter: PostgreSQL must see the same expression in GROUP BY.
+    withheld = CustomerIndicator.profiling_withheld.is_(True)
+    return case((withheld, literal_column(f"'{NOT_PROFILED}'")), else_=key)
+
+
 def group_report(
     session: Session,
     run: AnalyticsRun,
@@ -39,7 +51,7 @@ def group_report(
     """Buying customers, sales, profit, CLV and their shares per value of one snapshot column,
     most profitable first; with `in_order`, every customer and the groups in that order."""
     ci = CustomerIndicator
-    key = getattr(ci, column)
+    key = grouped_by(column)
     query = (
         select(
             key,
@@ -170,7 +182,7 @@ def _net_notes(h: dict[str, Any]) -> list[str]:
 def matrix_report(session: Session, run: AnalyticsRun, column: str, title: str) -> Report:
     """Counts of customers per value of a 2×2 matrix column, unknowns included."""
     ci = CustomerIndicator
-    key = getattr(ci, column)
+    key = grouped_by(column)
     rows = session.execute(
         select(key, func.count(), func.sum(ci.gross_profit))
         .where(ci.run_id == run.id, ci.orders > 0)

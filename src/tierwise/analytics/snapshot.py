@@ -21,6 +21,7 @@ from tierwise.analytics.indicators import (
     value_indicators,
 )
 from tierwise.analytics.params import DAYS_PER_MONTH, PURCHASE_MODELS, AnalyticsParams
+from tierwise.analytics.profiling import withheld_count, withhold
 
 Stage = Callable[[str], None]
 COUNTS = ("orders", "product_lines", "products", "departments", "referrals")
@@ -103,6 +104,9 @@ def compute(
     table, fits, spreads, equity = _apply_models(table, params)
     step("rules")
     table = _apply_rules(table, params)
+    # Aggregates first, over everyone; then the withheld customers' profiles are emptied.
+    counted = {**headline(table, params), **equity, "profiling_withheld": withheld_count(table)}
+    table = withhold(backend, table)
     return Snapshot(
         as_of=facts.as_of,
         engine=engine,
@@ -110,7 +114,7 @@ def compute(
         indicators=table,
         category_profits=matrix,
         fits=fits,
-        headline={**headline(table, params), **equity},
+        headline=counted,
         standard_errors={model: s.standard_errors() for model, s in spreads.items()},
     )
 

@@ -243,6 +243,11 @@ def consents_of(session: Session, principal: Principal, code: str) -> list[Conse
 
 def marketing_consented() -> Select[Any]:
     """Ids of customers whose consent to marketing in force (the latest decision) is a grant."""
+    return consent_in_force(ConsentPurpose.MARKETING, granted=True)
+
+
+def consent_in_force(purpose: ConsentPurpose, granted: bool) -> Select[Any]:
+    """Ids of customers whose latest decision for the purpose is a grant (or a withdrawal)."""
     newer = aliased(Consent)
     superseded = exists().where(
         newer.customer_id == Consent.customer_id,
@@ -253,7 +258,7 @@ def marketing_consented() -> Select[Any]:
         ),
     )
     return select(Consent.customer_id).where(
-        Consent.purpose == ConsentPurpose.MARKETING, Consent.granted.is_(True), ~superseded
+        Consent.purpose == purpose, Consent.granted.is_(granted), ~superseded
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from tierwise.analytics import profiling
 from tierwise.analytics.service import indicators_of
 from tierwise.db.base import plain
 from tierwise.identity.access import Principal
@@ -207,10 +208,11 @@ def override_tier(
 def indicators(
     code: str, uow: UowDep, principal: Principal = allowed(Permission.CUSTOMERS_READ)
 ) -> dict[str, Any]:
-    """The customer's indicators as of the latest snapshot (definitions in docs/analytics.md)."""
+    """The customer's indicators as of the latest snapshot (definitions in docs/analytics.md);
+    `not_profiled_reason` says why the profiling values are null, when they were withheld."""
     run, row = indicators_of(uow.session, principal, code)
     values = {c.name: plain(getattr(row, c.name)) for c in row.__table__.columns}
-    return {**values, "as_of": str(run.as_of)}
+    return {**values, "as_of": str(run.as_of), "not_profiled_reason": profiling.reason(row)}
 
 
 @router.get("/tiers/policy", response_model=PolicyOut, responses=error_responses(401, 403, 404))
