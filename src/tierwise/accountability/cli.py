@@ -26,7 +26,7 @@ from tierwise.organisation.models import OrgPolicy, StaffRole, TaskKind
 from tierwise.organisation.rules import RulesError, default_rules_text
 from tierwise.organisation.service import NoRules, active_rules
 from tierwise.runtime import App
-from tierwise.terminal import console, print_error
+from tierwise.terminal import console, print_error, print_table, write_document
 
 FAILURES = (RulesError, ItemError, CustomerNotFound, LookupError, ValueError, OSError)
 
@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
                     str(person.capacity or "—"),
                     flag,
                 )
-            console.print(table)
+            print_table(table)
 
     @staff.command("absent", help=_("Record a period a staff member is away."))
     def absent(
@@ -132,13 +132,13 @@ def register(app: typer.Typer) -> None:
     def rules_show(ctx: typer.Context, default: bool = typer.Option(False, "--default")) -> None:
         tierwise: App = ctx.obj
         if default:
-            console.print(default_rules_text(), markup=False, highlight=False, soft_wrap=True)
+            write_document(default_rules_text())
             return
         with tierwise.uow() as uow:
             row = uow.session.scalar(select(OrgPolicy).where(OrgPolicy.active))
         if row is None:
             raise _fail(NoRules())
-        console.print(row.source, markup=False, highlight=False, soft_wrap=True)
+        write_document(row.source)
 
     @assign.command("run", help=_("Give every customer an owner consistent with its tier."))
     def assign_run(ctx: typer.Context, today: str = typer.Option(None, help="YYYY-MM-DD")) -> None:
@@ -230,7 +230,7 @@ def register(app: typer.Typer) -> None:
                     row["author"] or _("system"),
                     row["note"] or "",
                 )
-            console.print(table)
+            print_table(table)
 
     @tasks.command("list", help=_("Open tasks, oldest due first."))
     def tasks_list(

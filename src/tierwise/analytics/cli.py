@@ -204,7 +204,7 @@ def register(app: typer.Typer) -> None:
                 for f in fits
             ]
         if as_json:
-            console.print_json(json.dumps(described))
+            write_document(json.dumps(described, indent=2, ensure_ascii=False) + "\n")
             return
         symbols = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "v": "γ"}
         table = Table(
