@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -12,14 +13,22 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from tierwise.accountability import service as accountability
 from tierwise.bootstrap import App
+from tierwise.customers.models import Customer
+from tierwise.desk import queue
+from tierwise.identity.access import SYSTEM
 from tierwise.cli import build
-from tierwise.organisation.models import OrgPolicy
+from tierwise.organisation.models import OrgPolicy, Staff
 from tierwise.organisation.rules import default_rules_text
+from tierwise.organisation.service import active_rules
+from tierwise.tiering import service
 from tierwise.tiering.models import TierPolicy
+from tierwise.tiering.policy import default_policy_text
 
-from ..support.cli_world import demo_database, refusal, tierwise, url_of
+from ..support.cli_world import AS_OF, demo_database, refusal, tierwise, url_of
 
+CALLS_DAY = "2026-10-30"
 LONG_COMMENT = "# " + "a note that runs on well past the eighty columns a pipe was once given " * 3
 
 
@@ -27,8 +36,14 @@ LONG_COMMENT = "# " + "a note that runs on well past the eighty columns a pipe w
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    """Committed demo data with a snapshot, as `tierwise demo` leaves it."""
-    app = demo_database(request.param, "cli_output", tmp_path_factory.mktemp("o"), True)
+    """Committed demo data graded by the shipped policy, as `tierwise demo` leaves it."""
+    app = demo_database(request.param, "cli_output", tmp_path_factory.mktemp("o"), False)
+    with app.uow() as uow:
+        service.apply_policy(uow, SYSTEM, default_policy_text(), "default", "test")
+        accountability.apply_rules(uow, default_rules_text(), "default", "test")
+        uow.commit()
+    app.recomputes.run(AS_OF, None)
+    calls_on(app, dt.datetime(2026, 10, 30, 2, tzinfo=dt.UTC))  # 10:00 company time
     yield app
     app.engine.dispose()
 
@@ -72,7 +87,7 @@ def test_a_shown_policy_saves_byte_exact_and_simulates(
     demo: App, tmp_path: Path, columns: str | None
 ) -> None:
     draft = tmp_path / "long.toml"
-    draft.write_bytes((active_source(demo, TierPolicy) + LONG_COMMENT + "\n").encode())
+    draft.write_bytes((default_policy_text() + LONG_COMMENT + "\n").encode())
     ran(demo, tmp_path, "tiers", "policy", "apply", str(draft))
     stored = active_source(demo, TierPolicy)
     shown = saved(demo, tmp_path, "p.toml", columns, "tiers", "policy", "show")
@@ -94,6 +109,19 @@ def test_the_default_rules_save_byte_exact_and_apply(
     assert again.read_bytes() == shown.read_bytes()
 
 
+def calls_on(app: App, day: dt.datetime) -> None:
+    """A morning's calls to the desk from the first customers, half of them answered."""
+    with app.uow() as uow:
+        rules = active_rules(uow.connection)
+        codes = uow.session.scalars(select(Customer.code).order_by(Customer.code).limit(8))
+        agent = uow.session.scalar(select(Staff.id).order_by(Staff.id).limit(1))
+        for minute, code in enumerate(codes):
+            queue.enqueue(uow.connection, rules, code, day + dt.timedelta(minutes=minute))
+            if minute % 2:
+                queue.take_next(uow.connection, int(agent or 0), day + dt.timedelta(minutes=minute))
+        uow.commit()
+
+
 def invoked(app: App, monkeypatch: pytest.MonkeyPatch, columns: str | None, *args: str) -> str:
     """What a command printed in-process, with COLUMNS unset (redirected) or set."""
     monkeypatch.setenv("TIERWISE_DATABASE_URL", url_of(app))
@@ -101,15 +129,15 @@ def invoked(app: App, monkeypatch: pytest.MonkeyPatch, columns: str | None, *arg
         monkeypatch.delenv("COLUMNS", raising=False)
     else:
         monkeypatch.setenv("COLUMNS", columns)
-    result = CliRunner().invoke(build(), list(args))
+    result = CliRunner().invoke(build(), [arg.format(day=CALLS_DAY) for arg in args])
     assert result.exit_code == 0, result.output
     return result.output
 
 
 WIDE_TABLES = [
     ("scorecard", "--period", "2026-10"),
-    ("service", "report", "--date", "2026-10-30"),
-    ("service", "staffing", "--date", "2026-10-30", "--hours", "4"),
+    ("service", "report", "--date", "{day}"),
+    ("service", "staffing", "--date", "{day}", "--hours", "4"),
     ("tiers", "show"),
     ("staff", "list"),
 ]
