@@ -1,4 +1,4 @@
-"""What the CLI prints to be saved comes out byte for byte; wide tables stay readable at any width."""
+"""What the CLI prints to be saved comes out byte for byte; wide tables read well at any width."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from tierwise.accountability import service as accountability
 from tierwise.bootstrap import App
+from tierwise.cli import build
 from tierwise.customers.models import Customer
 from tierwise.desk import queue
 from tierwise.identity.access import SYSTEM
-from tierwise.cli import build
 from tierwise.organisation.models import OrgPolicy, Staff
 from tierwise.organisation.rules import default_rules_text
 from tierwise.organisation.service import active_rules

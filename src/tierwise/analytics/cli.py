@@ -21,7 +21,7 @@ from tierwise.analytics.verdict import Verdict
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
 from tierwise.runtime import App
-from tierwise.terminal import console, errors
+from tierwise.terminal import console, errors, write_document
 
 SHARES = frozenset({"share_of_wallet"})  # indicators `analytics show` prints as percentages
 
@@ -176,7 +176,10 @@ def register(app: typer.Typer) -> None:
             console.print(table)
 
     @analytics.command(help=_("The fitted models of the latest run, compared by BIC."))
-    def model(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    def model(
+        ctx: typer.Context,
+        as_json: bool = typer.Option(False, "--json", help=_("print the fits as JSON")),
+    ) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
             try:
@@ -276,8 +279,10 @@ def register(app: typer.Typer) -> None:
     @analytics.command("export", help=_("Write the latest snapshot to a file."))
     def export(
         ctx: typer.Context,
-        format: SnapshotFormat = typer.Option(SnapshotFormat.csv, "--format"),
-        output: Path = typer.Option(None, "--output", "-o"),
+        format: SnapshotFormat = typer.Option(
+            SnapshotFormat.csv, "--format", help=_("file format")
+        ),
+        output: Path = typer.Option(None, "--output", "-o", help=_("the file to write")),
     ) -> None:
         tierwise: App = ctx.obj
         path = output or Path(f"indicators.{format.value}")
