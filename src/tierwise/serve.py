@@ -19,8 +19,8 @@ def register(app: typer.Typer) -> None:
     @app.command(help=_("Serve the HTTP API (Uvicorn) on the configured database."))
     def serve(
         ctx: typer.Context,
-        host: str = typer.Option("127.0.0.1"),
-        port: int = typer.Option(8000),
+        host: str = typer.Option("127.0.0.1", help=_("the address to listen on")),
+        port: int = typer.Option(8000, help=_("the port to listen on")),
     ) -> None:
         tierwise: App = ctx.obj
         try:

@@ -26,7 +26,7 @@ from tierwise.organisation.models import OrgPolicy, StaffRole, TaskKind
 from tierwise.organisation.rules import RulesError, default_rules_text
 from tierwise.organisation.service import NoRules, active_rules
 from tierwise.runtime import App
-from tierwise.terminal import console, print_error
+from tierwise.terminal import console, print_error, print_table, write_document
 
 FAILURES = (RulesError, ItemError, CustomerNotFound, LookupError, ValueError, OSError)
 
@@ -61,7 +61,12 @@ def register(app: typer.Typer) -> None:
     author_option = typer.Option(None, "--author", help=_("who decides (default: the operator)"))
 
     @staff.command("list", help=_("Staff with role, team, capacity and current load."))
-    def staff_list(ctx: typer.Context, today: str = typer.Option(None, help="YYYY-MM-DD")) -> None:
+    def staff_list(
+        ctx: typer.Context,
+        today: str = typer.Option(
+            None, help=_("the day to act as today, YYYY-MM-DD; default: today")
+        ),
+    ) -> None:
         tierwise: App = ctx.obj
         day = _day(tierwise, today)
         with tierwise.uow() as uow:
@@ -93,15 +98,15 @@ def register(app: typer.Typer) -> None:
                     str(person.capacity or "—"),
                     flag,
                 )
-            console.print(table)
+            print_table(table)
 
     @staff.command("absent", help=_("Record a period a staff member is away."))
     def absent(
         ctx: typer.Context,
         code: str,
-        starts: str = typer.Option(..., "--from", help="YYYY-MM-DD"),
-        ends: str = typer.Option(..., "--to", help="YYYY-MM-DD"),
-        reason: str = typer.Option(None),
+        starts: str = typer.Option(..., "--from", help=_("first day away, YYYY-MM-DD")),
+        ends: str = typer.Option(..., "--to", help=_("last day away, YYYY-MM-DD")),
+        reason: str = typer.Option(None, help=_("why (kept in the history)")),
     ) -> None:
         tierwise: App = ctx.obj
         try:
@@ -129,19 +134,29 @@ def register(app: typer.Typer) -> None:
         console.print(_("Organisation rules version {version} are active.").format(version=version))
 
     @rules.command("show", help=_("Print the active organisation rules (or the shipped default)."))
-    def rules_show(ctx: typer.Context, default: bool = typer.Option(False, "--default")) -> None:
+    def rules_show(
+        ctx: typer.Context,
+        default: bool = typer.Option(
+            False, "--default", help=_("the rules Tierwise ships, to start a file from")
+        ),
+    ) -> None:
         tierwise: App = ctx.obj
         if default:
-            console.print(default_rules_text(), markup=False, highlight=False, soft_wrap=True)
+            write_document(default_rules_text())
             return
         with tierwise.uow() as uow:
             row = uow.session.scalar(select(OrgPolicy).where(OrgPolicy.active))
         if row is None:
             raise _fail(NoRules())
-        console.print(row.source, markup=False, highlight=False, soft_wrap=True)
+        write_document(row.source)
 
     @assign.command("run", help=_("Give every customer an owner consistent with its tier."))
-    def assign_run(ctx: typer.Context, today: str = typer.Option(None, help="YYYY-MM-DD")) -> None:
+    def assign_run(
+        ctx: typer.Context,
+        today: str = typer.Option(
+            None, help=_("the day to act as today, YYYY-MM-DD; default: today")
+        ),
+    ) -> None:
         _daily(ctx.obj, today)
 
     @assign.command("set", help=_("Make a staff member a customer's owner, with a reason."))
@@ -149,7 +164,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         code: str,
         staff_code: str,
-        reason: str = typer.Option(...),
+        reason: str = typer.Option(..., help=_("why (kept in the history)")),
         force: bool = typer.Option(False, "--force", help=_("even beyond capacity")),
         author: str | None = author_option,
     ) -> None:
@@ -174,10 +189,12 @@ def register(app: typer.Typer) -> None:
     @assign.command("move", help=_("Re-assign all of a person's customers, with a reason."))
     def assign_move(
         ctx: typer.Context,
-        from_code: str = typer.Option(..., "--from"),
+        from_code: str = typer.Option(
+            ..., "--from", help=_("the staff member whose customers move")
+        ),
         to_code: str = typer.Option(None, "--to", help=_("default: by the tier rules")),
         tier: str = typer.Option(None, help=_("only customers of this tier")),
-        reason: str = typer.Option(...),
+        reason: str = typer.Option(..., help=_("why (kept in the history)")),
         author: str | None = author_option,
     ) -> None:
         tierwise: App = ctx.obj
@@ -230,14 +247,16 @@ def register(app: typer.Typer) -> None:
                     row["author"] or _("system"),
                     row["note"] or "",
                 )
-            console.print(table)
+            print_table(table)
 
     @tasks.command("list", help=_("Open tasks, oldest due first."))
     def tasks_list(
         ctx: typer.Context,
-        staff_code: str = typer.Option(None, "--staff"),
-        overdue: bool = typer.Option(False, "--overdue"),
-        today: str = typer.Option(None, help="YYYY-MM-DD"),
+        staff_code: str = typer.Option(None, "--staff", help=_("only this staff member's")),
+        overdue: bool = typer.Option(False, "--overdue", help=_("only those past their due date")),
+        today: str = typer.Option(
+            None, help=_("the day to act as today, YYYY-MM-DD; default: today")
+        ),
     ) -> None:
         tierwise: App = ctx.obj
         day = _day(tierwise, today)
@@ -276,14 +295,19 @@ def register(app: typer.Typer) -> None:
         console.print(_("Task {id} done.").format(id=task_id))
 
     @items.command("run", help=_("The daily run: owners, then tasks, then accountability items."))
-    def items_run(ctx: typer.Context, today: str = typer.Option(None, help="YYYY-MM-DD")) -> None:
+    def items_run(
+        ctx: typer.Context,
+        today: str = typer.Option(
+            None, help=_("the day to act as today, YYYY-MM-DD; default: today")
+        ),
+    ) -> None:
         _daily(ctx.obj, today)
 
     @items.command("list", help=_("Accountability items, newest first."))
     def items_list(
         ctx: typer.Context,
-        staff_code: str = typer.Option(None, "--staff"),
-        status: ItemStatus = typer.Option(None),
+        staff_code: str = typer.Option(None, "--staff", help=_("only this staff member's")),
+        status: ItemStatus = typer.Option(None, help=_("only items with this status")),
     ) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
@@ -310,8 +334,10 @@ def register(app: typer.Typer) -> None:
     def items_answer(
         ctx: typer.Context,
         item_id: int,
-        reason_code: ReasonCode = typer.Option(..., "--reason-code"),
-        explanation: str = typer.Option(...),
+        reason_code: ReasonCode = typer.Option(
+            ..., "--reason-code", help=_("the reason, from the list")
+        ),
+        explanation: str = typer.Option(..., help=_("what happened, in the owner's words")),
     ) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
@@ -326,8 +352,10 @@ def register(app: typer.Typer) -> None:
     def items_review(
         ctx: typer.Context,
         item_id: int,
-        accept: bool = typer.Option(..., "--accept/--action-required"),
-        note: str = typer.Option(None),
+        accept: bool = typer.Option(
+            ..., "--accept/--action-required", help=_("accept the answer, or ask for action")
+        ),
+        note: str = typer.Option(None, help=_("a note for the owner")),
         author: str | None = author_option,
     ) -> None:
         tierwise: App = ctx.obj

@@ -12,7 +12,7 @@ from tierwise.accountability.scorecard import Card, scorecards
 from tierwise.accountability.scorecard_export import write_xlsx
 from tierwise.i18n import _
 from tierwise.runtime import App
-from tierwise.terminal import console
+from tierwise.terminal import console, print_table
 from tierwise.tiering.engine import active_policy
 
 
@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
                 str(card.referrals_won),
                 f"{result.rank_in_team.get(card.code, '—')}",
             )
-        console.print(owners)
+        print_table(owners)
         teams = Table(title=_("Teams, {period}").format(period=period))
         for header in (
             _("Team"),
@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
                 _mean(card.mean_csat),
                 str(card.referrals_won),
             )
-        console.print(teams)
+        print_table(teams)
         if out is not None:
             write_xlsx(result, out, order)
             console.print(_("Scorecards written to {file}").format(file=out))

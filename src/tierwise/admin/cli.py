@@ -43,7 +43,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users, name="users")
 
     @app.command(help=_("Set up the database and create the first administrator."))
-    def init(ctx: typer.Context, username: str = typer.Option("admin")) -> None:
+    def init(
+        ctx: typer.Context,
+        username: str = typer.Option("admin", help=_("the first administrator's user name")),
+    ) -> None:
         tierwise: App = ctx.obj
         migrate.upgrade(tierwise.settings.database_url)
         password = first_admin(tierwise, username)
@@ -56,7 +59,9 @@ def register(app: typer.Typer) -> None:
     def add(
         ctx: typer.Context,
         username: str,
-        role: str = typer.Option(..., help="admin, manager, account_manager, csr, analyst"),
+        role: str = typer.Option(
+            ..., help=_("the role, one of: admin, manager, account_manager, csr, analyst")
+        ),
         name: str = typer.Option(None, help=_("display name (default: the user name)")),
         staff: str = typer.Option(None, help=_("staff code, for owners and CSRs")),
     ) -> None:

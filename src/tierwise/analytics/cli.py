@@ -22,7 +22,7 @@ from tierwise.analytics.verdict import Verdict
 from tierwise.customers.service import CustomerNotFound
 from tierwise.i18n import _
 from tierwise.runtime import App
-from tierwise.terminal import console, errors
+from tierwise.terminal import console, errors, write_document
 
 SHARES = frozenset({"share_of_wallet"})  # indicators `analytics show` prints as percentages
 
@@ -186,7 +186,10 @@ def register(app: typer.Typer) -> None:
             console.print(table)
 
     @analytics.command(help=_("The fitted models of the latest run, compared by BIC."))
-    def model(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    def model(
+        ctx: typer.Context,
+        as_json: bool = typer.Option(False, "--json", help=_("print the fits as JSON")),
+    ) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:
             try:
@@ -214,7 +217,7 @@ def register(app: typer.Typer) -> None:
                 for f in fits
             ]
         if as_json:
-            console.print_json(json.dumps(described))
+            write_document(json.dumps(described, indent=2, ensure_ascii=False) + "\n")
             return
         symbols = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "v": "γ"}
         table = Table(
@@ -286,8 +289,10 @@ def register(app: typer.Typer) -> None:
     @analytics.command("export", help=_("Write the latest snapshot to a file."))
     def export(
         ctx: typer.Context,
-        format: SnapshotFormat = typer.Option(SnapshotFormat.csv, "--format"),
-        output: Path = typer.Option(None, "--output", "-o"),
+        format: SnapshotFormat = typer.Option(
+            SnapshotFormat.csv, "--format", help=_("file format")
+        ),
+        output: Path = typer.Option(None, "--output", "-o", help=_("the file to write")),
     ) -> None:
         tierwise: App = ctx.obj
         path = output or Path(f"indicators.{format.value}")

@@ -71,10 +71,14 @@ def register(app: typer.Typer) -> None:
     def log_contact(
         ctx: typer.Context,
         code: str,
-        channel: InteractionChannel = typer.Option(InteractionChannel.PHONE),
-        direction: Direction = typer.Option(Direction.OUTBOUND),
+        channel: InteractionChannel = typer.Option(
+            InteractionChannel.PHONE, help=_("how the contact was made")
+        ),
+        direction: Direction = typer.Option(
+            Direction.OUTBOUND, help=_("who called whom: outbound (we) or inbound (the customer)")
+        ),
         memo: str = typer.Option(None, help=_("what was said")),
-        outcome: InteractionOutcome = typer.Option(None),
+        outcome: InteractionOutcome = typer.Option(None, help=_("how the contact ended")),
         staff: str = typer.Option(None, help=_("staff code of who made the contact")),
         minutes: float = typer.Option(
             None, min=0, max=24 * 60, help=_("how long it took (priced in cost-to-serve)")
@@ -125,9 +129,11 @@ def register(app: typer.Typer) -> None:
     @export.command("customers", help=_("Write the customer list (columns as the import)."))
     def export_customer_list(
         ctx: typer.Context,
-        format: ExportFormat = typer.Option(ExportFormat.csv, "--format"),
+        format: ExportFormat = typer.Option(ExportFormat.csv, "--format", help=_("file format")),
         output: Path = typer.Option(None, "--output", "-o", help=_("default: customers.FORMAT")),
-        chinese_headers: bool = typer.Option(False, "--chinese-headers"),
+        chinese_headers: bool = typer.Option(
+            False, "--chinese-headers", help=_("column headers in Chinese")
+        ),
     ) -> None:
         tierwise: App = ctx.obj
         path = output or Path(f"customers.{format.value}")

@@ -46,13 +46,13 @@ def register_file_commands(customers: typer.Typer) -> None:
         ctx: typer.Context,
         name: str = typer.Option(..., help=_("the customer's name")),
         code: str = typer.Option(None, help=_("default: the next code of the sequence")),
-        phone: str = typer.Option(None),
-        email: str = typer.Option(None),
-        address: str = typer.Option(None),
+        phone: str = typer.Option(None, help=_("phone number")),
+        email: str = typer.Option(None, help=_("email address")),
+        address: str = typer.Option(None, help=_("postal address")),
         kind: str = typer.Option(None, help=_("enterprise or individual (default enterprise)")),
         status: str = typer.Option(None, help=_("default: prospect")),
-        industry: str = typer.Option(None),
-        region: str = typer.Option(None),
+        industry: str = typer.Option(None, help=_("industry")),
+        region: str = typer.Option(None, help=_("region")),
         marketing_type: str = typer.Option(None, help=_("key or label, in either language")),
         management_class: str = typer.Option(None, help=_("key or label, in either language")),
         channel: str = typer.Option(None, help=_("direct or agent (default direct)")),
@@ -98,7 +98,7 @@ def register_file_commands(customers: typer.Typer) -> None:
         marketing_type: str = typer.Option(None, help=_("key or label; '' clears it")),
         management_class: str = typer.Option(None, help=_("key or label; '' clears it")),
         channel: str = typer.Option(None, help=_("direct or agent")),
-        status: str = typer.Option(None),
+        status: str = typer.Option(None, help=_("the new status")),
         referred_by: str = typer.Option(None, help=_("code of the referring customer; '' clears")),
         set_: list[str] = typer.Option([], "--set", help=_(SET_HELP)),
     ) -> None:
@@ -139,11 +139,11 @@ def register_file_commands(customers: typer.Typer) -> None:
     def add_contact(
         ctx: typer.Context,
         code: str = typer.Argument(..., help=_("the customer's code")),
-        name: str = typer.Option(...),
-        department: str = typer.Option(None),
+        name: str = typer.Option(..., help=_("the person's name")),
+        department: str = typer.Option(None, help=_("department")),
         title: str = typer.Option(None, help=_("their role at the customer")),
-        phone: str = typer.Option(None),
-        email: str = typer.Option(None),
+        phone: str = typer.Option(None, help=_("phone number")),
+        email: str = typer.Option(None, help=_("email address")),
         primary: bool = typer.Option(False, "--primary", help=_("the customer's primary contact")),
     ) -> None:
         tierwise: App = ctx.obj
@@ -165,12 +165,14 @@ def register_file_commands(customers: typer.Typer) -> None:
         ctx: typer.Context,
         code: str = typer.Argument(..., help=_("the customer's code")),
         contact_code: str = typer.Argument(..., help=_("the contact's code")),
-        name: str = typer.Option(None),
-        department: str = typer.Option(None),
+        name: str = typer.Option(None, help=_("the person's name")),
+        department: str = typer.Option(None, help=_("department")),
         title: str = typer.Option(None, help=_("their role at the customer")),
-        phone: str = typer.Option(None),
-        email: str = typer.Option(None),
-        primary: bool = typer.Option(None, "--primary/--not-primary"),
+        phone: str = typer.Option(None, help=_("phone number")),
+        email: str = typer.Option(None, help=_("email address")),
+        primary: bool = typer.Option(
+            None, "--primary/--not-primary", help=_("whether this is the customer's main contact")
+        ),
     ) -> None:
         tierwise: App = ctx.obj
         changes: dict[str, object] = {

@@ -22,7 +22,7 @@ from tierwise.i18n import _
 from tierwise.organisation.models import Staff
 from tierwise.organisation.service import active_rules
 from tierwise.runtime import App
-from tierwise.terminal import console, errors
+from tierwise.terminal import console, errors, print_table
 
 FAILURES = (LookupError, ValueError)
 
@@ -225,7 +225,7 @@ def register(app: typer.Typer) -> None:
                 _share(line.abandonment),
                 f"{line.callbacks_on_time}/{line.callbacks_due}" if line.callbacks_due else "—",
             )
-        console.print(table)
+        print_table(table)
 
     @service.command(
         "staffing",
@@ -280,7 +280,7 @@ def register(app: typer.Typer) -> None:
                     str(interval.pooled) if number == 0 else "",
                     str(interval.rostered) if number == 0 else "",
                 )
-        console.print(table)
+        print_table(table)
         console.print(roster_note(plan))
         console.print(plan_source(plan))
         if plan.patience_unknown:

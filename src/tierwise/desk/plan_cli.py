@@ -13,7 +13,7 @@ from tierwise.desk.forecast import DEFAULT_WEEKS, forecast_calls, forecast_note,
 from tierwise.desk.report import calls_text, tier_name
 from tierwise.i18n import _
 from tierwise.runtime import App
-from tierwise.terminal import console, errors
+from tierwise.terminal import console, errors, print_table
 
 FAILURES = (LookupError, ValueError, PermissionError)
 
@@ -94,7 +94,7 @@ def register(service: typer.Typer) -> None:
         )
         for row in cells(found):
             table.add_row(*row)
-        console.print(table)
+        print_table(table)
         if to_csv is not None:
             try:
                 to_csv.write_text(as_csv(found), encoding="utf-8-sig")

@@ -52,8 +52,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         code: str,
         subject: str = typer.Option(..., help=_("what it is about")),
-        kind: TicketKind = typer.Option(TicketKind.REQUEST),
-        channel: str = typer.Option("phone"),
+        kind: TicketKind = typer.Option(TicketKind.REQUEST, help=_("what kind of ticket")),
+        channel: str = typer.Option("phone", help=_("how the customer reached us")),
         override: str | None = typer.Option(
             None, "--override", help=_("why to open it by a channel the tier does not take")
         ),

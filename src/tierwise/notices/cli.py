@@ -113,8 +113,12 @@ def register(app: typer.Typer) -> None:
     def export(
         ctx: typer.Context,
         output: Path = typer.Option(..., "--output", "-o", help=_("the CSV file to write")),
-        status: NoticeStatus = typer.Option(NoticeStatus.APPROVED, "--status"),
-        chinese_headers: bool = typer.Option(False, "--chinese-headers"),
+        status: NoticeStatus = typer.Option(
+            NoticeStatus.APPROVED, "--status", help=_("which notices")
+        ),
+        chinese_headers: bool = typer.Option(
+            False, "--chinese-headers", help=_("column headers in Chinese")
+        ),
     ) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:

@@ -17,7 +17,7 @@ from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal
 from tierwise.runtime import App
 from tierwise.sheets import write_table_csv
-from tierwise.terminal import console, errors, print_error
+from tierwise.terminal import console, errors, print_error, print_table, write_document
 from tierwise.tiering import service, terms_cli
 from tierwise.tiering.explain import TierCheck, note_text, shown_gap, shown_value, tier_name
 from tierwise.tiering.grading import PROSPECTS
@@ -156,16 +156,18 @@ def register(app: typer.Typer) -> None:
                 row, _policy = service.policy_version(uow.session, version)
             except FAILURES as exc:
                 raise _fail(exc) from exc
-            console.print(
+            # Which version this is goes to stderr: stdout is the document, to save and reapply.
+            errors.print(
                 _("# version {version}, applied {at:%Y-%m-%d %H:%M} by {by}{active}").format(
                     version=row.version,
                     at=row.applied_at,
                     by=row.applied_by or "—",
                     active=_(" (active)") if row.active else "",
                 ),
+                markup=False,
                 highlight=False,
             )
-            console.print(row.source, markup=False, highlight=False, soft_wrap=True)
+            write_document(row.source)
 
     @tiers.command(
         "simulate", help=_("Grade the latest snapshot under a policy file; writes nothing.")
@@ -186,10 +188,10 @@ def register(app: typer.Typer) -> None:
         policy = result.policy
         for warning in policy.warnings:
             errors.print(escape(warning), style="yellow", highlight=False, soft_wrap=True)
-        console.print(
+        print_table(
             shares_table(policy, result.current, _("Now (as of {d})").format(d=result.as_of))
         )
-        console.print(
+        print_table(
             shares_table(
                 policy, result.proposed, _("Proposed: {name}").format(name=policy.document.name)
             )
@@ -375,4 +377,4 @@ def register(app: typer.Typer) -> None:
             policy, shares, as_of = distribution(tierwise)
         except FAILURES as exc:
             raise _fail(exc) from exc
-        console.print(shares_table(policy, shares, _("Tiers as of {d}").format(d=as_of)))
+        print_table(shares_table(policy, shares, _("Tiers as of {d}").format(d=as_of)))

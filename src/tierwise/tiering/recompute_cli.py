@@ -72,8 +72,13 @@ def register(app: typer.Typer) -> None:
     def recompute(
         ctx: typer.Context,
         as_of: str = typer.Option(None, help=_("YYYY-MM-DD; default: today")),
-        engine: Engine = typer.Option(Engine.duckdb),
-        time_unit: TimeUnit = typer.Option(TimeUnit.day),
+        engine: Engine = typer.Option(
+            Engine.duckdb,
+            help=_("the engine that computes: duckdb on this machine, spark for a cluster"),
+        ),
+        time_unit: TimeUnit = typer.Option(
+            TimeUnit.day, help=_("the unit of time the value models count in")
+        ),
         periods: Periods = typer.Option(
             Periods.continuous,
             help=_(

@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         code: str,
         rule: str = typer.Option(..., help=_("the reward rule's code in the tier policy")),
-        reason: str = typer.Option(...),
+        reason: str = typer.Option(..., help=_("why (kept in the history)")),
     ) -> None:
         tierwise: App = ctx.obj
         with tierwise.uow() as uow:

@@ -98,8 +98,10 @@ def register(tiers: typer.Typer) -> None:
     def statement(
         ctx: typer.Context,
         code: str,
-        lang: str = typer.Option(None, "--lang", help="zh_CN or en"),
-        fmt: Format = typer.Option(Format.html, "--format"),
+        lang: str = typer.Option(
+            None, "--lang", help=_("the language: zh_CN (Chinese) or en (English)")
+        ),
+        fmt: Format = typer.Option(Format.html, "--format", help=_("file format")),
         output: Path = typer.Option(None, "--output", "-o", help=_("default: CODE.FORMAT")),
     ) -> None:
         tierwise: App = ctx.obj
@@ -120,8 +122,10 @@ def register(tiers: typer.Typer) -> None:
         ctx: typer.Context,
         tier: str = typer.Option(..., help=_("the tier whose customers get one")),
         out: Path = typer.Option(..., "--out", help=_("folder to write them to")),
-        lang: str = typer.Option(None, "--lang", help="zh_CN or en"),
-        fmt: Format = typer.Option(Format.html, "--format"),
+        lang: str = typer.Option(
+            None, "--lang", help=_("the language: zh_CN (Chinese) or en (English)")
+        ),
+        fmt: Format = typer.Option(Format.html, "--format", help=_("file format")),
     ) -> None:
         tierwise: App = ctx.obj
         _language(lang)
@@ -154,8 +158,10 @@ def register(tiers: typer.Typer) -> None:
     @tiers.command("programme", help=_("Every tier's conditions and benefits, for customers."))
     def programme(
         ctx: typer.Context,
-        lang: str = typer.Option(None, "--lang", help="zh_CN or en"),
-        fmt: Format = typer.Option(Format.html, "--format"),
+        lang: str = typer.Option(
+            None, "--lang", help=_("the language: zh_CN (Chinese) or en (English)")
+        ),
+        fmt: Format = typer.Option(Format.html, "--format", help=_("file format")),
         output: Path = typer.Option(None, "--output", "-o", help=_("default: programme.FORMAT")),
     ) -> None:
         tierwise: App = ctx.obj
