@@ -10,11 +10,12 @@ from importlib.metadata import version
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tierwise.i18n import _
 from tierwise.runtime import App
-from tierwise.web import problems
+from tierwise.web import assets, problems
 from tierwise.web.deps import single_values
 from tierwise.web.language import LanguageMiddleware
 from tierwise.web.security import InsecureSecret, SecurityHeadersMiddleware, require_own_secret
@@ -22,6 +23,10 @@ from tierwise.web.security import InsecureSecret, SecurityHeadersMiddleware, req
 log = logging.getLogger("tierwise.web")
 
 API_PREFIX = "/api/v1"
+# Pages, API answers and downloads past this size go compressed to clients that accept gzip
+# (static files come compressed already); smaller ones would gain less than the header costs.
+GZIP_MINIMUM_BYTES = 1024
+GZIP_LEVEL = 6  # most of level 9's saving for a third of its time, on every dynamic response
 
 
 class BodyLimitMiddleware:
@@ -63,13 +68,15 @@ class BodyLimitMiddleware:
 
 
 @asynccontextmanager
-async def jobs_recovered(app: FastAPI) -> AsyncIterator[None]:
-    """A server starting marks the jobs whose process died as failed, so none is left a ghost; a
-    database out of reach is the requests' to report, not a reason to refuse to start."""
+async def started(app: FastAPI) -> AsyncIterator[None]:
+    """A server starting marks the jobs whose process died as failed, so none is left a ghost (a
+    database out of reach is the requests' to report, not a reason to refuse to start), and
+    compresses Plotly.js before the first dashboard asks for it."""
     try:
         app.state.tierwise.jobs.recover()
     except SQLAlchemyError:
         log.exception("could not look for jobs left running by a stopped process")
+    assets.warm(assets.PLOTLY_JS)
     yield
 
 
@@ -89,7 +96,7 @@ def create_app(tierwise: App) -> FastAPI:
         ),
         docs_url=None,  # served by apidocs from the installed Swagger UI, not a CDN
         redoc_url=None,
-        lifespan=jobs_recovered,
+        lifespan=started,
     )
     app.state.tierwise = tierwise
     app.state.navigation = capabilities.navigation()  # the web kit draws it on every page
@@ -98,6 +105,7 @@ def create_app(tierwise: App) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=tierwise.settings.import_max_upload_mb << 20)
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
 
     # Any request can be malformed (400) or invalid (422); both answer as problem+json.
     api = APIRouter(

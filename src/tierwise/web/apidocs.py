@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 from swagger_ui_bundle import swagger_ui_path
 
+from tierwise.web import assets
 from tierwise.web.render import ENV
 
 SWAGGER_UI = Path(swagger_ui_path)
 SWAGGER_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css")
+DOCS_ASSETS = "/docs/assets"
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,12 +22,16 @@ router = APIRouter(include_in_schema=False)
 @router.get("/docs", response_class=HTMLResponse)
 def api_docs() -> HTMLResponse:
     """Swagger UI on /openapi.json, started by a script file of ours."""
-    return HTMLResponse(ENV.get_template("api_docs.html").render())
+    page = ENV.get_template("api_docs.html").render(
+        swagger_js=assets.url(DOCS_ASSETS, SWAGGER_UI / "swagger-ui-bundle.js"),
+        swagger_css=assets.url(DOCS_ASSETS, SWAGGER_UI / "swagger-ui.css"),
+    )
+    return HTMLResponse(page)
 
 
-@router.get("/docs/assets/{name}")
-def swagger_asset(name: str) -> FileResponse:
-    """Swagger UI's script and stylesheet, straight from the wheel."""
+@router.get(DOCS_ASSETS + "/{name}")
+def swagger_asset(request: Request, name: str) -> Response:
+    """Swagger UI's script and stylesheet from the wheel, compressed and versioned."""
     if name not in SWAGGER_ASSETS:
         raise LookupError(name)
-    return FileResponse(SWAGGER_UI / name, headers={"Cache-Control": "max-age=86400"})
+    return assets.served(request, SWAGGER_UI / name)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import plotly
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import URLSafeSerializer
+from sqlalchemy.exc import SQLAlchemyError
 
 from tierwise.i18n import _
 from tierwise.identity import accounts, usecases
 from tierwise.identity.access import Forbidden, Principal
 from tierwise.runtime import App
+from tierwise.web import assets
 from tierwise.web.deps import (
     SESSION_COOKIE,
     AppDep,
@@ -27,9 +27,6 @@ from tierwise.web.deps import (
 )
 from tierwise.web.language import LANG_COOKIE
 from tierwise.web.render import FLASH_COOKIE, render
-
-STATIC = Path(__file__).parent / "static"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 SIGN_IN_COOKIE = "tierwise_sign_in"
 
@@ -95,14 +92,31 @@ def back_to_sign_in(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
 
 
+def signed_in_or_none(request: Request) -> Principal | None:
+    """Who is signed in, for an error page's menu; nobody when it cannot be told (no session, a
+    password to change, or the database itself being what failed)."""
+    app: App = request.app.state.tierwise
+    try:
+        with app.uow(reads=True) as uow:
+            live = live_session(app, uow, request.cookies.get(SESSION_COOKIE))
+            if live is None or live[1].must_change_password:
+                return None
+            found, user = live
+            request.state.csrf = found.csrf_token  # the menu's sign-out form needs it
+            return accounts.principal_for(uow.session, user, "human")
+    except (SQLAlchemyError, accounts.AccountError):
+        return None
+
+
 def error_page(
     request: Request, status: int, detail: str | None, errors: list[dict[str, Any]] | None = None
 ) -> HTMLResponse:
-    """A problem shown as a page, for people rather than programs: each bad field named."""
+    """A problem shown as a page, for people rather than programs: what happened in plain words,
+    each bad field named, and the signed-in user's menu kept so they can go on."""
     return render(
         request,
         "error.html",
-        None,
+        signed_in_or_none(request),
         status=status,
         status_code=status,
         detail=detail,
@@ -216,18 +230,7 @@ def switch_language(lang: str, request: Request) -> RedirectResponse:
     return response
 
 
-@router.get("/static/plotly.min.js")
-def plotly_js() -> FileResponse:
-    """Plotly.js from the installed plotly wheel: no CDN, works offline."""
-    return FileResponse(
-        PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
-    )
-
-
 @router.get("/static/{name}")
-def static(name: str) -> FileResponse:
-    """The console's own stylesheet and script."""
-    path = STATIC / Path(name).name
-    if not path.is_file():
-        raise LookupError(name)
-    return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
+def static(request: Request, name: str) -> Response:
+    """The console's stylesheet and scripts and Plotly.js, compressed and versioned."""
+    return assets.served(request, assets.static_file(name))

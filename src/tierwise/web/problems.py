@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +18,7 @@ from starlette.exceptions import HTTPException
 from tierwise.db.failures import Trouble, trouble_of
 from tierwise.documents import DocumentRefused
 from tierwise.errors import DomainError
-from tierwise.i18n import _
+from tierwise.i18n import N_, _
 from tierwise.identity.access import Forbidden
 
 MEDIA_TYPE = "application/problem+json"
@@ -44,21 +45,27 @@ class NotSignedIn(Exception):
     """No valid session cookie or Bearer token came with the request."""
 
 
+# Each status's standard title, in the request's language when a problem is drawn.
 TITLES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    412: "Precondition Failed",
-    413: "Content Too Large",
-    422: "Unprocessable Content",
-    428: "Precondition Required",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
+    400: N_("Bad Request"),
+    401: N_("Unauthorized"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    409: N_("Conflict"),
+    412: N_("Precondition Failed"),
+    413: N_("Content Too Large"),
+    422: N_("Unprocessable Content"),
+    428: N_("Precondition Required"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+    503: N_("Service Unavailable"),
 }
+
+
+def title_of(status: int) -> str:
+    """A status's title in the request's language, like the detail below it."""
+    return _(TITLES.get(status, N_("Error")))
 
 
 def problem(
@@ -73,7 +80,7 @@ def problem(
     if page is not None and not request.url.path.startswith("/api/"):
         return page(request, status, detail, errors)
     body = Problem(
-        title=TITLES.get(status, "Error"),
+        title=title_of(status),
         status=status,
         detail=detail,
         instance=request.url.path,
@@ -134,7 +141,10 @@ def install(app: FastAPI) -> None:
         headers = exc.headers
         if exc.status_code == 405:
             headers = {"Allow": ", ".join(sorted(allowed_methods(app, request.url.path)))}
-        return problem(request, exc.status_code, str(exc.detail), headers=headers)
+        # The framework's own detail is the status's English phrase ("Not Found"): the
+        # translated title already says it.
+        detail = None if exc.detail == HTTPStatus(exc.status_code).phrase else str(exc.detail)
+        return problem(request, exc.status_code, detail, headers=headers)
 
     async def refusal(request: Request, exc: DomainError) -> Response:
         return problem(request, exc.status, str(exc) or None, exc.details())

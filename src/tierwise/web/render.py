@@ -22,6 +22,8 @@ from tierwise.i18n import _, current_language
 from tierwise.identity.access import Principal
 from tierwise.identity.roles import Permission, role_name
 from tierwise.organisation.inbox import unread_count
+from tierwise.web.assets import static_url
+from tierwise.web.error_words import plain_error
 
 TEMPLATES = Path(__file__).parent / "templates"
 FLASH_COOKIE = "tierwise_flash"
@@ -90,6 +92,8 @@ ENV.globals.update(
     percent=percent,
     day=day,
     role_name=role_name,
+    static_url=static_url,
+    plain_error=plain_error,
 )
 ENV.filters["tojson_safe"] = lambda value: json.dumps(value, default=str, ensure_ascii=False)
 
