@@ -21,9 +21,9 @@ from tierwise.db.base import as_utc
 from tierwise.desk.models import QueueContact, Ticket
 from tierwise.desk.report import report, tier_name
 from tierwise.desk.workflow import TicketKind, TicketStatus
-from tierwise.i18n import _, current_language
+from tierwise.i18n import N_, _, current_language
 from tierwise.identity.access import Principal
-from tierwise.identity.roles import Permission
+from tierwise.identity.roles import Permission, RowScope
 from tierwise.organisation.service import active_rules
 from tierwise.tiering.grading import PROSPECTS
 from tierwise.tiering.models import CustomerTier, TierEvent, TierEventKind, TierHistory
@@ -314,6 +314,15 @@ def tier_chart(shares: list[Any]) -> dict[str, Any]:
     }
 
 
+RISK_SCOPES = {
+    RowScope.ALL: N_("the whole company"),
+    RowScope.TEAM: N_("your team's customers"),
+    RowScope.OWN: N_("your customers"),
+    RowScope.SERVED: N_("the customers you serve"),
+}
+"""Whose key accounts the at-risk list holds, said on the page: the charts are the company's."""
+
+
 @router.get("/", response_class=HTMLResponse, response_model=None)
 def dashboard(
     request: Request, app: AppDep, uow: UowDep, principal: PagePrincipal
@@ -372,6 +381,7 @@ def dashboard(
         principal,
         charts=charts,
         risky=risky,
+        risk_scope=_(RISK_SCOPES[principal.row_scope]) if not principal.pseudonymous else None,
         as_of=run.as_of,
         verdict=verdict,
         equity={k: run.headline.get(f"customer_equity{k}") for k in ("", "_low", "_high")},
