@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from tierwise.bootstrap import App, bootstrap
 from tierwise.config import Settings
 from tierwise.customers.models import Customer, ProfileEntry
+from tierwise.customers.phones import phone_key
 from tierwise.customers.profile import ProfileSection
 from tierwise.db.base import utcnow
 from tierwise.demo.scenario import play
@@ -67,7 +68,9 @@ def build_world(url: str, customers: int = 300) -> World:
             select(Customer.code).where(Customer.owner_id == am).order_by(Customer.code).limit(1)
         )
         session.execute(
-            Customer.__table__.update().where(Customer.code == own).values(csr_id=csr, **OWN_FILE)
+            Customer.__table__.update()
+            .where(Customer.code == own)
+            .values(csr_id=csr, phone_key=phone_key(OWN_FILE["phone"]), **OWN_FILE)
         )
         own_id = session.scalar(select(Customer.id).where(Customer.code == own))
         session.execute(delete(ProfileEntry).where(ProfileEntry.customer_id == own_id))

@@ -39,7 +39,7 @@ def test_find_a_customer_read_its_tier_and_log_a_contact(page, console_world: Wo
     sign_in(page, "am")
     page.goto("/lang/en")
     page.goto("/customers")
-    page.get_by_label("Code or name starts with").fill(console_world.own)
+    page.get_by_label("Find: name, code, phone or contact").fill(console_world.own)
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name=console_world.own).click()
     assert page.get_by_role("heading", name="Why this tier").is_visible()

@@ -53,7 +53,10 @@ def list_customers(
     tier: Annotated[str | None, Query(max_length=16, examples=["A"])] = None,
     status: CustomerStatus | None = None,
     owner: Annotated[str | None, Query(max_length=64, description="owner's staff code")] = None,
-    q: Annotated[str | None, Query(max_length=100, description="code or name starts with")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="code starts with, or name, phone or contact holds it"),
+    ] = None,
     management_class: Annotated[ManagementClass | None, Query(alias="class")] = None,
     segment: Annotated[
         str | None, Query(max_length=30, description="RFM segment in the latest snapshot")

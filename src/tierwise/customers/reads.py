@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tierwise.customers.choices import ConsentPurpose, CustomerStatus, ManagementClass
-from tierwise.customers.models import Consent, Customer, Interaction
+from tierwise.customers.models import Consent, Contact, Customer, Interaction
+from tierwise.customers.phones import phone_key
 from tierwise.customers.profile import is_personal
 from tierwise.customers.scopes import (
     contact_shown,
@@ -63,13 +64,37 @@ def scoped_customers(
     if owner is not None:
         query = query.where(Customer.owner_id.in_(select(Staff.id).where(Staff.code == owner)))
     if search:
-        pattern = search.replace("%", r"\%").replace("_", r"\_") + "%"
-        by_name = Customer.name.like(pattern, escape="\\")
-        by_code = Customer.code.like(pattern, escape="\\")
         if principal.pseudonymous:
             raise Forbidden(_("analysts cannot search customers by code or name"))
-        query = query.where(by_code | by_name)
+        query = query.where(search_filter(principal, search))
     return query
+
+
+def search_filter(principal: Principal, text: str) -> ColumnElement[bool]:
+    """What one search box finds: a code starting with the text, a name holding it anywhere,
+    a number however written (customers' and contacts', for roles that read phones), and a
+    contact person's name (for roles that read contacts)."""
+    escaped = text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+    anywhere = f"%{escaped}%"
+    found: list[ColumnElement[bool]] = [
+        Customer.code.like(escaped + "%", escape="\\"),
+        Customer.name.like(anywhere, escape="\\"),
+    ]
+    key = phone_key(text)
+    if (
+        key is not None
+        and sum(c.isdigit() for c in key) >= PHONE_DIGITS
+        and principal.sees("phone")
+    ):
+        found.append(Customer.phone_key == key)
+        found.append(Customer.id.in_(select(Contact.customer_id).where(Contact.phone_key == key)))
+    if principal.sees("contacts"):
+        found.append(
+            Customer.id.in_(
+                select(Contact.customer_id).where(Contact.name.like(anywhere, escape="\\"))
+            )
+        )
+    return or_(*found)
 
 
 FILE_DETAILS = (
@@ -85,6 +110,9 @@ FILE_DETAILS = (
     "wallet_estimate",
 )
 """The file's fields the 360 and the API's detail show beyond those of a list row."""
+
+PHONE_DIGITS = 7  # a search of fewer digits is a code or a name, not a number
+
 
 SORT_COLUMNS = {"code": Customer.code, "name": Customer.name}
 
