@@ -58,7 +58,9 @@ CAPABILITIES = (
         api=("api",),
         pages=("pages", "forms"),
         commands=("cli",),
-        navigation=(Section("/customers", N_("Customers"), Permission.CUSTOMERS_READ, place=20),),
+        navigation=(
+            Section("/customers", N_("Customer list"), Permission.CUSTOMERS_READ, place=20),
+        ),
     ),
     Capability(
         "analytics",
