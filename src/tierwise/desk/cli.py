@@ -141,8 +141,8 @@ def register(app: typer.Typer) -> None:
             )
         else:
             console.print(
-                _("Contact {id} abandoned; call back by {due:%Y-%m-%d %H:%M} UTC.").format(
-                    id=contact_id, due=due
+                _("Contact {id} abandoned; call back by {due:%Y-%m-%d %H:%M}.").format(
+                    id=contact_id, due=_local(tierwise, due)
                 )
             )
 
