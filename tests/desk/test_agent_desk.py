@@ -15,7 +15,10 @@ from sqlalchemy import func, select, update
 from tierwise.accountability.models import Task, TaskStatus
 from tierwise.customers.models import Customer, Interaction
 from tierwise.db.base import utcnow
+from tierwise.desk import usecases
 from tierwise.desk.models import ContactStatus, QueueContact
+from tierwise.desk.workflow import TicketKind
+from tierwise.identity.access import SYSTEM
 from tierwise.organisation.models import TaskKind
 
 from ..support.api_world import World, password_for, rolled_back_client
@@ -310,3 +313,20 @@ def test_a_colleagues_hand_queued_caller_stays_unknown_and_nothing_goes_on_their
                 select(Interaction.memo).where(Interaction.customer_id == other_id)
             ).all()
         assert after == before and "盲写" not in memos
+
+
+def test_a_ticket_goes_only_to_someone_who_may_open_its_customer(world: World) -> None:
+    with _desk(world, "admin") as client:
+        app = client.app.state.tierwise  # type: ignore[attr-defined]
+        with app.uow() as uow:
+            theirs = usecases.open_ticket(
+                uow, SYSTEM, app.settings.timezone, world.other, TicketKind.REQUEST, "换货", "phone"
+            )
+            ours = usecases.open_ticket(
+                uow, SYSTEM, app.settings.timezone, world.own, TicketKind.REQUEST, "换货", "phone"
+            )
+            uow.commit()
+        refused = client.post(f"{API}/tickets/{theirs}/assign", json={"to": "csr"})
+        assert refused.status_code == 422 and "cannot open this customer" in refused.text
+        given = client.post(f"{API}/tickets/{ours}/assign", json={"to": "csr"})
+        assert given.status_code == 200, given.text

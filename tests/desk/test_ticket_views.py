@@ -184,7 +184,7 @@ def test_a_ticket_opens_with_the_csr_or_owner_and_is_reassigned_with_an_audit(
 def test_a_ticket_is_assigned_to_a_user_by_their_user_name(desk: Desk) -> None:
     a1 = _open(desk, "A1")
     with desk.app.uow() as uow:
-        accounts.add_user(uow.session, "zhang", "张三", "csr", "a-long-password-2026", "am2")
+        accounts.add_user(uow.session, "zhang", "张三", "admin", "a-long-password-2026", "am2")
         staff = work.assign_ticket(uow, desk.lead, a1, "zhang")
         assert staff is not None and staff.id == desk.staff["am2"]
 

@@ -7,11 +7,14 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from tierwise.customers.models import Customer
+from tierwise.customers.scopes import customer_filter
 from tierwise.db.session import UnitOfWork
 from tierwise.desk.models import TicketComment
 from tierwise.desk.usecases import visible_ticket
 from tierwise.i18n import _
 from tierwise.identity.access import Principal, require
+from tierwise.identity.accounts import principal_for
 from tierwise.identity.audit import record
 from tierwise.identity.models import User
 from tierwise.identity.roles import Permission
@@ -54,6 +57,8 @@ def assign_ticket(
     session = uow.session
     ticket = visible_ticket(session, principal, ticket_id)
     staff = find_worker(session, to) if to is not None else None
+    if staff is not None:
+        _check_sees(session, staff, ticket.customer_id)
     before = session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
     if (before and before.id) == (staff and staff.id):
         return staff
@@ -61,6 +66,24 @@ def assign_ticket(
     change = {"assignee": [before.code if before else None, staff.code if staff else None]}
     record(session, principal, "assign", "ticket", str(ticket_id), changes=change)
     return staff
+
+
+def _check_sees(session: Session, staff: Staff, customer_id: int) -> None:
+    """Refuse an assignee whose own scope does not hold the ticket's customer: they could not
+    open the work they were given."""
+    user = session.scalar(select(User).where(User.staff_id == staff.id, User.active.is_(True)))
+    if user is None:
+        return  # no sign-in: nothing to open, the desk's lists show it to no one else
+    theirs = principal_for(session, user, "assignee")
+    held = session.scalar(
+        select(Customer.id).where(Customer.id == customer_id, customer_filter(theirs))
+    )
+    if held is None:
+        raise ValueError(
+            _("{name} ({code}) cannot open this customer's file, so cannot work its ticket").format(
+                name=staff.name, code=staff.code
+            )
+        )
 
 
 def comment_on(
