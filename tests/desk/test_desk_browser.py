@@ -63,8 +63,8 @@ def test_a_vip_call_is_taken_carded_ticketed_and_wrapped_up_by_keyboard(  # type
         page.goto("/service")
         assert "(3)" in page.locator("#queue-title").inner_text()
         assert page.locator(".waited").first.inner_text().count(":") == 1  # waited as mm:ss
-        page.keyboard.press("n")  # take next: the VIP first, though they called last
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("n")  # take next: the VIP first, though they called last
         assert page.get_by_role("status").inner_text() == "Call answered."
         card = page.locator("#hand-title").locator("xpath=..")
         assert vip in card.locator(".caller").inner_text()
@@ -77,8 +77,8 @@ def test_a_vip_call_is_taken_carded_ticketed_and_wrapped_up_by_keyboard(  # type
         assert page.evaluate("document.activeElement.id") == "t-subject"
         page.get_by_label("Kind").select_option("complaint")
         page.keyboard.type("Engineer did not come")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         opened = re.search(r"Ticket (\d+) opened", page.get_by_role("status").inner_text())
         assert opened
         ticket = opened.group(1)
@@ -88,8 +88,8 @@ def test_a_vip_call_is_taken_carded_ticketed_and_wrapped_up_by_keyboard(  # type
         assert page.evaluate("document.activeElement.id") == "wrap-memo"
         page.keyboard.type("Complaint opened, apologised")
         page.get_by_label("What came of it").select_option("complaint")
-        page.get_by_role("button", name="Wrap up").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Wrap up").click()
         assert page.get_by_role("status").inner_text().startswith("Call wrapped up.")
         assert "(2)" in page.locator("#queue-title").inner_text()
 
