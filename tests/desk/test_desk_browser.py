@@ -42,13 +42,19 @@ def _routed_calls(world: World, tiers: list[str]) -> list[str]:
 
 
 def _hang_up_the_rest(world: World) -> None:
-    """Leave the shared queue as other browser tests expect it: nobody waiting."""
+    """Leave the shared queue as other browser tests expect it: nobody waiting, no call left in
+    anyone's hand (should this test stop half-way)."""
     with world.app.uow() as uow:
         q = QueueContact.__table__
         uow.connection.execute(
             update(q)
             .where(q.c.status == ContactStatus.WAITING)
             .values(status=ContactStatus.ABANDONED, abandoned_at=utcnow())
+        )
+        uow.connection.execute(
+            update(q)
+            .where(q.c.status == ContactStatus.TAKEN, q.c.wrapped_at.is_(None))
+            .values(wrapped_at=utcnow())
         )
         uow.commit()
 
