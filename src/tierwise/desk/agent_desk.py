@@ -74,7 +74,8 @@ class DeskView:
 
     waiting: list[Waiting]
     waiting_total: int
-    cards: list[CallerCard]
+    card: CallerCard | None  # the latest call in hand; the others wait their turn
+    more_in_hand: int
     callbacks: list[dict[str, Any]]
     my_tickets: list[dict[str, Any]]
     sla_warnings: list[dict[str, Any]]
@@ -251,7 +252,7 @@ def desk_view(uow: UnitOfWork, principal: Principal, zone: str, now: dt.datetime
     conn = uow.connection
     agent = principal.staff_id
     held = calls_in_hand(conn, agent) if agent else []
-    cards = [caller_card(uow, principal, zone, now, i) for i in held]
+    card = caller_card(uow, principal, zone, now, held[0]) if held else None
     waiting = waiting_now(conn, principal, now)
     total = conn.execute(
         select(func.count()).where(QueueContact.status == ContactStatus.WAITING)
@@ -260,8 +261,9 @@ def desk_view(uow: UnitOfWork, principal: Principal, zone: str, now: dt.datetime
         {**c, "phone": shown(principal, "phone", c["phone"])}
         for c in queue.callbacks_due(conn, queue.openable(principal))[:SHOWN]
     ]
-    read = [str(c["code"]) for c in callbacks] + [c.code for c in cards if c.code]
+    read = [str(c["code"]) for c in callbacks] + ([card.code] if card and card.code else [])
     audit_read(uow.session, principal, read, ["phone"])
     mine = my_tickets(conn, principal, agent) if agent else []
     alerts = warnings.open_warnings(conn, agent)
-    return DeskView(waiting, int(total or 0), cards, callbacks, mine, alerts)
+    more = max(len(held) - 1, 0)
+    return DeskView(waiting, int(total or 0), card, more, callbacks, mine, alerts)

@@ -51,7 +51,7 @@ def _desk(
         status,
         view=view,
         sla_warnings=view.sla_warnings,
-        card=view.cards[0] if view.cards else None,
+        card=view.card,
         find=find or "",
         found=found,
         kinds=list(TicketKind),
@@ -59,6 +59,15 @@ def _desk(
         now=now,
         **kept,
     )
+
+
+def _refused(
+    request: Request, zone: str, uow: UnitOfWork, principal: Principal, status: int, **kept: Any
+) -> HTMLResponse:
+    """Nothing of a refused step is kept; the desk comes back with the reason and what was typed."""
+    uow.session.rollback()
+    said = {k: str(v) if isinstance(v, Exception) else v for k, v in kept.items()}
+    return _desk(request, zone, uow, principal, status, **said)
 
 
 @router.get("/service", response_class=HTMLResponse)
@@ -120,8 +129,7 @@ def attach_caller(
     try:
         calls.attach_caller(uow, principal, contact_id, customer.strip())
     except (CustomerNotFound, Conflict, Forbidden) as refused:
-        uow.session.rollback()
-        return _desk(request, app.settings.timezone, uow, principal, 409, caller_error=str(refused))
+        return _refused(request, app.settings.timezone, uow, principal, 409, caller_error=refused)
     uow.commit()
     return _back(request, _("The caller is {code}.").format(code=customer.strip()))
 
@@ -139,16 +147,9 @@ def prospect_from_call(
     try:
         answer = calls.prospect_from_call(uow, principal, contact_id, name)
     except (ValueError, LookupError, Forbidden, Conflict) as refused:
-        uow.session.rollback()
-        return _desk(
-            request,
-            app.settings.timezone,
-            uow,
-            principal,
-            409 if isinstance(refused, Conflict) else 400,
-            caller_error=str(refused),
-            kept_name=name,
-        )
+        status = 409 if isinstance(refused, Conflict) else 400
+        zone = app.settings.timezone
+        return _refused(request, zone, uow, principal, status, caller_error=refused, kept_name=name)
     uow.commit()
     return _back(request, _("Prospect {code} added: the caller.").format(code=answer["customer"]))
 
@@ -188,14 +189,13 @@ def wrap_up(
             uow, principal, contact_id, outcome, memo.strip() or None, moment, utcnow()
         )
     except (ValueError, LookupError, Conflict) as refused:
-        uow.session.rollback()
-        return _desk(
+        return _refused(
             request,
             app.settings.timezone,
             uow,
             principal,
             409 if isinstance(refused, Conflict) else 400,
-            wrap_error=str(refused),
+            wrap_error=refused,
             kept_memo=memo,
             kept_follow_up=follow_up,
             kept_outcome=outcome.value,
